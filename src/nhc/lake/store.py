@@ -155,11 +155,16 @@ def _swap_in(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_lake(root: Path | str, tables: Mapping[str, pa.Table] | Iterable[tuple[str, pa.Table]]) -> Lake:
+def write_lake(
+    root: Path | str,
+    tables: Mapping[str, pa.Table] | Iterable[tuple[str, pa.Table]],
+    extra_files: Mapping[str, str] | None = None,
+) -> Lake:
     """Write a whole set of tables as one unit: all of them appear, or the old lake stays as it was.
 
     Every table is conformed first (so a bad table fails before anything is written), then written
-    into a staging lake beside ``root``, which replaces ``root`` with two renames.
+    into a staging lake beside ``root``, which replaces ``root`` with two renames. ``extra_files``
+    (name -> text) are written beside the tables, e.g. a manifest of how the lake was made.
     """
     root = Path(root)
     items = list(tables.items()) if isinstance(tables, Mapping) else list(tables)
@@ -171,6 +176,8 @@ def write_lake(root: Path | str, tables: Mapping[str, pa.Table] | Iterable[tuple
         for name, t in conformed:
             (staging / name).mkdir()
             _write_parquet(t, staging / name / PART_NAME)
+        for filename, text in (extra_files or {}).items():
+            (staging / filename).write_text(text)
         _swap_in(staging, root)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,40 @@
+# The two commands: `make demo` and `make test`. Each does all its own set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PATIENTS ?= 726000
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint venv clean bench docs
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	@scripts/system-deps.sh demo
+	$(BIN)/nhc demo --patients $(PATIENTS)
+
+test: $(STAMP)
+	@scripts/system-deps.sh test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+docs: $(STAMP)
+	$(BIN)/nhc lake dictionary --output docs/data-dictionary.md
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/synth.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

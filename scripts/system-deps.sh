@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install the system packages NHC needs when they are missing, through apt (Debian/Ubuntu).
+# Usage: scripts/system-deps.sh demo|test
+#   demo: nothing beyond Python (DuckDB is a Python package)
+#   test: Java for Spark local mode (the analytics are tested on DuckDB and Spark)
+set -euo pipefail
+
+want=()
+case "${1:-test}" in
+  demo) ;;
+  test)
+    command -v java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless)
+    ;;
+  *) echo "usage: $0 demo|test" >&2; exit 2 ;;
+esac
+
+[ ${#want[@]} -eq 0 ] && exit 0
+
+echo "Installing system packages: ${want[*]}"
+if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+  echo "error: need root (or sudo) to install: ${want[*]} — install them and run again" >&2; exit 2
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "error: no apt-get here; install these packages with your system's package manager: ${want[*]}" >&2
+  exit 2
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null

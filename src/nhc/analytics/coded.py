@@ -1,0 +1,92 @@
+"""The combined event-to-cluster join: every coded event matched to every codelist it is in.
+
+This is built once per run and reused by registers, eFI, the Cambridge Multimorbidity Score,
+segmentation, worklists and the risk model: codelists are tables joined to events, never literal
+lists of codes in code. Codes that are in no codelist do not match and so are ignored by design
+(the pipeline counts them in the run summary).
+
+:func:`cluster_summary` reduces the join to one row per patient and cluster with the first and
+last date, the codes on those dates and the latest numeric value. A condition "present at date d"
+is then simply ``first_date <= d`` (for any d up to the as-of date), which lets the risk model use
+the same summary for its features one year earlier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import ibis
+
+from nhc.analytics.inputs import require_columns
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+
+def coded_events(events: ir.Table, codelists: ir.Table, as_of: dt.date) -> ir.Table:
+    """Events on or before ``as_of`` joined to codelists: patient_id, date, code, value, cluster."""
+    require_columns(events, "clinical_events")
+    require_columns(codelists, "codelists")
+    ev = events.filter(events.date <= ibis.literal(as_of))
+    cl = codelists.select("code", "cluster").distinct()
+    joined = ev.join(cl, ev.snomed_code == cl.code)
+    return joined.select(
+        joined.patient_id, joined.date, code=joined.snomed_code, value=joined.value, cluster=joined.cluster
+    )
+
+
+def summarise(coded: ir.Table) -> ir.Table:
+    """One row per (patient_id, cluster) from :func:`coded_events` output."""
+    return coded.group_by(["patient_id", "cluster"]).aggregate(
+        first_date=coded.date.min(),
+        last_date=coded.date.max(),
+        first_code=coded.code.argmin(coded.date),
+        last_code=coded.code.argmax(coded.date),
+        n_codes=coded.count(),
+        last_value=coded.value.argmax(coded.date, where=coded.value.notnull()),
+        last_value_date=coded.date.max(where=coded.value.notnull()),
+    )
+
+
+def cluster_summary(events: ir.Table, codelists: ir.Table, as_of: dt.date) -> ir.Table:
+    """patient_id, cluster, first_date, last_date, first_code, last_code, n_codes, last_value,
+    last_value_date — for events on or before ``as_of``."""
+    return summarise(coded_events(events, codelists, as_of))
+
+
+YEAR_DAYS = 365
+
+
+def nullable(table: ir.Table) -> ir.Table:
+    """``table`` with every column typed as nullable (so tables from any source can be unioned)."""
+    schema = table.schema()
+    wanted = {n: t.copy(nullable=True) for n, t in schema.items() if not t.nullable}
+    return table.cast(wanted) if wanted else table
+
+
+def window_start(as_of: dt.date, days: int = YEAR_DAYS) -> dt.date:
+    """The exclusive start of the look-back window of ``days`` ending on ``as_of``.
+
+    "In the 12 months before as-of" means ``window_start(as_of) < date <= as_of`` throughout.
+    """
+    return as_of - dt.timedelta(days=days)
+
+
+def in_window(date: ir.DateValue, as_of: dt.date, days: int = YEAR_DAYS) -> ir.BooleanValue:
+    return (date > ibis.literal(window_start(as_of, days))) & (date <= ibis.literal(as_of))
+
+
+def has_cluster(summary: ir.Table, clusters: tuple[str, ...], *, since: dt.date | None = None,
+                at: dt.date | None = None) -> ir.Table:
+    """Patients with any code in ``clusters``: patient_id, first_date, last_date.
+
+    ``since`` keeps codes whose last date is on or after it (a look-back window); ``at`` keeps
+    codes first recorded on or before it (presence at an earlier date).
+    """
+    s = summary.filter(summary.cluster.isin(list(clusters)))
+    if since is not None:
+        s = s.filter(s.last_date >= ibis.literal(since))
+    if at is not None:
+        s = s.filter(s.first_date <= ibis.literal(at))
+    return s.group_by("patient_id").aggregate(first_date=s.first_date.min(), last_date=s.last_date.max())

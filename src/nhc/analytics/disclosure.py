@@ -1,0 +1,40 @@
+"""Statistical disclosure control for anything that leaves the clinical setting.
+
+Rule (OpenSAFELY output checking, https://docs.opensafely.org/releasing-files/ and
+https://docs.opensafely.org/outputs/sdc/): counts of 7 or fewer are suppressed (redacted) and every
+other count is rounded to the nearest 5 (midpoint 6 rounding). Zero is suppressed too, as "7 or
+fewer" includes it. NHS Digital's HES rules are similar (1-7 shown as ``*``, others rounded to 5).
+
+Suppressed counts become NULL; so a consumer can never recover a small number.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ibis
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+SUPPRESS_AT_OR_BELOW = 7
+ROUND_TO = 5
+
+
+def safe_count(n: int | None) -> int | None:
+    """The disclosure-controlled value of one count (``None`` means suppressed)."""
+    if n is None or n <= SUPPRESS_AT_OR_BELOW:
+        return None
+    return int(((2 * n + ROUND_TO) // (2 * ROUND_TO)) * ROUND_TO)
+
+
+def safe_count_column(count: ir.IntegerValue) -> ir.IntegerValue:
+    """The same rule as :func:`safe_count` on an Ibis column: NULL if <= 7, else nearest 5 (halves up)."""
+    rounded = ((count * 2 + ROUND_TO) // (2 * ROUND_TO)) * ROUND_TO
+    return ibis.cases((count.isnull() | (count <= SUPPRESS_AT_OR_BELOW), ibis.null("int64")),
+                      else_=rounded.cast("int64"))
+
+
+def apply(table: ir.Table, column: str = "count") -> ir.Table:
+    """``table`` with ``column`` disclosure-controlled."""
+    return table.mutate(**{column: safe_count_column(table[column])})

@@ -1,0 +1,107 @@
+"""Per-patient facts: one wide row per person combining the building blocks.
+
+Segmentation, the pyramid, worklists and the cube all read this table, so each of their rules is a
+condition on named columns that an analyst can inspect. The time-windowed flags are data
+(:data:`WINDOW_FLAGS`): a flag is true when a code of its clusters was last recorded within the
+window before as-of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import ibis
+
+from nhc.analytics.coded import in_window
+from nhc.analytics.registers import REGISTER_NAMES
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+
+@dataclass(frozen=True)
+class WindowFlag:
+    name: str
+    clusters: tuple[str, ...]
+    days: int
+    description: str
+
+
+WINDOW_FLAGS: tuple[WindowFlag, ...] = (
+    WindowFlag("pregnancy_code", ("pregnancy-antenatal",), 280, "antenatal/pregnancy code in the last 40 weeks"),
+    WindowFlag("delivery_code", ("pregnancy-delivery",), 280, "delivery code in the last 40 weeks"),
+    WindowFlag("pregnancy_complication", ("gestational-diabetes", "pre-eclampsia"), 280,
+               "gestational diabetes or pre-eclampsia in the last 40 weeks"),
+    WindowFlag("selfharm_12m", ("selfharm-episodes",), 365, "self-harm episode in 12 months"),
+    WindowFlag("care_plan_12m", ("multidisciplinary-team", "dementia-care-plan", "cancer-multidisciplinary-team"),
+               365, "care plan or multidisciplinary team code in 12 months"),
+    WindowFlag("medication_review_12m", ("medication-review-basic",), 365, "medication review in 12 months"),
+    WindowFlag("hba1c_12m", ("hba1c",), 365, "HbA1c recorded in 12 months"),
+    WindowFlag("end_of_life_12m", ("palliative-and-end-of-life-care", "hospice-mentions"), 365,
+               "end-of-life care or hospice code in 12 months"),
+)
+
+# Frailty markers for Patient Need Group 11, modelled on the ACG System's frailty concepts
+# (malnutrition/weight loss, dementia, impaired vision, decubitus ulcer, incontinence, social
+# vulnerability, difficulty walking, falls) with the eFI code sets. A marker counts when ever coded.
+FRAILTY_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("weight loss", ("efi-weight-loss",)),
+    ("cognitive problems or dementia", ("efi-cognitive-problems", "dem_cod")),
+    ("vision problems", ("efi-vision-problems",)),
+    ("skin ulcer", ("efi-skin-ulcer",)),
+    ("urinary incontinence", ("efi-urinary-incontinence",)),
+    ("social vulnerability", ("efi-social-vulnerability",)),
+    ("mobility problems", ("efi-mobility-problems",)),
+    ("falls", ("efi-falls", "falls")),
+    ("housebound", ("efi-housebound",)),
+    ("care requirement", ("efi-care-requirement",)),
+)
+
+
+def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
+    """One pass over the cluster summary: window flags, frailty markers, latest HbA1c."""
+    s = summary
+    d = ibis.literal(as_of)
+    aggs: dict[str, ir.Value] = {
+        f.name: (s.cluster.isin(list(f.clusters)) & in_window(s.last_date, as_of, f.days)).max()
+        for f in WINDOW_FLAGS
+    }
+    aggs["pregnancy_last"] = s.last_date.max(where=s.cluster == "pregnancy-antenatal")
+    aggs["delivery_last"] = s.last_date.max(where=s.cluster == "pregnancy-delivery")
+    for i, (_, clusters) in enumerate(FRAILTY_MARKERS):
+        aggs[f"fm_{i}"] = (s.cluster.isin(list(clusters)) & (s.first_date <= d)).max()
+    aggs["hba1c_last_value"] = s.last_value.max(where=s.cluster == "hba1c")
+    aggs["hba1c_last_date"] = s.last_value_date.max(where=s.cluster == "hba1c")
+    out = s.group_by("patient_id").aggregate(**aggs)
+    markers = sum(out[f"fm_{i}"].cast("int32") for i in range(len(FRAILTY_MARKERS)))
+    pregnant = out.pregnancy_code & (out.delivery_last.isnull() | (out.delivery_last < out.pregnancy_last))
+    return out.mutate(frailty_markers=markers, pregnant=pregnant)
+
+
+def patient_facts(
+    population: ir.Table,
+    flags: ir.Table,
+    efi: ir.Table,
+    cms: ir.Table,
+    utilisation: ir.Table,
+    active: ir.Table,
+    clusters: ir.Table,
+) -> ir.Table:
+    """Join the per-patient blocks onto the population (everyone in it gets a row; gaps become 0/false)."""
+    t = population
+    for block in (flags, efi, cms, utilisation, clusters):
+        t = t.left_join(block, "patient_id").drop("patient_id_right")
+    t = t.left_join(active.mutate(active_12m=ibis.literal(True)), "patient_id").drop("patient_id_right")
+    fill: dict[str, object] = {f"reg_{n}": False for n in REGISTER_NAMES}
+    fill.update({c: 0 for c in ("ltc_count", "major_count", "psych_count", "efi_deficits", "cms_conditions",
+                                "frailty_markers", "ae_12m", "emergency_admissions_12m", "gp_12m",
+                                "community_12m", "outpatient_12m")})
+    fill.update({f.name: False for f in WINDOW_FLAGS})
+    fill.update({"pregnant": False, "active_12m": False, "efi_score": 0.0, "cms": 0.0, "efi_category": "fit"})
+    t = t.mutate(**{k: t[k].fill_null(v) for k, v in fill.items()})
+    drop = [c for c in t.columns if c.startswith("fm_")] + ["pregnancy_last", "delivery_last"]
+    t = t.drop(*drop)
+    # pregnancy applies to women of child-bearing age only (guards against miscoding)
+    return t.mutate(pregnant=t.pregnant & (t.sex == "F") & (t.age >= 12) & (t.age <= 55))

@@ -1,0 +1,263 @@
+"""Risk of an emergency admission in the next 12 months: a transparent logistic regression.
+
+Features (built in Ibis, :func:`risk_features`) describe a person at a date ``at``: age, sex,
+deprivation (IMD quintile, reference = quintile 5, least deprived), long-term conditions, eFI,
+care-home residence and prior use (A&E attendances and emergency admissions in the 12 months before
+``at``, each capped at 5). The model is trained with features at ``as_of - 365 days`` and the outcome
+"one or more emergency admissions in the following 12 months", then applied to features at
+``as_of``. Conditions count at a date when first recorded on or before it.
+
+Fitting is Newton-Raphson / IRLS with a small L2 penalty (not on the intercept) in numpy on
+standardised features; coefficients are reported on the original scale. One patient in five is
+held out, chosen deterministically by a hash of patient_id, for AUROC (rank-based, Mann-Whitney,
+ties averaged) and calibration by decile of predicted risk.
+
+Each person's top factors are the largest positive contributions ``coefficient x (value - mean)``:
+how much each feature moves their log-odds away from an average person's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import ibis
+import numpy as np
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+CONDITION_FEATURES: tuple[str, ...] = (
+    "diabetes", "copd", "heart_failure", "chd", "atrial_fibrillation", "ckd", "cancer", "dementia", "smi",
+    "stroke_tia", "asthma", "depression",
+)
+# (feature, readable label) — label is used in each person's list of factors.
+FEATURES: tuple[tuple[str, str], ...] = (
+    ("age_decades", "age"),
+    ("age_75_plus", "aged 75+"),
+    ("female", "female"),
+    ("imd_q1", "most deprived quintile"),
+    ("imd_q2", "IMD quintile 2"),
+    ("imd_q3", "IMD quintile 3"),
+    ("imd_q4", "IMD quintile 4"),
+    *[(f"reg_{c}", c.replace("_", " ")) for c in CONDITION_FEATURES],
+    ("ltc_count", "number of long-term conditions"),
+    ("efi_score", "eFI score"),
+    ("care_home", "care home resident"),
+    ("ae_12m", "A&E attendances in 12 months"),
+    ("emergency_admissions_12m", "emergency admissions in 12 months"),
+)
+FEATURE_NAMES: tuple[str, ...] = tuple(f for f, _ in FEATURES)
+L2_PENALTY = 1.0
+TEST_FRACTION_MOD = 5  # one in five held out
+USE_CAP = 5
+
+
+def risk_features(facts: ir.Table) -> ir.Table:
+    """Model features from a facts table (see :mod:`nhc.analytics.facts`): patient_id + FEATURE_NAMES."""
+    f = facts
+    q = f.imd_quintile.fill_null(3)
+    cols: dict[str, ir.Value] = {
+        "age_decades": f.age.cast("float64") / 10.0,
+        "age_75_plus": (f.age >= 75).cast("float64"),
+        "female": (f.sex == "F").cast("float64"),
+        **{f"imd_q{i}": (q == i).cast("float64") for i in range(1, 5)},
+        **{f"reg_{c}": f[f"reg_{c}"].cast("float64") for c in CONDITION_FEATURES},
+        "ltc_count": f.ltc_count.cast("float64"),
+        "efi_score": f.efi_score.cast("float64"),
+        "care_home": f.care_home.cast("float64"),
+        "ae_12m": ibis.least(f.ae_12m, USE_CAP).cast("float64"),
+        "emergency_admissions_12m": ibis.least(f.emergency_admissions_12m, USE_CAP).cast("float64"),
+    }
+    return f.select("patient_id", **cols)
+
+
+def with_outcome(features: ir.Table, admissions: ir.Table) -> ir.Table:
+    """Add ``outcome`` (1 if any admission in ``admissions``, from :func:`utilisation.outcome_admissions`)."""
+    a = admissions.select("patient_id", has=ibis.literal(1))
+    j = features.left_join(a, "patient_id").drop("patient_id_right")
+    return j.mutate(outcome=j.has.fill_null(0).cast("int8")).drop("has")
+
+
+# --- numpy part -------------------------------------------------------------------------------
+
+
+def is_test(patient_id: np.ndarray) -> np.ndarray:
+    """Deterministic held-out split: splitmix64 hash of patient_id, one in :data:`TEST_FRACTION_MOD`."""
+    with np.errstate(over="ignore"):
+        z = patient_id.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z % np.uint64(TEST_FRACTION_MOD)) == 0
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2_PENALTY, max_iter: int = 50,
+                 tol: float = 1e-8) -> tuple[float, np.ndarray, int]:
+    """Penalised logistic regression by Newton-Raphson (IRLS). Returns (intercept, coefs, iterations).
+
+    ``x`` is standardised internally; the penalty ``l2 * ||beta||^2 / 2`` acts on standardised
+    coefficients (not the intercept). Coefficients are returned on the original scale.
+    """
+    n, k = x.shape
+    mu = x.mean(axis=0)
+    sd = x.std(axis=0)
+    sd[sd == 0] = 1.0
+    z = np.hstack([np.ones((n, 1)), (x - mu) / sd])
+    beta = np.zeros(k + 1)
+    p0 = min(max(y.mean(), 1e-6), 1 - 1e-6)
+    beta[0] = np.log(p0 / (1 - p0))
+    pen = np.full(k + 1, l2)
+    pen[0] = 0.0
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007
+        p = _sigmoid(z @ beta)
+        w = p * (1 - p)
+        grad = z.T @ (y - p) - pen * beta
+        hess = (z * w[:, None]).T @ z + np.diag(pen)
+        step = np.linalg.solve(hess, grad)
+        beta += step
+        if np.max(np.abs(step)) < tol:
+            break
+    coefs = beta[1:] / sd
+    intercept = beta[0] - float(np.sum(coefs * mu))
+    return float(intercept), coefs, it
+
+
+def auroc(y: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve by ranks (Mann-Whitney U), ties given average ranks."""
+    y = np.asarray(y).astype(bool)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    order = np.argsort(score, kind="mergesort")
+    s = np.asarray(score)[order]
+    ranks = np.empty(len(s), dtype=float)
+    # average ranks for ties
+    _, first, counts = np.unique(s, return_index=True, return_counts=True)
+    avg = first + (counts + 1) / 2.0
+    ranks_sorted = np.repeat(avg, counts)
+    ranks[order] = ranks_sorted
+    u = ranks[y].sum() - n_pos * (n_pos + 1) / 2.0
+    return float(u / (n_pos * n_neg))
+
+
+def calibration(y: np.ndarray, p: np.ndarray, groups: int = 10) -> list[dict]:
+    """Observed vs mean predicted risk by decile of predicted risk."""
+    if len(p) == 0:
+        return []
+    order = np.argsort(p, kind="mergesort")
+    out = []
+    for i, idx in enumerate(np.array_split(order, groups), start=1):
+        if len(idx) == 0:
+            continue
+        out.append({"decile": i, "n": len(idx), "predicted": float(p[idx].mean()), "observed": float(y[idx].mean())})
+    return out
+
+
+@dataclass
+class RiskModel:
+    intercept: float
+    coefficients: dict[str, float]
+    means: dict[str, float]
+    n_train: int
+    n_test: int
+    outcome_rate: float
+    auroc: float
+    calibration: list[dict] = field(default_factory=list)
+    iterations: int = 0
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        b = np.array([self.coefficients[f] for f in FEATURE_NAMES])
+        return _sigmoid(self.intercept + x @ b)
+
+    def as_dict(self) -> dict:
+        return {
+            "intercept": self.intercept, "coefficients": self.coefficients, "means": self.means,
+            "n_train": self.n_train, "n_test": self.n_test, "outcome_rate": self.outcome_rate,
+            "auroc": self.auroc, "calibration": self.calibration, "iterations": self.iterations,
+        }
+
+    def table(self) -> pa.Table:
+        labels = dict(FEATURES)
+        names = ["(intercept)", *FEATURE_NAMES]
+        return pa.table({
+            "term": names,
+            "label": ["baseline log-odds", *[labels[f] for f in FEATURE_NAMES]],
+            "coefficient": [self.intercept, *[self.coefficients[f] for f in FEATURE_NAMES]],
+            "mean": [1.0, *[self.means[f] for f in FEATURE_NAMES]],
+        })
+
+
+def matrix(features: pa.Table) -> np.ndarray:
+    return np.column_stack([features.column(f).to_numpy(zero_copy_only=False).astype(float)
+                            for f in FEATURE_NAMES]) if features.num_rows else np.zeros((0, len(FEATURE_NAMES)))
+
+
+def train(training: pa.Table, l2: float = L2_PENALTY) -> RiskModel:
+    """Fit on the training rows of ``training`` (features + outcome), evaluate on the held-out rows."""
+    pid = training.column("patient_id").to_numpy(zero_copy_only=False)
+    x = matrix(training)
+    y = training.column("outcome").to_numpy(zero_copy_only=False).astype(float)
+    test = is_test(pid)
+    if (~test).sum() < 10 or y[~test].sum() == 0:
+        intercept, coefs, it = float(np.log(max(y.mean(), 1e-6))), np.zeros(len(FEATURE_NAMES)), 0
+    else:
+        intercept, coefs, it = fit_logistic(x[~test], y[~test], l2=l2)
+    model = RiskModel(
+        intercept=intercept,
+        coefficients={f: float(c) for f, c in zip(FEATURE_NAMES, coefs, strict=True)},
+        means={f: float(m) for f, m in zip(FEATURE_NAMES, x.mean(axis=0) if len(x) else
+                                          np.zeros(len(FEATURE_NAMES)), strict=True)},
+        n_train=int((~test).sum()), n_test=int(test.sum()),
+        outcome_rate=float(y.mean()) if len(y) else float("nan"), auroc=float("nan"), iterations=it,
+    )
+    if test.any():
+        p = model.predict(x[test])
+        model.auroc = auroc(y[test], p)
+        model.calibration = calibration(y[test], p)
+    return model
+
+
+def _fmt(feature: str, value: float) -> str:
+    label = dict(FEATURES)[feature]
+    if feature == "age_decades":
+        return f"age {round(value * 10)}"
+    if feature in ("ltc_count", "ae_12m", "emergency_admissions_12m"):
+        return f"{label}: {int(value)}"
+    if feature == "efi_score":
+        return f"eFI {value:.2f}"
+    return label
+
+
+def score(model: RiskModel, features: pa.Table, top: int = 3) -> pa.Table:
+    """Risk for everyone in ``features``: patient_id, risk, risk_factors (top positive contributions)."""
+    x = matrix(features)
+    risk = model.predict(x) if len(x) else np.zeros(0)
+    b = np.array([model.coefficients[f] for f in FEATURE_NAMES])
+    m = np.array([model.means[f] for f in FEATURE_NAMES])
+    contrib = (x - m) * b
+    factors: list[str] = []
+    if len(x):
+        top_idx = np.argsort(-contrib, axis=1, kind="stable")[:, :top]
+        top_val = np.take_along_axis(contrib, top_idx, axis=1)
+        for i in range(len(x)):
+            parts = [f"{_fmt(FEATURE_NAMES[j], x[i, j])} (+{v:.2f})"
+                     for j, v in zip(top_idx[i], top_val[i], strict=True) if v > 0.005]
+            factors.append("; ".join(parts) if parts else "no factor above average")
+    return pa.table({
+        "patient_id": features.column("patient_id"),
+        "risk": pa.array(risk, type=pa.float64()),
+        "risk_factors": pa.array(factors, type=pa.string()),
+    })
+
+
+def training_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """(feature date, outcome end): features at as_of - 365 days, outcome in the following 365 days."""
+    return as_of - dt.timedelta(days=365), as_of

@@ -1,0 +1,119 @@
+"""Collectors for the event-like tables the generator emits (clinical events, medications).
+
+Generators append numpy arrays (patient index, day number, code index, value); the collector
+concatenates them once at the end and turns code indices into strings with one ``take`` — far
+cheaper than building millions of Python strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from nhc.reference.codelists import codes as codelist_codes
+
+EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def day_number(d: np.datetime64) -> int:
+    return int((np.datetime64(d, "D") - EPOCH).astype(np.int64))
+
+
+def to_date32(days: np.ndarray) -> pa.Array:
+    return pa.array(days.astype(np.int32), type=pa.int32()).cast(pa.date32())
+
+
+class CodePicker:
+    """Picks real codes from codelists; remembers every code it hands out as a small integer."""
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self._index: dict[str, int] = {}
+        self._cluster_cache: dict[str, np.ndarray] = {}
+
+    def index_of(self, code: str) -> int:
+        idx = self._index.get(code)
+        if idx is None:
+            idx = self._index[code] = len(self.strings)
+            self.strings.append(code)
+        return idx
+
+    def cluster(self, cluster: str, *, within: str | None = None) -> np.ndarray:
+        """Indices of the codes of ``cluster`` (only those also in ``within`` if that leaves any)."""
+        key = f"{cluster}&{within}"
+        if key not in self._cluster_cache:
+            codes = codelist_codes(cluster)
+            if within is not None:
+                shared = sorted(set(codes) & set(codelist_codes(within)))
+                codes = shared or codes
+            self._cluster_cache[key] = np.array([self.index_of(c) for c in codes], dtype=np.int32)
+        return self._cluster_cache[key]
+
+    def pick(self, rng: np.random.Generator, cluster: str, n: int, *, within: str | None = None) -> np.ndarray:
+        """``n`` codes of ``cluster``, skewed to the first few (clinicians use a handful of codes)."""
+        pool = self.cluster(cluster, within=within)
+        # A geometric-ish skew: most entries use a few common concepts, a long tail uses the rest.
+        k = np.minimum(rng.geometric(0.35, size=n) - 1, len(pool) - 1)
+        return pool[k]
+
+    def shares(self, cluster: str, other: str) -> bool:
+        """True if some code of ``cluster`` is also in ``other``."""
+        return bool(set(codelist_codes(cluster)) & set(codelist_codes(other)))
+
+    def dictionary(self) -> pa.Array:
+        return pa.array(self.strings, type=pa.string())
+
+
+@dataclass
+class EventCollector:
+    """Accumulates rows of one event-like table as arrays."""
+
+    patients: list[np.ndarray] = field(default_factory=list)
+    days: list[np.ndarray] = field(default_factory=list)
+    codes: list[np.ndarray] = field(default_factory=list)
+    values: list[np.ndarray] = field(default_factory=list)
+    units: list[np.ndarray] = field(default_factory=list)
+
+    def add(
+        self,
+        patients: np.ndarray,
+        days: np.ndarray,
+        codes: np.ndarray,
+        values: np.ndarray | None = None,
+        unit: int = -1,
+    ) -> None:
+        n = len(patients)
+        if n == 0:
+            return
+        self.patients.append(np.asarray(patients, dtype=np.int64))
+        self.days.append(np.asarray(days, dtype=np.int32))
+        self.codes.append(np.broadcast_to(np.asarray(codes, dtype=np.int32), (n,)).copy())
+        self.values.append(
+            np.full(n, np.nan) if values is None else np.asarray(values, dtype=np.float64)
+        )
+        self.units.append(np.full(n, unit, dtype=np.int16))
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.patients)
+
+    def arrays(self, keep_before: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Concatenated, sorted by (patient, day, code); rows on/after ``keep_before[patient]`` dropped."""
+        cat = {
+            "patient": np.concatenate(self.patients) if self.patients else np.zeros(0, np.int64),
+            "day": np.concatenate(self.days) if self.days else np.zeros(0, np.int32),
+            "code": np.concatenate(self.codes) if self.codes else np.zeros(0, np.int32),
+            "value": np.concatenate(self.values) if self.values else np.zeros(0),
+            "unit": np.concatenate(self.units) if self.units else np.zeros(0, np.int16),
+        }
+        if keep_before is not None:
+            keep = cat["day"] <= keep_before[cat["patient"]]
+            cat = {k: v[keep] for k, v in cat.items()}
+        order = np.lexsort((cat["code"], cat["day"], cat["patient"]))
+        return {k: v[order] for k, v in cat.items()}
+
+
+def codes_array(dictionary: pa.Array, idx: np.ndarray) -> pa.Array:
+    return pc.take(dictionary, pa.array(idx, type=pa.int32()))
