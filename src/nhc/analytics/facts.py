@@ -82,26 +82,37 @@ def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
 
 def patient_facts(
     population: ir.Table,
-    flags: ir.Table,
-    efi: ir.Table,
-    cms: ir.Table,
-    utilisation: ir.Table,
-    active: ir.Table,
-    clusters: ir.Table,
+    flags: ir.Table | None = None,
+    efi: ir.Table | None = None,
+    cms: ir.Table | None = None,
+    utilisation: ir.Table | None = None,
+    active: ir.Table | None = None,
+    clusters: ir.Table | None = None,
 ) -> ir.Table:
-    """Join the per-patient blocks onto the population (everyone in it gets a row; gaps become 0/false)."""
+    """Join the per-patient blocks onto the population (everyone in it gets a row; gaps become 0/false).
+
+    Blocks passed as ``None`` are left out (the risk model's history-date facts need only some).
+    """
     t = population
     for block in (flags, efi, cms, utilisation, clusters):
-        t = t.left_join(block, "patient_id").drop("patient_id_right")
-    t = t.left_join(active.mutate(active_12m=ibis.literal(True)), "patient_id").drop("patient_id_right")
+        if block is not None:
+            t = t.left_join(block, "patient_id").drop("patient_id_right")
+    if active is not None:
+        t = t.left_join(active.mutate(active_12m=ibis.literal(True)), "patient_id").drop("patient_id_right")
     fill: dict[str, object] = {f"reg_{n}": False for n in REGISTER_NAMES}
     fill.update({c: 0 for c in ("ltc_count", "major_count", "psych_count", "efi_deficits", "cms_conditions",
                                 "frailty_markers", "ae_12m", "emergency_admissions_12m", "gp_12m",
                                 "community_12m", "outpatient_12m")})
     fill.update({f.name: False for f in WINDOW_FLAGS})
     fill.update({"pregnant": False, "active_12m": False, "efi_score": 0.0, "cms": 0.0, "efi_category": "fit"})
-    t = t.mutate(**{k: t[k].fill_null(v) for k, v in fill.items()})
-    drop = [c for c in t.columns if c.startswith("fm_")] + ["pregnancy_last", "delivery_last"]
-    t = t.drop(*drop)
-    # pregnancy applies to women of child-bearing age only (guards against miscoding)
-    return t.mutate(pregnant=t.pregnant & (t.sex == "F") & (t.age >= 12) & (t.age <= 55))
+    if flags is None:
+        t = t.mutate(**{k: ibis.literal(v) for k, v in fill.items() if k.startswith("reg_") or k.endswith("_count")
+                        and k in ("ltc_count", "major_count", "psych_count")})
+    t = t.mutate(**{k: t[k].fill_null(v) for k, v in fill.items() if k in t.columns})
+    drop = [c for c in t.columns if c.startswith("fm_") or c in ("pregnancy_last", "delivery_last")]
+    if drop:
+        t = t.drop(*drop)
+    if "pregnant" in t.columns:
+        # pregnancy applies to women of child-bearing age only (guards against miscoding)
+        t = t.mutate(pregnant=t.pregnant & (t.sex == "F") & (t.age >= 12) & (t.age <= 55))
+    return t

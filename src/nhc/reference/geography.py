@@ -147,7 +147,9 @@ def _rows(path: Path, columns: list[str]) -> Iterator[_Row]:
 
 
 def _table(records: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_arrays([pa.array([r[f.name] for r in records], f.type) for f in schema], schema=schema)
+    return pa.Table.from_arrays(
+        [pa.array([r[f.name] for r in records], f.type) for f in schema], schema=schema
+    )
 
 
 def _unique(row: _Row, field: str, value: str, seen: set[str]) -> None:

@@ -1,0 +1,62 @@
+"""The aggregate cube: counts of people by need band, PNG, age band, sex, IMD quintile, practice,
+neighbourhood and locality, with disclosure control applied (:mod:`nhc.analytics.disclosure`).
+
+Cells are produced for a set of grouping sets (:data:`GROUPINGS`); a dimension outside a grouping
+set reads ``All``. Each grouping set is computed from person-level data and controlled on its own,
+so consumers should read totals from the grouping set that has them rather than add controlled
+cells up (sums of rounded cells drift, and suppressed cells are missing).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ibis
+
+from nhc.analytics import disclosure
+from nhc.analytics.coded import nullable
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+DIMENSIONS: tuple[str, ...] = (
+    "band", "png", "age_band", "sex", "imd_quintile", "practice_code", "neighbourhood", "locality",
+)
+GROUPINGS: tuple[tuple[str, ...], ...] = (
+    DIMENSIONS,  # the finest grain
+    ("band", "png"),
+    ("band", "age_band", "sex"),
+    ("band", "imd_quintile"),
+    ("locality", "band", "png"),
+    ("neighbourhood", "band", "png"),
+    ("practice_code", "band"),
+    ("neighbourhood", "band", "age_band"),
+)
+ALL = "All"
+
+
+def _dims(t: ir.Table) -> dict[str, ir.StringValue]:
+    png_label = t.png.cast("string") + ibis.literal(" ") + t.png_name
+    return {
+        "band": t.band.cast("string"), "png": png_label, "age_band": t.age_band.cast("string"),
+        "sex": t.sex.cast("string"), "imd_quintile": t.imd_quintile.cast("string").fill_null("unknown"),
+        "practice_code": t.practice_code.cast("string"), "neighbourhood": t.neighbourhood.cast("string"),
+        "locality": t.locality.cast("string"),
+    }
+
+
+def cube(insights: ir.Table, groupings: tuple[tuple[str, ...], ...] = GROUPINGS, *,
+         control: bool = True) -> ir.Table:
+    """grouping, the eight dimensions and count (disclosure-controlled unless ``control=False``)."""
+    t = insights.select(**_dims(insights))
+    parts = []
+    for g in groupings:
+        agg = t.group_by(list(g)).aggregate(count=t.count())
+        agg = agg.mutate(**{d: ibis.literal(ALL) for d in DIMENSIONS if d not in g})
+        agg = agg.select(grouping=ibis.literal("+".join(g)), **{d: agg[d] for d in DIMENSIONS},
+                         count=agg["count"].cast("int64"))
+        parts.append(nullable(agg))
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.union(p)
+    return disclosure.apply(out, "count") if control else out

@@ -1,0 +1,136 @@
+"""Case finding: ranked worklists, defined as data, per neighbourhood and practice.
+
+A worklist is a set of criteria on the per-patient insights (all must hold) and a ranking. Every
+row carries the reasons the person is on it, with their own values, so a clinician can see why
+without opening another tool. Definitions are in :data:`WORKLISTS`; adding one is adding data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from nhc.analytics.coded import nullable
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+OPS = {
+    ">=": lambda c, v: c >= v,
+    ">": lambda c, v: c > v,
+    "<=": lambda c, v: c <= v,
+    "<": lambda c, v: c < v,
+    "==": lambda c, v: c == v,
+    "in": lambda c, v: c.isin(list(v)),
+    "is_true": lambda c, v: c,
+    "is_false": lambda c, v: ~c,
+}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    column: str
+    op: str
+    value: Any
+    reason: str  # "{v}" is replaced by the person's value
+
+
+@dataclass(frozen=True)
+class Worklist:
+    name: str
+    title: str
+    criteria: tuple[Criterion, ...]
+    rank_by: tuple[str, ...]  # descending
+    rationale: str
+
+
+WORKLISTS: tuple[Worklist, ...] = (
+    Worklist(
+        "frailty_no_care_plan",
+        "Moderate or severe frailty, no care plan, 2+ emergency admissions",
+        (
+            Criterion("efi_category", "in", ("moderate", "severe"), "eFI {v}"),
+            Criterion("care_plan_12m", "is_false", None, "no care plan or MDT code in 12 months"),
+            Criterion("emergency_admissions_12m", ">=", 2, "{v} emergency admissions in 12 months"),
+        ),
+        ("emergency_admissions_12m", "efi_score"),
+        "NHS England frailty guidance: people with moderate/severe frailty and repeated admissions "
+        "should have a personalised care and support plan (Enhanced Health in Care Homes / "
+        "proactive care framework 2023).",
+    ),
+    Worklist(
+        "diabetes_unreviewed_high_hba1c",
+        "Diabetes, latest HbA1c above 58 mmol/mol, no review in 12 months",
+        (
+            Criterion("reg_diabetes", "is_true", None, "on the diabetes register"),
+            Criterion("hba1c_last_value", ">", 58.0, "latest HbA1c {v} mmol/mol"),
+            Criterion("hba1c_12m", "is_false", None, "no HbA1c in 12 months"),
+            Criterion("medication_review_12m", "is_false", None, "no medication review in 12 months"),
+        ),
+        ("hba1c_last_value",),
+        "NICE NG28: HbA1c target 48-58 mmol/mol; HbA1c every 3-6 months until stable, then 6-monthly.",
+    ),
+    Worklist(
+        "high_admission_risk",
+        "High risk of emergency admission: top 2% in the neighbourhood",
+        (
+            Criterion("risk_centile_in_neighbourhood", ">=", 0.98,
+                      "risk in the top 2% of the neighbourhood (percent rank {v})"),
+        ),
+        ("risk",),
+        "Proactive care: NHS England proactive care framework (2023) - risk stratification to find "
+        "people who would benefit from proactive, personalised care.",
+    ),
+)
+
+
+def _reason(t: ir.Table, c: Criterion) -> ir.StringValue:
+    if "{v}" not in c.reason:
+        return ibis.literal(c.reason)
+    before, after = c.reason.split("{v}", 1)
+    col = t[c.column]
+    if col.type().is_floating():
+        col = col.round(2)
+    return ibis.literal(before) + col.cast("string") + ibis.literal(after)
+
+
+def worklist(t: ir.Table, wl: Worklist) -> ir.Table:
+    """One worklist over the insights table ``t``: ranked within neighbourhood."""
+    cond = ibis.literal(True)
+    for c in wl.criteria:
+        cond = cond & OPS[c.op](t[c.column], c.value).fill_null(False)
+    sel = t.filter(cond)
+    reasons = None
+    for c in wl.criteria:
+        r = _reason(sel, c)
+        reasons = r if reasons is None else reasons + ibis.literal("; ") + r
+    order = [ibis.desc(sel[k]) for k in wl.rank_by] + [ibis.asc(sel.patient_id)]
+    rank = ibis.row_number().over(group_by=sel.neighbourhood, order_by=order) + 1
+    return sel.select(
+        worklist=ibis.literal(wl.name),
+        neighbourhood=sel.neighbourhood,
+        practice_code=sel.practice_code,
+        patient_id=sel.patient_id,
+        rank=rank.cast("int64"),
+        score=sel[wl.rank_by[0]].cast("float64"),
+        reasons=reasons,
+    )
+
+
+def with_risk_centile(t: ir.Table) -> ir.Table:
+    """Add risk_centile_in_neighbourhood: percent rank of risk within the neighbourhood (0 lowest, 1 highest)."""
+    return t.mutate(
+        risk_centile_in_neighbourhood=ibis.percent_rank().over(group_by=t.neighbourhood, order_by=t.risk)
+    )
+
+
+def worklists(insights: ir.Table, definitions: tuple[Worklist, ...] = WORKLISTS) -> ir.Table:
+    """All worklists stacked: worklist, neighbourhood, practice_code, patient_id, rank, score, reasons."""
+    t = with_risk_centile(insights) if "risk_centile_in_neighbourhood" not in insights.columns else insights
+    parts = [nullable(worklist(t, wl)) for wl in definitions]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.union(p)
+    return out
