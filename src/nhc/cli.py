@@ -41,7 +41,8 @@ def _settings(data: Path | None) -> Settings:
 
 
 DataOption = Annotated[
-    Path | None, typer.Option("--data", help="Data folder (default: $NHC_DATA or ./data).", show_default=False)
+    Path | None,
+    typer.Option("--data", help="Data folder (default: $NHC_DATA or ./data).", show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")]
 
@@ -60,7 +61,9 @@ def synth(
     patients: Annotated[
         int, typer.Option("--patients", "-n", help="How many people to generate (the county has ~726,000).")
     ] = 726_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives a byte-identical lake.")] = 1,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed: the same seed gives a byte-identical lake.")
+    ] = 1,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Date the data runs up to (default 2026-03-31).")
     ] = None,

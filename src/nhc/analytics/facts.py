@@ -45,7 +45,9 @@ WINDOW_FLAGS: tuple[WindowFlag, ...] = (
 
 # Frailty markers for Patient Need Group 11, modelled on the ACG System's frailty concepts
 # (malnutrition/weight loss, dementia, impaired vision, decubitus ulcer, incontinence, social
-# vulnerability, difficulty walking, falls) with the eFI code sets. A marker counts when ever coded.
+# vulnerability, difficulty walking, falls) with the eFI code sets. Like the ACG System, which looks at
+# a 12-month observation period, a marker counts when coded in the 12 months before as-of.
+FRAILTY_MARKER_DAYS = 365
 FRAILTY_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("weight loss", ("efi-weight-loss",)),
     ("cognitive problems or dementia", ("efi-cognitive-problems", "dem_cod")),
@@ -63,7 +65,6 @@ FRAILTY_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
     """One pass over the cluster summary: window flags, frailty markers, latest HbA1c."""
     s = summary
-    d = ibis.literal(as_of)
     aggs: dict[str, ir.Value] = {
         f.name: (s.cluster.isin(list(f.clusters)) & in_window(s.last_date, as_of, f.days)).max()
         for f in WINDOW_FLAGS
@@ -71,7 +72,7 @@ def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
     aggs["pregnancy_last"] = s.last_date.max(where=s.cluster == "pregnancy-antenatal")
     aggs["delivery_last"] = s.last_date.max(where=s.cluster == "pregnancy-delivery")
     for i, (_, clusters) in enumerate(FRAILTY_MARKERS):
-        aggs[f"fm_{i}"] = (s.cluster.isin(list(clusters)) & (s.first_date <= d)).max()
+        aggs[f"fm_{i}"] = (s.cluster.isin(list(clusters)) & in_window(s.last_date, as_of, FRAILTY_MARKER_DAYS)).max()
     aggs["hba1c_last_value"] = s.last_value.max(where=s.cluster == "hba1c")
     aggs["hba1c_last_date"] = s.last_value_date.max(where=s.cluster == "hba1c")
     out = s.group_by("patient_id").aggregate(**aggs)
@@ -105,9 +106,6 @@ def patient_facts(
                                 "community_12m", "outpatient_12m")})
     fill.update({f.name: False for f in WINDOW_FLAGS})
     fill.update({"pregnant": False, "active_12m": False, "efi_score": 0.0, "cms": 0.0, "efi_category": "fit"})
-    if flags is None:
-        t = t.mutate(**{k: ibis.literal(v) for k, v in fill.items() if k.startswith("reg_") or k.endswith("_count")
-                        and k in ("ltc_count", "major_count", "psych_count")})
     t = t.mutate(**{k: t[k].fill_null(v) for k, v in fill.items() if k in t.columns})
     drop = [c for c in t.columns if c.startswith("fm_") or c in ("pregnancy_last", "delivery_last")]
     if drop:

@@ -115,6 +115,12 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2_PENALTY, max_iter:
     beta[0] = np.log(p0 / (1 - p0))
     pen = np.full(k + 1, l2)
     pen[0] = 0.0
+    def objective(b: np.ndarray) -> float:
+        eta = z @ b
+        # penalised log-likelihood, written stably: y*eta - log(1 + e^eta)
+        return float(np.sum(y * eta - np.logaddexp(0.0, eta)) - 0.5 * np.sum(pen * b * b))
+
+    current = objective(beta)
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007
         p = _sigmoid(z @ beta)
@@ -122,8 +128,16 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2_PENALTY, max_iter:
         grad = z.T @ (y - p) - pen * beta
         hess = (z * w[:, None]).T @ z + np.diag(pen)
         step = np.linalg.solve(hess, grad)
-        beta += step
-        if np.max(np.abs(step)) < tol:
+        # damped Newton: halve the step until the penalised likelihood improves
+        t = 1.0
+        while t > 1e-6:
+            candidate = beta + t * step
+            value = objective(candidate)
+            if value >= current - 1e-12:
+                break
+            t /= 2
+        beta, current = candidate, value
+        if np.max(np.abs(t * step)) < tol:
             break
     coefs = beta[1:] / sd
     intercept = beta[0] - float(np.sum(coefs * mu))
@@ -255,7 +269,10 @@ def score(model: RiskModel, features: pa.Table, top: int = 3) -> pa.Table:
             val = pc.cast(pa.array(np.round(top_val[:, k], 2)), pa.string())
             text = pc.binary_join_element_wise(lab, " (+", val, ")", "")
             pieces.append(pc.if_else(pa.array(top_val[:, k] > 0.005), text, pa.scalar(None, pa.string())))
-        factors = pc.binary_join_element_wise(*pieces, "; ", null_handling="skip")
+        factors = pc.fill_null(pieces[0], "")
+        for piece in pieces[1:]:
+            joined = pc.binary_join_element_wise(factors, pc.fill_null(piece, ""), "; ")
+            factors = pc.if_else(pc.is_null(piece), factors, pc.if_else(pc.equal(factors, ""), piece, joined))
         factors = pc.if_else(pc.equal(factors, ""), "no factor above average", factors)
     return pa.table({
         "patient_id": features.column("patient_id"),

@@ -29,11 +29,11 @@ if TYPE_CHECKING:
 THRESHOLDS: dict[str, float] = {
     "frailty_min_age": 65,  # PNG 11 definition (adults 65+)
     "frailty_min_markers": 2,  # PNG 11 definition (two or more frailty markers)
-    "high_cms": 3.0,  # PNG 10: Cambridge Multimorbidity Score at or above this
+    "high_cms": 4.0,  # PNG 10: Cambridge Multimorbidity Score at or above this
     "high_ltc": 4,  # PNG 10: this many long-term conditions ...
-    "high_ltc_admissions": 1,  # ... and at least this many emergency admissions in 12 months
+    "high_ltc_admissions": 2,  # ... and at least this many emergency admissions in 12 months
     "pregnancy_high_age": 40,  # PNG 7: maternal age
-    "crisis_admissions": 2,  # pyramid tier 4: emergency admissions in 12 months
+    "crisis_admissions": 3,  # pyramid tier 4: emergency admissions in 12 months
 }
 
 BANDS: dict[int, str] = {1: "low", 2: "low", 3: "low", 4: "low", 5: "moderate", 6: "moderate", 7: "moderate",
@@ -119,9 +119,10 @@ def _medium(t):
 
 
 PNG_RULES: tuple[Rule, ...] = (
-    Rule(11, PNG_NAMES[11], "aged 65+ with two or more frailty markers", _frail,
-         lambda t: "aged " + _s(t.age) + " with " + _s(t.frailty_markers) + " frailty markers (65+ and 2+)"),
-    Rule(10, PNG_NAMES[10], "palliative care register, or CMS >= 3.0, or 4+ LTCs with an emergency admission",
+    Rule(11, PNG_NAMES[11], "aged 65+ with two or more frailty markers coded in 12 months", _frail,
+         lambda t: "aged " + _s(t.age) + " with " + _s(t.frailty_markers)
+         + " frailty markers in 12 months (65+ and 2+)"),
+    Rule(10, PNG_NAMES[10], "palliative care register, or CMS >= 4.0, or 4+ LTCs with 2+ emergency admissions",
          _high, _high_reason),
     Rule(7, PNG_NAMES[7], "pregnant with gestational diabetes/pre-eclampsia, aged 40+, or a major chronic condition",
          _preg_high,
@@ -165,7 +166,7 @@ class Tier:
 
 PYRAMID_RULES: tuple[Tier, ...] = (
     Tier(4, "End of life or in crisis",
-         "palliative care register or end-of-life code in 12 months, or 2+ emergency admissions in 12 months",
+         "palliative care register or end-of-life code in 12 months, or 3+ emergency admissions in 12 months",
          lambda t: t.reg_palliative_care | t.end_of_life_12m
          | (t.emergency_admissions_12m >= T["crisis_admissions"])),
     Tier(3, "Frail or complex at home",

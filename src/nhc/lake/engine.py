@@ -103,7 +103,9 @@ def spark_session() -> Any:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.driver.memory", os.environ.get("NHC_SPARK_MEMORY", "4g"))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.sql.warehouse.dir", str(Path(os.environ.get("TMPDIR", "/tmp")) / "nhc-spark-warehouse"))
+        .config(
+            "spark.sql.warehouse.dir", str(Path(os.environ.get("TMPDIR", "/tmp")) / "nhc-spark-warehouse")
+        )
         .getOrCreate()
     )
 

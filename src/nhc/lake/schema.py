@@ -62,7 +62,9 @@ PATIENTS = TableSchema(
         Column("family_name", pa.string(), "Family name (synthetic)."),
         Column("sex", pa.string(), "Sex recorded at registration.", allowed=SEXES),
         Column("date_of_birth", pa.date32(), "Date of birth."),
-        Column("ethnicity", pa.string(), "Ethnic group (ONS 5 groups and not stated).", allowed=ETHNIC_GROUPS),
+        Column(
+            "ethnicity", pa.string(), "Ethnic group (ONS 5 groups and not stated).", allowed=ETHNIC_GROUPS
+        ),
         Column("small_area_code", pa.string(), "Small area (LSOA-like) of residence; joins small_areas."),
         Column("address_line", pa.string(), "First line of the address (synthetic)."),
         Column("postcode", pa.string(), "Postcode (synthetic, OX-style)."),
@@ -89,7 +91,9 @@ CLINICAL_EVENTS = TableSchema(
         PATIENT_ID,
         Column("date", pa.date32(), "Date the entry applies to."),
         Column("snomed_code", pa.string(), "SNOMED CT concept id."),
-        Column("value", pa.float64(), "Numeric value for observations (HbA1c, blood pressure...).", nullable=True),
+        Column(
+            "value", pa.float64(), "Numeric value for observations (HbA1c, blood pressure...).", nullable=True
+        ),
         Column("unit", pa.string(), "Unit of the value (UCUM-style).", nullable=True),
     ),
 )
@@ -150,7 +154,11 @@ SMALL_AREAS = TableSchema(
         Column("name", pa.string(), "Small area name."),
         Column("locality", pa.string(), "Locality the area lies in."),
         Column("neighbourhood", pa.string(), "Neighbourhood cluster the area lies in."),
-        Column("imd_decile", pa.int8(), "Index of Multiple Deprivation decile (1 = most deprived 10% nationally)."),
+        Column(
+            "imd_decile",
+            pa.int8(),
+            "Index of Multiple Deprivation decile (1 = most deprived 10% nationally).",
+        ),
         Column("latitude", pa.float64(), "Approximate centroid latitude."),
         Column("longitude", pa.float64(), "Approximate centroid longitude."),
     ),
@@ -195,9 +203,7 @@ def table_schema(name: str) -> TableSchema:
     try:
         return TABLES[name]
     except KeyError:
-        raise NhcError(
-            f"unknown lake table {name!r}", hint=f"known tables: {', '.join(TABLES)}"
-        ) from None
+        raise NhcError(f"unknown lake table {name!r}", hint=f"known tables: {', '.join(TABLES)}") from None
 
 
 # Tables that the analytics derive (insights) are declared beside the analytics' own code, in

@@ -43,7 +43,9 @@ def conform(table: pa.Table, schema: TableSchema) -> pa.Table:
         try:
             arr = arr.cast(col.type) if arr.type != col.type else arr
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise NhcError(f"table {schema.name}: column {col.name} cannot be read as {col.type}: {exc}") from None
+            raise NhcError(
+                f"table {schema.name}: column {col.name} cannot be read as {col.type}: {exc}"
+            ) from None
         if not col.nullable and arr.null_count:
             raise NhcError(f"table {schema.name}: column {col.name} has {arr.null_count} empty value(s)")
         if col.allowed is not None and len(arr):

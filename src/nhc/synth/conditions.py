@@ -39,28 +39,96 @@ class ConditionSpec:
 
 
 CONDITIONS: tuple[ConditionSpec, ...] = (
-    ConditionSpec("hypertension", "hyp_cod", 0.1262, 0, 18, 0.85, -0.08, -0.1, 0.15, "cardio", 0.8, "efi-hypertension"),
-    ConditionSpec("diabetes", "dm_cod", 0.0506, 17, 10, 0.55, -0.08, -0.3, 0.35, "cardio", 0.9, "efi-diabetes"),
-    ConditionSpec("asthma", "ast_cod", 0.0622, 0, 3, 0.0, -0.02, 0.1, 0.15, "resp", 0.8, "efi-respiratory-disease"),
-    ConditionSpec("copd", "copd_cod", 0.0139, 0, 40, 0.8, -0.05, -0.1, 0.5, "resp", 1.0, "efi-respiratory-disease"),
+    ConditionSpec(
+        "hypertension", "hyp_cod", 0.1262, 0, 18, 0.85, -0.08, -0.1, 0.15, "cardio", 1.3, "efi-hypertension"
+    ),
+    ConditionSpec(
+        "diabetes", "dm_cod", 0.0506, 17, 10, 0.55, -0.08, -0.3, 0.35, "cardio", 1.4, "efi-diabetes"
+    ),
+    ConditionSpec(
+        "asthma", "ast_cod", 0.0622, 0, 3, 0.0, -0.02, 0.1, 0.15, "resp", 0.8, "efi-respiratory-disease"
+    ),
+    ConditionSpec(
+        "copd", "copd_cod", 0.0139, 0, 40, 0.8, -0.05, -0.1, 0.5, "resp", 1.0, "efi-respiratory-disease"
+    ),
     ConditionSpec("chd", "chd_cod", 0.0232, 0, 35, 0.9, -0.06, -0.7, 0.3, "cardio", 1.0, "efi-chd"),
-    ConditionSpec("heart_failure", "hf_cod", 0.0075, 0, 40, 1.0, -0.04, -0.3, 0.3, "cardio", 1.1, "efi-heart-failure"),
-    ConditionSpec("atrial_fibrillation", "afib_cod", 0.0203, 0, 40, 1.1, -0.06, -0.3, 0.0, "cardio", 0.7, "efi-atrial-fibrillation"),
-    ConditionSpec("stroke_tia", "strk_cod", 0.0173, 0, 35, 0.9, -0.05, -0.1, 0.2, "cardio", 0.8, "efi-stroke-tia"),
+    ConditionSpec(
+        "heart_failure", "hf_cod", 0.0075, 0, 40, 1.0, -0.04, -0.3, 0.3, "cardio", 1.1, "efi-heart-failure"
+    ),
+    ConditionSpec(
+        "atrial_fibrillation",
+        "afib_cod",
+        0.0203,
+        0,
+        40,
+        1.1,
+        -0.06,
+        -0.3,
+        0.0,
+        "cardio",
+        0.7,
+        "efi-atrial-fibrillation",
+    ),
+    ConditionSpec(
+        "stroke_tia", "strk_cod", 0.0173, 0, 35, 0.9, -0.05, -0.1, 0.2, "cardio", 0.8, "efi-stroke-tia"
+    ),
     ConditionSpec("ckd", "ckd_cod", 0.0311, 18, 30, 1.0, -0.05, 0.2, 0.2, "cardio", 0.8, "efi-ckd"),
-    ConditionSpec("dementia", "dem_cod", 0.0074, 0, 55, 1.5, 0.0, 0.3, 0.2, "general", 0.5, "efi-cognitive-problems"),
+    ConditionSpec(
+        "dementia", "dem_cod", 0.0074, 0, 55, 1.5, 0.0, 0.3, 0.2, "general", 0.5, "efi-cognitive-problems"
+    ),
     ConditionSpec("depression", "depr_cod", 0.1176, 18, 14, -0.05, -0.08, 0.6, 0.3, "mental", 1.0),
     ConditionSpec("smi", "mh_cod", 0.0082, 0, 16, 0.0, -0.1, -0.1, 0.6, "mental", 1.2),
     ConditionSpec("learning_disability", "ld_cod", 0.0039, 0, 0, -0.1, 0.0, -0.4, 0.2, "general", 0.6),
     ConditionSpec("cancer", "c19can_cod", 0.0353, 0, 18, 0.8, -0.05, 0.1, 0.0, "general", 0.3),
     ConditionSpec("epilepsy", "epil_cod", 0.0070, 18, 1, 0.0, 0.0, 0.0, 0.3, "general", 0.5),
-    ConditionSpec("osteoporosis", "osteo_cod", 0.0120, 0, 50, 1.0, -0.05, 1.5, 0.1, "general", 0.5, "efi-osteoporosis"),
+    ConditionSpec(
+        "osteoporosis", "osteo_cod", 0.0120, 0, 50, 1.0, -0.05, 1.5, 0.1, "general", 0.5, "efi-osteoporosis"
+    ),
     ConditionSpec("pad", "pad_cod", 0.0060, 0, 45, 0.9, -0.05, -0.4, 0.4, "cardio", 0.8, "efi-pvd"),
-    ConditionSpec("rheumatoid_arthritis", "rarth_cod", 0.0075, 0, 20, 0.4, -0.05, 0.9, 0.1, "general", 0.5, "efi-arthritis"),
+    ConditionSpec(
+        "rheumatoid_arthritis",
+        "rarth_cod",
+        0.0075,
+        0,
+        20,
+        0.4,
+        -0.05,
+        0.9,
+        0.1,
+        "general",
+        0.5,
+        "efi-arthritis",
+    ),
     ConditionSpec("anxiety", "anxiety", 0.0700, 0, 12, -0.1, -0.05, 0.6, 0.25, "mental", 0.9),
     ConditionSpec("chronic_pain", "chronic-pain", 0.0800, 0, 18, 0.4, -0.04, 0.3, 0.3, "general", 0.6),
-    ConditionSpec("osteoarthritis", "osteoarthritis", 0.0900, 0, 40, 0.8, -0.06, 0.3, 0.1, "general", 0.4, "efi-arthritis"),
-    ConditionSpec("hypothyroidism", "hypothyroidism", 0.0350, 0, 18, 0.5, -0.04, 1.6, 0.0, "general", 0.2, "efi-thyroid-disorders"),
+    ConditionSpec(
+        "osteoarthritis",
+        "osteoarthritis",
+        0.0900,
+        0,
+        40,
+        0.8,
+        -0.06,
+        0.3,
+        0.1,
+        "general",
+        0.4,
+        "efi-arthritis",
+    ),
+    ConditionSpec(
+        "hypothyroidism",
+        "hypothyroidism",
+        0.0350,
+        0,
+        18,
+        0.5,
+        -0.04,
+        1.6,
+        0.0,
+        "general",
+        0.2,
+        "efi-thyroid-disorders",
+    ),
     ConditionSpec("alcohol", "alcohol-heavy-drinker", 0.0200, 0, 18, -0.1, -0.06, -0.8, 0.4, "mental", 0.4),
 )
 CONDITION_INDEX = {c.name: i for i, c in enumerate(CONDITIONS)}
@@ -116,7 +184,9 @@ def condition_matrix(rng: np.random.Generator, pop: Population) -> tuple[np.ndar
     return has, factors
 
 
-def diagnosis_days(rng: np.random.Generator, pop: Population, onset_age: int, people: np.ndarray) -> np.ndarray:
+def diagnosis_days(
+    rng: np.random.Generator, pop: Population, onset_age: int, people: np.ndarray
+) -> np.ndarray:
     """Diagnosis dates between the onset age and the last day on record, skewed towards recent years."""
     start = pop.dob_day[people] + int(onset_age * 365.25)
     end = pop.last_day[people]

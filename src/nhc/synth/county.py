@@ -122,13 +122,17 @@ def generate(options: SynthOptions, progress: Progress | None = None) -> County:
     has, _factors = condition_matrix(streams[1], pop)
     efi_present: dict[str, np.ndarray] = {}
     rng = streams[1]
+    condition_clusters = tuple(c.cluster for c in CONDITIONS)
+    # Codes for frailty deficits and care processes must not also put people on a register.
+    register_clusters = (*condition_clusters, "palcare_cod")
     for j, spec in enumerate(CONDITIONS):
         people = np.flatnonzero(has[:, j])
         days = diagnosis_days(rng, pop, spec.onset_age, people)
         if spec.efi_cluster and not picker.shares(spec.cluster, spec.efi_cluster):
             # No code is in both lists: record the eFI deficit as its own entry, as GPs often do.
             events.add(people, days, picker.pick(rng, spec.efi_cluster, len(people)))
-        events.add(people, days, picker.pick(rng, spec.cluster, len(people), within=spec.efi_cluster))
+        code = picker.pick(rng, spec.cluster, len(people), within=spec.efi_cluster, avoid=condition_clusters)
+        events.add(people, days, code)
         if spec.efi_cluster:
             mask = efi_present.setdefault(spec.efi_cluster, np.zeros(pop.n, dtype=bool))
             mask |= has[:, j]
@@ -152,26 +156,41 @@ def generate(options: SynthOptions, progress: Progress | None = None) -> County:
     for k, name in enumerate(EXTRA_NAMES):
         people = np.flatnonzero(extra[:, k])
         # Deficits are recorded over the last five years, most in the last two.
-        back = np.where(rng.random(len(people)) < 0.7, rng.integers(0, 730, len(people)), rng.integers(0, 1826, len(people)))
+        back = np.where(
+            rng.random(len(people)) < 0.7,
+            rng.integers(0, 730, len(people)),
+            rng.integers(0, 1826, len(people)),
+        )
         days = np.maximum(pop.last_day[people] - back, pop.dob_day[people])
-        events.add(people, days, picker.pick(rng, name, len(people)))
+        events.add(people, days, picker.pick(rng, name, len(people), avoid=register_clusters))
     deficits = target
-    housebound = extra[:, EXTRA_NAMES.index("efi-housebound")] | already[:, EXTRA_NAMES.index("efi-housebound")]
+    housebound = (
+        extra[:, EXTRA_NAMES.index("efi-housebound")] | already[:, EXTRA_NAMES.index("efi-housebound")]
+    )
 
     step("care needs")
     rng = streams[4]
     care_home = _care_home(rng, pop, deficits)
     palliative = _palliative(rng, pop, has, deficits)
-    events.add(palliative, pop.last_day[palliative] - rng.integers(0, 365, len(palliative)),
-               picker.pick(rng, "palcare_cod", len(palliative)))
+    events.add(
+        palliative,
+        pop.last_day[palliative] - rng.integers(0, 365, len(palliative)),
+        picker.pick(rng, "palcare_cod", len(palliative)),
+    )
     pregnant, complex_pregnancy = _pregnancies(rng, pop)
     conception = pop.as_of_day - rng.integers(30, 260, len(pregnant))
     events.add(pregnant, conception + 56, picker.pick(rng, "pregnancy-antenatal", len(pregnant)))
     half = len(complex_pregnancy) // 2
-    events.add(complex_pregnancy[:half], np.full(half, pop.as_of_day - 10),
-               picker.pick(rng, "gestational-diabetes", half))
-    events.add(complex_pregnancy[half:], np.full(len(complex_pregnancy) - half, pop.as_of_day - 5),
-               picker.pick(rng, "pre-eclampsia", len(complex_pregnancy) - half))
+    events.add(
+        complex_pregnancy[:half],
+        np.full(half, pop.as_of_day - 10),
+        picker.pick(rng, "gestational-diabetes", half),
+    )
+    events.add(
+        complex_pregnancy[half:],
+        np.full(len(complex_pregnancy) - half, pop.as_of_day - 5),
+        picker.pick(rng, "pre-eclampsia", len(complex_pregnancy) - half),
+    )
     _care_processes(rng, pop, takes, deficits, has, picker, events)
 
     step("observations")
@@ -216,14 +235,16 @@ def generate(options: SynthOptions, progress: Progress | None = None) -> County:
 def _care_home(rng: np.random.Generator, pop: Population, deficits: np.ndarray) -> np.ndarray:
     """About 0.6% of people live in care homes: the frailest of those 75+."""
     key = np.where(pop.age >= 75, deficits + 0.05 * (pop.age - 75) + rng.normal(0, 1.5, pop.n), -np.inf)
-    n = int(round(0.006 * pop.n))
+    n = round(0.006 * pop.n)
     chosen = np.argsort(-key, kind="stable")[:n]
     out = np.zeros(pop.n, dtype=bool)
     out[chosen[np.isfinite(key[chosen])]] = True
     return out
 
 
-def _palliative(rng: np.random.Generator, pop: Population, has: np.ndarray, deficits: np.ndarray) -> np.ndarray:
+def _palliative(
+    rng: np.random.Generator, pop: Population, has: np.ndarray, deficits: np.ndarray
+) -> np.ndarray:
     """People on the palliative care register: 0.32% of the living (QOF 2019/20 Oxfordshire)."""
     from nhc.synth.conditions import CONDITION_INDEX, solve_intercept
 
@@ -244,7 +265,7 @@ def _palliative(rng: np.random.Generator, pop: Population, has: np.ndarray, defi
 def _pregnancies(rng: np.random.Generator, pop: Population) -> tuple[np.ndarray, np.ndarray]:
     """Currently pregnant women (~0.85% of the population), 12% with a complication."""
     fertile = pop.alive & pop.female & (pop.age >= 15) & (pop.age <= 46)
-    rate = np.exp(-((pop.age - 31) / 7.0) ** 2)
+    rate = np.exp(-(((pop.age - 31) / 7.0) ** 2))
     p = np.where(fertile, rate, 0)
     p = p * (0.0085 * pop.n / max(p.sum(), 1e-9))
     pregnant = np.flatnonzero(rng.random(pop.n) < np.clip(p, 0, 0.5))
@@ -264,22 +285,33 @@ def _care_processes(
     """Medication reviews, MDT discussions and social prescribing referrals (imperfect coverage)."""
     n_meds = takes.sum(axis=1)
     reviewed = np.flatnonzero((n_meds >= 4) & (rng.random(pop.n) < 0.6))
-    events.add(reviewed, pop.last_day[reviewed] - rng.integers(0, 365, len(reviewed)),
-               picker.pick(rng, "medication-review-basic", len(reviewed)))
+    events.add(
+        reviewed,
+        pop.last_day[reviewed] - rng.integers(0, 365, len(reviewed)),
+        picker.pick(rng, "medication-review-basic", len(reviewed)),
+    )
     mdt = np.flatnonzero((deficits >= 9) & (rng.random(pop.n) < 0.25))
-    events.add(mdt, pop.last_day[mdt] - rng.integers(0, 365, len(mdt)),
-               picker.pick(rng, "multidisciplinary-team", len(mdt)))
+    events.add(
+        mdt,
+        pop.last_day[mdt] - rng.integers(0, 365, len(mdt)),
+        picker.pick(rng, "multidisciplinary-team", len(mdt)),
+    )
     from nhc.synth.conditions import CONDITION_INDEX
 
     lonely = has[:, CONDITION_INDEX["depression"]] | has[:, CONDITION_INDEX["anxiety"]] | (deficits >= 5)
     deprivation = (5.5 - pop.imd_decile) / 2.87
     p = np.where(pop.age >= 18, 0.004 + 0.02 * lonely + 0.004 * deprivation, 0)
     referred = np.flatnonzero(rng.random(pop.n) < np.clip(p, 0, 1))
-    events.add(referred, pop.last_day[referred] - rng.integers(0, 700, len(referred)),
-               picker.pick(rng, "social-care-prescribing-referral", len(referred)))
+    events.add(
+        referred,
+        pop.last_day[referred] - rng.integers(0, 700, len(referred)),
+        picker.pick(rng, "social-care-prescribing-referral", len(referred)),
+    )
 
 
-def _patients(rng: np.random.Generator, pop: Population, areas: pa.Table, localities: tuple[str, ...]) -> pa.Table:
+def _patients(
+    rng: np.random.Generator, pop: Population, areas: pa.Table, localities: tuple[str, ...]
+) -> pa.Table:
     given, family = identity.names(rng, pop.female)
     district_choice = rng.integers(0, 4, size=pop.n)
     district_names = []
@@ -308,7 +340,7 @@ def _registrations(rng: np.random.Generator, pop: Population, practices: pa.Tabl
     """Current registrations (ended at death), plus an earlier practice for about one in ten."""
     years_registered = rng.exponential(9.0, pop.n)
     start = np.maximum(pop.as_of_day - (years_registered * 365.25).astype(np.int64), pop.dob_day)
-    end = np.where(pop.alive, -1, pop.death_day)
+    end = pop.death_day.copy()
     moved = np.flatnonzero((rng.random(pop.n) < 0.1) & (start - pop.dob_day > 400))
     previous = (pop.practice[moved] + rng.integers(1, practices.num_rows, len(moved))) % practices.num_rows
     prev_start = np.maximum(start[moved] - rng.integers(200, 4000, len(moved)), pop.dob_day[moved])
@@ -317,20 +349,27 @@ def _registrations(rng: np.random.Generator, pop: Population, practices: pa.Tabl
     practice = np.concatenate([pop.practice, previous])
     starts = np.concatenate([start, prev_start])
     ends = np.concatenate([end, prev_end])
+    still_open = np.concatenate([pop.alive, np.zeros(len(moved), dtype=bool)])
     order = np.lexsort((starts, patient))
     codes = practices["practice_code"].combine_chunks()
-    end_arr = to_date32(np.where(ends[order] < 0, 0, ends[order]))
     return pa.table(
         {
             "patient_id": pa.array(patient[order] + 1),
             "practice_code": pc.take(codes, pa.array(practice[order])),
             "start_date": to_date32(starts[order]),
-            "end_date": pc.if_else(pa.array(ends[order] < 0), pa.scalar(None, pa.date32()), end_arr),
+            "end_date": _dates_or_null(ends[order], still_open[order]),
         }
     )
 
 
-def _events_table(collector: EventCollector, picker: CodePicker, pop: Population, *, with_units: bool) -> pa.Table:
+def _dates_or_null(days: np.ndarray, empty: np.ndarray) -> pa.Array:
+    """Dates from day numbers, empty where ``empty`` is true (day numbers can be negative: pre-1970)."""
+    return pa.array(days.astype(np.int32), type=pa.int32(), mask=empty).cast(pa.date32())
+
+
+def _events_table(
+    collector: EventCollector, picker: CodePicker, pop: Population, *, with_units: bool
+) -> pa.Table:
     arr = collector.arrays(keep_before=pop.last_day)
     dictionary = picker.dictionary()
     value = pa.array(arr["value"], mask=np.isnan(arr["value"]))
@@ -359,19 +398,20 @@ def _events_table(collector: EventCollector, picker: CodePicker, pop: Population
 def _care_home_table(rng: np.random.Generator, pop: Population, care_home: np.ndarray) -> pa.Table:
     people = np.flatnonzero(care_home)
     start = np.maximum(pop.last_day[people] - rng.integers(30, 1500, len(people)), pop.dob_day[people])
-    end = np.where(pop.alive[people], -1, pop.death_day[people])
     homes = np.char.add("VCH", np.char.zfill((pop.area[people] % 120 + 1).astype(str), 3))
     return pa.table(
         {
             "patient_id": pa.array(people + 1),
             "care_home_code": pa.array(homes.astype(object), type=pa.string()),
             "start_date": to_date32(start),
-            "end_date": pc.if_else(pa.array(end < 0), pa.scalar(None, pa.date32()), to_date32(np.maximum(end, 0))),
+            "end_date": _dates_or_null(pop.death_day[people], pop.alive[people]),
         }
     )
 
 
-def _deaths_table(rng: np.random.Generator, pop: Population, care_home: np.ndarray, palliative: np.ndarray) -> pa.Table:
+def _deaths_table(
+    rng: np.random.Generator, pop: Population, care_home: np.ndarray, palliative: np.ndarray
+) -> pa.Table:
     people = np.flatnonzero(~pop.alive)
     on_palliative = np.zeros(pop.n, dtype=bool)
     on_palliative[palliative] = True
@@ -379,13 +419,17 @@ def _deaths_table(rng: np.random.Generator, pop: Population, care_home: np.ndarr
     place = np.where(
         care_home[people],
         np.where(u < 0.8, 1, 2),
-        np.where(on_palliative[people], np.where(u < 0.45, 0, np.where(u < 0.75, 3, 2)), np.where(u < 0.3, 0, 2)),
+        np.where(
+            on_palliative[people], np.where(u < 0.45, 0, np.where(u < 0.75, 3, 2)), np.where(u < 0.3, 0, 2)
+        ),
     )
     return pa.table(
         {
             "patient_id": pa.array(people + 1),
             "date_of_death": to_date32(pop.death_day[people]),
-            "place_of_death": pc.take(pa.array(["home", "care_home", "hospital", "hospice"]), pa.array(place)),
+            "place_of_death": pc.take(
+                pa.array(["home", "care_home", "hospital", "hospice"]), pa.array(place)
+            ),
         }
     )
 
@@ -398,7 +442,11 @@ def generate_to_lake(options: SynthOptions, lake_dir: Path | str, *, progress: b
     lake_dir = Path(lake_dir)
     options = options.checked()
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), disable=not progress, transient=True
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        disable=not progress,
+        transient=True,
     ) as bar:
         task = bar.add_task("synthetic county", total=len(STEPS) + 1)
 

@@ -18,6 +18,7 @@ ENCOUNTER_TYPES = ("gp", "community", "ae", "emergency_admission", "outpatient")
 # Real provider codes: Oxford University Hospitals (acute) and Oxford Health (community).
 ACUTE_PROVIDER, COMMUNITY_PROVIDER = "RTH", "RNU"
 WINDOW_DAYS = 730
+ADMISSION = ENCOUNTER_TYPES.index("emergency_admission")
 
 
 def annual_rates(pop: Population, ltc: np.ndarray, deficits: np.ndarray) -> dict[str, np.ndarray]:
@@ -67,12 +68,13 @@ def build_encounters(
     type_names = pa.array(ENCOUNTER_TYPES)
     provider = np.where(types == 0, 0, np.where(types == 1, 2, 1))
     gp_codes = pc_take(practice_codes, pop.practice[rows])
-    providers = pa.array(np.array([ACUTE_PROVIDER, COMMUNITY_PROVIDER], dtype=object)[np.clip(provider - 1, 0, 1)])
+    providers = pa.array(
+        np.array([ACUTE_PROVIDER, COMMUNITY_PROVIDER], dtype=object)[np.clip(provider - 1, 0, 1)]
+    )
     import pyarrow.compute as pc
 
     provider_code = pc.if_else(pa.array(provider == 0), gp_codes, providers)
-    end_arr = to_date32(np.where(end < 0, 0, end))
-    end_arr = pc.if_else(pa.array(end < 0), pa.scalar(None, pa.date32()), end_arr)
+    end_arr = pa.array(end.astype(np.int32), type=pa.int32(), mask=types != ADMISSION).cast(pa.date32())
     return pa.table(
         {
             "encounter_id": pa.array(np.arange(1, len(rows) + 1, dtype=np.int64)),

@@ -56,7 +56,19 @@ _OLDER = {
     **{k: 0.12 * s for k, s in zip(range(9, 13), (0.35, 0.28, 0.21, 0.16), strict=True)},
     **{k: 0.03 * s for k, s in zip(range(13, 19), (0.40, 0.25, 0.15, 0.10, 0.06, 0.04), strict=True)},
 }
-_ADULT = {0: 0.55, 1: 0.25, 2: 0.10, 3: 0.045, 4: 0.02, 5: 0.015, 6: 0.008, 7: 0.006, 8: 0.003, 9: 0.002, 10: 0.001}
+_ADULT = {
+    0: 0.55,
+    1: 0.25,
+    2: 0.10,
+    3: 0.045,
+    4: 0.02,
+    5: 0.015,
+    6: 0.008,
+    7: 0.006,
+    8: 0.003,
+    9: 0.002,
+    10: 0.001,
+}
 _CHILD = {0: 0.92, 1: 0.065, 2: 0.015}
 # People who died in the window were frailer than the living of their age.
 _DYING = {
@@ -103,9 +115,7 @@ def target_counts(rng: np.random.Generator, pop: Population, existing: np.ndarra
     return np.maximum(target, existing)
 
 
-def choose_extra_deficits(
-    rng: np.random.Generator, n_extra: np.ndarray, already: np.ndarray
-) -> np.ndarray:
+def choose_extra_deficits(rng: np.random.Generator, n_extra: np.ndarray, already: np.ndarray) -> np.ndarray:
     """Boolean matrix people × EXTRA_DEFICITS: ``n_extra[i]`` deficits not in ``already[i]``.
 
     Weighted sampling without replacement by the Gumbel-top-k trick, vectorised over people.

@@ -15,7 +15,12 @@ from nhc.synth.records import CodePicker, EventCollector
 
 # condition -> ((medicine codelist, probability), ...)
 TREATMENTS: dict[str, tuple[tuple[str, float], ...]] = {
-    "diabetes": (("metformin", 0.8), ("diabetes-medications", 0.35), ("statins", 0.7), ("ace-inhibitor", 0.45)),
+    "diabetes": (
+        ("metformin", 0.8),
+        ("diabetes-medications", 0.35),
+        ("statins", 0.7),
+        ("ace-inhibitor", 0.45),
+    ),
     "hypertension": (
         ("ace-inhibitor", 0.4),
         ("calcium-channel-blockers", 0.45),

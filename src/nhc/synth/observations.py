@@ -69,7 +69,10 @@ def emit_observations(
     person_sys = np.where(hypertension, 139, 124) + effects.systolic[pop.practice] + 2 * deprivation
     person_sys = person_sys + 0.25 * np.clip(pop.age - 40, 0, None) + rng.normal(0, 8, pop.n)
     watched = hypertension | diabetes | ckd
-    for people, per_year in ((np.flatnonzero(watched), 2), (np.flatnonzero(adult & ~watched & (rng.random(pop.n) < 0.45)), 1)):
+    for people, per_year in (
+        (np.flatnonzero(watched), 2),
+        (np.flatnonzero(adult & ~watched & (rng.random(pop.n) < 0.45)), 1),
+    ):
         rows, days = _repeat_dates(rng, pop, people, per_year)
         if per_year == 1:
             rows, days = rows[::2], days[::2]
@@ -83,14 +86,18 @@ def emit_observations(
     values = np.clip(rng.normal(47, 9, len(rows)), 8, 59).round()
     out.add(rows, days, picker.pick(rng, "egfr", len(rows)), values, EGFR)
     rows, days = _repeat_dates(rng, pop, np.flatnonzero((diabetes | hypertension) & ~ckd), 1)
-    values = np.clip(rng.normal(82, 12, len(rows)) - 0.3 * np.clip(pop.age[rows] - 50, 0, None), 60, 120).round()
+    values = np.clip(
+        rng.normal(82, 12, len(rows)) - 0.3 * np.clip(pop.age[rows] - 50, 0, None), 60, 120
+    ).round()
     out.add(rows, days, picker.pick(rng, "egfr", len(rows)), values, EGFR)
 
     # BMI: recorded for about a third of adults in two years; higher with diabetes and deprivation.
     people = np.flatnonzero(adult & (rng.random(pop.n) < 0.35))
     rows, days = _repeat_dates(rng, pop, people, 1)
     rows, days = rows[::2], days[::2]
-    values = np.clip(rng.normal(26.5, 4.5, len(rows)) + 3.5 * diabetes[rows] + 0.6 * deprivation[rows], 14, 60)
+    values = np.clip(
+        rng.normal(26.5, 4.5, len(rows)) + 3.5 * diabetes[rows] + 0.6 * deprivation[rows], 14, 60
+    )
     out.add(rows, days, picker.pick(rng, "bmi", len(rows)), values.round(1), KG_M2)
 
     # Smoking status, once per adult: more current smoking in deprived areas.

@@ -110,7 +110,9 @@ def build_population(
     locality = np.array([localities.index(x) for x in loc_names], dtype=np.int64)[practice]
 
     band = rng.choice(len(AGE_BAND_SHARES), size=n, p=AGE_BAND_SHARES / AGE_BAND_SHARES.sum())
-    age_days = (AGE_BAND_STARTS[band] * 365.25 + rng.random(n) * AGE_BAND_WIDTHS[band] * 365.25).astype(np.int64)
+    age_days = (AGE_BAND_STARTS[band] * 365.25 + rng.random(n) * AGE_BAND_WIDTHS[band] * 365.25).astype(
+        np.int64
+    )
     dob_day = as_of_day - age_days
     age = np.floor(age_days / 365.25).astype(np.int64)
     female = rng.random(n) < FEMALE_SHARE[band]
@@ -132,7 +134,7 @@ def build_population(
     # two-year mortality (Gompertz, raised by latent ill-health), so they are older and sicker.
     q = np.clip(np.exp(-10.45 + 0.094 * age + 0.45 * health - 0.1), 0, 0.6)
     two_year = 1 - (1 - q) ** 2
-    n_dead = int(round(two_year.sum()))
+    n_dead = round(float(two_year.sum()))
     if n_dead:
         template = rng.choice(n, size=n_dead, p=two_year / two_year.sum())
         died = as_of_day - rng.integers(1, 730, size=n_dead)

@@ -41,20 +41,32 @@ class CodePicker:
             self.strings.append(code)
         return idx
 
-    def cluster(self, cluster: str, *, within: str | None = None) -> np.ndarray:
-        """Indices of the codes of ``cluster`` (only those also in ``within`` if that leaves any)."""
-        key = f"{cluster}&{within}"
+    def cluster(self, cluster: str, *, within: str | None = None, avoid: tuple[str, ...] = ()) -> np.ndarray:
+        """Indices of the codes of ``cluster``: only those also in ``within`` and in none of the
+        ``avoid`` clusters, where that leaves any (so a diabetes code never also means PAD)."""
+        key = f"{cluster}&{within}-{','.join(avoid)}"
         if key not in self._cluster_cache:
             codes = codelist_codes(cluster)
+            if avoid:
+                others = set().union(*(codelist_codes(a) for a in avoid if a != cluster))
+                codes = [c for c in codes if c not in others] or codes
             if within is not None:
                 shared = sorted(set(codes) & set(codelist_codes(within)))
                 codes = shared or codes
             self._cluster_cache[key] = np.array([self.index_of(c) for c in codes], dtype=np.int32)
         return self._cluster_cache[key]
 
-    def pick(self, rng: np.random.Generator, cluster: str, n: int, *, within: str | None = None) -> np.ndarray:
+    def pick(
+        self,
+        rng: np.random.Generator,
+        cluster: str,
+        n: int,
+        *,
+        within: str | None = None,
+        avoid: tuple[str, ...] = (),
+    ) -> np.ndarray:
         """``n`` codes of ``cluster``, skewed to the first few (clinicians use a handful of codes)."""
-        pool = self.cluster(cluster, within=within)
+        pool = self.cluster(cluster, within=within, avoid=avoid)
         # A geometric-ish skew: most entries use a few common concepts, a long tail uses the rest.
         k = np.minimum(rng.geometric(0.35, size=n) - 1, len(pool) - 1)
         return pool[k]
@@ -91,9 +103,7 @@ class EventCollector:
         self.patients.append(np.asarray(patients, dtype=np.int64))
         self.days.append(np.asarray(days, dtype=np.int32))
         self.codes.append(np.broadcast_to(np.asarray(codes, dtype=np.int32), (n,)).copy())
-        self.values.append(
-            np.full(n, np.nan) if values is None else np.asarray(values, dtype=np.float64)
-        )
+        self.values.append(np.full(n, np.nan) if values is None else np.asarray(values, dtype=np.float64))
         self.units.append(np.full(n, unit, dtype=np.int16))
 
     def __len__(self) -> int:

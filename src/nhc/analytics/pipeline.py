@@ -1,0 +1,320 @@
+"""The analytics pipeline: the edge where the engine is chosen, the lake read and insights written.
+
+:func:`run` reads the source tables from an engine, checks them, builds the combined
+event-to-cluster join once (cached on the engine), derives every insight with the pure functions of
+this package, fits the risk model in numpy, writes the insight tables back to the lake and returns
+a summary (what was found, what was excluded and why).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pyarrow as pa
+
+from nhc.analytics import coded, cube, frailty, multimorbidity, population, registers, risk, segmentation
+from nhc.analytics import facts as factsm
+from nhc.analytics import utilisation as util
+from nhc.analytics import worklists as wlm
+from nhc.analytics.coded import nullable
+from nhc.analytics.inputs import check_unique_patients, duplicate_patients, require_columns
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from nhc.lake.engine import Engine
+
+DEFAULT_AS_OF = dt.date(2026, 3, 31)
+SOURCE_TABLES = ("patients", "practice_registrations", "clinical_events", "medications", "encounters",
+                 "care_home_residence", "deaths", "small_areas", "practices")
+EFI_PRIOR_65 = {"fit": 0.50, "mild": 0.35, "moderate": 0.12, "severe": 0.03}  # Clegg 2016
+
+Progress = Callable[[str], None]
+
+INSIGHT_COLUMNS = (
+    "patient_id", "practice_code", "neighbourhood", "locality", "age", "age_band", "sex", "imd_quintile",
+    "care_home", "band", "png", "png_name", "png_reason", "pyramid_tier", "pyramid_name", "efi_deficits",
+    "efi_score", "efi_category", "cms", "ltc_count", "registers", "frailty_markers",
+    "emergency_admissions_12m", "ae_12m",
+)
+
+
+@dataclass
+class Inputs:
+    """The source tables as Ibis tables on one engine, plus the codelists."""
+
+    tables: dict[str, ir.Table]
+    codelists: ir.Table
+
+    def __getitem__(self, name: str) -> ir.Table:
+        return self.tables[name]
+
+
+@dataclass
+class Derived:
+    """Everything the pipeline derives (Ibis expressions, mostly cached on the engine)."""
+
+    summary: ir.Table
+    population: ir.Table
+    registers: ir.Table
+    deficits: ir.Table
+    cms_conditions: ir.Table
+    insights: ir.Table  # facts + segmentation (+ risk when scored)
+    evidence: ir.Table
+
+
+@dataclass
+class RunResult:
+    as_of: dt.date
+    engine: str
+    summary: dict[str, Any]
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    model: risk.RiskModel | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "engine": self.engine, "seconds": round(self.seconds, 2),
+                **self.summary}
+
+
+def load_inputs(engine: Engine, codelists: pa.Table | None = None) -> Inputs:
+    """Source tables from the engine's lake, columns checked; codelists loaded onto the engine."""
+    tables = {name: require_columns(engine.table(name), name) for name in SOURCE_TABLES}
+    if codelists is None:
+        from nhc.reference.codelists import load_codelists
+
+        codelists = load_codelists()
+    cl = require_columns(engine.from_arrow(codelists.select(["code", "cluster"]), "nhc_codelists"), "codelists")
+    return Inputs(tables, cl)
+
+
+def data_quality(inputs: Inputs, as_of: dt.date) -> ir.Table:
+    """One-row table: what the analytics exclude and why (future-dated rows, codes in no codelist)."""
+    ev = inputs["clinical_events"]
+    codes = inputs.codelists.select(code=inputs.codelists.code).distinct().mutate(known=ibis.literal(True))
+    j = ev.left_join(codes, ev.snomed_code == codes.code)
+    d = ibis.literal(as_of)
+    agg = j.aggregate(
+        events=j.count(),
+        future_dated_events=(j.date > d).cast("int64").sum(),
+        events_with_codes_in_no_codelist=((j.date <= d) & j.known.isnull()).cast("int64").sum(),
+    )
+    m, e = inputs["medications"], inputs["encounters"]
+    meds = m.aggregate(medications=m.count(), future_dated_medications=(m.date > d).cast("int64").sum())
+    enc = e.aggregate(encounters=e.count(), future_dated_encounters=(e.start_date > d).cast("int64").sum())
+    return agg.cross_join(meds).cross_join(enc)
+
+
+def derive(inputs: Inputs, as_of: dt.date, *, cache: bool = True) -> Derived:
+    """Build the derived tables for ``as_of`` (Ibis; cached on the engine when ``cache``)."""
+    c = (lambda t: t.cache()) if cache else (lambda t: t)
+    t = inputs
+    summary = c(coded.cluster_summary(t["clinical_events"], t.codelists, as_of))
+    pop = c(population.population(t["patients"], t["practice_registrations"], t["deaths"], t["small_areas"],
+                                  t["practices"], t["care_home_residence"], as_of))
+    regs = c(registers.registers(summary, pop, as_of))
+    deficits = c(frailty.efi_deficits(summary, t["medications"], as_of))
+    cms_c = c(multimorbidity.cms_conditions(summary, as_of))
+    facts = factsm.patient_facts(
+        pop,
+        registers.register_flags(regs),
+        frailty.efi(deficits, pop),
+        multimorbidity.cms(cms_c, pop),
+        util.utilisation(t["encounters"], as_of),
+        util.active_patients(t["clinical_events"], t["medications"], t["encounters"], as_of),
+        factsm.cluster_facts(summary, as_of),
+    )
+    seg = segmentation.segment(facts)
+    seg = seg.mutate(registers=register_list(seg))
+    seg = c(seg)
+    return Derived(summary, pop, regs, deficits, cms_c, seg, evidence(regs, deficits, cms_c, summary, as_of))
+
+
+def register_list(t: ir.Table) -> ir.StringValue:
+    return segmentation._join([(t[f"reg_{n}"], ibis.literal(n)) for n in registers.REGISTER_NAMES])
+
+
+def evidence(regs: ir.Table, deficits: ir.Table, cms_c: ir.Table, summary: ir.Table, as_of: dt.date) -> ir.Table:
+    """Long table of the codes and dates behind each person's registers, deficits, CMS and markers."""
+    r = regs.select("patient_id", kind=ibis.literal("register"), item=regs.register, code=regs.code,
+                    date=regs.first_date, detail=ibis.literal("last recorded ") + regs.last_date.cast("string"))
+    f = deficits.select("patient_id", kind=ibis.literal("efi"), item=deficits.deficit, code=deficits.code,
+                        date=deficits.date, detail=deficits.detail)
+    m = cms_c.select("patient_id", kind=ibis.literal("cms"), item=cms_c.condition, code=cms_c.code,
+                     date=cms_c.date, detail=ibis.literal("weight ") + cms_c.weight.cast("string"))
+    marker_rows = [(name, cl) for name, clusters in factsm.FRAILTY_MARKERS for cl in clusters]
+    mt = ibis.memtable(pa.table({"item": [n for n, _ in marker_rows], "mcluster": [c for _, c in marker_rows]}))
+    s = summary.filter(summary.first_date <= ibis.literal(as_of))
+    fm = s.join(mt, s.cluster == mt.mcluster)
+    fm = fm.select("patient_id", kind=ibis.literal("frailty_marker"), item=fm.item, code=fm.first_code,
+                   date=fm.first_date, detail=ibis.literal("cluster ") + fm.cluster)
+    out = nullable(r)
+    for part in (f, m, fm):
+        out = out.union(nullable(part))
+    return out
+
+
+def risk_training(inputs: Inputs, derived: Derived, as_of: dt.date) -> ir.Table:
+    """Features one year before ``as_of`` with the outcome in the following year."""
+    t = inputs
+    t0, end = risk.training_window(as_of)
+    summary0 = derived.summary.filter(derived.summary.first_date <= ibis.literal(t0))
+    pop0 = population.population(t["patients"], t["practice_registrations"], t["deaths"], t["small_areas"],
+                                 t["practices"], t["care_home_residence"], t0)
+    regs0 = registers.registers(summary0, pop0, t0)
+    efi0 = frailty.efi(frailty.efi_deficits(summary0, t["medications"], t0), pop0)
+    facts0 = factsm.patient_facts(pop0, registers.register_flags(regs0), efi0, None,
+                                  util.utilisation(t["encounters"], t0))
+    return risk.with_outcome(risk.risk_features(facts0), util.outcome_admissions(t["encounters"], t0, end))
+
+
+def _pct(n: int, total: int) -> float:
+    return round(100.0 * n / total, 2) if total else 0.0
+
+
+def run(
+    engine: Engine,
+    as_of: dt.date | None = None,
+    *,
+    codelists: pa.Table | None = None,
+    write: bool = True,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run the whole pipeline on ``engine``; write the insight tables to its lake when ``write``."""
+    as_of = as_of or DEFAULT_AS_OF
+    say = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    t_start = time.perf_counter()
+    clock = [t_start]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+
+    say("checking inputs")
+    inputs = load_inputs(engine, codelists)
+    dups = engine.to_arrow(duplicate_patients(inputs["patients"]).order_by("patient_id").limit(1))
+    if dups.num_rows:
+        n_dup = engine.to_arrow(duplicate_patients(inputs["patients"]).count().name("n")).to_pylist()
+        n = n_dup[0]["n"] if isinstance(n_dup, list) else int(n_dup)
+        check_unique_patients(n, dups.column("patient_id")[0].as_py())
+    quality = engine.to_arrow(data_quality(inputs, as_of)).to_pylist()[0]
+    lap("inputs")
+
+    say("joining events to codelists")
+    derived = derive(inputs, as_of)
+    lap("derive")
+
+    say("fitting the risk model")
+    training = engine.to_arrow(risk_training(inputs, derived, as_of))
+    model = risk.train(training)
+    current = engine.to_arrow(risk.risk_features(derived.insights))
+    scored = risk.score(model, current)
+    scored_t = engine.from_arrow(scored, "nhc_risk_scores")
+    lap("risk")
+
+    say("building insights, worklists and cube")
+    ins = derived.insights
+    ins = ins.left_join(scored_t, "patient_id").drop("patient_id_right")
+    ins = ins.mutate(as_of=ibis.literal(as_of))
+    full = ins  # keeps every facts column for worklists
+    insights = ins.select(*INSIGHT_COLUMNS, "risk", "risk_factors", "as_of")
+    tables: dict[str, pa.Table] = {}
+    tables["patient_insights"] = engine.to_arrow(insights)
+    tables["worklists"] = engine.to_arrow(wlm.worklists(full).mutate(as_of=ibis.literal(as_of)))
+    tables["population_cube"] = engine.to_arrow(cube.cube(insights).mutate(as_of=ibis.literal(as_of)))
+    tables["patient_evidence"] = engine.to_arrow(derived.evidence)
+    mt = model.table()
+    tables["risk_model"] = mt.append_column("as_of", pa.array([as_of] * mt.num_rows, type=pa.date32()))
+    lap("insights")
+
+    summary = summarise(tables["patient_insights"], quality, model, tables["worklists"], training.num_rows)
+    tables["analytics_run"] = pa.table({
+        "item": list(summary), "value": [json.dumps(v, default=str) for v in summary.values()],
+        "as_of": pa.array([as_of] * len(summary), type=pa.date32()),
+    })
+    if write and engine.lake is not None:
+        say("writing insight tables to the lake")
+        for name, table in tables.items():
+            engine.lake.write(name, table)
+        lap("write")
+    result = RunResult(as_of, engine.name, summary, tables, model, time.perf_counter() - t_start, timings)
+    result.summary["timings"] = timings
+    return result
+
+
+def summarise(ins: pa.Table, quality: dict, model: risk.RiskModel, worklists: pa.Table,
+              n_training: int) -> dict[str, Any]:
+    """The run summary (small; computed from the Arrow insights with pyarrow)."""
+    n = ins.num_rows
+
+    def counts(col: str, where: pa.Array | None = None) -> dict:
+        t = ins if where is None else ins.filter(where)
+        g = t.group_by(col).aggregate([(col, "count")])
+        return dict(zip(g.column(col).to_pylist(), g.column(f"{col}_count").to_pylist(), strict=True))
+
+    band_counts = counts("band")
+    bands = [
+        {"band": b, "count": band_counts.get(b, 0), "percent": _pct(band_counts.get(b, 0), n),
+         "target_percent": round(100 * segmentation.BAND_TARGETS[b], 1),
+         "oxfordshire_count": segmentation.BAND_TARGET_COUNTS[b]}
+        for b in ("low", "moderate", "high")
+    ]
+    png_counts = counts("png")
+    pngs = [{"png": k, "name": segmentation.PNG_NAMES[k], "band": segmentation.BANDS[k],
+             "count": png_counts.get(k, 0), "percent": _pct(png_counts.get(k, 0), n)}
+            for k in sorted(segmentation.PNG_NAMES)]
+    tier_counts = counts("pyramid_tier")
+    pyramid = [{"tier": k, "name": segmentation.PYRAMID_NAMES[k], "count": tier_counts.get(k, 0),
+                "percent": _pct(tier_counts.get(k, 0), n),
+                "target_percent": round(100 * segmentation.PYRAMID_TARGETS[k], 2),
+                "per_40000": round(40_000 * tier_counts.get(k, 0) / n) if n else 0}
+               for k in (4, 3, 2, 1)]
+    import pyarrow.compute as pc
+
+    old = pc.greater_equal(ins.column("age"), 65)
+    n65 = int(pc.sum(pc.cast(old, pa.int64())).as_py() or 0)
+    efi_counts = counts("efi_category", old)
+    efi65 = [{"category": k, "count": efi_counts.get(k, 0), "percent": _pct(efi_counts.get(k, 0), n65),
+              "published_percent": round(100 * v)} for k, v in EFI_PRIOR_65.items()]
+    reg_totals: dict[str, int] = {}
+    regs_col = ins.column("registers").to_pylist() if n <= 50_000 else None
+    if regs_col is not None:
+        for s in regs_col:
+            for r in (s or "").split("; "):
+                if r:
+                    reg_totals[r] = reg_totals.get(r, 0) + 1
+    else:
+        for r in registers.REGISTER_NAMES:
+            m = pc.match_substring_regex(ins.column("registers"), f"(^|; ){r}($|;)")
+            reg_totals[r] = int(pc.sum(pc.cast(m, pa.int64())).as_py() or 0)
+    wl = worklists.group_by("worklist").aggregate([("worklist", "count")]).to_pylist()
+    return {
+        "population": n,
+        "bands": bands,
+        "patient_need_groups": pngs,
+        "pyramid": pyramid,
+        "efi_65_plus": {"people_65_plus": n65, "categories": efi65},
+        "registers": {r: reg_totals.get(r, 0) for r in registers.REGISTER_NAMES},
+        "risk_model": {"auroc": round(model.auroc, 4) if model.auroc == model.auroc else None,
+                       "outcome_rate": round(model.outcome_rate, 4) if n_training else None,
+                       "n_train": model.n_train, "n_test": model.n_test, "calibration": model.calibration},
+        "worklists": {r["worklist"]: r["worklist_count"] for r in wl},
+        "cms_conditions_without_codelist": list(multimorbidity.MISSING_CONDITIONS),
+        "inputs": {"events": quality["events"], "medications": quality["medications"],
+                   "encounters": quality["encounters"]},
+        "excluded": {
+            "future_dated_events": quality["future_dated_events"],
+            "future_dated_medications": quality["future_dated_medications"],
+            "future_dated_encounters": quality["future_dated_encounters"],
+            "events_with_codes_in_no_codelist_ignored": quality["events_with_codes_in_no_codelist"],
+        },
+    }
