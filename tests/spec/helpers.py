@@ -49,8 +49,12 @@ def codelists(mapping: dict[str, list[str]]) -> pa.Table:
 
 
 def load(engine, name: str, table: pa.Table):
-    """Register ``table`` on ``engine`` under a unique name."""
-    return engine.from_arrow(table, f"spec_{name}_{next(_names)}")
+    """Register ``table`` on ``engine`` under a unique name.
+
+    Arrow goes to the backend directly: on Spark, ``Engine.from_arrow`` (via pandas) types an all-null
+    column as VOID, which spec inputs (no end dates) often have.
+    """
+    return engine.backend.create_table(f"spec_{name}_{next(_names)}", obj=table, overwrite=True)
 
 
 def rows(engine, expr, columns: list[str] | None = None, sort: list[str] | None = None) -> list[dict]:

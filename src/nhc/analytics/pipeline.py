@@ -151,10 +151,12 @@ def evidence(regs: ir.Table, deficits: ir.Table, cms_c: ir.Table, summary: ir.Ta
                      date=cms_c.date, detail=ibis.literal("weight ") + cms_c.weight.cast("string"))
     marker_rows = [(name, cl) for name, clusters in factsm.FRAILTY_MARKERS for cl in clusters]
     mt = ibis.memtable(pa.table({"item": [n for n, _ in marker_rows], "mcluster": [c for _, c in marker_rows]}))
-    s = summary.filter(summary.first_date <= ibis.literal(as_of))
+    s = summary.filter(coded.in_window(summary.last_date, as_of, factsm.FRAILTY_MARKER_DAYS))
     fm = s.join(mt, s.cluster == mt.mcluster)
-    fm = fm.select("patient_id", kind=ibis.literal("frailty_marker"), item=fm.item, code=fm.first_code,
-                   date=fm.first_date, detail=ibis.literal("cluster ") + fm.cluster)
+    fm = fm.group_by(["patient_id", "item"]).aggregate(code=fm.last_code.argmax(fm.last_date),
+                                                       last=fm.last_date.max())
+    fm = fm.select("patient_id", kind=ibis.literal("frailty_marker"), item=fm.item, code=fm.code,
+                   date=fm.last, detail=ibis.literal("last recorded in the 12 months before as-of"))
     out = nullable(r)
     for part in (f, m, fm):
         out = out.union(nullable(part))

@@ -45,6 +45,9 @@ class Engine:
                 f"lake table {name!r} not found in {self.lake.root}",
                 hint="run `nhc synth` (or ingest data) first",
             )
+        return self._read(name, files)
+
+    def _read(self, name: str, files: list[Path]) -> ir.Table:
         return self.backend.read_parquet([str(f) for f in files], table_name=f"lake_{name}")
 
     def from_arrow(self, table: pa.Table, name: str) -> ir.Table:
@@ -65,10 +68,6 @@ class DuckDBEngine(Engine):
             con.raw_sql(f"SET threads = {int(threads)}")
         return cls(con, lake)
 
-    def table(self, name: str) -> ir.Table:
-        # DuckDB reads the files lazily; a view per table keeps repeated use cheap.
-        return super().table(name)
-
 
 class SparkEngine(Engine):
     name = "spark"
@@ -76,6 +75,10 @@ class SparkEngine(Engine):
     @classmethod
     def open(cls, lake: Lake | None = None) -> SparkEngine:
         return cls(ibis.pyspark.connect(spark_session()), lake)
+
+    def _read(self, name: str, files: list[Path]) -> ir.Table:
+        # Spark takes one path, not a list: the table's folder (it skips hidden files).
+        return self.backend.read_parquet(str(files[0].parent), table_name=f"lake_{name}")
 
     def from_arrow(self, table: pa.Table, name: str) -> ir.Table:
         # Spark has no Arrow-native create_table path in every version; a DataFrame via pandas is

@@ -1,0 +1,124 @@
+"""The lake store: schema checks, atomic writes, nothing half-written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pyarrow as pa
+import pytest
+
+from nhc.errors import NhcError
+from nhc.lake import store
+from nhc.lake.store import Lake, write_lake
+
+
+def _deaths(*rows: tuple[int, dt.date, str]) -> pa.Table:
+    ids, dates, places = zip(*rows, strict=True) if rows else ((), (), ())
+    return pa.table(
+        {
+            "patient_id": pa.array(ids, pa.int64()),
+            "date_of_death": pa.array(dates, pa.date32()),
+            "place_of_death": list(places),
+        }
+    )
+
+
+def test_write_then_read_round_trips_with_schema_types(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    lake.write("deaths", _deaths((1, dt.date(2025, 1, 2), "home")))
+    back = lake.read("deaths")
+    assert back.to_pylist() == [
+        {"patient_id": 1, "date_of_death": dt.date(2025, 1, 2), "place_of_death": "home"}
+    ]
+    assert back.schema.field("date_of_death").type == pa.date32()
+    assert [i.name for i in lake.info()] == ["deaths"] and lake.info()[0].rows == 1
+
+
+def test_missing_column_is_named(tmp_path):
+    with pytest.raises(NhcError, match=r"table deaths: missing column\(s\) place_of_death"):
+        Lake(tmp_path).write("deaths", pa.table({"patient_id": [1], "date_of_death": [dt.date(2025, 1, 1)]}))
+
+
+def test_value_outside_allowed_set_is_named_with_an_example(tmp_path):
+    with pytest.raises(NhcError, match=r"column place_of_death has 1 value\(s\) outside .* \(e.g. 'moon'\)"):
+        Lake(tmp_path).write("deaths", _deaths((1, dt.date(2025, 1, 2), "moon")))
+
+
+def test_empty_value_in_required_column_is_refused(tmp_path):
+    table = pa.table(
+        {
+            "patient_id": pa.array([1, None], pa.int64()),
+            "date_of_death": [dt.date(2025, 1, 1)] * 2,
+            "place_of_death": ["home"] * 2,
+        }
+    )
+    with pytest.raises(NhcError, match="column patient_id has 1 empty value"):
+        Lake(tmp_path).write("deaths", table)
+
+
+def test_unknown_table_lists_the_known_ones(tmp_path):
+    with pytest.raises(NhcError, match="unknown lake table 'nope'.*known tables: patients"):
+        Lake(tmp_path).write("nope", pa.table({"a": [1]}))
+
+
+def test_failed_write_leaves_the_previous_table_and_no_debris(tmp_path, monkeypatch):
+    lake = Lake(tmp_path / "lake")
+    lake.write("deaths", _deaths((1, dt.date(2025, 1, 2), "home")))
+
+    def boom(table, path):
+        path.write_bytes(b"half a parquet file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "_write_parquet", boom)
+    with pytest.raises(OSError, match="disk full"):
+        lake.write("deaths", _deaths((2, dt.date(2025, 3, 4), "hospital")))
+    assert lake.read("deaths")["patient_id"].to_pylist() == [1]
+    assert sorted(os.listdir(tmp_path / "lake")) == ["deaths"]
+
+
+def test_write_lake_is_all_or_nothing(tmp_path, monkeypatch):
+    root = tmp_path / "lake"
+    write_lake(root, {"deaths": _deaths((1, dt.date(2025, 1, 2), "home"))})
+    calls = []
+
+    def second_fails(table, path):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError("killed")
+        store.pq.write_table(table, path)
+
+    monkeypatch.setattr(store, "_write_parquet", second_fails)
+    with pytest.raises(OSError):
+        write_lake(root, {"deaths": _deaths((5, dt.date(2025, 1, 2), "home")), "practices": _practices()})
+    assert Lake(root).tables() == ["deaths"]
+    assert Lake(root).read("deaths")["patient_id"].to_pylist() == [1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]
+
+
+def test_a_bad_table_fails_before_anything_is_written(tmp_path):
+    root = tmp_path / "lake"
+    with pytest.raises(NhcError):
+        write_lake(root, {"practices": _practices(), "deaths": _deaths((1, dt.date(2025, 1, 2), "moon"))})
+    assert not root.exists()
+
+
+def test_unwritable_data_folder_gives_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(NhcError, match="cannot write to data folder"):
+        Lake(blocker / "lake").write("deaths", _deaths((1, dt.date(2025, 1, 2), "home")))
+
+
+def _practices() -> pa.Table:
+    return pa.table(
+        {
+            "practice_code": ["K84001"],
+            "name": ["A"],
+            "locality": ["North"],
+            "neighbourhood": ["Banbury"],
+            "list_size": [10],
+            "latitude": [52.0],
+            "longitude": [-1.3],
+        }
+    )
