@@ -48,7 +48,7 @@ def test_each_engine_reads_lake_tables_with_dates_intact(engine, small_lake):
 
 def test_missing_table_says_how_to_make_it(small_lake):
     eng = DuckDBEngine.open(small_lake)
-    with pytest.raises(NhcError, match="lake table 'patients' not found.*nhc synth"):
+    with pytest.raises(NhcError, match=r"lake table 'patients' not found.*nhc synth"):
         eng.table("patients")
 
 

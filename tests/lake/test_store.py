@@ -58,7 +58,7 @@ def test_empty_value_in_required_column_is_refused(tmp_path):
 
 
 def test_unknown_table_lists_the_known_ones(tmp_path):
-    with pytest.raises(NhcError, match="unknown lake table 'nope'.*known tables: patients"):
+    with pytest.raises(NhcError, match=r"unknown lake table 'nope'.*known tables: patients"):
         Lake(tmp_path).write("nope", pa.table({"a": [1]}))
 
 
