@@ -31,14 +31,18 @@ print(json.dumps({"rows": result.rows, "seconds": seconds, "peak_mib": peak_kib 
 
 
 def run(patients: int, lake: Path) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(patients), str(lake)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(patients), str(lake)], capture_output=True, text=True
+    )
     if proc.returncode:
         sys.exit(f"generator failed for {patients:,} patients:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--patients", type=int, nargs="+", default=[100_000, 726_000])
     parser.add_argument("--keep", type=Path, help="write the lakes here (default: a temporary folder)")
     args = parser.parse_args()

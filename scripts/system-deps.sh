@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Install the system packages NHC needs when they are missing, through apt (Debian/Ubuntu).
 # Usage: scripts/system-deps.sh demo|test
-#   demo: nothing beyond Python (DuckDB is a Python package)
-#   test: Java for Spark local mode (the analytics are tested on DuckDB and Spark)
+#   demo: Node.js/npm (to fetch the NHS.UK frontend styles)
+#   test: also Java (Spark local mode), a PostgreSQL server (the operational store is tested on
+#         it) and Chromium with its driver (pages are tested in a real headless browser)
 set -euo pipefail
 
 want=()
+command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 case "${1:-test}" in
   demo) ;;
   test)
     command -v java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless)
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || want+=(postgresql)
+    command -v chromium >/dev/null 2>&1 || want+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || want+=(chromium-driver)
     ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac

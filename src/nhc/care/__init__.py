@@ -1,0 +1,1 @@
+"""The integrated neighbourhood team's operational domain: caseloads, matching, care plans."""
