@@ -19,10 +19,12 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	@scripts/system-deps.sh demo
+	@scripts/frontend-assets.sh
 	$(BIN)/nhc demo --patients $(PATIENTS)
 
 test: $(STAMP)
 	@scripts/system-deps.sh test
+	@scripts/frontend-assets.sh
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadgroup $(PYTEST_ARGS)
 

@@ -142,9 +142,13 @@ def lake_dictionary(
 def demo(
     patients: Annotated[int, typer.Option("--patients", "-n", help="County size.")] = 726_000,
     seed: Annotated[int, typer.Option("--seed")] = 1,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web app at the end.")] = True,
+    port: Annotated[int, typer.Option("--port", help="Port for the web app.")] = 8000,
     data: DataOption = None,
 ) -> None:
-    """Build the synthetic county (if the lake is missing or a different size) and show what it holds."""
+    """The whole demo: build the county (reused if already built), run the analytics, create a
+    neighbourhood team and one demo user per role, then serve the web app."""
+    from nhc.lake.store import Lake
     from nhc.synth.county import SynthOptions, generate_to_lake, lake_matches
 
     settings = _settings(data)
@@ -155,12 +159,26 @@ def demo(
         _print_synth_result(generate_to_lake(options, settings.lake_dir, progress=True))
     lake_info(data=settings.data_dir, as_json=False)
 
+    # The other steps are commands of their own areas; run them as a user would.
+    def step(*args: str) -> None:
+        typer.main.get_command(app).main([*args, "--data", str(settings.data_dir)], standalone_mode=False)
+
+    if "patient_insights" not in Lake(settings.lake_dir).tables():
+        step("run")
+    else:
+        console.print("Analytics already run on this lake; `nhc run` refreshes them.")
+    step("care", "seed-team")
+    step("demo-users", "--neighbourhood", "Headington", "--port", str(port))
+    if serve:
+        step("serve", "--port", str(port))
+
 
 def _register_optional_commands() -> None:
     # Areas built in their own modules add their commands here; each module owns its commands.
-    from nhc import cli_analytics
+    from nhc import cli_analytics, cli_care, cli_fhir, cli_web
 
-    cli_analytics.register(app)
+    for module in (cli_analytics, cli_fhir, cli_web, cli_care):
+        module.register(app)
 
 
 _register_optional_commands()

@@ -44,8 +44,13 @@ def print_summary(summary: dict[str, Any]) -> None:
     for c in ("band", "people", "%", "Oxfordshire %", "Oxfordshire people"):
         t.add_column(c, justify="left" if c == "band" else "right")
     for b in summary["bands"]:
-        t.add_row(b["band"], f"{b['count']:,}", f"{b['percent']:.1f}", f"{b['target_percent']:.1f}",
-                  f"{b['oxfordshire_count']:,}")
+        t.add_row(
+            b["band"],
+            f"{b['count']:,}",
+            f"{b['percent']:.1f}",
+            f"{b['target_percent']:.1f}",
+            f"{b['oxfordshire_count']:,}",
+        )
     console.print(t)
     t = Table(title="Patient Need Groups")
     for c in ("PNG", "name", "band", "people", "%"):
@@ -57,8 +62,15 @@ def print_summary(summary: dict[str, Any]) -> None:
     for c in ("tier", "name", "people", "%", "target %", "per 40,000", "target per 40,000"):
         t.add_column(c, justify="left" if c == "name" else "right")
     for p in summary["pyramid"]:
-        t.add_row(str(p["tier"]), p["name"], f"{p['count']:,}", f"{p['percent']:.2f}", f"{p['target_percent']:.2f}",
-                  f"{p['per_40000']:,}", f"{round(p['target_percent'] * 400):,}")
+        t.add_row(
+            str(p["tier"]),
+            p["name"],
+            f"{p['count']:,}",
+            f"{p['percent']:.2f}",
+            f"{p['target_percent']:.2f}",
+            f"{p['per_40000']:,}",
+            f"{round(p['target_percent'] * 400):,}",
+        )
     console.print(t)
     e = summary["efi_65_plus"]
     t = Table(title=f"eFI among {e['people_65_plus']:,} people aged 65+")
@@ -68,25 +80,38 @@ def print_summary(summary: dict[str, Any]) -> None:
         t.add_row(c["category"], f"{c['count']:,}", f"{c['percent']:.1f}", str(c["published_percent"]))
     console.print(t)
     r = summary["risk_model"]
-    console.print(f"Risk model: AUROC {r['auroc']} on {r['n_test']:,} held-out people "
-                  f"(trained on {r['n_train']:,}; outcome rate {r['outcome_rate']})")
+    console.print(
+        f"Risk model: AUROC {r['auroc']} on {r['n_test']:,} held-out people "
+        f"(trained on {r['n_train']:,}; outcome rate {r['outcome_rate']})"
+    )
     console.print("Worklists: " + ", ".join(f"{k} {v:,}" for k, v in summary["worklists"].items()))
     x = summary["excluded"]
     console.print("Excluded: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in x.items()))
-    console.print("CMS conditions without a codelist (score 0): "
-                  + ", ".join(summary["cms_conditions_without_codelist"]))
+    console.print(
+        "CMS conditions without a codelist (score 0): "
+        + ", ".join(summary["cms_conditions_without_codelist"])
+    )
     console.print(f"{summary['seconds']:.1f} s on {summary['engine']}")
 
 
 def print_explanation(x: dict[str, Any]) -> None:
-    console.print(f"[bold]{x['name']}[/] NHS {x['nhs_number']} - {x['age']} {x['sex']}, practice "
-                  f"{x['practice_code']}, {x['neighbourhood']} (as of {x['as_of']})", highlight=False)
+    console.print(
+        f"[bold]{x['name']}[/] NHS {x['nhs_number']} - {x['age']} {x['sex']}, practice "
+        f"{x['practice_code']}, {x['neighbourhood']} (as of {x['as_of']})",
+        highlight=False,
+    )
     s = x["segment"]
     console.print(f"[bold]Segment:[/] {s['band']} need, {s['reason']}", highlight=False)
-    console.print(f"[bold]Pyramid:[/] tier {x['pyramid']['tier']} {x['pyramid']['name']} ({x['pyramid']['rule']})",
-                  highlight=False)
-    for title, rows in (("Registers", x["registers"]), ("eFI deficits", x["efi"]["found"]),
-                        ("CMS conditions", x["cms"]["conditions"]), ("Frailty markers", x["frailty_markers"]["found"])):
+    console.print(
+        f"[bold]Pyramid:[/] tier {x['pyramid']['tier']} {x['pyramid']['name']} ({x['pyramid']['rule']})",
+        highlight=False,
+    )
+    for title, rows in (
+        ("Registers", x["registers"]),
+        ("eFI deficits", x["efi"]["found"]),
+        ("CMS conditions", x["cms"]["conditions"]),
+        ("Frailty markers", x["frailty_markers"]["found"]),
+    ):
         t = Table(title=title)
         for c in ("item", "code", "date", "detail"):
             t.add_column(c)
@@ -98,7 +123,9 @@ def print_explanation(x: dict[str, Any]) -> None:
     console.print(f"CMS {x['cms']['score']}; long-term conditions {x['ltc_count']}")
     r = x["risk"]
     if r["probability"] is not None:
-        console.print(f"Risk of emergency admission in 12 months: {100 * r['probability']:.1f}% - {r['top_factors']}")
+        console.print(
+            f"Risk of emergency admission in 12 months: {100 * r['probability']:.1f}% - {r['top_factors']}"
+        )
     for w in x["worklists"]:
         console.print(f"On worklist {w['worklist']} (rank {w['rank']}): {w['reasons']}")
 
@@ -109,8 +136,10 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     def run_cmd(
         as_of: Annotated[str | None, typer.Option("--as-of", help="As-of date (default 2026-03-31).")] = None,
-        data: Annotated[Path | None, typer.Option("--data", help="Data folder (default $NHC_DATA or ./data).",
-                                                   show_default=False)] = None,
+        data: Annotated[
+            Path | None,
+            typer.Option("--data", help="Data folder (default $NHC_DATA or ./data).", show_default=False),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
         """Run the population health analytics and write the insight tables to the lake."""
@@ -125,8 +154,13 @@ def register(app: typer.Typer) -> None:
             result = run(connect(settings), date)
             print(json.dumps(result.as_dict(), indent=2, default=str))
             return
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
             task = progress.add_task("connecting", total=None)
             result = run(connect(settings), date, progress=lambda msg: progress.update(task, description=msg))
         print_summary(result.as_dict())
@@ -134,8 +168,10 @@ def register(app: typer.Typer) -> None:
     @app.command("explain")
     def explain_cmd(
         nhs_number: Annotated[str, typer.Argument(help="The person's NHS number (10 digits).")],
-        data: Annotated[Path | None, typer.Option("--data", help="Data folder (default $NHC_DATA or ./data).",
-                                                   show_default=False)] = None,
+        data: Annotated[
+            Path | None,
+            typer.Option("--data", help="Data folder (default $NHC_DATA or ./data).", show_default=False),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
     ) -> None:
         """Explain why a person is in their group and what drives their scores."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from itertools import count
 from typing import Any
 
 import pyarrow as pa
@@ -11,10 +10,16 @@ import pyarrow as pa
 from nhc.lake.schema import TABLES
 
 AS_OF = dt.date(2026, 3, 31)
-_names = count()
 
-CODELIST_SCHEMA = pa.schema([("code", pa.string()), ("cluster", pa.string()), ("term", pa.string()),
-                             ("source", pa.string()), ("kind", pa.string())])
+CODELIST_SCHEMA = pa.schema(
+    [
+        ("code", pa.string()),
+        ("cluster", pa.string()),
+        ("term", pa.string()),
+        ("source", pa.string()),
+        ("kind", pa.string()),
+    ]
+)
 
 
 def d(s: str) -> dt.date:
@@ -24,10 +29,24 @@ def d(s: str) -> dt.date:
 def arrow(name: str, rows: list[dict[str, Any]]) -> pa.Table:
     """Rows for lake table ``name`` (missing nullable columns become null; a few get defaults)."""
     schema = TABLES[name].arrow
-    defaults = {"nhs_number": "9990000000", "given_name": "A", "family_name": "B", "ethnicity": "White",
-                "small_area_code": "SA1", "address_line": "1 Road", "postcode": "OX1 1AA", "sex": "F",
-                "provider_code": "P1", "care_home_code": "CH1", "place_of_death": "home", "name": "x",
-                "latitude": 51.7, "longitude": -1.2, "list_size": 1000, "encounter_id": None}
+    defaults = {
+        "nhs_number": "9990000000",
+        "given_name": "A",
+        "family_name": "B",
+        "ethnicity": "White",
+        "small_area_code": "SA1",
+        "address_line": "1 Road",
+        "postcode": "OX1 1AA",
+        "sex": "F",
+        "provider_code": "P1",
+        "care_home_code": "CH1",
+        "place_of_death": "home",
+        "name": "x",
+        "latitude": 51.7,
+        "longitude": -1.2,
+        "list_size": 1000,
+        "encounter_id": None,
+    }
     cols = {}
     for f in schema:
         vals = []
@@ -43,18 +62,28 @@ def arrow(name: str, rows: list[dict[str, Any]]) -> pa.Table:
 def codelists(mapping: dict[str, list[str]]) -> pa.Table:
     """A codelist table from {cluster: [codes]}."""
     rows = [(code, cluster) for cluster, codes in mapping.items() for code in codes]
-    return pa.table({"code": [r[0] for r in rows], "cluster": [r[1] for r in rows],
-                     "term": ["t"] * len(rows), "source": ["spec"] * len(rows), "kind": ["spec"] * len(rows)},
-                    schema=CODELIST_SCHEMA)
+    return pa.table(
+        {
+            "code": [r[0] for r in rows],
+            "cluster": [r[1] for r in rows],
+            "term": ["t"] * len(rows),
+            "source": ["spec"] * len(rows),
+            "kind": ["spec"] * len(rows),
+        },
+        schema=CODELIST_SCHEMA,
+    )
 
 
 def load(engine, name: str, table: pa.Table):
-    """Register ``table`` on ``engine`` under a unique name.
+    """``table`` as an Ibis in-memory table; it is registered on ``engine`` when a query runs.
 
-    Arrow goes to the backend directly: on Spark, ``Engine.from_arrow`` (via pandas) types an all-null
-    column as VOID, which spec inputs (no end dates) often have.
+    (``Engine.from_arrow`` on Spark goes through pandas, which types an all-null column as VOID, and
+    writes a managed table, which is slow; a memtable keeps the Arrow types and is quick.)
     """
-    return engine.backend.create_table(f"spec_{name}_{next(_names)}", obj=table, overwrite=True)
+    import ibis
+
+    del engine, name
+    return ibis.memtable(table)
 
 
 def rows(engine, expr, columns: list[str] | None = None, sort: list[str] | None = None) -> list[dict]:
@@ -72,15 +101,36 @@ class World:
 
     def __init__(self, engine, **tables: list[dict[str, Any]]) -> None:
         self.engine = engine
-        self.arrow = {n: arrow(n, tables.get(n, [])) for n in (
-            "patients", "practice_registrations", "clinical_events", "medications", "encounters",
-            "care_home_residence", "deaths", "small_areas", "practices")}
+        self.arrow = {
+            n: arrow(n, tables.get(n, []))
+            for n in (
+                "patients",
+                "practice_registrations",
+                "clinical_events",
+                "medications",
+                "encounters",
+                "care_home_residence",
+                "deaths",
+                "small_areas",
+                "practices",
+            )
+        }
         if not tables.get("small_areas"):
-            self.arrow["small_areas"] = arrow("small_areas", [{"small_area_code": "SA1", "locality": "Oxford City",
-                                                              "neighbourhood": "N1", "imd_decile": 3}])
+            self.arrow["small_areas"] = arrow(
+                "small_areas",
+                [
+                    {
+                        "small_area_code": "SA1",
+                        "locality": "Oxford City",
+                        "neighbourhood": "N1",
+                        "imd_decile": 3,
+                    }
+                ],
+            )
         if not tables.get("practices"):
-            self.arrow["practices"] = arrow("practices", [{"practice_code": "P1", "locality": "Oxford City",
-                                                          "neighbourhood": "N1"}])
+            self.arrow["practices"] = arrow(
+                "practices", [{"practice_code": "P1", "locality": "Oxford City", "neighbourhood": "N1"}]
+            )
         self.tables = {n: load(engine, n, t) for n, t in self.arrow.items()}
 
     def __getitem__(self, name: str):
@@ -89,5 +139,7 @@ class World:
 
 def person(pid: int, dob: str, sex: str = "F", practice: str = "P1", **kw) -> tuple[dict, dict]:
     """A patient row and a current registration row."""
-    return ({"patient_id": pid, "date_of_birth": d(dob), "sex": sex, **kw},
-            {"patient_id": pid, "practice_code": practice, "start_date": d("2000-01-01"), "end_date": None})
+    return (
+        {"patient_id": pid, "date_of_birth": d(dob), "sex": sex, **kw},
+        {"patient_id": pid, "practice_code": practice, "start_date": d("2000-01-01"), "end_date": None},
+    )

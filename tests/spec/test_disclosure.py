@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nhc.analytics import disclosure
 
 from .helpers import load, rows
 
-CASES = [(0, None), (1, None), (7, None), (8, 10), (12, 10), (13, 15), (15, 15), (17, 15), (18, 20), (102, 100),
-         (103, 105)]
+CASES = [
+    (0, None),
+    (1, None),
+    (7, None),
+    (8, 10),
+    (12, 10),
+    (13, 15),
+    (15, 15),
+    (17, 15),
+    (18, 20),
+    (102, 100),
+    (103, 105),
+]
 
 
 @pytest.mark.parametrize(("n", "expected"), CASES)
@@ -37,6 +48,7 @@ def test_safe_count_properties(n):
         assert out >= 10
 
 
+@settings(deadline=None, max_examples=25)
 @given(st.lists(st.integers(min_value=0, max_value=100_000), min_size=1, max_size=50))
 def test_column_rule_matches_python_rule_on_duckdb(values):
     from nhc.lake.engine import DuckDBEngine

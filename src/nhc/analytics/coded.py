@@ -37,21 +37,37 @@ def coded_events(events: ir.Table, codelists: ir.Table, as_of: dt.date) -> ir.Ta
 
 
 def summarise(coded: ir.Table) -> ir.Table:
-    """One row per (patient_id, cluster) from :func:`coded_events` output."""
-    return coded.group_by(["patient_id", "cluster"]).aggregate(
+    """One row per (patient_id, cluster) from :func:`coded_events` output.
+
+    Dates and counts come from one pass over all coded events; the latest numeric value from a
+    second, small pass over the events that carry a value (observations), joined on.
+    """
+    main = coded.group_by(["patient_id", "cluster"]).aggregate(
         first_date=coded.date.min(),
         last_date=coded.date.max(),
         first_code=coded.code.argmin(coded.date),
-        last_code=coded.code.argmax(coded.date),
         n_codes=coded.count(),
-        last_value=coded.value.argmax(coded.date, where=coded.value.notnull()),
-        last_value_date=coded.date.max(where=coded.value.notnull()),
+    )
+    v = coded.filter(coded.value.notnull())
+    values = v.group_by(["patient_id", "cluster"]).aggregate(
+        last_value=v.value.argmax(v.date), last_value_date=v.date.max()
+    )
+    j = main.left_join(values, ["patient_id", "cluster"])
+    return j.select(
+        main.patient_id,
+        main.cluster,
+        "first_date",
+        "last_date",
+        "first_code",
+        "n_codes",
+        "last_value",
+        "last_value_date",
     )
 
 
 def cluster_summary(events: ir.Table, codelists: ir.Table, as_of: dt.date) -> ir.Table:
-    """patient_id, cluster, first_date, last_date, first_code, last_code, n_codes, last_value,
-    last_value_date — for events on or before ``as_of``."""
+    """patient_id, cluster, first_date, last_date, first_code, n_codes, last_value, last_value_date —
+    for events on or before ``as_of``."""
     return summarise(coded_events(events, codelists, as_of))
 
 
@@ -77,8 +93,9 @@ def in_window(date: ir.DateValue, as_of: dt.date, days: int = YEAR_DAYS) -> ir.B
     return (date > ibis.literal(window_start(as_of, days))) & (date <= ibis.literal(as_of))
 
 
-def has_cluster(summary: ir.Table, clusters: tuple[str, ...], *, since: dt.date | None = None,
-                at: dt.date | None = None) -> ir.Table:
+def has_cluster(
+    summary: ir.Table, clusters: tuple[str, ...], *, since: dt.date | None = None, at: dt.date | None = None
+) -> ir.Table:
     """Patients with any code in ``clusters``: patient_id, first_date, last_date.
 
     ``since`` keeps codes whose last date is on or after it (a look-back window); ``at`` keeps

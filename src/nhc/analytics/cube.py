@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 DIMENSIONS: tuple[str, ...] = (
-    "band", "png", "age_band", "sex", "imd_quintile", "practice_code", "neighbourhood", "locality",
+    "band",
+    "png",
+    "age_band",
+    "sex",
+    "imd_quintile",
+    "practice_code",
+    "neighbourhood",
+    "locality",
 )
 GROUPINGS: tuple[tuple[str, ...], ...] = (
     DIMENSIONS,  # the finest grain
@@ -38,23 +45,31 @@ ALL = "All"
 def _dims(t: ir.Table) -> dict[str, ir.StringValue]:
     png_label = t.png.cast("string") + ibis.literal(" ") + t.png_name
     return {
-        "band": t.band.cast("string"), "png": png_label, "age_band": t.age_band.cast("string"),
-        "sex": t.sex.cast("string"), "imd_quintile": t.imd_quintile.cast("string").fill_null("unknown"),
-        "practice_code": t.practice_code.cast("string"), "neighbourhood": t.neighbourhood.cast("string"),
+        "band": t.band.cast("string"),
+        "png": png_label,
+        "age_band": t.age_band.cast("string"),
+        "sex": t.sex.cast("string"),
+        "imd_quintile": t.imd_quintile.cast("string").fill_null("unknown"),
+        "practice_code": t.practice_code.cast("string"),
+        "neighbourhood": t.neighbourhood.cast("string"),
         "locality": t.locality.cast("string"),
     }
 
 
-def cube(insights: ir.Table, groupings: tuple[tuple[str, ...], ...] = GROUPINGS, *,
-         control: bool = True) -> ir.Table:
+def cube(
+    insights: ir.Table, groupings: tuple[tuple[str, ...], ...] = GROUPINGS, *, control: bool = True
+) -> ir.Table:
     """grouping, the eight dimensions and count (disclosure-controlled unless ``control=False``)."""
     t = insights.select(**_dims(insights))
     parts = []
     for g in groupings:
         agg = t.group_by(list(g)).aggregate(count=t.count())
         agg = agg.mutate(**{d: ibis.literal(ALL) for d in DIMENSIONS if d not in g})
-        agg = agg.select(grouping=ibis.literal("+".join(g)), **{d: agg[d] for d in DIMENSIONS},
-                         count=agg["count"].cast("int64"))
+        agg = agg.select(
+            grouping=ibis.literal("+".join(g)),
+            **{d: agg[d] for d in DIMENSIONS},
+            count=agg["count"].cast("int64"),
+        )
         parts.append(nullable(agg))
     out = parts[0]
     for p in parts[1:]:

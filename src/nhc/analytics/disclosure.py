@@ -31,8 +31,9 @@ def safe_count(n: int | None) -> int | None:
 def safe_count_column(count: ir.IntegerValue) -> ir.IntegerValue:
     """The same rule as :func:`safe_count` on an Ibis column: NULL if <= 7, else nearest 5 (halves up)."""
     rounded = ((count * 2 + ROUND_TO) // (2 * ROUND_TO)) * ROUND_TO
-    return ibis.cases((count.isnull() | (count <= SUPPRESS_AT_OR_BELOW), ibis.null("int64")),
-                      else_=rounded.cast("int64"))
+    return ibis.cases(
+        (count.isnull() | (count <= SUPPRESS_AT_OR_BELOW), ibis.null("int64")), else_=rounded.cast("int64")
+    )
 
 
 def apply(table: ir.Table, column: str = "count") -> ir.Table:

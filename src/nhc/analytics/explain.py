@@ -38,8 +38,9 @@ def explain(engine: Engine, nhs_number: str) -> dict[str, Any]:
         raise NhcError(f"{nhs_number!r} is not a valid NHS number", hint="10 digits with a valid check digit")
     patients = engine.table("patients")
     found = engine.to_arrow(
-        patients.filter(patients.nhs_number == number).select("patient_id", "given_name", "family_name",
-                                                              "date_of_birth", "sex")
+        patients.filter(patients.nhs_number == number).select(
+            "patient_id", "given_name", "family_name", "date_of_birth", "sex"
+        )
     ).to_pylist()
     if not found:
         raise NhcError(f"no patient with NHS number {number} in the lake")
@@ -60,8 +61,16 @@ def explain(engine: Engine, nhs_number: str) -> dict[str, Any]:
     on_lists = engine.to_arrow(wl.filter(wl.patient_id == ibis.literal(pid))).to_pylist()
 
     def of(kind: str) -> list[dict]:
-        return [{"item": r["item"], "code": r["code"], "date": str(r["date"]) if r["date"] else None,
-                 "detail": r["detail"]} for r in evidence if r["kind"] == kind]
+        return [
+            {
+                "item": r["item"],
+                "code": r["code"],
+                "date": str(r["date"]) if r["date"] else None,
+                "detail": r["detail"],
+            }
+            for r in evidence
+            if r["kind"] == kind
+        ]
 
     return {
         "nhs_number": number,
@@ -73,19 +82,35 @@ def explain(engine: Engine, nhs_number: str) -> dict[str, Any]:
         "practice_code": row["practice_code"],
         "neighbourhood": row["neighbourhood"],
         "segment": {
-            "band": row["band"], "png": row["png"], "png_name": row["png_name"], "reason": row["png_reason"],
+            "band": row["band"],
+            "png": row["png"],
+            "png_name": row["png_name"],
+            "reason": row["png_reason"],
             "rule_order": [f"{r.code} {r.name}: {r.description}" for r in segmentation.PNG_RULES],
         },
-        "pyramid": {"tier": row["pyramid_tier"], "name": row["pyramid_name"],
-                    "rule": next(t.description for t in segmentation.PYRAMID_RULES if t.code == row["pyramid_tier"])},
+        "pyramid": {
+            "tier": row["pyramid_tier"],
+            "name": row["pyramid_name"],
+            "rule": next(t.description for t in segmentation.PYRAMID_RULES if t.code == row["pyramid_tier"]),
+        },
         "registers": of("register"),
         "ltc_count": row["ltc_count"],
-        "efi": {"score": round(row["efi_score"], 3), "deficits": row["efi_deficits"], "of": N_DEFICITS,
-                "category": row["efi_category"], "found": of("efi")},
-        "cms": {"score": row["cms"], "conditions": of("cms"),
-                "conditions_without_codelist": list(multimorbidity.MISSING_CONDITIONS)},
+        "efi": {
+            "score": round(row["efi_score"], 3),
+            "deficits": row["efi_deficits"],
+            "of": N_DEFICITS,
+            "category": row["efi_category"],
+            "found": of("efi"),
+        },
+        "cms": {
+            "score": row["cms"],
+            "conditions": of("cms"),
+            "conditions_without_codelist": list(multimorbidity.MISSING_CONDITIONS),
+        },
         "frailty_markers": {"count": row["frailty_markers"], "found": of("frailty_marker")},
         "use": {"emergency_admissions_12m": row["emergency_admissions_12m"], "ae_12m": row["ae_12m"]},
         "risk": {"probability": row["risk"], "top_factors": row["risk_factors"]},
-        "worklists": [{"worklist": r["worklist"], "rank": r["rank"], "reasons": r["reasons"]} for r in on_lists],
+        "worklists": [
+            {"worklist": r["worklist"], "rank": r["rank"], "reasons": r["reasons"]} for r in on_lists
+        ],
     }

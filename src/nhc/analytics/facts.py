@@ -30,17 +30,31 @@ class WindowFlag:
 
 
 WINDOW_FLAGS: tuple[WindowFlag, ...] = (
-    WindowFlag("pregnancy_code", ("pregnancy-antenatal",), 280, "antenatal/pregnancy code in the last 40 weeks"),
+    WindowFlag(
+        "pregnancy_code", ("pregnancy-antenatal",), 280, "antenatal/pregnancy code in the last 40 weeks"
+    ),
     WindowFlag("delivery_code", ("pregnancy-delivery",), 280, "delivery code in the last 40 weeks"),
-    WindowFlag("pregnancy_complication", ("gestational-diabetes", "pre-eclampsia"), 280,
-               "gestational diabetes or pre-eclampsia in the last 40 weeks"),
+    WindowFlag(
+        "pregnancy_complication",
+        ("gestational-diabetes", "pre-eclampsia"),
+        280,
+        "gestational diabetes or pre-eclampsia in the last 40 weeks",
+    ),
     WindowFlag("selfharm_12m", ("selfharm-episodes",), 365, "self-harm episode in 12 months"),
-    WindowFlag("care_plan_12m", ("multidisciplinary-team", "dementia-care-plan", "cancer-multidisciplinary-team"),
-               365, "care plan or multidisciplinary team code in 12 months"),
+    WindowFlag(
+        "care_plan_12m",
+        ("multidisciplinary-team", "dementia-care-plan", "cancer-multidisciplinary-team"),
+        365,
+        "care plan or multidisciplinary team code in 12 months",
+    ),
     WindowFlag("medication_review_12m", ("medication-review-basic",), 365, "medication review in 12 months"),
     WindowFlag("hba1c_12m", ("hba1c",), 365, "HbA1c recorded in 12 months"),
-    WindowFlag("end_of_life_12m", ("palliative-and-end-of-life-care", "hospice-mentions"), 365,
-               "end-of-life care or hospice code in 12 months"),
+    WindowFlag(
+        "end_of_life_12m",
+        ("palliative-and-end-of-life-care", "hospice-mentions"),
+        365,
+        "end-of-life care or hospice code in 12 months",
+    ),
 )
 
 # Frailty markers for Patient Need Group 11, modelled on the ACG System's frailty concepts
@@ -72,7 +86,9 @@ def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
     aggs["pregnancy_last"] = s.last_date.max(where=s.cluster == "pregnancy-antenatal")
     aggs["delivery_last"] = s.last_date.max(where=s.cluster == "pregnancy-delivery")
     for i, (_, clusters) in enumerate(FRAILTY_MARKERS):
-        aggs[f"fm_{i}"] = (s.cluster.isin(list(clusters)) & in_window(s.last_date, as_of, FRAILTY_MARKER_DAYS)).max()
+        aggs[f"fm_{i}"] = (
+            s.cluster.isin(list(clusters)) & in_window(s.last_date, as_of, FRAILTY_MARKER_DAYS)
+        ).max()
     aggs["hba1c_last_value"] = s.last_value.max(where=s.cluster == "hba1c")
     aggs["hba1c_last_date"] = s.last_value_date.max(where=s.cluster == "hba1c")
     out = s.group_by("patient_id").aggregate(**aggs)
@@ -94,18 +110,48 @@ def patient_facts(
 
     Blocks passed as ``None`` are left out (the risk model's history-date facts need only some).
     """
-    t = population
-    for block in (flags, efi, cms, utilisation, clusters):
-        if block is not None:
-            t = t.left_join(block, "patient_id").drop("patient_id_right")
+    # one join chain and one projection (cheaper for Ibis to build and compile than a join per block)
+    blocks = [b for b in (flags, efi, cms, utilisation, clusters) if b is not None]
     if active is not None:
-        t = t.left_join(active.mutate(active_12m=ibis.literal(True)), "patient_id").drop("patient_id_right")
+        blocks.append(active.select("patient_id", active_12m=ibis.literal(True)))
+    p = population
+    j = p
+    for b in blocks:
+        j = j.left_join(b, p.patient_id == b.patient_id)
+    cols = {c: p[c] for c in p.columns}
+    for b in blocks:
+        cols.update({c: b[c] for c in b.columns if c != "patient_id"})
+    t = j.select(**cols)
     fill: dict[str, object] = {f"reg_{n}": False for n in REGISTER_NAMES}
-    fill.update({c: 0 for c in ("ltc_count", "major_count", "psych_count", "efi_deficits", "cms_conditions",
-                                "frailty_markers", "ae_12m", "emergency_admissions_12m", "gp_12m",
-                                "community_12m", "outpatient_12m")})
+    fill.update(
+        {
+            c: 0
+            for c in (
+                "ltc_count",
+                "major_count",
+                "psych_count",
+                "efi_deficits",
+                "cms_conditions",
+                "frailty_markers",
+                "ae_12m",
+                "emergency_admissions_12m",
+                "gp_12m",
+                "community_12m",
+                "outpatient_12m",
+            )
+        }
+    )
     fill.update({f.name: False for f in WINDOW_FLAGS})
-    fill.update({"pregnant": False, "active_12m": False, "efi_score": 0.0, "cms": 0.0, "efi_category": "fit"})
+    fill.update(
+        {
+            "pregnant": False,
+            "active_12m": False,
+            "efi_score": 0.0,
+            "cms": 0.0,
+            "efi_category": "fit",
+            "registers": "",
+        }
+    )
     t = t.mutate(**{k: t[k].fill_null(v) for k, v in fill.items() if k in t.columns})
     drop = [c for c in t.columns if c.startswith("fm_") or c in ("pregnancy_last", "delivery_last")]
     if drop:

@@ -28,16 +28,43 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 CONDITION_DEFICITS: tuple[str, ...] = (
-    "efi-arthritis", "efi-atrial-fibrillation", "efi-chd", "efi-ckd", "efi-diabetes", "efi-foot-problems",
-    "efi-fragility-fracture", "efi-hearing-loss", "efi-heart-failure", "efi-heart-valve-disease",
-    "efi-hypertension", "efi-hypotension", "efi-osteoporosis", "efi-parkinsons", "efi-peptic-ulcer",
-    "efi-pvd", "efi-respiratory-disease", "efi-skin-ulcer", "efi-stroke-tia", "efi-thyroid-disorders",
-    "efi-urinary-system-disease", "efi-vision-problems",
+    "efi-arthritis",
+    "efi-atrial-fibrillation",
+    "efi-chd",
+    "efi-ckd",
+    "efi-diabetes",
+    "efi-foot-problems",
+    "efi-fragility-fracture",
+    "efi-hearing-loss",
+    "efi-heart-failure",
+    "efi-heart-valve-disease",
+    "efi-hypertension",
+    "efi-hypotension",
+    "efi-osteoporosis",
+    "efi-parkinsons",
+    "efi-peptic-ulcer",
+    "efi-pvd",
+    "efi-respiratory-disease",
+    "efi-skin-ulcer",
+    "efi-stroke-tia",
+    "efi-thyroid-disorders",
+    "efi-urinary-system-disease",
+    "efi-vision-problems",
 )
 PATIENT_DEFICITS: tuple[str, ...] = (
-    "efi-activity-limitation", "efi-anaemia", "efi-care-requirement", "efi-cognitive-problems",
-    "efi-dizziness", "efi-dyspnoea", "efi-falls", "efi-housebound", "efi-mobility-problems",
-    "efi-sleep-disturbance", "efi-social-vulnerability", "efi-urinary-incontinence", "efi-weight-loss",
+    "efi-activity-limitation",
+    "efi-anaemia",
+    "efi-care-requirement",
+    "efi-cognitive-problems",
+    "efi-dizziness",
+    "efi-dyspnoea",
+    "efi-falls",
+    "efi-housebound",
+    "efi-mobility-problems",
+    "efi-sleep-disturbance",
+    "efi-social-vulnerability",
+    "efi-urinary-incontinence",
+    "efi-weight-loss",
 )
 CODED_DEFICITS: tuple[str, ...] = CONDITION_DEFICITS + PATIENT_DEFICITS
 POLYPHARMACY = "polypharmacy"
@@ -70,15 +97,23 @@ def polypharmacy(medications: ir.Table, as_of: dt.date) -> ir.Table:
 
 def efi_deficits(summary: ir.Table, medications: ir.Table, as_of: dt.date) -> ir.Table:
     """The deficits each patient has: patient_id, deficit, code, date (first recorded), detail."""
-    s = summary.filter(summary.cluster.isin(list(CODED_DEFICITS)) & (summary.first_date <= ibis.literal(as_of)))
+    s = summary.filter(
+        summary.cluster.isin(list(CODED_DEFICITS)) & (summary.first_date <= ibis.literal(as_of))
+    )
     coded = s.select(
-        "patient_id", deficit=s.cluster, code=s.first_code, date=s.first_date,
+        "patient_id",
+        deficit=s.cluster,
+        code=s.first_code,
+        date=s.first_date,
         detail=ibis.literal("first recorded").cast("string"),
     )
     pp = polypharmacy(medications, as_of)
     pp = pp.filter(pp.n_medicines >= POLYPHARMACY_MIN_MEDICINES)
     poly = pp.select(
-        "patient_id", deficit=ibis.literal(POLYPHARMACY), code=ibis.null("string"), date=pp.last_issue,
+        "patient_id",
+        deficit=ibis.literal(POLYPHARMACY),
+        code=ibis.null("string"),
+        date=pp.last_issue,
         detail=pp.n_medicines.cast("string") + ibis.literal(" different medicines issued in 12 months"),
     )
     return nullable(coded).union(nullable(poly))

@@ -33,12 +33,16 @@ class CmsCondition:
 
 
 CMS_CONDITIONS: tuple[CmsCondition, ...] = (
-    CmsCondition("alcohol", 0.65, ("alcohol-heavy-drinker",), "heavy drinking code, not Payne's alcohol problems set"),
+    CmsCondition(
+        "alcohol", 0.65, ("alcohol-heavy-drinker",), "heavy drinking code, not Payne's alcohol problems set"
+    ),
     CmsCondition("anxiety_depression", 0.50, ("anxiety", "depression", "depr_cod")),
     CmsCondition("atrial_fibrillation", 1.34, ("afib_cod",)),
     CmsCondition("cancer", 1.53, ("c19can_cod", "c19haemcan_cod", "cancer")),
     CmsCondition("ckd", 0.53, ("ckd_cod",)),
-    CmsCondition("connective_tissue", 0.43, ("rarth_cod",), "rheumatoid arthritis only (no SLE/other codelist)"),
+    CmsCondition(
+        "connective_tissue", 0.43, ("rarth_cod",), "rheumatoid arthritis only (no SLE/other codelist)"
+    ),
     CmsCondition("copd", 1.46, ("copd_cod",)),
     CmsCondition("chd", 0.49, ("chd_cod",)),
     CmsCondition("dementia", 2.50, ("dem_cod",)),
@@ -52,7 +56,9 @@ CMS_CONDITIONS: tuple[CmsCondition, ...] = (
     CmsCondition("asthma", 0.19, ("ast_cod",)),
     CmsCondition("hypertension", 0.08, ("hyp_cod",)),
     CmsCondition("constipation", 1.12, ()),
-    CmsCondition("painful_condition", 0.92, ("chronic-pain",), "chronic pain code set, not Payne's analgesic rule"),
+    CmsCondition(
+        "painful_condition", 0.92, ("chronic-pain",), "chronic pain code set, not Payne's analgesic rule"
+    ),
 )
 
 MISSING_CONDITIONS: tuple[str, ...] = tuple(c.name for c in CMS_CONDITIONS if not c.clusters)
@@ -60,15 +66,26 @@ MISSING_CONDITIONS: tuple[str, ...] = tuple(c.name for c in CMS_CONDITIONS if no
 
 def rules_table(conditions: tuple[CmsCondition, ...] = CMS_CONDITIONS) -> pa.Table:
     rows = [(c.name, c.weight, cl) for c in conditions for cl in c.clusters]
-    return pa.table({
-        "condition": [r[0] for r in rows], "weight": [r[1] for r in rows], "cluster": [r[2] for r in rows],
-    })
+    return pa.table(
+        {
+            "condition": [r[0] for r in rows],
+            "weight": [r[1] for r in rows],
+            "cluster": [r[2] for r in rows],
+        }
+    )
 
 
-def cms_conditions(summary: ir.Table, as_of: dt.date,
-                   conditions: tuple[CmsCondition, ...] = CMS_CONDITIONS) -> ir.Table:
-    """Which CMS conditions each patient has: patient_id, condition, weight, code, date (first)."""
-    rt = ibis.memtable(rules_table(conditions))
+def cms_conditions(
+    summary: ir.Table,
+    as_of: dt.date,
+    conditions: tuple[CmsCondition, ...] = CMS_CONDITIONS,
+    rules_on_engine: ir.Table | None = None,
+) -> ir.Table:
+    """Which CMS conditions each patient has: patient_id, condition, weight, code, date (first).
+
+    ``rules_on_engine``: :func:`rules_table` already loaded on the engine (else an in-memory table).
+    """
+    rt = rules_on_engine if rules_on_engine is not None else ibis.memtable(rules_table(conditions))
     s = summary.filter(summary.first_date <= ibis.literal(as_of))
     j = s.join(rt, s.cluster == rt.cluster)
     return j.group_by(["patient_id", "condition"]).aggregate(

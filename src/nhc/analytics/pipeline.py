@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from nhc.analytics import utilisation as util
 from nhc.analytics import worklists as wlm
 from nhc.analytics.coded import nullable
 from nhc.analytics.inputs import check_unique_patients, duplicate_patients, require_columns
+from nhc.errors import NhcError
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -31,17 +33,46 @@ if TYPE_CHECKING:
     from nhc.lake.engine import Engine
 
 DEFAULT_AS_OF = dt.date(2026, 3, 31)
-SOURCE_TABLES = ("patients", "practice_registrations", "clinical_events", "medications", "encounters",
-                 "care_home_residence", "deaths", "small_areas", "practices")
+SOURCE_TABLES = (
+    "patients",
+    "practice_registrations",
+    "clinical_events",
+    "medications",
+    "encounters",
+    "care_home_residence",
+    "deaths",
+    "small_areas",
+    "practices",
+)
 EFI_PRIOR_65 = {"fit": 0.50, "mild": 0.35, "moderate": 0.12, "severe": 0.03}  # Clegg 2016
 
 Progress = Callable[[str], None]
 
 INSIGHT_COLUMNS = (
-    "patient_id", "practice_code", "neighbourhood", "locality", "age", "age_band", "sex", "imd_quintile",
-    "care_home", "band", "png", "png_name", "png_reason", "pyramid_tier", "pyramid_name", "efi_deficits",
-    "efi_score", "efi_category", "cms", "ltc_count", "registers", "frailty_markers",
-    "emergency_admissions_12m", "ae_12m",
+    "patient_id",
+    "practice_code",
+    "neighbourhood",
+    "locality",
+    "age",
+    "age_band",
+    "sex",
+    "imd_quintile",
+    "care_home",
+    "band",
+    "png",
+    "png_name",
+    "png_reason",
+    "pyramid_tier",
+    "pyramid_name",
+    "efi_deficits",
+    "efi_score",
+    "efi_category",
+    "cms",
+    "ltc_count",
+    "registers",
+    "frailty_markers",
+    "emergency_admissions_12m",
+    "ae_12m",
 )
 
 
@@ -51,6 +82,7 @@ class Inputs:
 
     tables: dict[str, ir.Table]
     codelists: ir.Table
+    rules: dict[str, ir.Table] = field(default_factory=dict)  # rule tables loaded on the engine
 
     def __getitem__(self, name: str) -> ir.Table:
         return self.tables[name]
@@ -80,8 +112,21 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), "engine": self.engine, "seconds": round(self.seconds, 2),
-                **self.summary}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "engine": self.engine,
+            "seconds": round(self.seconds, 2),
+            **self.summary,
+        }
+
+
+def _put(engine: Engine, table: pa.Table, name: str) -> ir.Table:
+    """Load a small Arrow table onto the engine under a name unique to this run.
+
+    (Spark's ``from_arrow`` writes a managed table; a fixed name would collide with a folder left in
+    the warehouse by an earlier process.)
+    """
+    return engine.from_arrow(table, f"{name}_{uuid.uuid4().hex[:12]}")
 
 
 def load_inputs(engine: Engine, codelists: pa.Table | None = None) -> Inputs:
@@ -91,8 +136,23 @@ def load_inputs(engine: Engine, codelists: pa.Table | None = None) -> Inputs:
         from nhc.reference.codelists import load_codelists
 
         codelists = load_codelists()
-    cl = require_columns(engine.from_arrow(codelists.select(["code", "cluster"]), "nhc_codelists"), "codelists")
-    return Inputs(tables, cl)
+    missing = [c for c in ("code", "cluster") if c not in codelists.column_names]
+    if missing:
+        raise NhcError(
+            f"table codelists: missing column {missing[0]}", hint="codelists need code and cluster"
+        )
+    cl = _put(engine, codelists.select(["code", "cluster"]), "nhc_codelists")
+    rules = {
+        "registers": _put(engine, registers.rules_table(), "nhc_register_rules"),
+        "cms": _put(engine, multimorbidity.rules_table(), "nhc_cms_rules"),
+        "frailty_markers": _put(engine, marker_table(), "nhc_frailty_markers"),
+    }
+    return Inputs(tables, cl, rules)
+
+
+def marker_table() -> pa.Table:
+    rows = [(name, cl) for name, clusters in factsm.FRAILTY_MARKERS for cl in clusters]
+    return pa.table({"item": [n for n, _ in rows], "mcluster": [c for _, c in rows]})
 
 
 def data_quality(inputs: Inputs, as_of: dt.date) -> ir.Table:
@@ -112,51 +172,107 @@ def data_quality(inputs: Inputs, as_of: dt.date) -> ir.Table:
     return agg.cross_join(meds).cross_join(enc)
 
 
-def derive(inputs: Inputs, as_of: dt.date, *, cache: bool = True) -> Derived:
-    """Build the derived tables for ``as_of`` (Ibis; cached on the engine when ``cache``)."""
-    c = (lambda t: t.cache()) if cache else (lambda t: t)
+def derive(
+    inputs: Inputs, as_of: dt.date, *, cache: bool = True, lap: Callable[[str], None] | None = None
+) -> Derived:
+    """Build the derived tables for ``as_of`` (Ibis; cached on the engine when ``cache``).
+
+    ``lap(name)`` is called after each cached step (for timings).
+    """
+    mark = lap or (lambda _name: None)
+
+    def c(expr: ir.Table, name: str) -> ir.Table:
+        if not cache:
+            return expr
+        out = expr.cache()
+        mark(name)
+        return out
+
     t = inputs
-    summary = c(coded.cluster_summary(t["clinical_events"], t.codelists, as_of))
-    pop = c(population.population(t["patients"], t["practice_registrations"], t["deaths"], t["small_areas"],
-                                  t["practices"], t["care_home_residence"], as_of))
-    regs = c(registers.registers(summary, pop, as_of))
-    deficits = c(frailty.efi_deficits(summary, t["medications"], as_of))
-    cms_c = c(multimorbidity.cms_conditions(summary, as_of))
+    summary = c(coded.cluster_summary(t["clinical_events"], t.codelists, as_of), "derive.summary")
+    pop = c(
+        population.population(
+            t["patients"],
+            t["practice_registrations"],
+            t["deaths"],
+            t["small_areas"],
+            t["practices"],
+            t["care_home_residence"],
+            as_of,
+        ),
+        "derive.population",
+    )
+    regs = c(
+        registers.registers(summary, pop, as_of, rules_on_engine=t.rules.get("registers")), "derive.registers"
+    )
+    deficits = c(frailty.efi_deficits(summary, t["medications"], as_of), "derive.efi_deficits")
+    cms_c = c(multimorbidity.cms_conditions(summary, as_of, rules_on_engine=t.rules.get("cms")), "derive.cms")
     facts = factsm.patient_facts(
         pop,
-        registers.register_flags(regs),
-        frailty.efi(deficits, pop),
-        multimorbidity.cms(cms_c, pop),
-        util.utilisation(t["encounters"], as_of),
-        util.active_patients(t["clinical_events"], t["medications"], t["encounters"], as_of),
-        factsm.cluster_facts(summary, as_of),
+        c(registers.register_flags(regs), "derive.register_flags"),
+        c(frailty.efi(deficits, pop), "derive.efi"),
+        c(multimorbidity.cms(cms_c, pop), "derive.cms_score"),
+        c(util.utilisation(t["encounters"], as_of), "derive.utilisation"),
+        c(
+            util.active_patients(t["clinical_events"], t["medications"], t["encounters"], as_of),
+            "derive.active",
+        ),
+        c(factsm.cluster_facts(summary, as_of), "derive.cluster_facts"),
     )
-    seg = segmentation.segment(facts)
-    seg = seg.mutate(registers=register_list(seg))
-    seg = c(seg)
-    return Derived(summary, pop, regs, deficits, cms_c, seg, evidence(regs, deficits, cms_c, summary, as_of))
+    seg = c(segmentation.segment(c(facts, "derive.facts")), "derive.segment")
+    markers = t.rules.get("frailty_markers")
+    return Derived(
+        summary, pop, regs, deficits, cms_c, seg, evidence(regs, deficits, cms_c, summary, as_of, markers)
+    )
 
 
-def register_list(t: ir.Table) -> ir.StringValue:
-    return segmentation._join([(t[f"reg_{n}"], ibis.literal(n)) for n in registers.REGISTER_NAMES])
-
-
-def evidence(regs: ir.Table, deficits: ir.Table, cms_c: ir.Table, summary: ir.Table, as_of: dt.date) -> ir.Table:
+def evidence(
+    regs: ir.Table,
+    deficits: ir.Table,
+    cms_c: ir.Table,
+    summary: ir.Table,
+    as_of: dt.date,
+    markers: ir.Table | None = None,
+) -> ir.Table:
     """Long table of the codes and dates behind each person's registers, deficits, CMS and markers."""
-    r = regs.select("patient_id", kind=ibis.literal("register"), item=regs.register, code=regs.code,
-                    date=regs.first_date, detail=ibis.literal("last recorded ") + regs.last_date.cast("string"))
-    f = deficits.select("patient_id", kind=ibis.literal("efi"), item=deficits.deficit, code=deficits.code,
-                        date=deficits.date, detail=deficits.detail)
-    m = cms_c.select("patient_id", kind=ibis.literal("cms"), item=cms_c.condition, code=cms_c.code,
-                     date=cms_c.date, detail=ibis.literal("weight ") + cms_c.weight.cast("string"))
-    marker_rows = [(name, cl) for name, clusters in factsm.FRAILTY_MARKERS for cl in clusters]
-    mt = ibis.memtable(pa.table({"item": [n for n, _ in marker_rows], "mcluster": [c for _, c in marker_rows]}))
+    r = regs.select(
+        "patient_id",
+        kind=ibis.literal("register"),
+        item=regs.register,
+        code=regs.code,
+        date=regs.first_date,
+        detail=ibis.literal("last recorded ") + regs.last_date.cast("string"),
+    )
+    f = deficits.select(
+        "patient_id",
+        kind=ibis.literal("efi"),
+        item=deficits.deficit,
+        code=deficits.code,
+        date=deficits.date,
+        detail=deficits.detail,
+    )
+    m = cms_c.select(
+        "patient_id",
+        kind=ibis.literal("cms"),
+        item=cms_c.condition,
+        code=cms_c.code,
+        date=cms_c.date,
+        detail=ibis.literal("weight ") + cms_c.weight.cast("string"),
+    )
+    mt = markers if markers is not None else ibis.memtable(marker_table())
     s = summary.filter(coded.in_window(summary.last_date, as_of, factsm.FRAILTY_MARKER_DAYS))
     fm = s.join(mt, s.cluster == mt.mcluster)
-    fm = fm.group_by(["patient_id", "item"]).aggregate(code=fm.last_code.argmax(fm.last_date),
-                                                       last=fm.last_date.max())
-    fm = fm.select("patient_id", kind=ibis.literal("frailty_marker"), item=fm.item, code=fm.code,
-                   date=fm.last, detail=ibis.literal("last recorded in the 12 months before as-of"))
+    fm = fm.group_by(["patient_id", "item"]).aggregate(
+        code=fm.first_code.argmax(fm.last_date), last=fm.last_date.max()
+    )
+    fm = fm.select(
+        "patient_id",
+        kind=ibis.literal("frailty_marker"),
+        item=fm.item,
+        code=fm.code,
+        date=fm.last,
+        detail=ibis.literal("recorded in the 12 months before as-of (date: last)"),
+    )
     out = nullable(r)
     for part in (f, m, fm):
         out = out.union(nullable(part))
@@ -168,12 +284,20 @@ def risk_training(inputs: Inputs, derived: Derived, as_of: dt.date) -> ir.Table:
     t = inputs
     t0, end = risk.training_window(as_of)
     summary0 = derived.summary.filter(derived.summary.first_date <= ibis.literal(t0))
-    pop0 = population.population(t["patients"], t["practice_registrations"], t["deaths"], t["small_areas"],
-                                 t["practices"], t["care_home_residence"], t0)
-    regs0 = registers.registers(summary0, pop0, t0)
+    pop0 = population.population(
+        t["patients"],
+        t["practice_registrations"],
+        t["deaths"],
+        t["small_areas"],
+        t["practices"],
+        t["care_home_residence"],
+        t0,
+    )
+    regs0 = registers.registers(summary0, pop0, t0, rules_on_engine=t.rules.get("registers"))
     efi0 = frailty.efi(frailty.efi_deficits(summary0, t["medications"], t0), pop0)
-    facts0 = factsm.patient_facts(pop0, registers.register_flags(regs0), efi0, None,
-                                  util.utilisation(t["encounters"], t0))
+    facts0 = factsm.patient_facts(
+        pop0, registers.register_flags(regs0), efi0, None, util.utilisation(t["encounters"], t0)
+    )
     return risk.with_outcome(risk.risk_features(facts0), util.outcome_admissions(t["encounters"], t0, end))
 
 
@@ -203,25 +327,25 @@ def run(
 
     say("checking inputs")
     inputs = load_inputs(engine, codelists)
-    dups = engine.to_arrow(duplicate_patients(inputs["patients"]).order_by("patient_id").limit(1))
-    if dups.num_rows:
-        n_dup = engine.to_arrow(duplicate_patients(inputs["patients"]).count().name("n")).to_pylist()
-        n = n_dup[0]["n"] if isinstance(n_dup, list) else int(n_dup)
-        check_unique_patients(n, dups.column("patient_id")[0].as_py())
+    lap("load_inputs")
+    dups = duplicate_patients(inputs["patients"])
+    dup = engine.to_arrow(dups.aggregate(n=dups.count(), example=dups.patient_id.min())).to_pylist()[0]
+    check_unique_patients(int(dup["n"] or 0), dup["example"])
     quality = engine.to_arrow(data_quality(inputs, as_of)).to_pylist()[0]
-    lap("inputs")
+    lap("data_quality")
 
     say("joining events to codelists")
-    derived = derive(inputs, as_of)
-    lap("derive")
+    derived = derive(inputs, as_of, lap=lap)
 
     say("fitting the risk model")
     training = engine.to_arrow(risk_training(inputs, derived, as_of))
+    lap("risk.training_features")
     model = risk.train(training)
+    lap("risk.fit")
     current = engine.to_arrow(risk.risk_features(derived.insights))
     scored = risk.score(model, current)
-    scored_t = engine.from_arrow(scored, "nhc_risk_scores")
-    lap("risk")
+    scored_t = _put(engine, scored, "nhc_risk_scores")
+    lap("risk.score")
 
     say("building insights, worklists and cube")
     ins = derived.insights
@@ -231,18 +355,23 @@ def run(
     insights = ins.select(*INSIGHT_COLUMNS, "risk", "risk_factors", "as_of")
     tables: dict[str, pa.Table] = {}
     tables["patient_insights"] = engine.to_arrow(insights)
+    lap("insights.patient_insights")
     tables["worklists"] = engine.to_arrow(wlm.worklists(full).mutate(as_of=ibis.literal(as_of)))
     tables["population_cube"] = engine.to_arrow(cube.cube(insights).mutate(as_of=ibis.literal(as_of)))
+    lap("insights.worklists_cube")
     tables["patient_evidence"] = engine.to_arrow(derived.evidence)
     mt = model.table()
     tables["risk_model"] = mt.append_column("as_of", pa.array([as_of] * mt.num_rows, type=pa.date32()))
-    lap("insights")
+    lap("insights.evidence")
 
     summary = summarise(tables["patient_insights"], quality, model, tables["worklists"], training.num_rows)
-    tables["analytics_run"] = pa.table({
-        "item": list(summary), "value": [json.dumps(v, default=str) for v in summary.values()],
-        "as_of": pa.array([as_of] * len(summary), type=pa.date32()),
-    })
+    tables["analytics_run"] = pa.table(
+        {
+            "item": list(summary),
+            "value": [json.dumps(v, default=str) for v in summary.values()],
+            "as_of": pa.array([as_of] * len(summary), type=pa.date32()),
+        }
+    )
     if write and engine.lake is not None:
         say("writing insight tables to the lake")
         for name, table in tables.items():
@@ -253,8 +382,9 @@ def run(
     return result
 
 
-def summarise(ins: pa.Table, quality: dict, model: risk.RiskModel, worklists: pa.Table,
-              n_training: int) -> dict[str, Any]:
+def summarise(
+    ins: pa.Table, quality: dict, model: risk.RiskModel, worklists: pa.Table, n_training: int
+) -> dict[str, Any]:
     """The run summary (small; computed from the Arrow insights with pyarrow)."""
     n = ins.num_rows
 
@@ -265,28 +395,52 @@ def summarise(ins: pa.Table, quality: dict, model: risk.RiskModel, worklists: pa
 
     band_counts = counts("band")
     bands = [
-        {"band": b, "count": band_counts.get(b, 0), "percent": _pct(band_counts.get(b, 0), n),
-         "target_percent": round(100 * segmentation.BAND_TARGETS[b], 1),
-         "oxfordshire_count": segmentation.BAND_TARGET_COUNTS[b]}
+        {
+            "band": b,
+            "count": band_counts.get(b, 0),
+            "percent": _pct(band_counts.get(b, 0), n),
+            "target_percent": round(100 * segmentation.BAND_TARGETS[b], 1),
+            "oxfordshire_count": segmentation.BAND_TARGET_COUNTS[b],
+        }
         for b in ("low", "moderate", "high")
     ]
     png_counts = counts("png")
-    pngs = [{"png": k, "name": segmentation.PNG_NAMES[k], "band": segmentation.BANDS[k],
-             "count": png_counts.get(k, 0), "percent": _pct(png_counts.get(k, 0), n)}
-            for k in sorted(segmentation.PNG_NAMES)]
+    pngs = [
+        {
+            "png": k,
+            "name": segmentation.PNG_NAMES[k],
+            "band": segmentation.BANDS[k],
+            "count": png_counts.get(k, 0),
+            "percent": _pct(png_counts.get(k, 0), n),
+        }
+        for k in sorted(segmentation.PNG_NAMES)
+    ]
     tier_counts = counts("pyramid_tier")
-    pyramid = [{"tier": k, "name": segmentation.PYRAMID_NAMES[k], "count": tier_counts.get(k, 0),
-                "percent": _pct(tier_counts.get(k, 0), n),
-                "target_percent": round(100 * segmentation.PYRAMID_TARGETS[k], 2),
-                "per_40000": round(40_000 * tier_counts.get(k, 0) / n) if n else 0}
-               for k in (4, 3, 2, 1)]
+    pyramid = [
+        {
+            "tier": k,
+            "name": segmentation.PYRAMID_NAMES[k],
+            "count": tier_counts.get(k, 0),
+            "percent": _pct(tier_counts.get(k, 0), n),
+            "target_percent": round(100 * segmentation.PYRAMID_TARGETS[k], 2),
+            "per_40000": round(40_000 * tier_counts.get(k, 0) / n) if n else 0,
+        }
+        for k in (4, 3, 2, 1)
+    ]
     import pyarrow.compute as pc
 
     old = pc.greater_equal(ins.column("age"), 65)
     n65 = int(pc.sum(pc.cast(old, pa.int64())).as_py() or 0)
     efi_counts = counts("efi_category", old)
-    efi65 = [{"category": k, "count": efi_counts.get(k, 0), "percent": _pct(efi_counts.get(k, 0), n65),
-              "published_percent": round(100 * v)} for k, v in EFI_PRIOR_65.items()]
+    efi65 = [
+        {
+            "category": k,
+            "count": efi_counts.get(k, 0),
+            "percent": _pct(efi_counts.get(k, 0), n65),
+            "published_percent": round(100 * v),
+        }
+        for k, v in EFI_PRIOR_65.items()
+    ]
     reg_totals: dict[str, int] = {}
     regs_col = ins.column("registers").to_pylist() if n <= 50_000 else None
     if regs_col is not None:
@@ -306,13 +460,20 @@ def summarise(ins: pa.Table, quality: dict, model: risk.RiskModel, worklists: pa
         "pyramid": pyramid,
         "efi_65_plus": {"people_65_plus": n65, "categories": efi65},
         "registers": {r: reg_totals.get(r, 0) for r in registers.REGISTER_NAMES},
-        "risk_model": {"auroc": round(model.auroc, 4) if model.auroc == model.auroc else None,
-                       "outcome_rate": round(model.outcome_rate, 4) if n_training else None,
-                       "n_train": model.n_train, "n_test": model.n_test, "calibration": model.calibration},
+        "risk_model": {
+            "auroc": round(model.auroc, 4) if model.auroc == model.auroc else None,
+            "outcome_rate": round(model.outcome_rate, 4) if n_training else None,
+            "n_train": model.n_train,
+            "n_test": model.n_test,
+            "calibration": model.calibration,
+        },
         "worklists": {r["worklist"]: r["worklist_count"] for r in wl},
         "cms_conditions_without_codelist": list(multimorbidity.MISSING_CONDITIONS),
-        "inputs": {"events": quality["events"], "medications": quality["medications"],
-                   "encounters": quality["encounters"]},
+        "inputs": {
+            "events": quality["events"],
+            "medications": quality["medications"],
+            "encounters": quality["encounters"],
+        },
         "excluded": {
             "future_dated_events": quality["future_dated_events"],
             "future_dated_medications": quality["future_dated_medications"],

@@ -70,9 +70,9 @@ def population(
     in_home = in_home.select("patient_id").distinct().mutate(care_home=ibis.literal(True))
 
     base = p.filter(p.date_of_birth <= d).join(reg, "patient_id").anti_join(dead, "patient_id")
-    base = base.left_join(
-        pr.select("practice_code", "neighbourhood", "locality"), "practice_code"
-    ).drop("practice_code_right")
+    base = base.left_join(pr.select("practice_code", "neighbourhood", "locality"), "practice_code").drop(
+        "practice_code_right"
+    )
     base = base.left_join(sa.select("small_area_code", "imd_decile"), "small_area_code").drop(
         "small_area_code_right"
     )

@@ -59,13 +59,27 @@ REGISTERS: tuple[Register, ...] = (
     Register("stroke_tia", "Stroke or TIA", ("strk_cod",), major=True),
     Register("ckd", "Chronic kidney disease stages 3-5", ("ckd_cod",), min_age=18, major=True),
     Register("dementia", "Dementia", ("dem_cod",), major=True),
-    Register("depression", "Depression", ("depr_cod",), min_age=18, since=dt.date(2006, 4, 1), psychiatric=True),
+    Register(
+        "depression", "Depression", ("depr_cod",), min_age=18, since=dt.date(2006, 4, 1), psychiatric=True
+    ),
     Register("smi", "Severe mental illness", ("mh_cod",), major=True, psychiatric=True),
     Register("learning_disability", "Learning disability", ("ld_cod",)),
-    Register("cancer", "Cancer", ("c19can_cod", "c19haemcan_cod"), since=dt.date(2003, 4, 1),
-             since_applies_to="first", major=True),
-    Register("palliative_care", "Palliative care", ("palcare_cod",), since=dt.date(2008, 4, 1),
-             resolved_by=("palcareni_cod",), ltc=False),
+    Register(
+        "cancer",
+        "Cancer",
+        ("c19can_cod", "c19haemcan_cod"),
+        since=dt.date(2003, 4, 1),
+        since_applies_to="first",
+        major=True,
+    ),
+    Register(
+        "palliative_care",
+        "Palliative care",
+        ("palcare_cod",),
+        since=dt.date(2008, 4, 1),
+        resolved_by=("palcareni_cod",),
+        ltc=False,
+    ),
     Register("epilepsy", "Epilepsy", ("epil_cod",), min_age=18, major=True),
     Register("osteoporosis", "Osteoporosis", ("osteo_cod",), min_age=50),
     Register("pad", "Peripheral arterial disease", ("pad_cod",), major=True),
@@ -85,8 +99,9 @@ PSYCHIATRIC_REGISTERS: tuple[str, ...] = tuple(r.name for r in REGISTERS if r.ps
 
 def rules_table(registers: tuple[Register, ...] = REGISTERS) -> pa.Table:
     """The register rules as a small table: one row per (register, cluster, role)."""
-    rows: dict[str, list] = {k: [] for k in ("register", "cluster", "role", "min_age", "since", "since_first",
-                                              "lookback_days")}
+    rows: dict[str, list] = {
+        k: [] for k in ("register", "cluster", "role", "min_age", "since", "since_first", "lookback_days")
+    }
     for r in registers:
         for role, clusters in (("diagnosis", r.clusters), ("resolved", r.resolved_by)):
             for c in clusters:
@@ -97,9 +112,20 @@ def rules_table(registers: tuple[Register, ...] = REGISTERS) -> pa.Table:
                 rows["since"].append(r.since or dt.date(1900, 1, 1))
                 rows["since_first"].append(r.since_applies_to == "first")
                 rows["lookback_days"].append(r.lookback_days if r.lookback_days is not None else 1_000_000)
-    return pa.table(rows, schema=pa.schema([
-        ("register", pa.string()), ("cluster", pa.string()), ("role", pa.string()), ("min_age", pa.int32()),
-        ("since", pa.date32()), ("since_first", pa.bool_()), ("lookback_days", pa.int32())]))
+    return pa.table(
+        rows,
+        schema=pa.schema(
+            [
+                ("register", pa.string()),
+                ("cluster", pa.string()),
+                ("role", pa.string()),
+                ("min_age", pa.int32()),
+                ("since", pa.date32()),
+                ("since_first", pa.bool_()),
+                ("lookback_days", pa.int32()),
+            ]
+        ),
+    )
 
 
 def registers(
@@ -107,13 +133,16 @@ def registers(
     population: ir.Table,
     as_of: dt.date,
     rules: tuple[Register, ...] = REGISTERS,
+    rules_on_engine: ir.Table | None = None,
 ) -> ir.Table:
     """Long table of register membership: patient_id, register, first_date, last_date, code.
 
     ``summary`` is :func:`nhc.analytics.coded.cluster_summary` output (codes up to ``as_of``);
     ``population`` gives ages (``patient_id, age``). ``code`` is the first diagnosis code.
+    ``rules_on_engine`` is :func:`rules_table` already loaded on the engine (the pipeline passes it);
+    without it the rules go in as an in-memory table.
     """
-    rt = ibis.memtable(rules_table(rules))
+    rt = rules_on_engine if rules_on_engine is not None else ibis.memtable(rules_table(rules))
     s = summary.filter(summary.first_date <= ibis.literal(as_of))
     j = s.join(rt, s.cluster == rt.cluster)
     diag = j.role == "diagnosis"
@@ -139,9 +168,13 @@ def registers(
 
 
 def register_flags(regs: ir.Table, names: tuple[str, ...] = REGISTER_NAMES) -> ir.Table:
-    """Wide form: one row per patient with a boolean column per register and ``ltc_count``."""
+    """Wide form: one row per patient with a boolean column per register, ``registers`` (the names,
+    sorted, joined by '; '), ``ltc_count``, ``major_count`` and ``psych_count``."""
     aggs = {f"reg_{n}": (regs.register == n).max() for n in names}
+    aggs["register_names"] = regs.register.collect()
     aggs["ltc_count"] = regs.register.isin(list(LTC_REGISTERS)).cast("int32").sum()
     aggs["major_count"] = regs.register.isin(list(MAJOR_REGISTERS)).cast("int32").sum()
     aggs["psych_count"] = regs.register.isin(list(PSYCHIATRIC_REGISTERS)).cast("int32").sum()
-    return regs.group_by("patient_id").aggregate(**aggs)
+    out = regs.group_by("patient_id").aggregate(**aggs)
+    # sorted so that every engine gives the same text (ordered aggregation is not portable)
+    return out.mutate(registers=out.register_names.sort().join("; ")).drop("register_names")

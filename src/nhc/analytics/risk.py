@@ -30,8 +30,18 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 CONDITION_FEATURES: tuple[str, ...] = (
-    "diabetes", "copd", "heart_failure", "chd", "atrial_fibrillation", "ckd", "cancer", "dementia", "smi",
-    "stroke_tia", "asthma", "depression",
+    "diabetes",
+    "copd",
+    "heart_failure",
+    "chd",
+    "atrial_fibrillation",
+    "ckd",
+    "cancer",
+    "dementia",
+    "smi",
+    "stroke_tia",
+    "asthma",
+    "depression",
 )
 # (feature, readable label) — label is used in each person's list of factors.
 FEATURES: tuple[tuple[str, str], ...] = (
@@ -98,8 +108,9 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2_PENALTY, max_iter: int = 50,
-                 tol: float = 1e-8) -> tuple[float, np.ndarray, int]:
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = L2_PENALTY, max_iter: int = 50, tol: float = 1e-8
+) -> tuple[float, np.ndarray, int]:
     """Penalised logistic regression by Newton-Raphson (IRLS). Returns (intercept, coefs, iterations).
 
     ``x`` is standardised internally; the penalty ``l2 * ||beta||^2 / 2`` acts on standardised
@@ -115,6 +126,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2_PENALTY, max_iter:
     beta[0] = np.log(p0 / (1 - p0))
     pen = np.full(k + 1, l2)
     pen[0] = 0.0
+
     def objective(b: np.ndarray) -> float:
         eta = z @ b
         # penalised log-likelihood, written stably: y*eta - log(1 + e^eta)
@@ -171,7 +183,9 @@ def calibration(y: np.ndarray, p: np.ndarray, groups: int = 10) -> list[dict]:
     for i, idx in enumerate(np.array_split(order, groups), start=1):
         if len(idx) == 0:
             continue
-        out.append({"decile": i, "n": len(idx), "predicted": float(p[idx].mean()), "observed": float(y[idx].mean())})
+        out.append(
+            {"decile": i, "n": len(idx), "predicted": float(p[idx].mean()), "observed": float(y[idx].mean())}
+        )
     return out
 
 
@@ -193,25 +207,38 @@ class RiskModel:
 
     def as_dict(self) -> dict:
         return {
-            "intercept": self.intercept, "coefficients": self.coefficients, "means": self.means,
-            "n_train": self.n_train, "n_test": self.n_test, "outcome_rate": self.outcome_rate,
-            "auroc": self.auroc, "calibration": self.calibration, "iterations": self.iterations,
+            "intercept": self.intercept,
+            "coefficients": self.coefficients,
+            "means": self.means,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "outcome_rate": self.outcome_rate,
+            "auroc": self.auroc,
+            "calibration": self.calibration,
+            "iterations": self.iterations,
         }
 
     def table(self) -> pa.Table:
         labels = dict(FEATURES)
         names = ["(intercept)", *FEATURE_NAMES]
-        return pa.table({
-            "term": names,
-            "label": ["baseline log-odds", *[labels[f] for f in FEATURE_NAMES]],
-            "coefficient": [self.intercept, *[self.coefficients[f] for f in FEATURE_NAMES]],
-            "mean": [1.0, *[self.means[f] for f in FEATURE_NAMES]],
-        })
+        return pa.table(
+            {
+                "term": names,
+                "label": ["baseline log-odds", *[labels[f] for f in FEATURE_NAMES]],
+                "coefficient": [self.intercept, *[self.coefficients[f] for f in FEATURE_NAMES]],
+                "mean": [1.0, *[self.means[f] for f in FEATURE_NAMES]],
+            }
+        )
 
 
 def matrix(features: pa.Table) -> np.ndarray:
-    return np.column_stack([features.column(f).to_numpy(zero_copy_only=False).astype(float)
-                            for f in FEATURE_NAMES]) if features.num_rows else np.zeros((0, len(FEATURE_NAMES)))
+    return (
+        np.column_stack(
+            [features.column(f).to_numpy(zero_copy_only=False).astype(float) for f in FEATURE_NAMES]
+        )
+        if features.num_rows
+        else np.zeros((0, len(FEATURE_NAMES)))
+    )
 
 
 def train(training: pa.Table, l2: float = L2_PENALTY) -> RiskModel:
@@ -227,10 +254,17 @@ def train(training: pa.Table, l2: float = L2_PENALTY) -> RiskModel:
     model = RiskModel(
         intercept=intercept,
         coefficients={f: float(c) for f, c in zip(FEATURE_NAMES, coefs, strict=True)},
-        means={f: float(m) for f, m in zip(FEATURE_NAMES, x.mean(axis=0) if len(x) else
-                                          np.zeros(len(FEATURE_NAMES)), strict=True)},
-        n_train=int((~test).sum()), n_test=int(test.sum()),
-        outcome_rate=float(y.mean()) if len(y) else float("nan"), auroc=float("nan"), iterations=it,
+        means={
+            f: float(m)
+            for f, m in zip(
+                FEATURE_NAMES, x.mean(axis=0) if len(x) else np.zeros(len(FEATURE_NAMES)), strict=True
+            )
+        },
+        n_train=int((~test).sum()),
+        n_test=int(test.sum()),
+        outcome_rate=float(y.mean()) if len(y) else float("nan"),
+        auroc=float("nan"),
+        iterations=it,
     )
     if test.any():
         p = model.predict(x[test])
@@ -274,11 +308,13 @@ def score(model: RiskModel, features: pa.Table, top: int = 3) -> pa.Table:
             joined = pc.binary_join_element_wise(factors, pc.fill_null(piece, ""), "; ")
             factors = pc.if_else(pc.is_null(piece), factors, pc.if_else(pc.equal(factors, ""), piece, joined))
         factors = pc.if_else(pc.equal(factors, ""), "no factor above average", factors)
-    return pa.table({
-        "patient_id": features.column("patient_id"),
-        "risk": pa.array(risk, type=pa.float64()),
-        "risk_factors": factors,
-    })
+    return pa.table(
+        {
+            "patient_id": features.column("patient_id"),
+            "risk": pa.array(risk, type=pa.float64()),
+            "risk_factors": factors,
+        }
+    )
 
 
 def training_window(as_of: dt.date) -> tuple[dt.date, dt.date]:

@@ -36,8 +36,19 @@ THRESHOLDS: dict[str, float] = {
     "crisis_admissions": 3,  # pyramid tier 4: emergency admissions in 12 months
 }
 
-BANDS: dict[int, str] = {1: "low", 2: "low", 3: "low", 4: "low", 5: "moderate", 6: "moderate", 7: "moderate",
-                         8: "moderate", 9: "moderate", 10: "high", 11: "high"}
+BANDS: dict[int, str] = {
+    1: "low",
+    2: "low",
+    3: "low",
+    4: "low",
+    5: "moderate",
+    6: "moderate",
+    7: "moderate",
+    8: "moderate",
+    9: "moderate",
+    10: "high",
+    11: "high",
+}
 PNG_NAMES: dict[int, str] = {
     1: "Non-user",
     2: "Low need child",
@@ -93,13 +104,19 @@ def _high(t):
 
 
 def _high_reason(t):
-    return _join([
-        (t.reg_palliative_care, ibis.literal("on the palliative care register")),
-        (t.cms >= T["high_cms"], "Cambridge Multimorbidity Score " + _s(t.cms) + f" >= {T['high_cms']}"),
-        ((t.ltc_count >= T["high_ltc"]) & (t.emergency_admissions_12m >= T["high_ltc_admissions"]),
-         _s(t.ltc_count) + " long-term conditions and " + _s(t.emergency_admissions_12m)
-         + " emergency admission(s) in 12 months"),
-    ])
+    return _join(
+        [
+            (t.reg_palliative_care, ibis.literal("on the palliative care register")),
+            (t.cms >= T["high_cms"], "Cambridge Multimorbidity Score " + _s(t.cms) + f" >= {T['high_cms']}"),
+            (
+                (t.ltc_count >= T["high_ltc"]) & (t.emergency_admissions_12m >= T["high_ltc_admissions"]),
+                _s(t.ltc_count)
+                + " long-term conditions and "
+                + _s(t.emergency_admissions_12m)
+                + " emergency admission(s) in 12 months",
+            ),
+        ]
+    )
 
 
 def _preg_high(t):
@@ -119,39 +136,107 @@ def _medium(t):
 
 
 PNG_RULES: tuple[Rule, ...] = (
-    Rule(11, PNG_NAMES[11], "aged 65+ with two or more frailty markers coded in 12 months", _frail,
-         lambda t: "aged " + _s(t.age) + " with " + _s(t.frailty_markers)
-         + " frailty markers in 12 months (65+ and 2+)"),
-    Rule(10, PNG_NAMES[10], "palliative care register, or CMS >= 4.0, or 4+ LTCs with 2+ emergency admissions",
-         _high, _high_reason),
-    Rule(7, PNG_NAMES[7], "pregnant with gestational diabetes/pre-eclampsia, aged 40+, or a major chronic condition",
-         _preg_high,
-         lambda t: "pregnant and " + _join([
-             (t.pregnancy_complication, ibis.literal("gestational diabetes or pre-eclampsia coded")),
-             (t.age >= T["pregnancy_high_age"], "aged " + _s(t.age)),
-             (t.major_count >= 1, _s(t.major_count) + " major chronic condition(s)"),
-         ])),
-    Rule(6, PNG_NAMES[6], "pregnant (antenatal code in 40 weeks, no later delivery), no complicating factor",
-         lambda t: t.pregnant, lambda t: ibis.literal("pregnant with no complicating factor")),
-    Rule(8, PNG_NAMES[8], "severe mental illness, self-harm in 12 months, or only psychiatric LTCs (2+)", _psych,
-         lambda t: _join([
-             (t.reg_smi, ibis.literal("on the severe mental illness register")),
-             (t.selfharm_12m, ibis.literal("self-harm in 12 months")),
-             ((t.psych_count >= 2) & (t.psych_count == t.ltc_count),
-              _s(t.psych_count) + " psychiatric conditions and no other LTC"),
-         ])),
-    Rule(9, PNG_NAMES[9], "one major chronic condition and at most one other LTC", _major_dominant,
-         lambda t: "one major chronic condition; " + _s(t.ltc_count) + " long-term condition(s) in all"),
-    Rule(5, PNG_NAMES[5], "two or more LTCs, or two or more major chronic conditions", _medium,
-         lambda t: _s(t.ltc_count) + " long-term conditions, " + _s(t.major_count) + " major"),
-    Rule(4, PNG_NAMES[4], "one long-term condition (not major)", lambda t: t.ltc_count >= 1,
-         lambda t: ibis.literal("one long-term condition")),
-    Rule(1, PNG_NAMES[1], "no encounter, coded event or prescription in 12 months", lambda t: ~t.active_12m,
-         lambda t: ibis.literal("no recorded activity in 12 months")),
-    Rule(2, PNG_NAMES[2], "under 18, no long-term condition", lambda t: t.age < 18,
-         lambda t: "aged " + _s(t.age) + ", no long-term condition"),
-    Rule(3, PNG_NAMES[3], "18 or over, no long-term condition (everyone left)", lambda t: ibis.literal(True),
-         lambda t: "aged " + _s(t.age) + ", no long-term condition"),
+    Rule(
+        11,
+        PNG_NAMES[11],
+        "aged 65+ with two or more frailty markers coded in 12 months",
+        _frail,
+        lambda t: (
+            "aged "
+            + _s(t.age)
+            + " with "
+            + _s(t.frailty_markers)
+            + " frailty markers in 12 months (65+ and 2+)"
+        ),
+    ),
+    Rule(
+        10,
+        PNG_NAMES[10],
+        "palliative care register, or CMS >= 4.0, or 4+ LTCs with 2+ emergency admissions",
+        _high,
+        _high_reason,
+    ),
+    Rule(
+        7,
+        PNG_NAMES[7],
+        "pregnant with gestational diabetes/pre-eclampsia, aged 40+, or a major chronic condition",
+        _preg_high,
+        lambda t: (
+            "pregnant and "
+            + _join(
+                [
+                    (t.pregnancy_complication, ibis.literal("gestational diabetes or pre-eclampsia coded")),
+                    (t.age >= T["pregnancy_high_age"], "aged " + _s(t.age)),
+                    (t.major_count >= 1, _s(t.major_count) + " major chronic condition(s)"),
+                ]
+            )
+        ),
+    ),
+    Rule(
+        6,
+        PNG_NAMES[6],
+        "pregnant (antenatal code in 40 weeks, no later delivery), no complicating factor",
+        lambda t: t.pregnant,
+        lambda t: ibis.literal("pregnant with no complicating factor"),
+    ),
+    Rule(
+        8,
+        PNG_NAMES[8],
+        "severe mental illness, self-harm in 12 months, or only psychiatric LTCs (2+)",
+        _psych,
+        lambda t: _join(
+            [
+                (t.reg_smi, ibis.literal("on the severe mental illness register")),
+                (t.selfharm_12m, ibis.literal("self-harm in 12 months")),
+                (
+                    (t.psych_count >= 2) & (t.psych_count == t.ltc_count),
+                    _s(t.psych_count) + " psychiatric conditions and no other LTC",
+                ),
+            ]
+        ),
+    ),
+    Rule(
+        9,
+        PNG_NAMES[9],
+        "one major chronic condition and at most one other LTC",
+        _major_dominant,
+        lambda t: "one major chronic condition; " + _s(t.ltc_count) + " long-term condition(s) in all",
+    ),
+    Rule(
+        5,
+        PNG_NAMES[5],
+        "two or more LTCs, or two or more major chronic conditions",
+        _medium,
+        lambda t: _s(t.ltc_count) + " long-term conditions, " + _s(t.major_count) + " major",
+    ),
+    Rule(
+        4,
+        PNG_NAMES[4],
+        "one long-term condition (not major)",
+        lambda t: t.ltc_count >= 1,
+        lambda t: ibis.literal("one long-term condition"),
+    ),
+    Rule(
+        1,
+        PNG_NAMES[1],
+        "no encounter, coded event or prescription in 12 months",
+        lambda t: ~t.active_12m,
+        lambda t: ibis.literal("no recorded activity in 12 months"),
+    ),
+    Rule(
+        2,
+        PNG_NAMES[2],
+        "under 18, no long-term condition",
+        lambda t: t.age < 18,
+        lambda t: "aged " + _s(t.age) + ", no long-term condition",
+    ),
+    Rule(
+        3,
+        PNG_NAMES[3],
+        "18 or over, no long-term condition (everyone left)",
+        lambda t: ibis.literal(True),
+        lambda t: "aged " + _s(t.age) + ", no long-term condition",
+    ),
 )
 PNG_ORDER: tuple[int, ...] = tuple(r.code for r in PNG_RULES)
 
@@ -165,28 +250,46 @@ class Tier:
 
 
 PYRAMID_RULES: tuple[Tier, ...] = (
-    Tier(4, "End of life or in crisis",
-         "palliative care register or end-of-life code in 12 months, or 3+ emergency admissions in 12 months",
-         lambda t: t.reg_palliative_care | t.end_of_life_12m
-         | (t.emergency_admissions_12m >= T["crisis_admissions"])),
-    Tier(3, "Frail or complex at home",
-         "moderate or severe frailty (eFI, 65+), PNG 10 or 11, or living in a care home",
-         lambda t: ((t.age >= 65) & t.efi_category.isin(["moderate", "severe"])) | t.png.isin([10, 11])
-         | t.care_home),
-    Tier(2, "Two or more long-term conditions", "two or more long-term conditions", lambda t: t.ltc_count >= 2),
+    Tier(
+        4,
+        "End of life or in crisis",
+        "palliative care register or end-of-life code in 12 months, or 3+ emergency admissions in 12 months",
+        lambda t: (
+            t.reg_palliative_care | t.end_of_life_12m | (t.emergency_admissions_12m >= T["crisis_admissions"])
+        ),
+    ),
+    Tier(
+        3,
+        "Frail or complex at home",
+        "moderate or severe frailty (eFI, 65+), PNG 10 or 11, or living in a care home",
+        lambda t: (
+            ((t.age >= 65) & t.efi_category.isin(["moderate", "severe"])) | t.png.isin([10, 11]) | t.care_home
+        ),
+    ),
+    Tier(
+        2, "Two or more long-term conditions", "two or more long-term conditions", lambda t: t.ltc_count >= 2
+    ),
     Tier(1, "Generally healthy or one long-term condition", "everyone else", lambda t: ibis.literal(True)),
 )
 PYRAMID_NAMES: dict[int, str] = {t.code: t.name for t in PYRAMID_RULES}
-PYRAMID_TARGETS: dict[int, float] = {1: 30_000 / 40_000, 2: 7_500 / 40_000, 3: 1_600 / 40_000, 4: 400 / 40_000}
+PYRAMID_TARGETS: dict[int, float] = {
+    1: 30_000 / 40_000,
+    2: 7_500 / 40_000,
+    3: 1_600 / 40_000,
+    4: 400 / 40_000,
+}
 
 
 def segment(facts: ir.Table, rules: tuple[Rule, ...] = PNG_RULES) -> ir.Table:
     """``facts`` plus png, png_name, band, png_reason (first matching rule wins)."""
     png = ibis.cases(*[(r.when(facts), r.code) for r in rules], else_=3).cast("int8")
-    reason = ibis.cases(
-        *[(r.when(facts), f"PNG {r.code} {r.name}: " + r.reason(facts)) for r in rules], else_=""
+    t = facts.mutate(png=png)
+    # the reason text is chosen by the group already found (each rule's condition is evaluated once)
+    t = t.mutate(
+        png_reason=ibis.cases(
+            *[(t.png == r.code, f"PNG {r.code} {r.name}: " + r.reason(t)) for r in rules], else_=""
+        )
     )
-    t = facts.mutate(png=png, png_reason=reason)
     t = t.mutate(
         png_name=ibis.cases(*[(t.png == k, v) for k, v in PNG_NAMES.items()], else_="unknown"),
         band=ibis.cases(*[(t.png == k, v) for k, v in BANDS.items()], else_="unknown"),
@@ -194,5 +297,7 @@ def segment(facts: ir.Table, rules: tuple[Rule, ...] = PNG_RULES) -> ir.Table:
     tier = ibis.cases(*[(r.when(t), r.code) for r in PYRAMID_RULES], else_=1).cast("int8")
     t = t.mutate(pyramid_tier=tier)
     return t.mutate(
-        pyramid_name=ibis.cases(*[(t.pyramid_tier == k, v) for k, v in PYRAMID_NAMES.items()], else_="unknown")
+        pyramid_name=ibis.cases(
+            *[(t.pyramid_tier == k, v) for k, v in PYRAMID_NAMES.items()], else_="unknown"
+        )
     )

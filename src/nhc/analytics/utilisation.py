@@ -40,12 +40,16 @@ def outcome_admissions(encounters: ir.Table, start: dt.date, end: dt.date) -> ir
     import ibis
 
     e = e.filter(
-        (e.type == "emergency_admission") & (e.start_date > ibis.literal(start)) & (e.start_date <= ibis.literal(end))
+        (e.type == "emergency_admission")
+        & (e.start_date > ibis.literal(start))
+        & (e.start_date <= ibis.literal(end))
     )
     return e.group_by("patient_id").aggregate(admissions=e.count())
 
 
-def active_patients(events: ir.Table, medications: ir.Table, encounters: ir.Table, as_of: dt.date) -> ir.Table:
+def active_patients(
+    events: ir.Table, medications: ir.Table, encounters: ir.Table, as_of: dt.date
+) -> ir.Table:
     """Patients with any encounter, clinical event or prescription issue in the 12 months: patient_id."""
     ev = nullable(events.filter(in_window(events.date, as_of)).select("patient_id"))
     md = nullable(medications.filter(in_window(medications.date, as_of)).select("patient_id"))

@@ -76,8 +76,12 @@ WORKLISTS: tuple[Worklist, ...] = (
         "high_admission_risk",
         "High risk of emergency admission: top 2% in the neighbourhood",
         (
-            Criterion("risk_centile_in_neighbourhood", ">=", 0.98,
-                      "risk in the top 2% of the neighbourhood (percent rank {v})"),
+            Criterion(
+                "risk_centile_in_neighbourhood",
+                ">=",
+                0.98,
+                "risk in the top 2% of the neighbourhood (percent rank {v})",
+            ),
         ),
         ("risk",),
         "Proactive care: NHS England proactive care framework (2023) - risk stratification to find "

@@ -19,6 +19,9 @@ ENCOUNTER_TYPES = ("gp", "community", "ae", "emergency_admission", "outpatient")
 ACUTE_PROVIDER, COMMUNITY_PROVIDER = "RTH", "RNU"
 WINDOW_DAYS = 730
 ADMISSION = ENCOUNTER_TYPES.index("emergency_admission")
+# Ceilings on a person's yearly rate (after their personal factor): even the most intensive
+# users rarely exceed these, and uncapped Gamma tails would make a few implausible outliers.
+MAX_PER_YEAR = {"gp": 40.0, "community": 60.0, "ae": 12.0, "emergency_admission": 6.0, "outpatient": 24.0}
 
 
 def annual_rates(pop: Population, ltc: np.ndarray, deficits: np.ndarray) -> dict[str, np.ndarray]:
@@ -49,7 +52,7 @@ def build_encounters(
     alive_days = np.clip(pop.last_day - np.maximum(window_start, pop.dob_day), 0, WINDOW_DAYS)
     parts = []
     for type_index, kind in enumerate(ENCOUNTER_TYPES):
-        lam = np.clip(rates[kind], 0, 40) * persistence * alive_days / 365.25
+        lam = np.minimum(rates[kind] * persistence, MAX_PER_YEAR[kind]) * alive_days / 365.25
         count = rng.poisson(lam)
         rows = np.repeat(np.arange(pop.n), count)
         first = np.maximum(window_start, pop.dob_day)[rows]

@@ -1,0 +1,194 @@
+"""Benchmark the analytics pipeline against its floor.
+
+For each size: generate (via ``nhc.synth``) or reuse a lake in ``data/bench-<n>``, run the whole
+pipeline on DuckDB (no write-back, so we time the analytics), and time the floor: one DuckDB pass
+joining all clinical_events to all codelists and aggregating per patient. Then the Spark pipeline at
+``--spark-patients``. Prints patients, events, seconds, peak RSS, rows/s, floor seconds and ratio.
+
+    python benchmarks/pipeline.py --patients 100000 726000 --spark-patients 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+
+class PeakRss:
+    """Peak resident memory of this process (and its children: the Spark JVM) during a block."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+
+    def _sample(self) -> None:
+        proc = psutil.Process()
+        while not self._stop.is_set():
+            try:
+                rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
+            except psutil.Error:
+                rss = 0
+            self.peak = max(self.peak, rss)
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakRss:
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def ensure_lake(n: int, root: Path, seed: int) -> Path:
+    lake_dir = root / f"bench-{n}" / "lake"
+    if (lake_dir / "clinical_events").is_dir() and (lake_dir / "patients").is_dir():
+        return lake_dir
+    try:
+        from nhc.synth.county import SynthOptions, generate_to_lake
+    except ImportError as exc:
+        sys.exit(f"benchmarks/pipeline.py needs the synthetic county generator (nhc.synth): {exc}")
+    print(f"generating {n:,} patients into {lake_dir} ...", flush=True)
+    t = time.perf_counter()
+    generate_to_lake(SynthOptions(patients=n, seed=seed), lake_dir, progress=False)
+    print(f"  generated in {time.perf_counter() - t:.1f} s", flush=True)
+    return lake_dir
+
+
+def floor_seconds(lake_dir: Path, codelists, threads: int | None) -> float:
+    """One DuckDB pass: all clinical_events joined to all codelists, aggregated per patient."""
+    import duckdb
+
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {threads}")
+    con.register("codelists", codelists.select(["code", "cluster"]))
+    t = time.perf_counter()
+    con.execute(
+        f"""
+        SELECT count(*) FROM (
+          SELECT e.patient_id, c.cluster, min(e.date), max(e.date), count(*)
+          FROM read_parquet('{lake_dir}/clinical_events/*.parquet') e
+          JOIN codelists c ON e.snomed_code = c.code
+          GROUP BY 1, 2)
+        """
+    ).fetchall()
+    return time.perf_counter() - t
+
+
+def count_rows(lake_dir: Path, table: str) -> int:
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted((lake_dir / table).glob("*.parquet")))
+
+
+def run_pipeline(kind: str, lake_dir: Path, as_of: dt.date, threads: int | None):
+    from nhc.analytics import pipeline
+    from nhc.lake.engine import DuckDBEngine, SparkEngine
+    from nhc.lake.store import Lake
+
+    lake = Lake(lake_dir)
+    engine = DuckDBEngine.open(lake, threads=threads) if kind == "duckdb" else SparkEngine.open(lake)
+    with PeakRss() as mem:
+        t = time.perf_counter()
+        result = pipeline.run(engine, as_of, write=False)
+        seconds = time.perf_counter() - t
+    return result, seconds, mem.peak
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--patients", type=int, nargs="+", default=[100_000, 726_000])
+    ap.add_argument(
+        "--spark-patients",
+        type=int,
+        nargs="*",
+        default=[100_000],
+        help="sizes to run on Spark too (none: skip Spark)",
+    )
+    ap.add_argument("--data", type=Path, default=Path("data"), help="folder for bench-<n> lakes")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--as-of", default="2026-03-31")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("NHC_BENCH_THREADS", "2")),
+        help="DuckDB threads (default 2: the 2-core target)",
+    )
+    args = ap.parse_args(argv)
+    as_of = dt.date.fromisoformat(args.as_of)
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from nhc.reference.codelists import load_codelists
+
+    codelists = load_codelists()
+    rows = []
+    runs = [("duckdb", n) for n in args.patients] + [("spark", n) for n in (args.spark_patients or [])]
+    for kind, n in runs:
+        lake_dir = ensure_lake(n, args.data, args.seed)
+        events = count_rows(lake_dir, "clinical_events")
+        print(f"{kind} {n:,}: running the pipeline ...", flush=True)
+        result, seconds, peak = run_pipeline(kind, lake_dir, as_of, args.threads)
+        floor = floor_seconds(lake_dir, codelists, args.threads)
+        rows.append(
+            {
+                "engine": kind,
+                "patients": n,
+                "population": result.summary["population"],
+                "events": events,
+                "seconds": seconds,
+                "peak_rss_mb": peak / 2**20,
+                "rows_per_s": events / seconds,
+                "floor_s": floor,
+                "ratio": seconds / floor if floor else float("nan"),
+                "timings": result.summary["timings"],
+                "bands": {b["band"]: b["percent"] for b in result.summary["bands"]},
+            }
+        )
+        print(f"  {seconds:.1f} s (floor {floor:.2f} s) {result.summary['timings']}", flush=True)
+
+    table = Table(title="Analytics pipeline benchmark")
+    for col in (
+        "engine",
+        "patients",
+        "events",
+        "seconds",
+        "peak RSS MB",
+        "events/s",
+        "floor s",
+        "ratio",
+        "bands low/mod/high %",
+    ):
+        table.add_column(col, justify="left" if col == "engine" else "right")
+    for r in rows:
+        b = r["bands"]
+        table.add_row(
+            r["engine"],
+            f"{r['patients']:,}",
+            f"{r['events']:,}",
+            f"{r['seconds']:.1f}",
+            f"{r['peak_rss_mb']:,.0f}",
+            f"{r['rows_per_s']:,.0f}",
+            f"{r['floor_s']:.2f}",
+            f"{r['ratio']:.1f}x",
+            f"{b['low']}/{b['moderate']}/{b['high']}",
+        )
+    Console(width=200).print(table)
+    print(
+        f"(max RSS of this process per getrusage: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,237 @@
+"""Care commands (``nhc care ...``): a demo team, the caseload and allocation from the terminal.
+
+Thin wrappers around :class:`nhc.care.services.CareService`, run as the system user (audited as
+``system``). Wire into the CLI with ``cli_care.register(app)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+care_app = typer.Typer(
+    help="The integrated neighbourhood team: staff, caseload, allocation.", no_args_is_help=True
+)
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", help="Data folder (default: $NHC_DATA or ./data).", show_default=False),
+]
+NbOption = Annotated[str, typer.Option("--neighbourhood", "-n", help="Neighbourhood name, e.g. Headington.")]
+
+#: The demo team of one neighbourhood: role, how many, capacity (points a week), working pattern.
+DEMO_TEAM = (
+    ("gp", 1, 12, "Mon-Fri"),
+    ("community_nurse", 2, 20, "Mon-Fri"),
+    ("clinical_pharmacist", 1, 15, "Mon-Thu"),
+    ("physiotherapist", 1, 12, "Tue-Fri"),
+    ("mental_health_link_worker", 1, 10, "Mon-Wed"),
+    ("social_prescriber", 1, 15, "Mon-Fri"),
+    ("care_home_support", 2, 15, "Mon-Fri"),
+)
+GIVEN = (
+    "Amara",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ella",
+    "Femi",
+    "Grace",
+    "Hari",
+    "Isla",
+    "Jon",
+    "Kasia",
+    "Leo",
+    "Maya",
+    "Nadia",
+    "Owen",
+    "Priya",
+    "Rhys",
+    "Sana",
+    "Tom",
+    "Una",
+    "Vik",
+    "Wren",
+    "Yusuf",
+    "Zara",
+)
+FAMILY = (
+    "Adeyemi",
+    "Brook",
+    "Clarke",
+    "Dhillon",
+    "Evans",
+    "Fisher",
+    "Gill",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Reid",
+    "Shah",
+    "Taylor",
+    "Walsh",
+    "Young",
+)
+
+
+def _services(data: Path | None, *, with_lake: bool = True):
+    from nhc.care.directory import InsightsDirectory, StaticDirectory
+    from nhc.care.services import CareService
+    from nhc.db import Database
+    from nhc.security.service import SecurityService
+    from nhc.settings import Settings
+
+    settings = Settings.from_env()
+    if data is not None:
+        settings = Settings(data_dir=data, database_url=settings.database_url, engine=settings.engine)
+    db = Database(settings.db_url)
+    db.upgrade()
+    directory = StaticDirectory()
+    if with_lake and (settings.lake_dir / "patient_insights").exists():
+        from nhc.insights import InsightsService
+
+        directory = InsightsDirectory(InsightsService(settings.lake_dir))
+    security = SecurityService(db)
+    return CareService(db, security, directory), security
+
+
+@care_app.command("seed-team")
+def seed_team(
+    neighbourhood: Annotated[
+        list[str] | None,
+        typer.Option("--neighbourhood", "-n", help="Repeatable; default: every Oxford City one."),
+    ] = None,
+    lead: Annotated[
+        str | None, typer.Option("--lead", help="Existing user account to link as the team lead (the GP).")
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Create a demo team (GP, nurses, pharmacist, physio, mental health link worker, social
+    prescriber, care home support) in each neighbourhood that has no staff yet."""
+    from nhc.care.directory import neighbourhoods
+    from nhc.errors import NhcError
+
+    care, security = _services(data, with_lake=False)
+    names = neighbourhood or sorted(nb for nb, loc in neighbourhoods().items() if loc == "Oxford City")
+    lead_id = None
+    if lead:
+        user = security.get_user(lead)
+        if user is None:
+            raise NhcError(f"there is no user {lead!r}", hint="create the account first")
+        lead_id = user.id
+    seq = 0
+    for nb in names:
+        if care.list_staff(nb):
+            console.print(f"{nb}: already has staff; left as it is.")
+            continue
+        made = 0
+        for role, count, capacity, pattern in DEMO_TEAM:
+            for _ in range(count):
+                name = f"{GIVEN[(seq * 7 + len(nb)) % len(GIVEN)]} {FAMILY[(seq * 5 + len(nb) * 3) % len(FAMILY)]}"
+                seq += 1
+                is_lead = role == "gp"
+                care.add_staff(
+                    None,
+                    name,
+                    role,
+                    nb,
+                    capacity=capacity,
+                    working_pattern=pattern,
+                    is_lead=is_lead,
+                    user_id=lead_id if is_lead else None,
+                )
+                made += 1
+        console.print(f"{nb}: {made} staff added.")
+        lead_id = None  # the --lead account leads the first neighbourhood only
+
+
+@care_app.command("staff")
+def staff(neighbourhood: NbOption, data: DataOption = None) -> None:
+    """The team of a neighbourhood: roles, skills, load and capacity, absence."""
+    care, _ = _services(data, with_lake=False)
+    t = Table(title=f"Team – {neighbourhood}")
+    for c in ("id", "name", "role", "skills", "load/capacity", "absent until"):
+        t.add_column(c)
+    for s in care.list_staff(neighbourhood):
+        t.add_row(
+            str(s.id),
+            s.name + (" (lead)" if s.is_lead else ""),
+            s.role_label,
+            ", ".join(s.skills),
+            f"{s.load}/{s.capacity}",
+            str(s.absent_until or ""),
+        )
+    console.print(t)
+
+
+@care_app.command("admit-worklist")
+def admit_worklist(
+    neighbourhood: NbOption,
+    worklist: Annotated[str | None, typer.Option("--worklist", help="Worklist name (default: any).")] = None,
+    top: Annotated[int, typer.Option("--top", help="How many people to admit, best ranked first.")] = 10,
+    data: DataOption = None,
+) -> None:
+    """Admit the top-ranked people on a neighbourhood's worklist(s) to the virtual ward (demo)."""
+    from nhc.care.domain import CareError
+
+    care, _ = _services(data)
+    admitted = 0
+    for row in care.worklist_candidates(None, neighbourhood, worklist, limit=max(1, top) * 3):
+        if admitted >= top:
+            break
+        try:
+            care.admit(None, row["patient_id"], worklist=row["worklist"])
+            admitted += 1
+        except CareError as exc:
+            console.print(f"patient {row['patient_id']}: {exc}")
+    console.print(f"{admitted} admitted to the {neighbourhood} virtual ward.")
+
+
+@care_app.command("allocate")
+def allocate(
+    neighbourhood: NbOption,
+    rebalance: Annotated[
+        bool, typer.Option("--rebalance", help="Only re-propose absent staff's patients.")
+    ] = False,
+    accept: Annotated[
+        bool, typer.Option("--accept", help="Accept the proposal (otherwise a lead does).")
+    ] = False,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Optimiser time limit, seconds.")] = 10.0,
+    data: DataOption = None,
+) -> None:
+    """Propose (and with --accept, accept) an allocation of the caseload to named staff."""
+    care, _ = _services(data)
+    p = care.propose_allocation(None, neighbourhood, rebalance=rebalance, time_limit=time_limit)
+    t = Table(
+        title=f"Proposal {p.id} – {neighbourhood}: {p.method} {p.solver_status}, cost {p.objective}, "
+        f"gap {p.gap:.1%}"
+    )
+    for c in ("patient", "proposed", "before", "why"):
+        t.add_column(c)
+    for i in p.items:
+        t.add_row(str(i.patient_id), i.staff_name or "–", i.previous_staff_name or "–", i.reason)
+    console.print(t)
+    if accept:
+        care.accept_allocation(None, p.id)
+        console.print(f"Proposal {p.id} accepted.")
+    else:
+        console.print(
+            f"Not yet accepted: a team lead accepts it on /care/{neighbourhood}/allocation "
+            f"(or run again with --accept)."
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(care_app, name="care")

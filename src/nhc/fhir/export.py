@@ -1,0 +1,171 @@
+"""Bulk FHIR R4 export: the lake as NDJSON, one file per resource type, with a ``$export`` manifest.
+
+Streams: each table is read from DuckDB in record batches and written line by line, so memory
+stays flat however big the lake is. ``manifest.json`` follows the FHIR Bulk Data ``$export``
+completion manifest (``transactionTime``, ``request``, ``requiresAccessToken``, ``output``,
+``error``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from nhc.errors import NhcError
+from nhc.fhir import mapping as m
+from nhc.fhir import queries as q
+from nhc.lake.store import Lake
+
+BATCH = 50_000
+OUTPUT_TYPES = (
+    "Organization",
+    "Patient",
+    "EpisodeOfCare",
+    "Encounter",
+    "Condition",
+    "Observation",
+    "Procedure",
+    "AllergyIntolerance",
+    "MedicationRequest",
+    "MedicationStatement",
+)
+
+
+@dataclass
+class ExportResult:
+    output_dir: Path
+    counts: dict[str, int]
+    seconds: float
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def resources(self) -> int:
+        return sum(self.counts.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "output": str(self.output_dir),
+            "resources": self.resources,
+            "by_type": self.counts,
+            "seconds": round(self.seconds, 2),
+            "manifest": str(self.output_dir / "manifest.json"),
+        }
+
+
+def _rows(con: Any, sql: str) -> Iterator[dict[str, Any]]:
+    reader = con.execute(sql).to_arrow_reader(BATCH)
+    for batch in reader:
+        yield from batch.to_pylist()
+
+
+def iter_resources(con: Any, where_patient: str = "TRUE") -> Iterator[dict[str, Any]]:
+    """Every resource the lake holds (optionally only for patients matching a SQL predicate)."""
+    for r in _rows(con, q.patients_sql(where_patient) + " ORDER BY patient_id"):
+        death = (
+            {"date_of_death": r["date_of_death"], "place_of_death": r["place_of_death"]}
+            if r["date_of_death"]
+            else None
+        )
+        yield m.patient_resource(r, death, r["gp"])
+    for r in _rows(
+        con, f"SELECT * FROM practice_registrations WHERE {where_patient} ORDER BY patient_id, start_date"
+    ):
+        yield m.episode_resource(r, "gp-registration")
+    for r in _rows(
+        con, f"SELECT * FROM care_home_residence WHERE {where_patient} ORDER BY patient_id, start_date"
+    ):
+        yield m.episode_resource(r, "care-home")
+    for r in _rows(con, f"SELECT * FROM encounters WHERE {where_patient} ORDER BY encounter_id"):
+        yield m.encounter_resource(r)
+    for r in _rows(con, q.events_sql(where_patient) + " ORDER BY ev.patient_id, ev.n"):
+        yield m.event_resource(r, r["rtype"], q.clean_codings(r["extra"]))
+    for r in _rows(con, q.medications_sql(where_patient) + " ORDER BY md.patient_id, md.n"):
+        yield m.medication_resource(r, r["rtype"], q.clean_codings(r["extra"]))
+    for r in _rows(con, q.uncoded_sql(where_patient) + " ORDER BY patient_id, n"):
+        yield m.uncoded_resource(r, q.clean_codings(r["extra"]))
+
+
+def export_fhir(
+    lake_dir: Path | str,
+    output_dir: Path | str,
+    *,
+    progress: bool = False,
+    validate: bool = False,
+    base_url: str | None = None,
+    on_resource: Callable[[dict], None] | None = None,
+) -> ExportResult:
+    """Write the lake as ``<Type>.ndjson`` files plus ``manifest.json`` into ``output_dir``."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    started = time.perf_counter()
+    lake = Lake(lake_dir)
+    if not lake.exists("patients"):
+        raise NhcError(
+            f"no patients table in the lake {lake.root}", hint="run `nhc synth` or `nhc ingest fhir` first"
+        )
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.ndjson"):
+        old.unlink()
+    transaction_time = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    con = q.open_lake(lake.root)
+    handles: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    if validate:
+        from nhc.fhir.validate import validate_resource
+    dumps = orjson.dumps
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            disable=not progress,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("export fhir", total=None)
+            practices = [r for r in _rows(con, "SELECT * FROM practices ORDER BY practice_code")]
+            stream = (m.organization_resource(p) for p in practices)
+            for n, res in enumerate(_chain(stream, iter_resources(con)), start=1):
+                rtype = res["resourceType"]
+                fh = handles.get(rtype)
+                if fh is None:
+                    fh = handles[rtype] = (out / f"{rtype}.ndjson").open("wb", buffering=1 << 20)
+                    counts[rtype] = 0
+                if validate:
+                    problem = validate_resource(res)
+                    if problem is not None:
+                        raise NhcError(f"exported {rtype}/{res.get('id')} is not valid R4: {problem}")
+                if on_resource is not None:
+                    on_resource(res)
+                fh.write(dumps(res))
+                fh.write(b"\n")
+                counts[rtype] += 1
+                if (n & 0xFFFF) == 0:
+                    bar.update(task, description=f"export fhir: {n:,} resources ({rtype})")
+    finally:
+        for fh in handles.values():
+            fh.close()
+        con.close()
+    base = (base_url or out.resolve().as_uri()).rstrip("/")
+    ordered = [t for t in OUTPUT_TYPES if t in counts] + sorted(set(counts) - set(OUTPUT_TYPES))
+    manifest = {
+        "transactionTime": transaction_time,
+        "request": f"{base_url.rstrip('/') if base_url else '[base]'}/$export",
+        "requiresAccessToken": False,
+        "output": [{"type": t, "url": f"{base}/{t}.ndjson", "count": counts[t]} for t in ordered],
+        "error": [],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return ExportResult(out, {t: counts[t] for t in ordered}, time.perf_counter() - started, manifest)
+
+
+def _chain(*iterables):
+    for it in iterables:
+        yield from it

@@ -1,0 +1,123 @@
+"""SQL over the lake for the export and the API: one place decides resource ids and types.
+
+Rows of clinical_events and medications have no key of their own, so their FHIR id is the
+patient plus the row's ordinal within that patient (``ce-<patient>-<n>``, ``med-<patient>-<n>``)
+in a fixed order (date, code, value...). The export and the API use the same SQL, so an id in an
+export is the id the API serves. Queries filtered by patient run the window only over that
+patient's rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nhc.lake.engine import DuckDBEngine
+from nhc.lake.schema import table_schema
+from nhc.lake.store import Lake
+
+TABLES_READ = (
+    "patients",
+    "practice_registrations",
+    "deaths",
+    "clinical_events",
+    "medications",
+    "encounters",
+    "care_home_residence",
+    "practices",
+    "fhir_codings",
+    "fhir_record_types",
+)
+
+
+def open_lake(lake_dir: Path | str, threads: int | None = None) -> Any:
+    """A DuckDB connection (from :class:`nhc.lake.engine.DuckDBEngine`) with a view per lake table.
+
+    Views read ``<lake>/<table>/*.parquet`` at query time, so a lake swapped in by an ingest is
+    seen by the next query; a table missing from the lake reads as empty.
+    """
+    lake = Lake(lake_dir)
+    con = DuckDBEngine.open(lake, threads=threads).backend.con
+    con.execute("SET enable_progress_bar = false")
+    for t in TABLES_READ:
+        schema = table_schema(t)
+        if lake.files(t):
+            cols = ", ".join(f'"{c}"' for c in schema.column_names)
+            con.execute(
+                f"CREATE OR REPLACE VIEW {t} AS SELECT {cols} FROM read_parquet('{lake.root / t}/*.parquet')"
+            )
+        else:
+            # A real (empty) table, not a registered Arrow view: cursors must see it too.
+            con.register(f"_empty_{t}", schema.arrow.empty_table())
+            con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT * FROM _empty_{t}")
+            con.unregister(f"_empty_{t}")
+    return con
+
+
+def patients_sql(where: str = "TRUE") -> str:
+    return f"""
+        SELECT p.*, d.date_of_death, d.place_of_death, g.practice_code AS gp
+        FROM (SELECT * FROM patients WHERE {where}) p
+        LEFT JOIN deaths d USING (patient_id)
+        LEFT JOIN (SELECT patient_id, arg_max(practice_code, start_date) AS practice_code
+                   FROM practice_registrations WHERE end_date IS NULL GROUP BY patient_id) g USING (patient_id)"""
+
+
+def events_sql(where: str = "TRUE") -> str:
+    """clinical_events rows with ``n`` (ordinal in patient), ``rtype`` and ``extra`` codings."""
+    return f"""
+        WITH ev AS (
+            SELECT *, row_number() OVER (PARTITION BY patient_id
+                       ORDER BY date, snomed_code, value NULLS FIRST, unit NULLS FIRST) - 1 AS n
+            FROM clinical_events WHERE {where})
+        SELECT ev.patient_id, ev.date, ev.snomed_code, ev.value, ev.unit, ev.n,
+               coalesce(rt.resource_type,
+                        CASE WHEN ev.value IS NOT NULL THEN 'Observation' ELSE 'Condition' END) AS rtype,
+               cod.extra
+        FROM ev
+        LEFT JOIN (SELECT * FROM fhir_record_types WHERE lake_table = 'clinical_events') rt
+          ON rt.patient_id = ev.patient_id AND rt.date = ev.date AND rt.code = ev.snomed_code
+        LEFT JOIN (SELECT patient_id, date, lake_code,
+                          list({{'system': system, 'code': code, 'display': display}} ORDER BY system, code) AS extra
+                   FROM fhir_codings WHERE lake_code IS NOT NULL AND resource_type NOT LIKE 'Medication%'
+                   GROUP BY ALL) cod
+          ON cod.patient_id = ev.patient_id AND cod.date = ev.date AND cod.lake_code = ev.snomed_code"""
+
+
+def medications_sql(where: str = "TRUE") -> str:
+    return f"""
+        WITH md AS (
+            SELECT *, row_number() OVER (PARTITION BY patient_id
+                       ORDER BY date, dmd_code, quantity NULLS FIRST) - 1 AS n
+            FROM medications WHERE {where})
+        SELECT md.patient_id, md.date, md.dmd_code, md.quantity, md.n,
+               coalesce(rt.resource_type, 'MedicationRequest') AS rtype, cod.extra
+        FROM md
+        LEFT JOIN (SELECT * FROM fhir_record_types WHERE lake_table = 'medications') rt
+          ON rt.patient_id = md.patient_id AND rt.date = md.date AND rt.code = md.dmd_code
+        LEFT JOIN (SELECT patient_id, date, lake_code,
+                          list({{'system': system, 'code': code, 'display': display}} ORDER BY system, code) AS extra
+                   FROM fhir_codings WHERE lake_code IS NOT NULL AND resource_type LIKE 'Medication%'
+                   GROUP BY ALL) cod
+          ON cod.patient_id = md.patient_id AND cod.date = md.date AND cod.lake_code = md.dmd_code"""
+
+
+def uncoded_sql(where: str = "TRUE") -> str:
+    """Resources that had no SNOMED CT / dm+d coding: kept only in fhir_codings (id ``cx-<pid>-<n>``)."""
+    return f"""
+        SELECT patient_id, resource_type AS rtype, date,
+               row_number() OVER (PARTITION BY patient_id ORDER BY date, resource_type) - 1 AS n,
+               extra
+        FROM (SELECT patient_id, resource_type, date,
+                     list({{'system': system, 'code': code, 'display': display}} ORDER BY system, code) AS extra
+              FROM fhir_codings WHERE lake_code IS NULL AND {where} GROUP BY ALL)"""
+
+
+def clean_codings(extra: list[dict] | None) -> list[dict]:
+    out = []
+    for c in extra or ():
+        d = {"system": c["system"], "code": c["code"]}
+        if c.get("display") is not None:
+            d["display"] = c["display"]
+        out.append(d)
+    return out

@@ -1,0 +1,119 @@
+"""Server-rendered SVG charts (no JavaScript): horizontal bar charts and funnel plots.
+
+Each chart is an ``<svg role="img">`` with a title and description; the same numbers are always
+shown in a table beside it, which is what screen-reader users read.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from markupsafe import Markup
+
+from nhc.insights.funnel import Funnel
+
+
+def _fmt(v: float | None, digits: int = 1) -> str:
+    return "suppressed" if v is None else (f"{v:,.{digits}f}" if isinstance(v, float) else f"{v:,}")
+
+
+def bar_chart(
+    rows: list[tuple[str, float | None]],
+    *,
+    title: str,
+    unit: str = "",
+    css: str = "",
+    width: int = 560,
+    max_value: float | None = None,
+) -> Markup:
+    """Horizontal bars, one per (label, value); ``None`` values are drawn as 'suppressed'."""
+    bar_h, gap, label_w, value_w = 22, 8, 200, 90
+    height = max(1, len(rows)) * (bar_h + gap) + gap
+    top = max_value or max([v for _, v in rows if v is not None] or [1]) or 1
+    plot_w = width - label_w - value_w
+    parts = [
+        f'<svg class="nhc-chart {escape(css)}" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="{escape(title)}" focusable="false" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, (label, value) in enumerate(rows):
+        y = gap + i * (bar_h + gap)
+        short = label if len(label) <= 30 else label[:29] + "…"
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" class="nhc-chart__label">'
+            f"{escape(short)}</text>"
+        )
+        if value is None:
+            parts.append(
+                f'<text x="{label_w + 4}" y="{y + bar_h * 0.7:.1f}" class="nhc-chart__value">suppressed</text>'
+            )
+            continue
+        w = max(1.0, plot_w * value / top)
+        parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" class="nhc-chart__bar"/>')
+        parts.append(
+            f'<text x="{label_w + w + 6:.1f}" y="{y + bar_h * 0.7:.1f}" class="nhc-chart__value">'
+            f"{escape(_fmt(value))}{escape(unit)}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def funnel_chart(f: Funnel, *, per: int, title: str, width: int = 640, height: int = 400) -> Markup:
+    """A funnel plot: points (practices) against their denominator with 95% and 99.8% limits."""
+    left, right, top, bottom = 64, 16, 16, 48
+    pw, ph = width - left - right, height - top - bottom
+    pts = [p for p in f.points if p.value is not None and p.n]
+    if not pts or not f.limits:
+        return Markup(f'<p class="nhsuk-body">No data to plot for {escape(title)}.</p>')
+    xs = [p.n for p in pts] + [lim[0] for lim in f.limits]
+    x0, x1 = 0.0, max(xs)  # type: ignore[type-var]
+    ys = [p.value * per for p in pts] + [v * per for lim in f.limits for v in lim[1:] if math.isfinite(v)]  # type: ignore[operator]
+    y0, y1 = max(0.0, min(ys) * 0.9), max(ys) * 1.05 or 1.0
+
+    def sx(n: float) -> float:
+        return left + pw * (n - x0) / (x1 - x0 or 1)
+
+    def sy(v: float) -> float:
+        return top + ph * (1 - (v * per - y0) / (y1 - y0 or 1))
+
+    parts = [
+        f'<svg class="nhc-chart nhc-funnel" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="{escape(title)}" focusable="false" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" class="nhc-axis"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" class="nhc-axis"/>',
+    ]
+    for i in range(5):
+        v = y0 + (y1 - y0) * i / 4
+        yy = top + ph * (1 - i / 4)
+        parts.append(
+            f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" class="nhc-chart__tick">{v:,.1f}</text>'
+        )
+        n = x0 + (x1 - x0) * i / 4
+        xx = left + pw * i / 4
+        parts.append(
+            f'<text x="{xx:.1f}" y="{top + ph + 18}" text-anchor="middle" class="nhc-chart__tick">{n:,.0f}</text>'
+        )
+    parts.append(
+        f'<text x="{left + pw / 2}" y="{height - 6}" text-anchor="middle" class="nhc-chart__tick">'
+        "People in the denominator</text>"
+    )
+    for idx, css in ((1, "nhc-limit-95"), (2, "nhc-limit-95"), (3, "nhc-limit-998"), (4, "nhc-limit-998")):
+        path = " ".join(
+            f"{'M' if i == 0 else 'L'}{sx(lim[0]):.1f},{sy(min(lim[idx], y1 / per)):.1f}"
+            for i, lim in enumerate(f.limits)
+            if math.isfinite(lim[idx])
+        )
+        parts.append(f'<path d="{path}" class="{css}"/>')
+    parts.append(
+        f'<line x1="{left}" y1="{sy(f.target):.1f}" x2="{left + pw}" y2="{sy(f.target):.1f}" class="nhc-target"/>'
+    )
+    for p in pts:
+        css = "nhc-point" if p.flag == "within" else "nhc-point nhc-point--outlier"
+        parts.append(
+            f'<circle cx="{sx(p.n):.1f}" cy="{sy(p.value):.1f}" r="4" class="{css}">'  # type: ignore[arg-type]
+            f"<title>{escape(p.label)} ({escape(p.unit)}): {p.value * per:,.1f}</title></circle>"
+        )  # type: ignore[operator]
+    parts.append("</svg>")
+    return Markup("".join(parts))

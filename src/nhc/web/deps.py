@@ -1,0 +1,154 @@
+"""Request-level helpers: the signed-in principal, CSRF tokens, templates and client address."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from markupsafe import Markup
+from starlette.responses import Response
+
+from nhc.insights import InsightsService
+from nhc.security.roles import Principal, Role
+from nhc.security.service import AccessDenied, SecurityService
+
+SESSION_COOKIE = "nhc_session"
+CSRF_COOKIE = "nhc_csrf"
+
+
+class SignInRequired(Exception):
+    """No valid session: HTML pages redirect to sign-in, the API answers 401."""
+
+
+def security(request: Request) -> SecurityService:
+    return request.app.state.security
+
+
+def insights(request: Request) -> InsightsService:
+    return request.app.state.insights
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _load(request: Request) -> Principal | None:
+    if not hasattr(request.state, "principal"):
+        found = request.app.state.security.session(request.cookies.get(SESSION_COOKIE))
+        request.state.principal, request.state.csrf_secret = found if found else (None, None)
+    return request.state.principal
+
+
+def optional_user(request: Request) -> Principal | None:
+    return _load(request)
+
+
+def current_user(request: Request) -> Principal:
+    principal = _load(request)
+    if principal is None:
+        raise SignInRequired
+    return principal
+
+
+def clinical_user(request: Request) -> Principal:
+    """A signed-in user with a clinical role (person-level data, e.g. FHIR reads)."""
+    principal = current_user(request)
+    if not principal.is_clinical:
+        raise AccessDenied(
+            f"Your role ({principal.role_label}) cannot see information about individual people."
+        )
+    return principal
+
+
+def admin_user(request: Request) -> Principal:
+    principal = current_user(request)
+    if principal.role is not Role.ADMIN:
+        raise AccessDenied("Only administrators can see this page.")
+    return principal
+
+
+def cookie_secure(request: Request) -> bool:
+    return request.url.scheme == "https" or bool(request.app.state.force_secure_cookies)
+
+
+def csrf_token(request: Request) -> str:
+    """The token to put in forms: the session's synchronizer token, or a double-submit cookie value."""
+    _load(request)
+    if request.state.csrf_secret:
+        return request.state.csrf_secret
+    token = request.cookies.get(CSRF_COOKIE)
+    if not token or len(token) > 100:
+        token = getattr(request.state, "new_csrf", None) or secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return token
+
+
+def check_csrf(request: Request, submitted: str | None) -> bool:
+    expected = csrf_token(request)
+    if getattr(request.state, "new_csrf", None) == expected and not request.state.csrf_secret:
+        return False  # a fresh cookie was only just made: nothing was submitted with it
+    return bool(submitted) and hmac.compare_digest(str(submitted), expected)
+
+
+def set_csrf_cookie(request: Request, response: Response) -> None:
+    new = getattr(request.state, "new_csrf", None)
+    if new:
+        response.set_cookie(
+            CSRF_COOKIE,
+            new,
+            httponly=True,
+            samesite="lax",
+            secure=cookie_secure(request),
+            path="/",
+            max_age=8 * 3600,
+        )
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200):
+    ctx: dict[str, Any] = {"user": optional_user(request), "csrf_token": csrf_token(request)}
+    principal = ctx["user"]
+    ctx["break_glass"] = request.app.state.security.active_break_glass(principal) if principal else []
+    ctx.update(context or {})
+    response = request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    set_csrf_cookie(request, response)
+    return response
+
+
+def render_cached(request: Request, template: str, key: tuple, context: Callable[[], dict[str, Any]]):
+    """Render a page whose main content is the same for everyone (aggregates): the content is built
+    once per lake generation and wrapped in the per-user layout (header, CSRF token, banners)."""
+    gen = request.app.state.insights.generation()
+    cache: dict = request.app.state.page_cache
+    hit = cache.get((template, key))
+    if hit is None or hit[0] != gen:
+        ctx = context()
+        body = Markup(
+            request.app.state.templates.get_template(template).render(
+                {**ctx, "request": request, "layout": "bare.html", "user": None}
+            )
+        )
+        if len(cache) > 5000:
+            cache.clear()
+        hit = (gen, body, ctx.get("page_title"))
+        cache[(template, key)] = hit
+    return render(request, "wrapped.html", {"body": hit[1], "page_title": hit[2]})
+
+
+def json_cached(request: Request, key: tuple, content: Callable[[], Any]) -> Response:
+    """A JSON response for per-request-invariant aggregates, serialised once per lake generation."""
+    gen = request.app.state.insights.generation()
+    cache: dict = request.app.state.json_cache
+    hit = cache.get(key)
+    if hit is None or hit[0] != gen:
+        from fastapi.encoders import jsonable_encoder
+
+        body = json.dumps(jsonable_encoder(content()), separators=(",", ":")).encode()
+        if len(cache) > 5000:
+            cache.clear()
+        hit = (gen, body)
+        cache[key] = hit
+    return Response(hit[1], media_type="application/json")

@@ -1,0 +1,148 @@
+"""Worklists (case-finding lists for a neighbourhood) and the patient page, with break-glass."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse
+
+from nhc.errors import NhcError
+from nhc.security.roles import Principal
+from nhc.security.service import AccessDenied
+from nhc.web.deps import check_csrf, client_ip, current_user, insights, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/worklists")
+def worklists(request: Request, user: Principal = Depends(current_user)):
+    svc = insights(request)
+    return render(
+        request,
+        "worklists.html",
+        {"rows": svc.worklist_counts(), "defs": svc.worklist_definitions(), "page_title": "Worklists"},
+    )
+
+
+PAGE = 100
+
+
+@router.get("/worklists/{neighbourhood}")
+def worklist(
+    request: Request,
+    neighbourhood: str,
+    worklist: str | None = None,
+    page: int = Query(1, ge=1, le=10_000),
+    user: Principal = Depends(current_user),
+):
+    svc = insights(request)
+    svc.check_neighbourhood(neighbourhood)
+    svc.check_worklist(worklist or None)
+    sec = request.app.state.security
+    can_see = sec.can_view_neighbourhood_people(user, neighbourhood)
+    rows, total = (
+        svc.worklist_page(neighbourhood, worklist or None, PAGE, (page - 1) * PAGE) if can_see else ([], 0)
+    )
+    sec.audit_list_view(
+        user,
+        neighbourhood,
+        f"worklist:{neighbourhood}:{worklist or 'all'}:page{page}",
+        client_ip(request),
+        len(rows),
+    )
+    return render(
+        request,
+        "worklist.html",
+        {
+            "neighbourhood": neighbourhood,
+            "worklist": worklist or None,
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, (total + PAGE - 1) // PAGE),
+            "defs": svc.worklist_definitions(),
+            "page_title": f"Worklists for {neighbourhood}",
+        },
+    )
+
+
+def _patient_id(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        from nhc.insights import BadParameter
+
+        raise BadParameter(f"a patient id is a whole number, not {value[:40]!r}")
+    return int(value)
+
+
+@router.get("/patients/{patient_id}")
+def patient(request: Request, patient_id: str, user: Principal = Depends(current_user)):
+    pid = _patient_id(patient_id)
+    svc, sec = insights(request), request.app.state.security
+    if not user.is_clinical:  # refuse before looking anything up
+        sec.authorise_patient_read(user, pid, None, resource=f"patient:{pid}", ip=client_ip(request))
+    neighbourhood = svc.patient_neighbourhood(pid)
+    try:
+        decision = sec.authorise_patient_read(
+            user,
+            pid,
+            neighbourhood,
+            resource=f"patient:{pid}",
+            ip=client_ip(request),
+            found=neighbourhood is not None,
+        )
+    except AccessDenied as exc:
+        return render(
+            request,
+            "patient_denied.html",
+            {
+                "patient_id": pid,
+                "message": exc.message,
+                "can_break_glass": exc.can_break_glass,
+                "page_title": "Access refused",
+            },
+            status_code=403,
+        )
+    if neighbourhood is None:
+        from nhc.insights import NotFound
+
+        raise NotFound(f"there is no person with id {pid}")
+    return render(
+        request, "patient.html", {**svc.patient(pid), "basis": decision.basis, "page_title": f"Patient {pid}"}
+    )
+
+
+@router.post("/patients/{patient_id}/break-glass")
+def break_glass(
+    request: Request,
+    patient_id: str,
+    reason: str = Form("", max_length=4000),
+    csrf_token: str = Form("", max_length=200),
+    user: Principal = Depends(current_user),
+):
+    pid = _patient_id(patient_id)
+    if not check_csrf(request, csrf_token):
+        return render(
+            request,
+            "error.html",
+            {"status": 400, "title": "Bad request", "detail": "Your form expired. Go back and try again."},
+            status_code=400,
+        )
+    exists = insights(request).patient_neighbourhood(pid) is not None
+    try:
+        request.app.state.security.break_glass(user, pid, reason, client_ip(request), patient_exists=exists)
+    except AccessDenied:
+        raise
+    except NhcError as exc:
+        return render(
+            request,
+            "patient_denied.html",
+            {
+                "patient_id": pid,
+                "message": "You do not have a legitimate relationship with this person.",
+                "can_break_glass": user.can_break_glass,
+                "error": exc.message,
+                "reason": reason,
+                "page_title": "Access refused",
+            },
+            status_code=400,
+        )
+    return RedirectResponse(f"/patients/{pid}", status_code=303)

@@ -1,0 +1,153 @@
+"""In a real browser (Playwright driving headless Chromium): a team lead admits a person from the
+worklist, accepts the proposed allocation, builds the MDT agenda and records a decision, then
+writes the personalised care plan and shares it with the patient."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.care.web_support import NB, PASSWORD, make_app, worklist_patients
+from tests.web.fixture_lake import write_fixture_lake
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.parametrize("db_url", ["sqlite"], indirect=True),
+]
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_app(tmp_path, db_url):
+    import uvicorn
+
+    lake = write_fixture_lake(tmp_path / "lake")
+    app = make_app(lake.root, db_url, tmp_path)
+    app.state.lake = lake
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield app, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    app.state.security.db.dispose()
+
+
+@pytest.fixture
+def page():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        pg = browser.new_page()
+        pg.set_default_timeout(15_000)
+        yield pg
+        browser.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "src/nhc/web/static/vendor/axe.min.js"
+
+
+def assert_accessible(page) -> None:
+    """No axe-core violations on the current page (axe injected through the devtools protocol)."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (scripts/frontend-assets.sh)")
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
+    violations = page.evaluate(
+        "async () => (await axe.run()).violations.map(v => v.id + ': ' + v.nodes[0].html.slice(0, 120))"
+    )
+    assert violations == [], f"{page.url}: {violations}"
+
+
+def test_admit_allocate_mdt_care_plan_in_the_browser(live_app, page) -> None:
+    app, base = live_app
+    pid = worklist_patients(app.state.lake)[0]
+    page.goto(f"{base}/care")
+    assert "/sign-in" in page.url
+    page.fill("#username", "lead")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit] >> text=Sign in")
+    page.wait_for_url(f"{base}/care/{NB}")
+
+    # Admit from the worklist.
+    assert_accessible(page)
+    row = page.locator("[data-testid=candidates] tr", has_text=f"Patient {pid}")
+    row.get_by_role("button", name="Admit").click()
+    page.wait_for_url("**/care/episodes/*")
+    episode_url = page.url
+    assert "emergency admissions in 12 months" in page.inner_text("[data-testid=episode]")
+
+    # Propose and accept the allocation.
+    page.goto(f"{base}/care/{NB}/allocation")
+    page.click("[data-testid=propose]")
+    assert "same neighbourhood (Banbury)" in page.inner_text("[data-testid=proposal]")
+    assert_accessible(page)
+    page.click("[data-testid=accept]")
+    assert "Accepted by lead" in page.inner_text("[data-testid=proposal-summary]")
+    page.goto(episode_url)
+    assert page.inner_text("[data-testid=named-clinician]") in ("Nina Nurse", "Ben Nurse")
+
+    # MDT: the agenda has the new admission; record a decision with an action.
+    page.goto(f"{base}/care/{NB}/mdt")
+    page.click("[data-testid=new-meeting]")
+    assert_accessible(page)
+    item = page.locator("[data-testid=agenda-item]", has_text=f"Patient {pid}")
+    assert "New admission" in item.inner_text()
+    item.locator("textarea[name=decision]").fill("Medicines review and daily visits")
+    item.locator("input[name=action_title]").first.fill("Medicines review")
+    item.locator("select[name=action_owner]").first.select_option(
+        label="Phil Pharmacist (Clinical pharmacist)"
+    )
+    item.locator("input[name=action_due]").first.fill("2030-01-10")
+    item.get_by_role("button", name="Save decision").click()
+    assert "Medicines review and daily visits" in page.inner_text("[data-testid=decision]")
+    page.goto(f"{base}/care/{NB}/board")
+    assert "Medicines review" in page.inner_text("[data-testid=column-todo]")
+
+    # The personalised care plan, shared with the patient.
+    page.goto(episode_url)
+    page.click("[data-testid=plan-link]")
+    assert_accessible(page)
+    page.fill("#what_matters", "Getting to my allotment")
+    page.fill("#goals", "Walk to the allotment\nNo falls")
+    page.fill("#action-1", "Falls assessment")
+    page.fill("#owner-1", "Physiotherapist")
+    page.fill("#due-1", "2030-01-15")
+    page.fill("#review_date", "2030-02-01")
+    page.check("#shared")
+    page.click("[data-testid=save-plan]")
+    assert "Saved as version 1" in page.inner_text("[data-testid=saved]")
+    page.fill("#what_matters", "Getting to my allotment twice a week")
+    page.click("[data-testid=save-plan]")
+    assert "Saved as version 2" in page.inner_text("[data-testid=saved]")
+    share = page.get_attribute("[data-testid=share-link]", "href")
+
+    # The patient's view (a fresh browser context: not signed in).
+    other = page.context.browser.new_context().new_page()
+    other.goto(f"{base}{share}")
+    assert other.inner_text("[data-testid=what-matters]") == "Getting to my allotment twice a week"
+    other.close()

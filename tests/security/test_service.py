@@ -1,0 +1,182 @@
+"""Security rules on SQLite and PostgreSQL: accounts, sign-in and lock-out, sessions, legitimate
+relationships, break-glass expiry and the append-only audit log."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+import sqlalchemy as sa
+
+from nhc.errors import NhcError
+from nhc.security import service as service_module
+from nhc.security.models import AuditEvent, User
+from nhc.security.roles import Role
+from nhc.security.service import AccessDenied, SecurityService, SignInError
+from tests.security.conftest import PASSWORD
+
+
+def _users(sec: SecurityService):
+    sec.create_user("ana", "Ana", "analyst", password=PASSWORD)
+    sec.create_user("cli", "Cli", "clinician", password=PASSWORD, neighbourhoods=["Banbury"])
+    sec.create_user("tea", "Tea", "team_member", password=PASSWORD, neighbourhoods=["Banbury"])
+    sec.create_user("adm", "Adm", "admin", password=PASSWORD)
+    return {u: sec.sign_in(u, PASSWORD, "10.0.0.1")[0] for u in ("ana", "cli", "tea", "adm")}
+
+
+def _audit(sec: SecurityService) -> list[AuditEvent]:
+    with sec.db.unit_of_work() as s:
+        return list(s.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)))
+
+
+def test_passwords_are_argon2id_and_policy_enforced(security: SecurityService) -> None:
+    security.create_user("ana", "Ana", "analyst", password=PASSWORD)
+    with security.db.unit_of_work() as s:
+        assert s.scalar(sa.select(User.password_hash)).startswith("$argon2id$")
+    with pytest.raises(NhcError, match="at least 12"):
+        security.create_user("bob", "Bob", "analyst", password="short")
+    with pytest.raises(NhcError, match="already exists"):
+        security.create_user("ana", "Ana", "analyst", password=PASSWORD)
+    with pytest.raises(NhcError, match="unknown role"):
+        security.create_user("eve", "Eve", "superuser", password=PASSWORD)
+
+
+def test_sign_in_session_and_sign_out(security: SecurityService, clock) -> None:
+    security.create_user("cli", "Cli", "clinician", password=PASSWORD, neighbourhoods=["Banbury", "Bicester"])
+    principal, token = security.sign_in("cli", PASSWORD, "10.0.0.1")
+    assert principal.role is Role.CLINICIAN and principal.neighbourhoods == {"Banbury", "Bicester"}
+    found = security.session(token)
+    assert found is not None and found[0].username == "cli" and len(found[1]) == 64
+    assert security.session("not-a-token") is None
+    clock.advance(minutes=61)  # idle timeout
+    assert security.session(token) is None
+    _, token = security.sign_in("cli", PASSWORD, "10.0.0.1")
+    security.sign_out(token)
+    assert security.session(token) is None
+    with pytest.raises(SignInError, match="correct username and password"):
+        security.sign_in("cli", "wrong-password-123", "10.0.0.1")
+    with pytest.raises(SignInError):
+        security.sign_in("nobody", PASSWORD, "10.0.0.1")
+
+
+def test_absolute_session_lifetime(security: SecurityService, clock) -> None:
+    security.create_user("ana", "Ana", "analyst", password=PASSWORD)
+    _, token = security.sign_in("ana", PASSWORD, "10.0.0.1")
+    for _ in range(9):  # keep it active, but 8 hours is the limit
+        clock.advance(minutes=59)
+        security.session(token)
+    assert security.session(token) is None
+
+
+def test_account_lockout_then_release(security: SecurityService, clock) -> None:
+    security.create_user("cli", "Cli", "clinician", password=PASSWORD)
+    for _ in range(5):
+        with pytest.raises(SignInError) as exc:
+            security.sign_in("cli", "wrong-password-123", "10.0.0.9")
+        assert not exc.value.locked
+    with pytest.raises(SignInError, match="Too many failed sign-in attempts") as exc:
+        security.sign_in("cli", PASSWORD, "10.0.0.9")  # even the right password, while locked
+    assert exc.value.locked
+    clock.advance(minutes=16)
+    assert security.sign_in("cli", PASSWORD, "10.0.0.9")[0].username == "cli"
+    outcomes = [e.outcome for e in _audit(security) if e.action == "sign_in"]
+    assert outcomes.count("failure") == 5 and "locked" in outcomes and outcomes[-1] == "success"
+
+
+def test_ip_lockout_across_accounts(security: SecurityService) -> None:
+    security.create_user("cli", "Cli", "clinician", password=PASSWORD)
+    for i in range(20):
+        with pytest.raises(SignInError):
+            security.sign_in(f"guess{i}", "wrong-password-123", "10.6.6.6")
+    with pytest.raises(SignInError) as exc:
+        security.sign_in("cli", PASSWORD, "10.6.6.6")
+    assert exc.value.locked
+    assert security.sign_in("cli", PASSWORD, "10.0.0.1")[0].username == "cli"  # other addresses unaffected
+
+
+def test_patient_access_rules_and_audit(security: SecurityService, clock) -> None:
+    p = _users(security)
+    for role in ("ana", "adm"):
+        with pytest.raises(AccessDenied, match="individual people"):
+            security.authorise_patient_read(p[role], 42, "Banbury")
+    assert security.authorise_patient_read(p["cli"], 42, "Banbury").basis == "neighbourhood"
+    assert security.authorise_patient_read(p["tea"], 42, "Banbury").basis == "neighbourhood"
+    with pytest.raises(AccessDenied, match="legitimate relationship") as exc:
+        security.authorise_patient_read(p["tea"], 43, "Witney")
+    assert not exc.value.can_break_glass
+    # a caseload relationship gives access outside the neighbourhood, until it ends
+    security.add_relationship(p["tea"].user_id, 43, "caseload", ends_at=clock.now.replace(hour=17))
+    assert security.authorise_patient_read(p["tea"], 43, "Witney").basis == "caseload"
+    clock.advance(hours=9)
+    with pytest.raises(AccessDenied):
+        security.authorise_patient_read(p["tea"], 43, "Witney")
+    views = [(e.username, e.patient_id, e.outcome) for e in _audit(security) if e.action == "view_patient"]
+    assert views == [
+        ("ana", 42, "denied"),
+        ("adm", 42, "denied"),
+        ("cli", 42, "success"),
+        ("tea", 42, "success"),
+        ("tea", 43, "denied"),
+        ("tea", 43, "success"),
+        ("tea", 43, "denied"),
+    ]
+
+
+def test_worklist_access(security: SecurityService) -> None:
+    p = _users(security)
+    security.audit_list_view(p["cli"], "Banbury", "worklist:Banbury", "1.2.3.4", 3)
+    with pytest.raises(AccessDenied, match="not a member"):
+        security.audit_list_view(p["cli"], "Witney", "worklist:Witney", "1.2.3.4", 0)
+    with pytest.raises(AccessDenied, match="lists of individual people"):
+        security.audit_list_view(p["ana"], "Banbury", "worklist:Banbury", "1.2.3.4", 0)
+    assert [e.outcome for e in _audit(security) if e.action == "view_worklist"] == [
+        "success",
+        "denied",
+        "denied",
+    ]
+
+
+def test_break_glass_reason_expiry_and_audit(security: SecurityService, clock) -> None:
+    p = _users(security)
+    with pytest.raises(AccessDenied, match="cannot use break-glass"):
+        security.break_glass(p["tea"], 77, "Emergency in clinic today")
+    with pytest.raises(NhcError, match="at least 10"):
+        security.break_glass(p["cli"], 77, "because")
+    grant = security.break_glass(p["cli"], 77, "Seen in urgent care, unconscious", "10.0.0.1")
+    assert (grant.expires_at - grant.started_at).total_seconds() == 30 * 60
+    assert security.authorise_patient_read(p["cli"], 77, "Witney").basis == "break-glass"
+    assert [g.patient_id for g in security.active_break_glass(p["cli"])] == [77]
+    with pytest.raises(AccessDenied):  # only that patient
+        security.authorise_patient_read(p["cli"], 78, "Witney")
+    clock.advance(minutes=31)
+    assert security.active_break_glass(p["cli"]) == []
+    with pytest.raises(AccessDenied):
+        security.authorise_patient_read(p["cli"], 77, "Witney")
+    bg = [e for e in _audit(security) if e.action == "break_glass"]
+    assert [(e.username, e.outcome) for e in bg] == [("tea", "denied"), ("cli", "success")]
+    assert bg[1].reason == "Seen in urgent care, unconscious" and bg[1].patient_id == 77
+
+
+def test_audit_log_is_append_only(security: SecurityService) -> None:
+    p = _users(security)
+    security.record(p["cli"], "view_patient", outcome="success", patient_id=1)
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), security.db.unit_of_work() as s:
+        s.scalars(sa.select(AuditEvent)).first().outcome = "changed"
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), security.db.unit_of_work() as s:
+        s.delete(s.scalars(sa.select(AuditEvent)).first())
+    # the code offers no way to change or remove audit events
+    source = inspect.getsource(service_module)
+    assert "delete(AuditEvent" not in source and "update(AuditEvent" not in source
+    assert not [
+        m for m in dir(SecurityService) if "audit" in m and any(w in m for w in ("delete", "update", "purge"))
+    ]
+
+
+def test_audit_events_for_admins_only(security: SecurityService) -> None:
+    p = _users(security)
+    security.authorise_patient_read(p["cli"], 5, "Banbury")
+    with pytest.raises(AccessDenied):
+        security.audit_events(p["cli"])
+    events, total = security.audit_events(p["adm"], patient_id=5)
+    assert total == 1 and events[0].username == "cli" and events[0].action == "view_patient"
+    assert _audit(security)[-1].action == "view_audit"  # looking at the log is logged too

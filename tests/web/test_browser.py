@@ -1,0 +1,180 @@
+"""End to end in real headless Chromium (Playwright driving /usr/bin/chromium) against uvicorn on a
+free loopback port, on a small synthetic county (3,000 people) run through the analytics pipeline.
+
+One browser per session and a handful of page visits; axe-core (from the npm package installed by
+scripts/frontend-assets.sh) checks each page for serious or critical accessibility violations.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.xdist_group("web-browser"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
+
+REPO = Path(__file__).resolve().parents[2]
+AXE = REPO / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "correct-horse-battery-staple"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(county: Path):
+    import uvicorn
+
+    from nhc.insights import InsightsService
+    from nhc.settings import Settings
+    from nhc.web.app import create_app
+
+    app = create_app(Settings(data_dir=county))
+    svc: InsightsService = app.state.insights
+    sec = app.state.security
+    insights_rows = svc._dicts(
+        "SELECT neighbourhood, count(*) AS n FROM wl GROUP BY 1 ORDER BY n DESC LIMIT 1"
+    )
+    home = insights_rows[0]["neighbourhood"]
+    sec.create_user("clinician", "Dr Clare Clinician", "clinician", password=PASSWORD, neighbourhoods=[home])
+    sec.create_user("analyst", "Ada Analyst", "analyst", password=PASSWORD)
+    sec.create_user("admin", "Alex Admin", "admin", password=PASSWORD)
+    mine = svc.worklist(home)[0]["patient_id"]
+    other = svc._rows(
+        "SELECT patient_id FROM pi WHERE neighbourhood <> ? ORDER BY patient_id LIMIT 1", [home]
+    )[0][0]
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield {"url": f"http://127.0.0.1:{port}", "home": home, "mine": mine, "other": other}
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("browser tests need Chromium at /usr/bin/chromium: run `make test`, which installs it")
+    if not AXE.exists():
+        pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+    pw.stop()
+
+
+def _page(browser, server, username: str):
+    context = browser.new_context(base_url=server["url"])
+    context.add_init_script(path=str(AXE))  # injected by the browser, so the page's CSP stays in force
+    page = context.new_page()
+    page.csp_violations = []  # type: ignore[attr-defined]
+    page.on(
+        "console",
+        lambda m: (
+            "Content Security Policy" in m.text
+            and "font" not in m.text
+            and page.csp_violations.append(m.text)
+        ),
+    )  # type: ignore[attr-defined]
+    page.goto("/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return page
+
+
+def _axe(page) -> None:
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+    }""")
+    assert result == [], f"accessibility violations on {page.url}: {result}"
+    assert page.csp_violations == [], page.csp_violations  # type: ignore[attr-defined]
+
+
+def test_clinician_journey_with_break_glass_and_audit(browser, server) -> None:
+    page = _page(browser, server, "clinician")
+    assert page.get_by_role("heading", level=1).inner_text() == "Segmentation overview"
+    assert page.get_by_test_id("band-high").is_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
+    _axe(page)
+    page.get_by_role("link", name="Drill down to the 11 Patient Need Groups").click()
+    page.get_by_role("link", name="11 Frailty").click()
+    assert "PNG 11" in page.get_by_role("heading", level=1).inner_text()
+    page.get_by_label("Show breakdown of population by").select_option("imd_quintile")
+    page.get_by_role("button", name="Show").click()
+    assert "deprivation" in page.locator("#breakdown").inner_text().lower()
+    _axe(page)
+    page.goto("/neighbourhoods")
+    page.get_by_role("link", name=server["home"], exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == server["home"]
+    _axe(page)
+    page.goto("/variation?indicator=high_need")
+    assert page.locator("svg.nhc-funnel").count() == 1
+    _axe(page)
+    page.get_by_role("link", name="Worklists").first.click()
+    page.get_by_role("link", name=server["home"], exact=True).click()
+    assert page.get_by_test_id("worklist").is_visible()
+    _axe(page)
+    page.locator(f'a[href="/patients/{server["mine"]}"]').first.click()
+    assert page.get_by_role("heading", name="Why this person is listed").is_visible()
+    assert page.get_by_test_id("why-listed").inner_text()
+    _axe(page)
+    # break-glass for someone outside the neighbourhood
+    response = page.goto(f"/patients/{server['other']}")
+    assert response.status == 403
+    _axe(page)
+    page.get_by_label("Reason for emergency access").fill("Seen in urgent care; GP record unavailable")
+    page.get_by_role("button", name="Break glass and view record").click()
+    assert page.get_by_test_id("break-glass-banner").is_visible()
+    assert page.get_by_role("heading", name="Why this person is listed").is_visible()
+    _axe(page)
+    page.context.close()
+    # the administrator sees the break-glass access, with its reason, in the audit log
+    page = _page(browser, server, "admin")
+    page.goto(f"/admin/audit?patient_id={server['other']}")
+    table = page.get_by_test_id("audit").inner_text()
+    assert "break_glass" in table and "Seen in urgent care; GP record unavailable" in table
+    _axe(page)
+    page.context.close()
+
+
+def test_analyst_is_refused_the_patient_page(browser, server) -> None:
+    page = _page(browser, server, "analyst")
+    response = page.goto(f"/patients/{server['mine']}")
+    assert response.status == 403
+    assert (
+        "cannot see information about individual people" in page.get_by_test_id("error-detail").inner_text()
+    )
+    _axe(page)
+    page.context.close()
