@@ -43,7 +43,7 @@ elif step == "export":
 else:
     from nhc.fhir.ingest import ingest_fhir
     r = ingest_fhir(out, lake, quarantine_path=lake.parent / "quarantine.ndjson", workers=int(sys.argv[4]) or None)
-    res = {"resources": r.resources, "quarantined": r.quarantined, "timings": r.timings}
+    res = {"resources": r.resources, "quarantined": r.quarantined, "timings": r.timings, "memory": r.memory}
 res["seconds"] = time.perf_counter() - t
 print(json.dumps(res))
 """
@@ -147,10 +147,8 @@ def main() -> None:
         f"\nFHIR bulk export / ingest ({cores} CPUs; load average {load_start:.1f} at the start, {load:.1f} at the end)\n"
     )
     print(
-        "res per 2 CPU-s: resources / (CPU seconds of the whole process tree / 2) - the rate two uncontended cores"
-    )
-    print(
-        "would give if the work parallelised perfectly (the merge runs on DuckDB threads, the reading on workers).\n"
+        "res/CPU-s: resources per CPU-second of the whole process tree (readers, merge, writes): with N "
+        "idle cores and perfect parallelism, the rate would be about N times this.\n"
     )
     head = (
         "patients",
@@ -161,7 +159,9 @@ def main() -> None:
         "export peak MB",
         "ingest res/s",
         "ingest res/CPU-s",
-        "ingest peak MB",
+        "ingest peak MB (tree)",
+        "reader peak MB (per worker)",
+        "merge peak MB",
         "read s",
         "merge s",
     )
@@ -181,6 +181,8 @@ def main() -> None:
                     f"{ing['resources'] / ing['seconds']:,.0f}",
                     f"{ing['resources'] / max(ing['cpu_s'], 1e-9):,.0f}",
                     f"{ing['peak_mb']:,.0f}",
+                    f"{ing['memory']['reader_peak_mb']:,.0f}",
+                    f"{ing['memory']['process_peak_mb']:,.0f}",
                     f"{ing['timings']['read']:.1f}",
                     f"{ing['timings']['merge']:.1f}",
                 ]

@@ -148,3 +148,23 @@ def test_a_read_is_fast(server: str, sample: dict):
     for _ in range(10):
         assert httpx.get(f"{server}/Patient/{sample['id']}/$everything").status_code == 200
     assert (time.perf_counter() - started) / 10 < 1.0
+
+
+def test_reader_sees_a_lake_swapped_in_by_an_ingest(county: Path, tmp_path: Path):
+    import json
+    import shutil
+
+    from nhc.fhir.api import LakeReader
+    from nhc.fhir.ingest import ingest_fhir
+
+    from .test_quarantine import patient
+
+    lake = tmp_path / "data" / "lake"
+    shutil.copytree(county, lake)
+    reader = LakeReader(lake)
+    reader.RECHECK_SECONDS = 0
+    assert reader.rows("SELECT count(*) AS n FROM patients WHERE patient_id = 777777")[0]["n"] == 0
+    (tmp_path / "p.ndjson").write_text(json.dumps(patient(pid="777777")) + "\n")
+    ingest_fhir(tmp_path / "p.ndjson", lake, quarantine_path=tmp_path / "q.ndjson")
+    assert reader.rows("SELECT count(*) AS n FROM patients WHERE patient_id = 777777")[0]["n"] == 1
+    reader.close()

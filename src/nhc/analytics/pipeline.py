@@ -8,6 +8,7 @@ a summary (what was found, what was excluded and why).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -126,7 +127,19 @@ def _put(engine: Engine, table: pa.Table, name: str) -> ir.Table:
     (Spark's ``from_arrow`` writes a managed table; a fixed name would collide with a folder left in
     the warehouse by an earlier process.)
     """
-    return engine.from_arrow(table, f"{name}_{uuid.uuid4().hex[:12]}")
+    unique = f"{name}_{uuid.uuid4().hex[:12]}"
+    _loaded.setdefault(id(engine), []).append(unique)
+    return engine.from_arrow(table, unique)
+
+
+_loaded: dict[int, list[str]] = {}
+
+
+def _drop_loaded(engine: Engine) -> None:
+    """Drop the small tables this run loaded onto the engine (Spark keeps them in its warehouse)."""
+    for name in _loaded.pop(id(engine), []):
+        with contextlib.suppress(Exception):  # best-effort clean-up only
+            engine.backend.drop_table(name, force=True)
 
 
 def load_inputs(engine: Engine, codelists: pa.Table | None = None) -> Inputs:
@@ -377,6 +390,7 @@ def run(
         for name, table in tables.items():
             engine.lake.write(name, table)
         lap("write")
+    _drop_loaded(engine)
     result = RunResult(as_of, engine.name, summary, tables, model, time.perf_counter() - t_start, timings)
     result.summary["timings"] = timings
     return result

@@ -87,6 +87,7 @@ class IngestResult:
     patients_new: int = 0
     patients_matched: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    memory: dict[str, float] = field(default_factory=dict)
 
     @property
     def resources(self) -> int:
@@ -108,6 +109,7 @@ class IngestResult:
             "tables_changed": self.changed,
             "seconds": round(self.seconds, 2),
             "timings": {k: round(v, 2) for k, v in self.timings.items()},
+            "memory_mb": self.memory,
         }
 
 
@@ -705,6 +707,7 @@ def ingest_fhir(
     work_parent = lake_dir.parent if lake_dir.parent.exists() else Path(tempfile.gettempdir())
     work = Path(tempfile.mkdtemp(prefix=".fhir-ingest-", dir=work_parent))
     timings: dict[str, float] = {}
+    memory: dict[str, float] = {}
     counts: dict[str, TypeCounts] = {}
     try:
         chunks = plan_chunks(files, chunk_bytes)
@@ -755,10 +758,12 @@ def ingest_fhir(
             for qf in sorted(work.glob("quarantine-*.ndjson")):  # in input order
                 quarantine.append_file(qf)
             timings["read"] = time.perf_counter() - started
+            memory["reader_peak_mb"] = _peak_rss_mb(children=n_workers > 1)
             bar.update(task, description="resolving and merging")
             t0 = time.perf_counter()
             merged = _merge(work, lake_dir, file_names, counts, quarantine, today, n_workers)
             timings["merge"] = time.perf_counter() - t0
+            memory["process_peak_mb"] = _peak_rss_mb(children=False)
     finally:
         quarantine.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -776,7 +781,16 @@ def ingest_fhir(
         patients_new=merged["patients_new"],
         patients_matched=merged["patients_matched"],
         timings=timings | merged["timings"],
+        memory=memory,
     )
+
+
+def _peak_rss_mb(*, children: bool) -> float:
+    """Peak resident memory (MB) of this process, or of the largest reader process it has waited for."""
+    import resource
+
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # Linux reports KB
 
 
 # --- resolve and merge (DuckDB) -------------------------------------------------------------------------
@@ -988,6 +1002,9 @@ def _merge(
     ):
         inc_cols = ", ".join(_day(c) + " AS date" if c == "date" else c for c in cols)
         all_cols = "patient_id, " + ", ".join(cols)
+        if before[table] == 0:  # first load: nothing to merge with
+            new[table] = f"SELECT patient_id, {inc_cols} FROM r_{stage} WHERE patient_id IS NOT NULL"
+            continue
         new[table] = f"""
             SELECT {all_cols} FROM (
                 SELECT {all_cols}, row_number() OVER (PARTITION BY {all_cols}) AS rn FROM lake_{table}

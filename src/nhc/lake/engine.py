@@ -8,6 +8,7 @@ engine.
 from __future__ import annotations
 
 import os
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,12 +82,8 @@ class SparkEngine(Engine):
         return self.backend.read_parquet(str(files[0].parent), table_name=f"lake_{name}")
 
     def from_arrow(self, table: pa.Table, name: str) -> ir.Table:
-        # Spark has no Arrow-native create_table path in every version; a DataFrame via pandas is
-        # the portable route, with the Ibis schema pinned so empty/null columns keep their types.
-        import ibis.expr.schema as sch
-
-        schema = sch.Schema.from_pyarrow(table.schema)
-        return self.backend.create_table(name, obj=table.to_pandas(), schema=schema, overwrite=True)
+        # Straight from Arrow: going through pandas would type all-empty columns as VOID.
+        return self.backend.create_table(name, obj=table, overwrite=True)
 
 
 @cache
@@ -106,9 +103,8 @@ def spark_session() -> Any:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.driver.memory", os.environ.get("NHC_SPARK_MEMORY", "4g"))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config(
-            "spark.sql.warehouse.dir", str(Path(os.environ.get("TMPDIR", "/tmp")) / "nhc-spark-warehouse")
-        )
+        # A warehouse per process: managed tables left by an earlier run would clash by name.
+        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="nhc-spark-warehouse-"))
         .getOrCreate()
     )
 
