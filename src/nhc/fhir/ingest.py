@@ -37,11 +37,11 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nhc.errors import InputError, NhcError
+from nhc.errors import NhcError
 from nhc.fhir import mapping as m
 from nhc.fhir.quarantine import Quarantine
 from nhc.lake.fhir_tables import FHIR_CODINGS, FHIR_RECORD_TYPES
-from nhc.lake.schema import TABLES, table_schema
+from nhc.lake.schema import table_schema
 from nhc.lake.store import Lake, conform
 
 DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -1198,9 +1198,3 @@ def _link_tree(src: Path, dst: Path) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
-
-
-def check_tables_registered() -> None:
-    missing = [t for t in TARGET_TABLES if t not in TABLES]
-    if missing:  # pragma: no cover - the registry import above registers them
-        raise InputError(f"lake tables not registered: {', '.join(missing)}")

@@ -211,3 +211,9 @@ def table_schema(name: str) -> TableSchema:
 from nhc.lake.insight_tables import INSIGHT_TABLES  # noqa: E402
 
 TABLES.update({t.name: t for t in INSIGHT_TABLES})
+
+# Tables FHIR interchange needs (codings in other systems, resource types the lake rows do not
+# show) are declared in nhc.lake.fhir_tables, beside the FHIR code that fills them.
+from nhc.lake.fhir_tables import FHIR_TABLES  # noqa: E402
+
+TABLES.update({t.name: t for t in FHIR_TABLES})

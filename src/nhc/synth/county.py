@@ -339,7 +339,9 @@ def _patients(
 def _registrations(rng: np.random.Generator, pop: Population, practices: pa.Table) -> pa.Table:
     """Current registrations (ended at death), plus an earlier practice for about one in ten."""
     years_registered = rng.exponential(9.0, pop.n)
-    start = np.maximum(pop.as_of_day - (years_registered * 365.25).astype(np.int64), pop.dob_day)
+    start = pop.as_of_day - (years_registered * 365.25).astype(np.int64)
+    # Registered since birth at the earliest, and before death for those who died.
+    start = np.maximum(np.minimum(start, pop.last_day - 1), pop.dob_day)
     end = pop.death_day.copy()
     moved = np.flatnonzero((rng.random(pop.n) < 0.1) & (start - pop.dob_day > 400))
     previous = (pop.practice[moved] + rng.integers(1, practices.num_rows, len(moved))) % practices.num_rows
