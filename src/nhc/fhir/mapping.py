@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from nhc.synth.identity import is_valid_nhs_number
+from nhc.nhs_number import is_valid as is_valid_nhs_number
 
 # --- code systems and identifiers -----------------------------------------------------------------
 NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"

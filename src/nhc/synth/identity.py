@@ -1,8 +1,7 @@
 """Synthetic identities: NHS numbers in the 999 test range, names, addresses and postcodes.
 
-NHS numbers (NHS Data Dictionary): 10 digits; the first nine weighted 10..2, check digit =
-11 − (sum mod 11), where 11 becomes 0 and 10 makes the number invalid. Numbers beginning 999 are
-reserved for testing and never issued to a person, so the generator uses only those.
+The NHS number rule itself lives in :mod:`nhc.nhs_number`; numbers beginning 999 are reserved for
+testing and never issued to a person, so the generator uses only those.
 """
 
 from __future__ import annotations
@@ -12,24 +11,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nhc.errors import NhcError
+from nhc.nhs_number import check_digits, is_valid
 
 TEST_RANGE_PREFIX = 999
-_WEIGHTS = np.array([10, 9, 8, 7, 6, 5, 4, 3, 2], dtype=np.int64)
-
-
-def nhs_check_digit(first_nine: np.ndarray) -> np.ndarray:
-    """Check digits for an array of 9-digit integers; 10 marks a base with no valid number."""
-    digits = (first_nine[:, None] // 10 ** np.arange(8, -1, -1, dtype=np.int64)) % 10
-    check = 11 - (digits @ _WEIGHTS) % 11
-    return np.where(check == 11, 0, check)
-
-
-def is_valid_nhs_number(value: str) -> bool:
-    """True if ``value`` is ten digits with a correct modulus-11 check digit."""
-    if len(value) != 10 or not value.isdigit():
-        return False
-    check = nhs_check_digit(np.array([int(value[:9])], dtype=np.int64))[0]
-    return bool(check != 10 and check == int(value[9]))
+nhs_check_digit = check_digits
+is_valid_nhs_number = is_valid
 
 
 def valid_test_range_bases() -> np.ndarray:
