@@ -47,7 +47,7 @@ from nhc.care.models import (
     Task,
 )
 from nhc.db import Database
-from nhc.security.models import AuditEvent, CareRelationship
+from nhc.security.models import CareRelationship
 from nhc.security.roles import Principal, Role
 from nhc.security.service import AccessDenied, SecurityService
 
@@ -301,19 +301,17 @@ class CareService:
         username: str | None = None,
     ) -> None:
         """One audit line in the caller's transaction (committed with the change it describes)."""
-        s.add(
-            AuditEvent(
-                at=self.clock(),
-                user_id=principal.user_id if principal else None,
-                username=(principal.username if principal else (username or "system"))[:150],
-                role=principal.role.value if principal else None,
-                action=action[:64],
-                patient_id=patient_id,
-                resource=resource[:500] if resource else None,
-                reason=reason,
-                outcome=outcome[:32],
-                detail=detail,
-            )
+        self.security.record_in(
+            s,
+            principal,
+            action,
+            outcome=outcome,
+            at=self.clock(),
+            patient_id=patient_id,
+            resource=resource,
+            detail=detail,
+            reason=reason,
+            username=username,
         )
 
     def _authorise(

@@ -609,6 +609,20 @@ class SecurityService:
                 detail=detail,
             )
 
+    def record_in(
+        self,
+        s: Session,
+        principal: Principal | None,
+        action: str,
+        *,
+        outcome: str = "success",
+        at: dt.datetime | None = None,
+        **fields: str | int | None,
+    ) -> None:
+        """Add one audit line to the caller's open transaction, so it is committed (or rolled
+        back) together with the change it describes. For other areas' services (care, ...)."""
+        self._audit(s, principal, action, outcome=outcome, at=at, **fields)  # type: ignore[arg-type]
+
     def _audit(
         self,
         s: Session,
@@ -616,6 +630,7 @@ class SecurityService:
         action: str,
         *,
         outcome: str,
+        at: dt.datetime | None = None,
         patient_id: int | None = None,
         resource: str | None = None,
         reason: str | None = None,
@@ -625,7 +640,7 @@ class SecurityService:
     ) -> None:
         s.add(
             AuditEvent(
-                at=self.clock(),
+                at=at or self.clock(),
                 user_id=principal.user_id if principal else None,
                 username=(principal.username if principal else (username or "system"))[:150],
                 role=principal.role.value if principal else None,
