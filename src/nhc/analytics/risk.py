@@ -296,10 +296,10 @@ def score(model: RiskModel, features: pa.Table, top: int = 3) -> pa.Table:
         contrib = contributions(model, x)
         top_idx = np.argsort(-contrib, axis=1, kind="stable")[:, :top]
         top_val = np.take_along_axis(contrib, top_idx, axis=1)
-        labels = np.array([label for _, label in FEATURES], dtype=object)
+        labels = pa.array([label for _, label in FEATURES], type=pa.string())
         pieces = []
         for k in range(top_idx.shape[1]):
-            lab = pa.array(labels[top_idx[:, k]], type=pa.string())
+            lab = pc.take(labels, pa.array(top_idx[:, k]))
             val = pc.cast(pa.array(np.round(top_val[:, k], 2)), pa.string())
             text = pc.binary_join_element_wise(lab, " (+", val, ")", "")
             pieces.append(pc.if_else(pa.array(top_val[:, k] > 0.005), text, pa.scalar(None, pa.string())))

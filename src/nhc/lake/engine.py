@@ -65,6 +65,9 @@ class DuckDBEngine(Engine):
     @classmethod
     def open(cls, lake: Lake | None = None, threads: int | None = None) -> DuckDBEngine:
         con = ibis.duckdb.connect()
+        # Nothing in NHC relies on row order without an ORDER BY; dropping it lets DuckDB
+        # materialise intermediate (cached) tables in parallel and with less memory.
+        con.raw_sql("SET preserve_insertion_order = false")
         if threads:
             con.raw_sql(f"SET threads = {int(threads)}")
         return cls(con, lake)
