@@ -103,3 +103,31 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return server.rsplit("/", 1)[0] + "/" + name
+
+
+# --- One headless Chromium per test process, shared by every browser test ------------------------
+# Playwright's sync API cannot be started twice in one process at the same time, so the web and
+# care browser tests share this session-wide browser.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (the system's /usr/bin/chromium) driven by Playwright."""
+    if not CHROMIUM.exists():
+        pytest.fail("browser tests need Chromium at /usr/bin/chromium: run `make test`, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+    pw.stop()

@@ -59,14 +59,13 @@ def live_app(tmp_path, db_url):
 
 
 @pytest.fixture
-def page():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        pg = browser.new_page()
-        pg.set_default_timeout(15_000)
-        yield pg
-        browser.close()
+def page(browser):
+    """A fresh context on the session's shared Chromium (see tests/conftest.py)."""
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
 
 
 AXE = Path(__file__).resolve().parents[2] / "src/nhc/web/static/vendor/axe.min.js"

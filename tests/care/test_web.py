@@ -143,6 +143,21 @@ def test_admit_allocate_mdt_and_care_plan_through_the_pages(app) -> None:
     assert "Version 2" in history.text and "Version 1" in history.text
     assert "Getting to my allotment</p>" in c.get(f"/care/plans/{plan_id}/versions/1").text
 
+    # The same record on the FHIR API, valid against the R4 models, and refused to outsiders.
+    from nhc.fhir.validate import validate_resource
+
+    episode_id = episode_url.rstrip("/").rsplit("/", 1)[1]
+    plan = c.get(f"/fhir/CarePlan/care-plan-{plan_id}")
+    assert plan.status_code == 200 and plan.headers["content-type"].startswith("application/fhir+json")
+    assert plan.json()["resourceType"] == "CarePlan" and validate_resource(plan.json()) is None
+    bundle = c.get(f"/fhir/EpisodeOfCare/care-episode-{episode_id}/$care-record").json()
+    types = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert types[:3] == ["EpisodeOfCare", "CareTeam", "CarePlan"] and "Task" in types
+    assert all(validate_resource(e["resource"]) is None for e in bundle["entry"])
+    assert c.get(f"/fhir/EpisodeOfCare/{episode_id}").json()["id"] == f"care-episode-{episode_id}"
+    assert c.get("/fhir/EpisodeOfCare/not-an-id").status_code == 422
+    assert client(app).get(f"/fhir/CarePlan/{plan_id}").status_code in (401, 303)
+
 
 def test_bad_input_gets_clear_messages_and_the_right_status(app) -> None:
     c = client(app, "lead")

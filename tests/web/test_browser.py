@@ -75,19 +75,10 @@ def server(county: Path):
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("browser tests need Chromium at /usr/bin/chromium: run `make test`, which installs it")
+@pytest.fixture(scope="session", autouse=True)
+def _axe_installed():
     if not AXE.exists():
         pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-    yield b
-    b.close()
-    pw.stop()
 
 
 def _page(browser, server, username: str):

@@ -84,6 +84,8 @@ def test_fhir_relationship_checks_and_audit(fhir) -> None:
     assert r.status_code == 403 and "one person" in r.json()["issue"][0]["diagnostics"]
     assert cli.get("/fhir/Patient/999999999").status_code == 403  # no relationship with an unknown id
     assert cli.get("/fhir/Patient/not-a-number").status_code == 404  # the router's own answer
+    # Self-contained (tests may run on different workers): an analyst's refused read is audited too.
+    assert fhir["client"]("ana").get(f"/fhir/Patient/{mine}").status_code == 403
     log = _audit(fhir["app"])
     assert ("cli", mine, "success") in log and ("cli", other, "denied") in log
     assert ("cli", None, "denied") in log and ("ana", None, "denied") in log

@@ -269,8 +269,9 @@ def create_app(
 
     for module in (auth, overview, neighbourhoods, variation, worklists, admin, api):
         app.include_router(module.router)
-    app.state.fhir_mounted = _mount_fhir(app)
+    # Care first: its FHIR types (EpisodeOfCare, CarePlan) must win over the lake's generic routes.
     app.state.care_installed = _install_care(app)
+    app.state.fhir_mounted = _mount_fhir(app)
     _install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -19,6 +19,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from nhc.care.domain import CareError
 from nhc.web.care.api import router as api_router
+from nhc.web.care.fhir_routes import router as fhir_router
 from nhc.web.care.pages import router
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -34,6 +35,7 @@ def install(app: FastAPI) -> None:
         env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(TEMPLATES))])
     app.include_router(router)
     app.include_router(api_router)
+    app.include_router(fhir_router)
 
     @app.exception_handler(CareError)
     async def _care_error(request: Request, exc: CareError):

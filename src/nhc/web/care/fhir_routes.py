@@ -1,0 +1,75 @@
+"""The care record on the FHIR API: EpisodeOfCare, CarePlan and, per episode, a Bundle with the
+team (CareTeam), the plan, tasks (Task) and referrals (ServiceRequest).
+
+Reads go through the care service, so the same role and relationship checks and the same audit
+apply as on the pages. Installed before the lake's FHIR router so these types are answered here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from nhc.care import fhir as care_fhir
+from nhc.security.roles import Principal
+from nhc.web.care.deps import care
+from nhc.web.deps import current_user
+
+router = APIRouter(prefix="/fhir", tags=["fhir", "care"])
+FHIR_JSON = "application/fhir+json"
+
+
+def _fhir(resource: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(resource, media_type=FHIR_JSON)
+
+
+def _number(rid: str, prefix: str) -> int:
+    """The record number in a FHIR id as emitted (``care-episode-12``) or given bare (``12``)."""
+    from nhc.care.domain import InvalidCareInput
+
+    digits = rid.removeprefix(prefix)
+    if not digits.isdigit() or len(digits) > 18:
+        raise InvalidCareInput(f"{rid!r} is not a care record id (expected {prefix}<number>)")
+    return int(digits)
+
+
+@router.get("/EpisodeOfCare/{rid}", summary="PERSON-LEVEL: a virtual-ward episode as FHIR (audited)")
+def episode_of_care(request: Request, rid: str, user: Principal = Depends(current_user)) -> JSONResponse:
+    episode_id = _number(rid, "care-episode-")
+    return _fhir(care_fhir.episode_of_care(care(request).episode(user, episode_id).episode))
+
+
+@router.get("/CarePlan/{rid}", summary="PERSON-LEVEL: the current care plan as FHIR (audited)")
+def care_plan(request: Request, rid: str, user: Principal = Depends(current_user)) -> JSONResponse:
+    return _fhir(care_fhir.care_plan(care(request).care_plan(user, _number(rid, "care-plan-"))))
+
+
+@router.get(
+    "/EpisodeOfCare/{rid}/$care-record",
+    summary="PERSON-LEVEL: the episode with its team, plan, tasks and referrals as a FHIR Bundle",
+)
+def care_record(request: Request, rid: str, user: Principal = Depends(current_user)) -> JSONResponse:
+    service = care(request)
+    detail = service.episode(user, _number(rid, "care-episode-"))
+    resources = [care_fhir.episode_of_care(detail.episode)]
+    staff = service.list_staff(detail.episode.neighbourhood)
+    resources.append(care_fhir.care_team(detail.episode.neighbourhood, staff, episode=detail.episode))
+    if detail.plan_id is not None:
+        resources.append(care_fhir.care_plan(service.care_plan(user, detail.plan_id)))
+    for t in detail.tasks:
+        resources.append(care_fhir.task(t))
+        if t.kind == "referral" and t.patient_id is not None:
+            resources.append(care_fhir.service_request(t))
+    return _fhir(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "total": len(resources),
+            "entry": [
+                {"fullUrl": f"{request.base_url}fhir/{r['resourceType']}/{r['id']}", "resource": r}
+                for r in resources
+            ],
+        }
+    )
