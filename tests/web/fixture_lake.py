@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from nhc.lake.insight_tables import PATIENT_INSIGHTS
 from nhc.lake.store import Lake
 
 AS_OF = dt.date(2026, 3, 31)
@@ -41,38 +42,7 @@ def _age_band(age: int) -> str:
 
 def write_fixture_lake(root: Path, n: int = 1200, seed: int = 3) -> Lake:
     rng = random.Random(seed)
-    rows: dict[str, list] = {
-        k: []
-        for k in (
-            "patient_id",
-            "as_of",
-            "practice_code",
-            "neighbourhood",
-            "locality",
-            "age",
-            "age_band",
-            "sex",
-            "imd_quintile",
-            "care_home",
-            "band",
-            "png",
-            "png_name",
-            "png_reason",
-            "pyramid_tier",
-            "pyramid_name",
-            "efi_deficits",
-            "efi_score",
-            "efi_category",
-            "cms",
-            "ltc_count",
-            "registers",
-            "frailty_markers",
-            "emergency_admissions_12m",
-            "ae_12m",
-            "risk",
-            "risk_factors",
-        )
-    }
+    rows: dict[str, list] = {k: [] for k in PATIENT_INSIGHTS.column_names}
     practices = list(GEOGRAPHY)
     for pid in range(1, n + 1):
         practice = practices[pid % len(practices)]

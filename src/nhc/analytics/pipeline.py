@@ -27,6 +27,7 @@ from nhc.analytics import worklists as wlm
 from nhc.analytics.coded import nullable
 from nhc.analytics.inputs import check_unique_patients, duplicate_patients, require_columns
 from nhc.errors import NhcError
+from nhc.lake.insight_tables import PATIENT_INSIGHTS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -49,31 +50,9 @@ EFI_PRIOR_65 = {"fit": 0.50, "mild": 0.35, "moderate": 0.12, "severe": 0.03}  # 
 
 Progress = Callable[[str], None]
 
-INSIGHT_COLUMNS = (
-    "patient_id",
-    "practice_code",
-    "neighbourhood",
-    "locality",
-    "age",
-    "age_band",
-    "sex",
-    "imd_quintile",
-    "care_home",
-    "band",
-    "png",
-    "png_name",
-    "png_reason",
-    "pyramid_tier",
-    "pyramid_name",
-    "efi_deficits",
-    "efi_score",
-    "efi_category",
-    "cms",
-    "ltc_count",
-    "registers",
-    "frailty_markers",
-    "emergency_admissions_12m",
-    "ae_12m",
+# The per-person columns the facts supply: the schema's, less what the run adds (risk, as-of).
+INSIGHT_COLUMNS = tuple(
+    c for c in PATIENT_INSIGHTS.column_names if c not in ("as_of", "risk", "risk_factors")
 )
 
 
