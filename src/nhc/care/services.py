@@ -659,12 +659,16 @@ class CareService:
         self._authorise_list(principal, nb, f"care:caseload:{status}", len(views))
         return views
 
-    def _episode_meta(self, episode_id: int) -> tuple[int, str]:
+    def _owner(self, model: type[Episode] | type[CarePlan], record_id: int, what: str) -> tuple[int, str]:
+        """(patient_id, neighbourhood) of a patient record, for the permission check before reading it."""
         with self.db.unit_of_work() as s:
-            ep = s.get(Episode, episode_id)
-            if ep is None:
-                raise d.NotFoundError(f"there is no caseload episode with id {episode_id}")
-            return ep.patient_id, ep.neighbourhood
+            row = s.get(model, record_id)
+            if row is None:
+                raise d.NotFoundError(f"there is no {what} with id {record_id}")
+            return row.patient_id, row.neighbourhood
+
+    def _episode_meta(self, episode_id: int) -> tuple[int, str]:
+        return self._owner(Episode, episode_id, "caseload episode")
 
     def episode(self, principal: Principal | None, episode_id: int) -> EpisodeDetail:
         pid, nb = self._episode_meta(episode_id)
@@ -1578,11 +1582,7 @@ class CareService:
         )
 
     def _plan_meta(self, plan_id: int) -> tuple[int, str]:
-        with self.db.unit_of_work() as s:
-            plan = s.get(CarePlan, plan_id)
-            if plan is None:
-                raise d.NotFoundError(f"there is no care plan with id {plan_id}")
-            return plan.patient_id, plan.neighbourhood
+        return self._owner(CarePlan, plan_id, "care plan")
 
     def care_plan(self, principal: Principal | None, plan_id: int) -> PlanView:
         pid, nb = self._plan_meta(plan_id)
