@@ -37,31 +37,19 @@ def coded_events(events: ir.Table, codelists: ir.Table, as_of: dt.date) -> ir.Ta
 
 
 def summarise(coded: ir.Table) -> ir.Table:
-    """One row per (patient_id, cluster) from :func:`coded_events` output.
+    """One row per (patient_id, cluster) from :func:`coded_events` output, in one aggregation.
 
-    Dates and counts come from one pass over all coded events; the latest numeric value from a
-    second, small pass over the events that carry a value (observations), joined on.
+    The latest numeric value and its date look only at the events that carry a value
+    (observations); a cluster with none has nulls there.
     """
-    main = coded.group_by(["patient_id", "cluster"]).aggregate(
+    has_value = coded.value.notnull()
+    return coded.group_by(["patient_id", "cluster"]).aggregate(
         first_date=coded.date.min(),
         last_date=coded.date.max(),
         first_code=coded.code.argmin(coded.date),
         n_codes=coded.count(),
-    )
-    v = coded.filter(coded.value.notnull())
-    values = v.group_by(["patient_id", "cluster"]).aggregate(
-        last_value=v.value.argmax(v.date), last_value_date=v.date.max()
-    )
-    j = main.left_join(values, ["patient_id", "cluster"])
-    return j.select(
-        main.patient_id,
-        main.cluster,
-        "first_date",
-        "last_date",
-        "first_code",
-        "n_codes",
-        "last_value",
-        "last_value_date",
+        last_value=coded.value.argmax(coded.date, where=has_value),
+        last_value_date=coded.date.max(where=has_value),
     )
 
 

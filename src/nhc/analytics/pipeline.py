@@ -211,7 +211,9 @@ def derive(
         ),
         c(factsm.cluster_facts(summary, as_of), "derive.cluster_facts"),
     )
-    seg = c(segmentation.segment(c(facts, "derive.facts")), "derive.segment")
+    # facts and segments are not cached: the run fetches them once, straight to Arrow (a wide
+    # engine-side table costs more to write than the query costs to run)
+    seg = segmentation.segment(facts)
     markers = t.rules.get("frailty_markers")
     return Derived(
         summary, pop, regs, deficits, cms_c, seg, evidence(regs, deficits, cms_c, summary, as_of, markers)
@@ -344,23 +346,26 @@ def run(
     lap("risk.training_features")
     model = risk.train(training)
     lap("risk.fit")
-    current = engine.to_arrow(risk.risk_features(derived.insights))
+    # everyone's facts and groups come to Arrow once; the risk scores join them there, and the
+    # worklists and cube read that Arrow table back (zero-copy on DuckDB)
+    segmented = engine.to_arrow(derived.insights)
+    lap("insights.segment")
+    current = engine.to_arrow(risk.risk_features(ibis.memtable(segmented)))
+    lap("risk.features")
     scored = risk.score(model, current)
-    scored_t = _put(engine, scored, "nhc_risk_scores")
     lap("risk.score")
 
     say("building insights, worklists and cube")
-    ins = derived.insights
-    ins = ins.left_join(scored_t, "patient_id").drop("patient_id_right")
-    ins = ins.mutate(as_of=ibis.literal(as_of))
-    full = ins  # keeps every facts column for worklists
-    insights = ins.select(*INSIGHT_COLUMNS, "risk", "risk_factors", "as_of")
+    full = segmented.join(scored, "patient_id", join_type="left outer")
+    full = full.append_column("as_of", pa.array([as_of] * full.num_rows, type=pa.date32()))
+    lap("insights.join_scores")
     tables: dict[str, pa.Table] = {}
-    tables["patient_insights"] = engine.to_arrow(insights)
-    lap("insights.patient_insights")
-    tables["worklists"] = engine.to_arrow(wlm.worklists(full).mutate(as_of=ibis.literal(as_of)))
-    tables["population_cube"] = engine.to_arrow(cube.cube(insights).mutate(as_of=ibis.literal(as_of)))
-    lap("insights.worklists_cube")
+    tables["patient_insights"] = full.select([*INSIGHT_COLUMNS, "risk", "risk_factors", "as_of"])
+    full_t = ibis.memtable(full)
+    tables["worklists"] = engine.to_arrow(wlm.worklists(full_t).mutate(as_of=ibis.literal(as_of)))
+    lap("insights.worklists")
+    tables["population_cube"] = engine.to_arrow(cube.cube(full_t).mutate(as_of=ibis.literal(as_of)))
+    lap("insights.cube")
     tables["patient_evidence"] = engine.to_arrow(derived.evidence)
     mt = model.table()
     tables["risk_model"] = mt.append_column("as_of", pa.array([as_of] * mt.num_rows, type=pa.date32()))

@@ -321,6 +321,8 @@ def factor_text(contrib: np.ndarray, top: int = 3) -> pa.Array:
 
     Contributions of 0.005 or less are not factors; a row with none reads "no factor above average".
     """
+    import pyarrow.compute as pc
+
     n, k = contrib.shape
     if n == 0:
         return pa.array([], type=pa.string())
@@ -334,25 +336,19 @@ def factor_text(contrib: np.ndarray, top: int = 3) -> pa.Array:
         c[rows, idx] = -np.inf
         cents = np.minimum(np.rint(val * 100), 10**9).astype(np.int64)
         keys.append(np.where(val > 0.005, idx * 10**10 + cents, -1))
-    # one integer per row naming its combination of (feature, rounded value) pieces
-    combo = np.zeros(n, dtype=np.int64)
-    uniques = []
-    for key in keys:
-        u, inverse = np.unique(key, return_inverse=True)
-        uniques.append(u)
-        combo = combo * len(u) + inverse
-    distinct, row_to_distinct = np.unique(combo, return_inverse=True)
+    # each piece is formatted once per distinct (feature, value), then taken per row and joined;
+    # missing pieces are always the last ones, so the joined text's tail is trimmed
     labels = [label for _, label in FEATURES]
-    texts = []
-    for code in distinct.tolist():
-        parts = []
-        for u in reversed(uniques):
-            code, i = divmod(code, len(u))
-            key = int(u[i])
-            if key >= 0:
-                parts.append(f"{labels[key // 10**10]} (+{(key % 10**10) / 100:g})")
-        texts.append("; ".join(reversed(parts)) or "no factor above average")
-    return pa.array(texts, type=pa.string()).take(pa.array(row_to_distinct))
+    pieces = []
+    for key in keys:
+        encoded = pc.dictionary_encode(pa.array(key))  # hash-based: cheaper than sorting for unique
+        texts = [
+            f"{labels[k // 10**10]} (+{(k % 10**10) / 100:g})" if k >= 0 else ""
+            for k in encoded.dictionary.to_pylist()
+        ]
+        pieces.append(pa.array(texts, type=pa.string()).take(encoded.indices))
+    joined = pc.utf8_rtrim(pc.binary_join_element_wise(*pieces, "; "), characters="; ")
+    return pc.if_else(pc.equal(joined, ""), "no factor above average", joined)
 
 
 def training_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
