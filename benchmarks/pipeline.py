@@ -63,25 +63,34 @@ def ensure_lake(n: int, root: Path, seed: int) -> Path:
     return lake_dir
 
 
-def floor_seconds(lake_dir: Path, codelists, threads: int | None) -> float:
-    """One DuckDB pass: all clinical_events joined to all codelists, aggregated per patient."""
+def floor_seconds(lake_dir: Path, codelists, threads: int | None, repeats: int = 3) -> float:
+    """One DuckDB pass: all clinical_events joined to all codelists, aggregated per patient and
+    cluster (first and last date, count). Best of ``repeats`` runs.
+
+    The outer query reads every aggregate: with ``SELECT count(*)`` alone DuckDB drops the unused
+    min/max/count and times only the join and the grouping.
+    """
     import duckdb
 
     con = duckdb.connect()
     if threads:
         con.execute(f"SET threads = {threads}")
     con.register("codelists", codelists.select(["code", "cluster"]))
-    t = time.perf_counter()
-    con.execute(
-        f"""
-        SELECT count(*) FROM (
-          SELECT e.patient_id, c.cluster, min(e.date), max(e.date), count(*)
-          FROM read_parquet('{lake_dir}/clinical_events/*.parquet') e
-          JOIN codelists c ON e.snomed_code = c.code
-          GROUP BY 1, 2)
-        """
-    ).fetchall()
-    return time.perf_counter() - t
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        con.execute(
+            f"""
+            SELECT count(*), min(first_date), max(last_date), sum(n) FROM (
+              SELECT e.patient_id, c.cluster, min(e.date) AS first_date, max(e.date) AS last_date,
+                     count(*) AS n
+              FROM read_parquet('{lake_dir}/clinical_events/*.parquet') e
+              JOIN codelists c ON e.snomed_code = c.code
+              GROUP BY 1, 2)
+            """
+        ).fetchall()
+        best = min(best, time.perf_counter() - t)
+    return best
 
 
 def count_rows(lake_dir: Path, table: str) -> int:

@@ -77,8 +77,14 @@ FRAILTY_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
-    """One pass over the cluster summary: window flags, frailty markers, latest HbA1c."""
-    s = summary
+    """One pass over the cluster summary: window flags, frailty markers, latest HbA1c.
+
+    People with none of these clusters get no row (:func:`patient_facts` fills their gaps).
+    """
+    wanted = {c for f in WINDOW_FLAGS for c in f.clusters} | {c for _, cs in FRAILTY_MARKERS for c in cs}
+    wanted |= {"pregnancy-antenatal", "pregnancy-delivery", "hba1c"}
+    # a few dozen clusters of the hundreds summarised: filter first, aggregate far fewer rows
+    s = summary.filter(summary.cluster.isin(sorted(wanted)))
     aggs: dict[str, ir.Value] = {
         f.name: (s.cluster.isin(list(f.clusters)) & in_window(s.last_date, as_of, f.days)).max()
         for f in WINDOW_FLAGS

@@ -79,6 +79,7 @@ class Derived:
     cms_conditions: ir.Table
     insights: ir.Table  # facts + segmentation (+ risk when scored)
     evidence: ir.Table
+    utilisation: ir.Table  # use of services in the 12 months to as-of (also the risk model's outcome)
 
 
 @dataclass
@@ -199,24 +200,30 @@ def derive(
     )
     deficits = c(frailty.efi_deficits(summary, t["medications"], as_of), "derive.efi_deficits")
     cms_c = c(multimorbidity.cms_conditions(summary, as_of, rules_on_engine=t.rules.get("cms")), "derive.cms")
+    use = c(util.utilisation(t["encounters"], as_of), "derive.utilisation")
+    # Blocks read once (by the facts) are not cached: the engine runs them inside the facts query,
+    # which saves writing and re-reading a table each. Facts and segments are not cached either:
+    # the run fetches them once, straight to Arrow.
     facts = factsm.patient_facts(
         pop,
-        c(registers.register_flags(regs), "derive.register_flags"),
-        c(frailty.efi(deficits, pop), "derive.efi"),
-        c(multimorbidity.cms(cms_c, pop), "derive.cms_score"),
-        c(util.utilisation(t["encounters"], as_of), "derive.utilisation"),
-        c(
-            util.active_patients(t["clinical_events"], t["medications"], t["encounters"], as_of),
-            "derive.active",
-        ),
-        c(factsm.cluster_facts(summary, as_of), "derive.cluster_facts"),
+        registers.register_flags(regs),
+        frailty.efi(deficits, pop),
+        multimorbidity.cms(cms_c, pop),
+        use,
+        util.active_patients(t["clinical_events"], t["medications"], t["encounters"], as_of),
+        factsm.cluster_facts(summary, as_of),
     )
-    # facts and segments are not cached: the run fetches them once, straight to Arrow (a wide
-    # engine-side table costs more to write than the query costs to run)
     seg = segmentation.segment(facts)
     markers = t.rules.get("frailty_markers")
     return Derived(
-        summary, pop, regs, deficits, cms_c, seg, evidence(regs, deficits, cms_c, summary, as_of, markers)
+        summary,
+        pop,
+        regs,
+        deficits,
+        cms_c,
+        seg,
+        evidence(regs, deficits, cms_c, summary, as_of, markers),
+        use,
     )
 
 
@@ -273,33 +280,48 @@ def evidence(
     return out
 
 
-def risk_training(inputs: Inputs, derived: Derived, as_of: dt.date, fraction: float = 1.0) -> ir.Table:
+def risk_training(
+    inputs: Inputs, derived: Derived, as_of: dt.date, fraction: float = 1.0, *, cache: bool = True
+) -> ir.Table:
     """Features one year before ``as_of`` with the outcome in the following year, for about
-    ``fraction`` of people (:func:`risk.in_training_sample`)."""
+    ``fraction`` of people (:func:`risk.in_training_sample`).
+
+    The outcome year ends at ``as_of``, so it is read from the as-of utilisation (emergency
+    admissions in the 12 months) rather than from another pass over the encounters.
+    """
     t = inputs
     t0, end = risk.training_window(as_of)
+    assert end == as_of, "the outcome year is the 12 months to as-of"
 
     def sample(table: ir.Table) -> ir.Table:
         return table if fraction >= 1.0 else table.filter(risk.in_training_sample(table.patient_id, fraction))
 
+    def c(expr: ir.Table) -> ir.Table:
+        return expr.cache() if cache else expr
+
     summary = sample(derived.summary)
-    summary0 = summary.filter(summary.first_date <= ibis.literal(t0))
-    encounters = sample(t["encounters"])
-    pop0 = population.population(
-        sample(t["patients"]),
-        sample(t["practice_registrations"]),
-        t["deaths"],
-        t["small_areas"],
-        t["practices"],
-        t["care_home_residence"],
-        t0,
+    summary0 = c(summary.filter(summary.first_date <= ibis.literal(t0)))  # read by registers and eFI
+    pop0 = c(
+        population.population(
+            sample(t["patients"]),
+            sample(t["practice_registrations"]),
+            t["deaths"],
+            t["small_areas"],
+            t["practices"],
+            t["care_home_residence"],
+            t0,
+        )
     )
     regs0 = registers.registers(summary0, pop0, t0, rules_on_engine=t.rules.get("registers"))
     efi0 = frailty.efi(frailty.efi_deficits(summary0, sample(t["medications"]), t0), pop0)
     facts0 = factsm.patient_facts(
-        pop0, registers.register_flags(regs0), efi0, None, util.utilisation(encounters, t0)
+        pop0, registers.register_flags(regs0), efi0, None, util.utilisation(sample(t["encounters"]), t0)
     )
-    return risk.with_outcome(risk.risk_features(facts0), util.outcome_admissions(encounters, t0, end))
+    u = derived.utilisation
+    admitted = u.filter(u.emergency_admissions_12m > 0).select(
+        "patient_id", admissions=u.emergency_admissions_12m
+    )
+    return risk.with_outcome(risk.risk_features(facts0), admitted)
 
 
 def _pct(n: int, total: int) -> float:
@@ -348,7 +370,10 @@ def run(
     lap("risk.fit")
     # everyone's facts and groups come to Arrow once; the risk scores join them there, and the
     # worklists and cube read that Arrow table back (zero-copy on DuckDB)
-    segmented = engine.to_arrow(derived.insights)
+    wanted = {*INSIGHT_COLUMNS, *risk.INPUT_COLUMNS, *wlm.input_columns()}
+    segmented = engine.to_arrow(
+        derived.insights.select(*[c for c in derived.insights.columns if c in wanted])
+    )
     lap("insights.segment")
     current = engine.to_arrow(risk.risk_features(ibis.memtable(segmented)))
     lap("risk.features")

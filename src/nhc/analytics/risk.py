@@ -68,6 +68,20 @@ TEST_FRACTION_MOD = 5  # one in five held out
 USE_CAP = 5
 
 
+# The facts columns :func:`risk_features` reads.
+INPUT_COLUMNS: tuple[str, ...] = (
+    "age",
+    "sex",
+    "imd_quintile",
+    *[f"reg_{c}" for c in CONDITION_FEATURES],
+    "ltc_count",
+    "efi_score",
+    "care_home",
+    "ae_12m",
+    "emergency_admissions_12m",
+)
+
+
 def risk_features(facts: ir.Table) -> ir.Table:
     """Model features from a facts table (see :mod:`nhc.analytics.facts`): patient_id + FEATURE_NAMES."""
     f = facts
@@ -103,7 +117,8 @@ def in_training_sample(patient_id: ir.IntegerValue, fraction: float) -> ir.Boole
 
 
 def with_outcome(features: ir.Table, admissions: ir.Table) -> ir.Table:
-    """Add ``outcome`` (1 if any admission in ``admissions``, from :func:`utilisation.outcome_admissions`)."""
+    """Add ``outcome``: 1 for the people in ``admissions`` (those with an emergency admission in the
+    outcome year), 0 for everyone else."""
     a = admissions.select("patient_id", has=ibis.literal(1))
     j = features.left_join(a, "patient_id").drop("patient_id_right")
     return j.mutate(outcome=j.has.fill_null(0).cast("int8")).drop("has")

@@ -34,19 +34,6 @@ def utilisation(encounters: ir.Table, as_of: dt.date) -> ir.Table:
     )
 
 
-def outcome_admissions(encounters: ir.Table, start: dt.date, end: dt.date) -> ir.Table:
-    """Emergency admissions with ``start < start_date <= end``: patient_id, admissions."""
-    e = require_columns(encounters, "encounters")
-    import ibis
-
-    e = e.filter(
-        (e.type == "emergency_admission")
-        & (e.start_date > ibis.literal(start))
-        & (e.start_date <= ibis.literal(end))
-    )
-    return e.group_by("patient_id").aggregate(admissions=e.count())
-
-
 def active_patients(
     events: ir.Table, medications: ir.Table, encounters: ir.Table, as_of: dt.date
 ) -> ir.Table:

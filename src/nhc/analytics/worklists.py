@@ -130,6 +130,14 @@ def with_risk_centile(t: ir.Table) -> ir.Table:
     )
 
 
+def input_columns(definitions: tuple[Worklist, ...] = WORKLISTS) -> set[str]:
+    """The insights columns the worklists read (``risk_centile_in_neighbourhood`` is derived here)."""
+    cols = {"patient_id", "neighbourhood", "practice_code", "risk"}
+    for wl in definitions:
+        cols |= {c.column for c in wl.criteria} | set(wl.rank_by)
+    return cols - {"risk_centile_in_neighbourhood"}
+
+
 def worklists(insights: ir.Table, definitions: tuple[Worklist, ...] = WORKLISTS) -> ir.Table:
     """All worklists stacked: worklist, neighbourhood, practice_code, patient_id, rank, score, reasons."""
     t = with_risk_centile(insights) if "risk_centile_in_neighbourhood" not in insights.columns else insights
