@@ -14,11 +14,13 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from nhc.analytics import coded, cube, frailty, multimorbidity, population, registers, risk, segmentation
 from nhc.analytics import facts as factsm
@@ -300,7 +302,7 @@ def risk_training(
         return expr.cache() if cache else expr
 
     summary = sample(derived.summary)
-    summary0 = c(summary.filter(summary.first_date <= ibis.literal(t0)))  # read by registers and eFI
+    summary0 = summary.filter(summary.first_date <= ibis.literal(t0))
     pop0 = c(
         population.population(
             sample(t["patients"]),
@@ -354,8 +356,7 @@ def run(
     dups = duplicate_patients(inputs["patients"])
     dup = engine.to_arrow(dups.aggregate(n=dups.count(), example=dups.patient_id.min())).to_pylist()[0]
     check_unique_patients(int(dup["n"] or 0), dup["example"])
-    quality = engine.to_arrow(data_quality(inputs, as_of)).to_pylist()[0]
-    lap("data_quality")
+    lap("check_patients")
 
     say("joining events to codelists")
     derived = derive(inputs, as_of, lap=lap)
@@ -366,35 +367,46 @@ def run(
     )
     training = engine.to_arrow(risk_training(inputs, derived, as_of, risk.sample_fraction(n_pop)))
     lap("risk.training_features")
-    model = risk.train(training)
-    lap("risk.fit")
-    # everyone's facts and groups come to Arrow once; the risk scores join them there, and the
-    # worklists and cube read that Arrow table back (zero-copy on DuckDB)
-    wanted = {*INSIGHT_COLUMNS, *risk.INPUT_COLUMNS, *wlm.input_columns()}
-    segmented = engine.to_arrow(
-        derived.insights.select(*[c for c in derived.insights.columns if c in wanted])
-    )
-    lap("insights.segment")
-    current = engine.to_arrow(risk.risk_features(ibis.memtable(segmented)))
-    lap("risk.features")
-    scored = risk.score(model, current)
-    lap("risk.score")
+    tables: dict[str, pa.Table] = {}
+    # Fitting and scoring are numpy/Arrow work on one core: each runs on a helper thread while the
+    # engine's next queries (which do not need its result) run here.
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        fitting = helper.submit(risk.train, training)
+        # everyone's facts and groups come to Arrow once; the risk scores join them there, and the
+        # worklists and cube read that Arrow table back (zero-copy on DuckDB)
+        say("segmenting the population")
+        wanted = {*INSIGHT_COLUMNS, *risk.INPUT_COLUMNS, *wlm.input_columns()}
+        segmented = engine.to_arrow(
+            derived.insights.select(*[c for c in derived.insights.columns if c in wanted])
+        )
+        lap("insights.segment")
+        current = engine.to_arrow(risk.risk_features(ibis.memtable(segmented)))
+        model = fitting.result()
+        lap("risk.features_and_fit")
+        scoring = helper.submit(risk.score, model, current)
+        say("collecting the evidence")
+        tables["patient_evidence"] = engine.to_arrow(derived.evidence)
+        quality = engine.to_arrow(data_quality(inputs, as_of)).to_pylist()[0]
+        lap("insights.evidence_and_data_quality")
+        scored = scoring.result()
+        lap("risk.score")
 
     say("building insights, worklists and cube")
-    full = segmented.join(scored, "patient_id", join_type="left outer")
+    # the scores in the insights' row order (engines need not keep it)
+    at = pc.index_in(segmented.column("patient_id"), value_set=scored.column("patient_id"))
+    scored = scored.take(at)
+    full = segmented.append_column("risk", scored.column("risk"))
+    full = full.append_column("risk_factors", scored.column("risk_factors"))
     full = full.append_column("as_of", pa.array([as_of] * full.num_rows, type=pa.date32()))
     lap("insights.join_scores")
-    tables: dict[str, pa.Table] = {}
     tables["patient_insights"] = full.select([*INSIGHT_COLUMNS, "risk", "risk_factors", "as_of"])
     full_t = ibis.memtable(full)
     tables["worklists"] = engine.to_arrow(wlm.worklists(full_t).mutate(as_of=ibis.literal(as_of)))
     lap("insights.worklists")
     tables["population_cube"] = engine.to_arrow(cube.cube(full_t).mutate(as_of=ibis.literal(as_of)))
     lap("insights.cube")
-    tables["patient_evidence"] = engine.to_arrow(derived.evidence)
     mt = model.table()
     tables["risk_model"] = mt.append_column("as_of", pa.array([as_of] * mt.num_rows, type=pa.date32()))
-    lap("insights.evidence")
 
     summary = summarise(tables["patient_insights"], quality, model, tables["worklists"], training.num_rows)
     tables["analytics_run"] = pa.table(
@@ -460,7 +472,6 @@ def summarise(
         }
         for k in (4, 3, 2, 1)
     ]
-    import pyarrow.compute as pc
 
     old = pc.greater_equal(ins.column("age"), 65)
     n65 = int(pc.sum(pc.cast(old, pa.int64())).as_py() or 0)
