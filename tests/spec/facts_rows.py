@@ -19,6 +19,7 @@ BASE = {
     "efi_score": 0.0,
     "efi_category": "fit",
     "cms": 0.0,
+    "cms_conditions": 0,
     "frailty_markers": 0,
     "pregnant": False,
     "pregnancy_complication": False,
@@ -47,6 +48,7 @@ TYPES = {
     "ae_12m": pa.int32(),
     "efi_score": pa.float64(),
     "cms": pa.float64(),
+    "cms_conditions": pa.int32(),
     "hba1c_last_value": pa.float64(),
     "risk": pa.float64(),
 }

@@ -22,7 +22,9 @@ def test_cluster_summary(engine):
         {"patient_id": 2, "date": d("2022-04-04"), "snomed_code": "9999", "value": 1.0},
     ]
     summary = coded.cluster_summary(
-        load(engine, "clinical_events", arrow("clinical_events", events)), load(engine, "codelists", cl), AS_OF
+        load(engine, "clinical_events", arrow("clinical_events", events)),
+        load(engine, "codelists", cl),
+        AS_OF,
     )
     got = rows(engine, summary, sort=["patient_id", "cluster"])
     assert got == [

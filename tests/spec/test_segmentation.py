@@ -43,7 +43,20 @@ CASES = [
     ({"age": 70, "efi_category": "moderate", "ltc_count": 1}, 4, 3),  # moderate frailty: pyramid tier 3
     ({"age": 70, "care_home": True}, 3, 3),
     ({"age": 50, "end_of_life_12m": True}, 3, 4),
+    # one LTC made complex by an emergency admission or 4+ eFI deficits: medium complexity
+    ({"ltc_count": 1, "emergency_admissions_12m": 1}, 5, 1),
+    ({"ltc_count": 1, "efi_deficits": 4}, 5, 1),
+    ({"ltc_count": 1, "efi_deficits": 3}, 4, 1),
+    ({"ltc_count": 1, "major_count": 1, "emergency_admissions_12m": 1}, 9, 1),  # dominant major first
+    ({"ltc_count": 0, "efi_deficits": 6}, 3, 1),  # deficits without an LTC: low need
+    # pyramid tier 2 also counts two or more Cambridge Multimorbidity Score conditions
+    ({"ltc_count": 1, "cms_conditions": 2}, 4, 2),
+    ({"ltc_count": 0, "cms_conditions": 1}, 3, 1),
 ]
+
+
+def _case(facts: dict) -> int:
+    return next(i for i, (f, _, _) in enumerate(CASES) if f == facts)
 
 
 def test_png_and_pyramid(engine):
@@ -61,6 +74,15 @@ def test_png_and_pyramid(engine):
         == "PNG 10 Multi-morbidity high complexity: Cambridge Multimorbidity Score 4.0 >= 4.0"
     )
     assert got[19]["png_reason"] == "PNG 10 Multi-morbidity high complexity: on the palliative care register"
+    assert (
+        got[_case({"ltc_count": 1, "emergency_admissions_12m": 1})]["png_reason"]
+        == "PNG 5 Medium complexity morbidity: one long-term condition with 1 emergency admission(s) in 12 months"
+    )
+    assert (
+        got[_case({"ltc_count": 1, "efi_deficits": 4})]["png_reason"]
+        == "PNG 5 Medium complexity morbidity: one long-term condition with 4 eFI deficits"
+    )
+    assert got[6]["png_reason"] == "PNG 5 Medium complexity morbidity: 2 long-term conditions, 0 major"
 
 
 def test_rules_cover_every_group_once():

@@ -33,6 +33,9 @@ THRESHOLDS: dict[str, float] = {
     "high_ltc": 4,  # PNG 10: this many long-term conditions ...
     "high_ltc_admissions": 2,  # ... and at least this many emergency admissions in 12 months
     "pregnancy_high_age": 40,  # PNG 7: maternal age
+    "medium_one_ltc_admissions": 1,  # PNG 5: one LTC with this many emergency admissions in 12 months ...
+    "medium_one_ltc_deficits": 4,  # ... or with this many eFI deficits (complexity beyond the one LTC)
+    "pyramid_cms_conditions": 2,  # pyramid tier 2: or this many Cambridge Multimorbidity Score conditions
     "crisis_admissions": 3,  # pyramid tier 4: emergency admissions in 12 months
 }
 
@@ -131,8 +134,17 @@ def _major_dominant(t):
     return (t.major_count == 1) & (t.ltc_count <= 2)
 
 
+def _complex_single(t):
+    """One LTC made more complex by an emergency admission or by a wider burden of frailty deficits
+    (the ACG groups weigh all of a person's morbidity and use, not only their long-term conditions)."""
+    return (t.ltc_count == 1) & (
+        (t.emergency_admissions_12m >= T["medium_one_ltc_admissions"])
+        | (t.efi_deficits >= T["medium_one_ltc_deficits"])
+    )
+
+
 def _medium(t):
-    return (t.ltc_count >= 2) | (t.major_count >= 1)
+    return (t.ltc_count >= 2) | (t.major_count >= 1) | _complex_single(t)
 
 
 PNG_RULES: tuple[Rule, ...] = (
@@ -205,9 +217,28 @@ PNG_RULES: tuple[Rule, ...] = (
     Rule(
         5,
         PNG_NAMES[5],
-        "two or more LTCs, or two or more major chronic conditions",
+        "two or more LTCs, two or more major chronic conditions, or one LTC with an emergency "
+        "admission in 12 months or 4+ eFI deficits",
         _medium,
-        lambda t: _s(t.ltc_count) + " long-term conditions, " + _s(t.major_count) + " major",
+        lambda t: ibis.cases(
+            (
+                _complex_single(t),
+                "one long-term condition with "
+                + _join(
+                    [
+                        (
+                            t.emergency_admissions_12m >= T["medium_one_ltc_admissions"],
+                            _s(t.emergency_admissions_12m) + " emergency admission(s) in 12 months",
+                        ),
+                        (
+                            t.efi_deficits >= T["medium_one_ltc_deficits"],
+                            _s(t.efi_deficits) + " eFI deficits",
+                        ),
+                    ]
+                ),
+            ),
+            else_=_s(t.ltc_count) + " long-term conditions, " + _s(t.major_count) + " major",
+        ),
     ),
     Rule(
         4,
@@ -267,7 +298,11 @@ PYRAMID_RULES: tuple[Tier, ...] = (
         ),
     ),
     Tier(
-        2, "Two or more long-term conditions", "two or more long-term conditions", lambda t: t.ltc_count >= 2
+        2,
+        "Two or more long-term conditions",
+        "two or more long-term conditions on the registers, or two or more of the Cambridge "
+        "Multimorbidity Score's conditions (the multimorbidity definition of Payne 2020)",
+        lambda t: (t.ltc_count >= 2) | (t.cms_conditions >= T["pyramid_cms_conditions"]),
     ),
     Tier(1, "Generally healthy or one long-term condition", "everyone else", lambda t: ibis.literal(True)),
 )
