@@ -93,3 +93,30 @@ def test_explain_rejects_invalid_and_unknown_numbers(county):
         explain(engine, "1234567890")
     with pytest.raises(NhcError, match="no patient with NHS number 9999999999"):
         explain(engine, "9999999999")
+
+
+def test_each_person_gets_the_risk_of_their_own_features(county):
+    """Scores are joined back to people in Arrow: each risk must be the model's prediction from
+    that person's own as-of features (an order mix-up would give people others' risks)."""
+    import numpy as np
+
+    from nhc.analytics import pipeline, risk
+    from nhc.lake.engine import DuckDBEngine
+    from nhc.lake.store import Lake
+
+    data, result = county
+    engine = DuckDBEngine.open(Lake(data / "lake"))
+    derived = pipeline.derive(pipeline.load_inputs(engine), result.as_of, cache=False)
+    features = engine.to_arrow(risk.risk_features(derived.insights))
+    expected = dict(
+        zip(
+            features.column("patient_id").to_pylist(),
+            result.model.predict(risk.matrix(features)).tolist(),
+            strict=True,
+        )
+    )
+    ins = result.tables["patient_insights"]
+    got = dict(zip(ins.column("patient_id").to_pylist(), ins.column("risk").to_pylist(), strict=True))
+    assert got.keys() == expected.keys()
+    assert len(set(np.round(list(got.values()), 6))) > 100  # people differ, so a mix-up would show
+    assert all(abs(got[p] - expected[p]) < 1e-12 for p in got)

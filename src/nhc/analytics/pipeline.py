@@ -79,7 +79,7 @@ class Derived:
     registers: ir.Table
     deficits: ir.Table
     cms_conditions: ir.Table
-    insights: ir.Table  # facts + segmentation (+ risk when scored)
+    insights: ir.Table  # facts + segmentation (the run adds risk in Arrow)
     evidence: ir.Table
     utilisation: ir.Table  # use of services in the 12 months to as-of (also the risk model's outcome)
 
@@ -282,9 +282,7 @@ def evidence(
     return out
 
 
-def risk_training(
-    inputs: Inputs, derived: Derived, as_of: dt.date, fraction: float = 1.0, *, cache: bool = True
-) -> ir.Table:
+def risk_training(inputs: Inputs, derived: Derived, as_of: dt.date, fraction: float = 1.0) -> ir.Table:
     """Features one year before ``as_of`` with the outcome in the following year, for about
     ``fraction`` of people (:func:`risk.in_training_sample`).
 
@@ -292,28 +290,22 @@ def risk_training(
     admissions in the 12 months) rather than from another pass over the encounters.
     """
     t = inputs
-    t0, end = risk.training_window(as_of)
-    assert end == as_of, "the outcome year is the 12 months to as-of"
+    t0, _outcome_end = risk.training_window(as_of)  # the outcome year ends at as_of
 
     def sample(table: ir.Table) -> ir.Table:
         return table if fraction >= 1.0 else table.filter(risk.in_training_sample(table.patient_id, fraction))
 
-    def c(expr: ir.Table) -> ir.Table:
-        return expr.cache() if cache else expr
-
     summary = sample(derived.summary)
     summary0 = summary.filter(summary.first_date <= ibis.literal(t0))
-    pop0 = c(
-        population.population(
-            sample(t["patients"]),
-            sample(t["practice_registrations"]),
-            t["deaths"],
-            t["small_areas"],
-            t["practices"],
-            t["care_home_residence"],
-            t0,
-        )
-    )
+    pop0 = population.population(
+        sample(t["patients"]),
+        sample(t["practice_registrations"]),
+        t["deaths"],
+        t["small_areas"],
+        t["practices"],
+        t["care_home_residence"],
+        t0,
+    ).cache()  # read three times below
     regs0 = registers.registers(summary0, pop0, t0, rules_on_engine=t.rules.get("registers"))
     efi0 = frailty.efi(frailty.efi_deficits(summary0, sample(t["medications"]), t0), pop0)
     facts0 = factsm.patient_facts(

@@ -358,8 +358,8 @@ def factor_text(contrib: np.ndarray, top: int = 3) -> pa.Array:
     for key in keys:
         encoded = pc.dictionary_encode(pa.array(key))  # hash-based: cheaper than sorting for unique
         texts = [
-            f"{labels[k // 10**10]} (+{(k % 10**10) / 100:g})" if k >= 0 else ""
-            for k in encoded.dictionary.to_pylist()
+            f"{labels[code // 10**10]} (+{(code % 10**10) / 100:g})" if code >= 0 else ""
+            for code in encoded.dictionary.to_pylist()
         ]
         pieces.append(pa.array(texts, type=pa.string()).take(encoded.indices))
     joined = pc.utf8_rtrim(pc.binary_join_element_wise(*pieces, "; "), characters="; ")
