@@ -58,7 +58,7 @@ def test_efi_categories_and_polypharmacy(engine):
         w["care_home_residence"],
         AS_OF,
     )
-    deficits = frailty.efi_deficits(summary, w["medications"], AS_OF)
+    deficits = frailty.efi_deficits(summary, frailty.polypharmacy(w["medications"], AS_OF), AS_OF)
     got = rows(
         engine,
         frailty.efi(deficits, pop),

@@ -144,6 +144,7 @@ def patient_facts(
                 "gp_12m",
                 "community_12m",
                 "outpatient_12m",
+                "encounters_12m",
             )
         }
     )

@@ -89,14 +89,18 @@ def category_expr(n: ir.IntegerValue) -> ir.StringValue:
 
 
 def polypharmacy(medications: ir.Table, as_of: dt.date) -> ir.Table:
-    """Distinct medicines issued in the 12 months before ``as_of``: patient_id, n_medicines, last_issue."""
+    """Distinct medicines issued in the 12 months to ``as_of``: patient_id, n_medicines, last_issue.
+    A person with no issue in the 12 months has no row."""
     m = require_columns(medications, "medications")
     m = m.filter(in_window(m.date, as_of))
     return m.group_by("patient_id").aggregate(n_medicines=m.dmd_code.nunique(), last_issue=m.date.max())
 
 
-def efi_deficits(summary: ir.Table, medications: ir.Table, as_of: dt.date) -> ir.Table:
-    """The deficits each patient has: patient_id, deficit, code, date (first recorded), detail."""
+def efi_deficits(summary: ir.Table, medicines: ir.Table, as_of: dt.date) -> ir.Table:
+    """The deficits each patient has: patient_id, deficit, code, date (first recorded), detail.
+
+    ``medicines`` is :func:`polypharmacy` output for the same ``as_of``.
+    """
     s = summary.filter(
         summary.cluster.isin(list(CODED_DEFICITS)) & (summary.first_date <= ibis.literal(as_of))
     )
@@ -107,8 +111,7 @@ def efi_deficits(summary: ir.Table, medications: ir.Table, as_of: dt.date) -> ir
         date=s.first_date,
         detail=ibis.literal("first recorded").cast("string"),
     )
-    pp = polypharmacy(medications, as_of)
-    pp = pp.filter(pp.n_medicines >= POLYPHARMACY_MIN_MEDICINES)
+    pp = medicines.filter(medicines.n_medicines >= POLYPHARMACY_MIN_MEDICINES)
     poly = pp.select(
         "patient_id",
         deficit=ibis.literal(POLYPHARMACY),

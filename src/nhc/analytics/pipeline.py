@@ -200,7 +200,9 @@ def derive(
     regs = c(
         registers.registers(summary, pop, as_of, rules_on_engine=t.rules.get("registers")), "derive.registers"
     )
-    deficits = c(frailty.efi_deficits(summary, t["medications"], as_of), "derive.efi_deficits")
+    # prescriptions and encounters are each read once here: for eFI, utilisation and activity
+    medicines = c(frailty.polypharmacy(t["medications"], as_of), "derive.medicines")
+    deficits = c(frailty.efi_deficits(summary, medicines, as_of), "derive.efi_deficits")
     cms_c = c(multimorbidity.cms_conditions(summary, as_of, rules_on_engine=t.rules.get("cms")), "derive.cms")
     use = c(util.utilisation(t["encounters"], as_of), "derive.utilisation")
     # Blocks read once (by the facts) are not cached: the engine runs them inside the facts query,
@@ -212,7 +214,7 @@ def derive(
         frailty.efi(deficits, pop),
         multimorbidity.cms(cms_c, pop),
         use,
-        util.active_patients(t["clinical_events"], t["medications"], t["encounters"], as_of),
+        util.active_patients(t["clinical_events"], medicines, use, as_of),
         factsm.cluster_facts(summary, as_of),
     )
     seg = segmentation.segment(facts)
@@ -307,10 +309,10 @@ def risk_training(inputs: Inputs, derived: Derived, as_of: dt.date, fraction: fl
         t0,
     ).cache()  # read three times below
     regs0 = registers.registers(summary0, pop0, t0, rules_on_engine=t.rules.get("registers"))
-    efi0 = frailty.efi(frailty.efi_deficits(summary0, sample(t["medications"]), t0), pop0)
-    facts0 = factsm.patient_facts(
-        pop0, registers.register_flags(regs0), efi0, None, util.utilisation(sample(t["encounters"]), t0)
-    )
+    medicines0 = frailty.polypharmacy(sample(t["medications"]), t0)
+    efi0 = frailty.efi(frailty.efi_deficits(summary0, medicines0, t0), pop0)
+    use0 = util.utilisation(sample(t["encounters"]), t0)
+    facts0 = factsm.patient_facts(pop0, registers.register_flags(regs0), efi0, None, use0)
     u = derived.utilisation
     admitted = u.filter(u.emergency_admissions_12m > 0).select(
         "patient_id", admissions=u.emergency_admissions_12m

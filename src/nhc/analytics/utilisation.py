@@ -26,19 +26,23 @@ ENCOUNTER_COUNTS: dict[str, str] = {
 
 
 def utilisation(encounters: ir.Table, as_of: dt.date) -> ir.Table:
-    """patient_id and one count column per encounter type (:data:`ENCOUNTER_COUNTS`) in 12 months."""
+    """patient_id, one count column per encounter type (:data:`ENCOUNTER_COUNTS`) and
+    ``encounters_12m`` (any type), for the 12 months to ``as_of``. A person with no encounter in
+    the 12 months has no row."""
     e = require_columns(encounters, "encounters")
     e = e.filter(in_window(e.start_date, as_of))
-    return e.group_by("patient_id").aggregate(
-        **{col: (e.type == typ).cast("int32").sum() for col, typ in ENCOUNTER_COUNTS.items()}
-    )
+    # count(where=) compiles to a FILTER clause, cheaper than summing a cast comparison
+    counts = {col: e.count(where=e.type == typ).cast("int32") for col, typ in ENCOUNTER_COUNTS.items()}
+    return e.group_by("patient_id").aggregate(**counts, encounters_12m=e.count().cast("int32"))
 
 
-def active_patients(
-    events: ir.Table, medications: ir.Table, encounters: ir.Table, as_of: dt.date
-) -> ir.Table:
-    """Patients with any encounter, clinical event or prescription issue in the 12 months: patient_id."""
+def active_patients(events: ir.Table, medicines: ir.Table, use: ir.Table, as_of: dt.date) -> ir.Table:
+    """Patients with any clinical event, prescription issue or encounter in the 12 months: patient_id.
+
+    ``medicines`` is :func:`nhc.analytics.frailty.polypharmacy` and ``use`` is :func:`utilisation`
+    output for the same ``as_of`` (so prescriptions and encounters are not read again).
+    """
     ev = nullable(events.filter(in_window(events.date, as_of)).select("patient_id"))
-    md = nullable(medications.filter(in_window(medications.date, as_of)).select("patient_id"))
-    en = nullable(encounters.filter(in_window(encounters.start_date, as_of)).select("patient_id"))
+    md = nullable(medicines.filter(medicines.n_medicines > 0).select("patient_id"))
+    en = nullable(use.filter(use.encounters_12m > 0).select("patient_id"))
     return ev.union(md).union(en).distinct()
