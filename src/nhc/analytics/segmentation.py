@@ -316,23 +316,19 @@ PYRAMID_TARGETS: dict[int, float] = {
 
 
 def segment(facts: ir.Table, rules: tuple[Rule, ...] = PNG_RULES) -> ir.Table:
-    """``facts`` plus png, png_name, band, png_reason (first matching rule wins)."""
+    """``facts`` plus png, png_reason, png_name, band, pyramid_tier, pyramid_name (first matching
+    rule wins)."""
     png = ibis.cases(*[(r.when(facts), r.code) for r in rules], else_=3).cast("int8")
     t = facts.mutate(png=png)
-    # the reason text is chosen by the group already found (each rule's condition is evaluated once)
-    t = t.mutate(
+    # Everything else in one projection over the group found (each layer of projections makes the
+    # query slower to compile): the reason text is chosen by the group, so each rule's condition
+    # is evaluated once; the pyramid's name comes from the same rules as its tier.
+    return t.mutate(
         png_reason=ibis.cases(
             *[(t.png == r.code, f"PNG {r.code} {r.name}: " + r.reason(t)) for r in rules], else_=""
-        )
-    )
-    t = t.mutate(
+        ),
         png_name=ibis.cases(*[(t.png == k, v) for k, v in PNG_NAMES.items()], else_="unknown"),
         band=ibis.cases(*[(t.png == k, v) for k, v in BANDS.items()], else_="unknown"),
-    )
-    tier = ibis.cases(*[(r.when(t), r.code) for r in PYRAMID_RULES], else_=1).cast("int8")
-    t = t.mutate(pyramid_tier=tier)
-    return t.mutate(
-        pyramid_name=ibis.cases(
-            *[(t.pyramid_tier == k, v) for k, v in PYRAMID_NAMES.items()], else_="unknown"
-        )
+        pyramid_tier=ibis.cases(*[(r.when(t), r.code) for r in PYRAMID_RULES], else_=1).cast("int8"),
+        pyramid_name=ibis.cases(*[(r.when(t), r.name) for r in PYRAMID_RULES], else_=PYRAMID_RULES[-1].name),
     )
