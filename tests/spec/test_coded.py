@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
+
 from nhc.analytics import coded
 
 from .helpers import AS_OF, arrow, codelists, d, load, rows
 
 
-def test_cluster_summary(engine):
+@pytest.mark.parametrize("as_loaded_by_the_pipeline", [False, True], ids=["plain", "categorical"])
+def test_cluster_summary(engine, as_loaded_by_the_pipeline):
+    """Also with the codelists loaded as the pipeline loads them (DuckDB: ENUM code and cluster)."""
     cl = codelists({"hba1c": ["1001", "1002"], "dm_cod": ["2001", "2002"], "both": ["2002"]})
     events = [
         # HbA1c: the latest value is the one on the latest date that has a value (a later row without
@@ -21,10 +27,13 @@ def test_cluster_summary(engine):
         {"patient_id": 2, "date": d("2021-03-03"), "snomed_code": "2001", "value": None},
         {"patient_id": 2, "date": d("2022-04-04"), "snomed_code": "9999", "value": 1.0},
     ]
+    if as_loaded_by_the_pipeline:
+        name = f"spec_codelists_{uuid.uuid4().hex[:8]}"
+        cl_t = engine.from_arrow_categorical(cl.select(["code", "cluster"]), name, ("code", "cluster"))
+    else:
+        cl_t = load(engine, "codelists", cl)
     summary = coded.cluster_summary(
-        load(engine, "clinical_events", arrow("clinical_events", events)),
-        load(engine, "codelists", cl),
-        AS_OF,
+        load(engine, "clinical_events", arrow("clinical_events", events)), cl_t, AS_OF
     )
     got = rows(engine, summary, sort=["patient_id", "cluster"])
     assert got == [

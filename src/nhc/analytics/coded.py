@@ -31,8 +31,9 @@ def coded_events(events: ir.Table, codelists: ir.Table, as_of: dt.date) -> ir.Ta
     ev = events.filter(events.date <= ibis.literal(as_of))
     cl = codelists.select("code", "cluster").distinct()
     joined = ev.join(cl, ev.snomed_code == cl.code)
+    # the codelist's code (equal to the event's): engines may hold it in a cheaper categorical type
     return joined.select(
-        joined.patient_id, joined.date, code=joined.snomed_code, value=joined.value, cluster=joined.cluster
+        joined.patient_id, joined.date, code=joined.code, value=joined.value, cluster=joined.cluster
     )
 
 

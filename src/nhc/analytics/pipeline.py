@@ -103,7 +103,7 @@ class RunResult:
         }
 
 
-def _put(engine: Engine, table: pa.Table, name: str) -> ir.Table:
+def _put(engine: Engine, table: pa.Table, name: str, categorical: tuple[str, ...] = ()) -> ir.Table:
     """Load a small Arrow table onto the engine under a name unique to this run.
 
     (Spark's ``from_arrow`` writes a managed table; a fixed name would collide with a folder left in
@@ -111,6 +111,8 @@ def _put(engine: Engine, table: pa.Table, name: str) -> ir.Table:
     """
     unique = f"{name}_{uuid.uuid4().hex[:12]}"
     _loaded.setdefault(id(engine), []).append(unique)
+    if categorical:
+        return engine.from_arrow_categorical(table, unique, categorical)
     return engine.from_arrow(table, unique)
 
 
@@ -121,7 +123,7 @@ def _drop_loaded(engine: Engine) -> None:
     """Drop the small tables this run loaded onto the engine (Spark keeps them in its warehouse)."""
     for name in _loaded.pop(id(engine), []):
         with contextlib.suppress(Exception):  # best-effort clean-up only
-            engine.backend.drop_table(name, force=True)
+            engine.drop(name)
 
 
 def load_inputs(engine: Engine, codelists: pa.Table | None = None) -> Inputs:
@@ -136,7 +138,7 @@ def load_inputs(engine: Engine, codelists: pa.Table | None = None) -> Inputs:
         raise NhcError(
             f"table codelists: missing column {missing[0]}", hint="codelists need code and cluster"
         )
-    cl = _put(engine, codelists.select(["code", "cluster"]), "nhc_codelists")
+    cl = _put(engine, codelists.select(["code", "cluster"]), "nhc_codelists", categorical=("code", "cluster"))
     rules = {
         "registers": _put(engine, registers.rules_table(), "nhc_register_rules"),
         "cms": _put(engine, multimorbidity.rules_table(), "nhc_cms_rules"),
