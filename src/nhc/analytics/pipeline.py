@@ -299,8 +299,6 @@ def risk_training(inputs: Inputs, derived: Derived, as_of: dt.date, fraction: fl
     def sample(table: ir.Table) -> ir.Table:
         return table if fraction >= 1.0 else table.filter(risk.in_training_sample(table.patient_id, fraction))
 
-    summary = sample(derived.summary)
-    summary0 = summary.filter(summary.first_date <= ibis.literal(t0))
     pop0 = population.population(
         sample(t["patients"]),
         sample(t["practice_registrations"]),
@@ -309,11 +307,19 @@ def risk_training(inputs: Inputs, derived: Derived, as_of: dt.date, fraction: fl
         t["practices"],
         t["care_home_residence"],
         t0,
-    ).cache()  # read three times below
+    ).cache()  # read several times below
+
+    def of_pop0(table: ir.Table) -> ir.Table:
+        # Only pop0's rows matter (its facts are left-joined onto it). A semi-join runs after the
+        # date filters and costs less than hashing every source row's patient_id again.
+        return table if fraction >= 1.0 else table.semi_join(pop0.select("patient_id"), "patient_id")
+
+    summary = of_pop0(derived.summary)
+    summary0 = summary.filter(summary.first_date <= ibis.literal(t0))
     regs0 = registers.registers(summary0, pop0, t0, rules_on_engine=t.rules.get("registers"))
-    medicines0 = frailty.polypharmacy(sample(t["medications"]), t0)
+    medicines0 = frailty.polypharmacy(of_pop0(t["medications"]), t0)
     efi0 = frailty.efi(frailty.efi_deficits(summary0, medicines0, t0), pop0)
-    use0 = util.utilisation(sample(t["encounters"]), t0)
+    use0 = util.utilisation(of_pop0(t["encounters"]), t0)
     facts0 = factsm.patient_facts(pop0, registers.register_flags(regs0), efi0, None, use0)
     u = derived.utilisation
     admitted = u.filter(u.emergency_admissions_12m > 0).select(
