@@ -80,27 +80,52 @@ def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
     """One pass over the cluster summary: window flags, frailty markers, latest HbA1c.
 
     People with none of these clusters get no row (:func:`patient_facts` fills their gaps).
+    ``summary`` has one row per patient and cluster (:func:`nhc.analytics.coded.summarise`).
     """
-    wanted = {c for f in WINDOW_FLAGS for c in f.clusters} | {c for _, cs in FRAILTY_MARKERS for c in cs}
-    wanted |= {"pregnancy-antenatal", "pregnancy-delivery", "hba1c"}
+    # Each (flag, cluster) pair gets its own bit. A row (one patient, one cluster) adds the bits of
+    # the pairs whose window holds its last date; as a patient has one row per cluster, no bit is
+    # added twice, so the sum over the patient's rows is the bitwise or of them. A flag is then a
+    # test of its pairs' bits: one aggregate instead of a boolean aggregate per flag and marker.
+    flags = [(f.name, f.clusters, f.days) for f in WINDOW_FLAGS]
+    flags += [(f"fm_{i}", clusters, FRAILTY_MARKER_DAYS) for i, (_, clusters) in enumerate(FRAILTY_MARKERS)]
+    pairs = [(name, cluster, days) for name, clusters, days in flags for cluster in clusters]
+    if len(pairs) > 62:
+        raise ValueError(
+            f"cluster_facts packs at most 62 (flag, cluster) pairs in a bit mask, got {len(pairs)}"
+        )
+    wanted = sorted({c for _, c, _ in pairs} | {"pregnancy-antenatal", "pregnancy-delivery", "hba1c"})
     # a few dozen clusters of the hundreds summarised: filter first, aggregate far fewer rows
-    s = summary.filter(summary.cluster.isin(sorted(wanted)))
-    aggs: dict[str, ir.Value] = {
-        f.name: (s.cluster.isin(list(f.clusters)) & in_window(s.last_date, as_of, f.days)).max()
-        for f in WINDOW_FLAGS
-    }
-    aggs["pregnancy_last"] = s.last_date.max(where=s.cluster == "pregnancy-antenatal")
-    aggs["delivery_last"] = s.last_date.max(where=s.cluster == "pregnancy-delivery")
-    for i, (_, clusters) in enumerate(FRAILTY_MARKERS):
-        aggs[f"fm_{i}"] = (
-            s.cluster.isin(list(clusters)) & in_window(s.last_date, as_of, FRAILTY_MARKER_DAYS)
-        ).max()
-    aggs["hba1c_last_value"] = s.last_value.max(where=s.cluster == "hba1c")
-    aggs["hba1c_last_date"] = s.last_value_date.max(where=s.cluster == "hba1c")
-    out = s.group_by("patient_id").aggregate(**aggs)
-    markers = sum(out[f"fm_{i}"].cast("int32") for i in range(len(FRAILTY_MARKERS)))
-    pregnant = out.pregnancy_code & (out.delivery_last.isnull() | (out.delivery_last < out.pregnancy_last))
-    return out.mutate(frailty_markers=markers, pregnant=pregnant)
+    s = summary.filter(summary.cluster.isin(wanted))
+    zero = ibis.literal(0, type="int64")
+    bits_by_cluster: dict[str, ir.IntegerValue] = {}
+    for i, (_, cluster, days) in enumerate(pairs):
+        bit = in_window(s.last_date, as_of, days).ifelse(ibis.literal(1 << i, type="int64"), zero)
+        bits_by_cluster[cluster] = bits_by_cluster[cluster] + bit if cluster in bits_by_cluster else bit
+    row_bits = s.cluster.cases(*bits_by_cluster.items(), else_=zero)
+    out = s.group_by("patient_id").aggregate(
+        mask=row_bits.sum(),
+        pregnancy_last=s.last_date.max(where=s.cluster == "pregnancy-antenatal"),
+        delivery_last=s.last_date.max(where=s.cluster == "pregnancy-delivery"),
+        hba1c_last_value=s.last_value.max(where=s.cluster == "hba1c"),
+        hba1c_last_date=s.last_value_date.max(where=s.cluster == "hba1c"),
+    )
+    masks = {name: 0 for name, _, _ in flags}
+    for i, (name, _, _) in enumerate(pairs):
+        masks[name] |= 1 << i
+    has = {name: (out.mask & m) != 0 for name, m in masks.items()}
+    markers = sum(has[f"fm_{i}"].cast("int32") for i in range(len(FRAILTY_MARKERS))).cast("int32")
+    pregnant = has["pregnancy_code"] & (out.delivery_last.isnull() | (out.delivery_last < out.pregnancy_last))
+    return out.select(
+        "patient_id",
+        **{f.name: has[f.name] for f in WINDOW_FLAGS},
+        pregnancy_last=out.pregnancy_last,
+        delivery_last=out.delivery_last,
+        **{f"fm_{i}": has[f"fm_{i}"] for i in range(len(FRAILTY_MARKERS))},
+        hba1c_last_value=out.hba1c_last_value,
+        hba1c_last_date=out.hba1c_last_date,
+        frailty_markers=markers,
+        pregnant=pregnant,
+    )
 
 
 def patient_facts(

@@ -123,8 +123,11 @@ def efi_deficits(summary: ir.Table, medicines: ir.Table, as_of: dt.date) -> ir.T
 
 
 def efi(deficits: ir.Table, population: ir.Table) -> ir.Table:
-    """eFI per person in ``population``: patient_id, efi_deficits, efi_score, efi_category."""
-    counts = deficits.group_by("patient_id").aggregate(n=deficits.deficit.nunique())
+    """eFI per person in ``population``: patient_id, efi_deficits, efi_score, efi_category.
+
+    ``deficits`` has one row per patient and deficit (:func:`efi_deficits`), so rows are counted.
+    """
+    counts = deficits.group_by("patient_id").aggregate(n=deficits.count())
     pop = population.select("patient_id")
     j = pop.left_join(counts, "patient_id")
     n = j.n.fill_null(0).cast("int32")

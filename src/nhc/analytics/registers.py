@@ -169,12 +169,33 @@ def registers(
 
 def register_flags(regs: ir.Table, names: tuple[str, ...] = REGISTER_NAMES) -> ir.Table:
     """Wide form: one row per patient with a boolean column per register, ``registers`` (the names,
-    sorted, joined by '; '), ``ltc_count``, ``major_count`` and ``psych_count``."""
-    aggs = {f"reg_{n}": (regs.register == n).max() for n in names}
-    aggs["register_names"] = regs.register.collect()
-    aggs["ltc_count"] = regs.register.isin(list(LTC_REGISTERS)).cast("int32").sum()
-    aggs["major_count"] = regs.register.isin(list(MAJOR_REGISTERS)).cast("int32").sum()
-    aggs["psych_count"] = regs.register.isin(list(PSYCHIATRIC_REGISTERS)).cast("int32").sum()
-    out = regs.group_by("patient_id").aggregate(**aggs)
-    # sorted so that every engine gives the same text (ordered aggregation is not portable)
-    return out.mutate(registers=out.register_names.sort().join("; ")).drop("register_names")
+    sorted, joined by '; '), ``ltc_count``, ``major_count`` and ``psych_count``.
+
+    ``regs`` has one row per patient and register (:func:`registers`).
+    """
+    if len(names) > 62:  # one bit per register in a 64-bit integer
+        raise ValueError(f"register_flags takes at most 62 registers, got {len(names)}")
+    # One aggregate per patient (a bit mask) instead of a boolean aggregate per register and a list of
+    # names. With one row per register the sum of the bits is their bitwise or (which Ibis cannot
+    # compile for Spark). The columns, counts and text are worked out once per distinct mask (a
+    # few thousand combinations of registers) and joined back.
+    bit = regs.register.cases(*[(n, 1 << i) for i, n in enumerate(names)], else_=0).cast("int64")
+    per_patient = regs.group_by("patient_id").aggregate(mask=bit.sum())
+    combos = per_patient.select("mask").distinct()
+    flags = {f"reg_{n}": (combos.mask & (1 << i)) != 0 for i, n in enumerate(names)}
+
+    def count(group: tuple[str, ...]) -> ir.IntegerValue:
+        return sum(flags[f"reg_{n}"].cast("int32") for n in names if n in group).cast("int32")
+
+    text = ibis.literal("; ").join(
+        [flags[f"reg_{n}"].ifelse(ibis.literal(n), ibis.null("string")) for n in sorted(names)]
+    )
+    combos = combos.select(
+        "mask",
+        **flags,
+        ltc_count=count(LTC_REGISTERS),
+        major_count=count(MAJOR_REGISTERS),
+        psych_count=count(PSYCHIATRIC_REGISTERS),
+        registers=text,
+    )
+    return per_patient.join(combos, "mask").select("patient_id", *[c for c in combos.columns if c != "mask"])
