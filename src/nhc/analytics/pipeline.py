@@ -367,28 +367,34 @@ def run(
     n_pop = int(
         engine.to_arrow(derived.population.aggregate(n=derived.population.count())).column("n")[0].as_py()
     )
-    training = engine.to_arrow(risk_training(inputs, derived, as_of, risk.sample_fraction(n_pop)))
-    lap("risk.training_features")
     tables: dict[str, pa.Table] = {}
-    # Fitting and scoring are numpy/Arrow work on one core: each runs on a helper thread while the
-    # engine's next queries (which do not need its result) run here.
+    # Work for one core (compiling queries, fitting and scoring in numpy) runs on a helper thread
+    # while the engine runs queries here; each helper task is needed only after the query beside it.
     with ThreadPoolExecutor(max_workers=1) as helper:
-        fitting = helper.submit(risk.train, training)
         # everyone's facts and groups come to Arrow once; the risk scores join them there, and the
         # worklists and cube read that Arrow table back (zero-copy on DuckDB)
-        say("segmenting the population")
         wanted = {*INSIGHT_COLUMNS, *risk.INPUT_COLUMNS, *wlm.input_columns()}
-        segmented = engine.to_arrow(
-            derived.insights.select(*[c for c in derived.insights.columns if c in wanted])
+        later = (
+            derived.insights.select(*[c for c in derived.insights.columns if c in wanted]),
+            derived.evidence,
+            data_quality(inputs, as_of),
         )
+        training_q = engine.compile(risk_training(inputs, derived, as_of, risk.sample_fraction(n_pop)))
+        compiling = helper.submit(lambda: [engine.compile(e) for e in later])
+        training = engine.fetch(training_q)
+        lap("risk.training_features")
+        fitting = helper.submit(risk.train, training)
+        segment_q, evidence_q, quality_q = compiling.result()
+        say("segmenting the population")
+        segmented = engine.fetch(segment_q)
         lap("insights.segment")
         current = engine.to_arrow(risk.risk_features(ibis.memtable(segmented)))
         model = fitting.result()
         lap("risk.features_and_fit")
         scoring = helper.submit(risk.score, model, current)
         say("collecting the evidence")
-        tables["patient_evidence"] = engine.to_arrow(derived.evidence)
-        quality = engine.to_arrow(data_quality(inputs, as_of)).to_pylist()[0]
+        tables["patient_evidence"] = engine.fetch(evidence_q)
+        quality = engine.fetch(quality_q).to_pylist()[0]
         lap("insights.evidence_and_data_quality")
         scored = scoring.result()
         lap("risk.score")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,12 +62,30 @@ class Engine:
         categorical string type use it; the columns still read as strings."""
         return self.from_arrow(table, name)
 
+    def compile(self, expr: ir.Table) -> Any:
+        """What this engine can prepare for ``expr`` ahead of running it; pass it to :meth:`fetch`.
+
+        Safe to call on another thread while this engine runs a query (the pipeline overlaps
+        compiling the next queries with running the current one).
+        """
+        return expr
+
+    def fetch(self, compiled: Any) -> pa.Table:
+        """Run what :meth:`compile` returned; the rows as Arrow (as :meth:`to_arrow`)."""
+        return self.to_arrow(compiled)
+
     def drop(self, name: str) -> None:
         """Drop a table this engine was given (and anything made for it)."""
         self.backend.drop_table(name, force=True)
 
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
         return self.backend.to_pyarrow(expr)
+
+
+@dataclass(frozen=True)
+class _CompiledQuery:
+    expr: ir.Table
+    sql: str
 
 
 class DuckDBEngine(Engine):
@@ -108,6 +127,20 @@ class DuckDBEngine(Engine):
         self.backend.raw_sql(f'CREATE TABLE "{name}" AS SELECT {", ".join(casts)} FROM "{staged}"')
         self.backend.drop_table(staged, force=True)
         return self.backend.table(name)
+
+    def compile(self, expr: ir.Table) -> _CompiledQuery:
+        # Ibis turns an expression into SQL in Python (about a second for the largest query at any
+        # size); DuckDB releases the GIL while it runs, so this can go on beside a running query.
+        return _CompiledQuery(expr, self.backend.compile(expr.as_table()))
+
+    def fetch(self, compiled: Any) -> pa.Table:
+        if not isinstance(compiled, _CompiledQuery):
+            return self.to_arrow(compiled)
+        from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+        self.backend._run_pre_execute_hooks(compiled.expr)  # registers in-memory tables it reads
+        table = self.backend.con.sql(compiled.sql).to_arrow_table()
+        return compiled.expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
 
     def drop(self, name: str) -> None:
         super().drop(name)
