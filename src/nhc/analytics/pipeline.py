@@ -14,7 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -170,11 +170,18 @@ def data_quality(inputs: Inputs, as_of: dt.date) -> ir.Table:
 
 
 def derive(
-    inputs: Inputs, as_of: dt.date, *, cache: bool = True, lap: Callable[[str], None] | None = None
+    inputs: Inputs,
+    as_of: dt.date,
+    *,
+    cache: bool = True,
+    lap: Callable[[str], None] | None = None,
+    ahead: Callable[[ir.Table, ir.Table, ir.Table], None] | None = None,
 ) -> Derived:
     """Build the derived tables for ``as_of`` (Ibis; cached on the engine when ``cache``).
 
-    ``lap(name)`` is called after each cached step (for timings).
+    ``lap(name)`` is called after each cached step (for timings). ``ahead(summary, population,
+    utilisation)``, if given, is called as soon as those are built, before the other blocks (the run
+    starts preparing the risk model's training query there, beside the queries still to come).
     """
     mark = lap or (lambda _name: None)
 
@@ -199,14 +206,16 @@ def derive(
         ),
         "derive.population",
     )
+    # prescriptions and encounters are each read once here: for eFI, utilisation and activity
+    use = c(util.utilisation(t["encounters"], as_of), "derive.utilisation")
+    if ahead is not None:
+        ahead(summary, pop, use)
     regs = c(
         registers.registers(summary, pop, as_of, rules_on_engine=t.rules.get("registers")), "derive.registers"
     )
-    # prescriptions and encounters are each read once here: for eFI, utilisation and activity
     medicines = c(frailty.polypharmacy(t["medications"], as_of), "derive.medicines")
     deficits = c(frailty.efi_deficits(summary, medicines, as_of), "derive.efi_deficits")
     cms_c = c(multimorbidity.cms_conditions(summary, as_of, rules_on_engine=t.rules.get("cms")), "derive.cms")
-    use = c(util.utilisation(t["encounters"], as_of), "derive.utilisation")
     # Blocks read once (by the facts) are not cached: the engine runs them inside the facts query,
     # which saves writing and re-reading a table each. Facts and segments are not cached either:
     # the run fetches them once, straight to Arrow.
@@ -286,7 +295,9 @@ def evidence(
     return out
 
 
-def risk_training(inputs: Inputs, derived: Derived, as_of: dt.date, fraction: float = 1.0) -> ir.Table:
+def risk_training(
+    inputs: Inputs, summary: ir.Table, utilisation: ir.Table, as_of: dt.date, fraction: float = 1.0
+) -> ir.Table:
     """Features one year before ``as_of`` with the outcome in the following year, for about
     ``fraction`` of people (:func:`risk.in_training_sample`).
 
@@ -314,14 +325,14 @@ def risk_training(inputs: Inputs, derived: Derived, as_of: dt.date, fraction: fl
         # date filters and costs less than hashing every source row's patient_id again.
         return table if fraction >= 1.0 else table.semi_join(pop0.select("patient_id"), "patient_id")
 
-    summary = of_pop0(derived.summary)
-    summary0 = summary.filter(summary.first_date <= ibis.literal(t0))
+    summary0 = of_pop0(summary)
+    summary0 = summary0.filter(summary0.first_date <= ibis.literal(t0))
     regs0 = registers.registers(summary0, pop0, t0, rules_on_engine=t.rules.get("registers"))
     medicines0 = frailty.polypharmacy(of_pop0(t["medications"]), t0)
     efi0 = frailty.efi(frailty.efi_deficits(summary0, medicines0, t0), pop0)
     use0 = util.utilisation(of_pop0(t["encounters"]), t0)
     facts0 = factsm.patient_facts(pop0, registers.register_flags(regs0), efi0, None, use0)
-    u = derived.utilisation
+    u = utilisation
     admitted = u.filter(u.emergency_admissions_12m > 0).select(
         "patient_id", admissions=u.emergency_admissions_12m
     )
@@ -360,17 +371,22 @@ def run(
     check_unique_patients(int(dup["n"] or 0), dup["example"])
     lap("check_patients")
 
-    say("joining events to codelists")
-    derived = derive(inputs, as_of, lap=lap)
-
-    say("fitting the risk model")
-    n_pop = int(
-        engine.to_arrow(derived.population.aggregate(n=derived.population.count())).column("n")[0].as_py()
-    )
     tables: dict[str, pa.Table] = {}
     # Work for one core (compiling queries, fitting and scoring in numpy) runs on a helper thread
-    # while the engine runs queries here; each helper task is needed only after the query beside it.
+    # while the engine runs queries here; each helper task is needed only after the queries beside it.
     with ThreadPoolExecutor(max_workers=1) as helper:
+        training_q: list[Future] = []
+
+        def prepare_training(summary: ir.Table, pop: ir.Table, use: ir.Table) -> None:
+            # Built (its population one year earlier cached) as soon as its inputs are, and compiled
+            # on the helper while the engine builds the remaining blocks.
+            n_pop = int(engine.to_arrow(pop.aggregate(n=pop.count())).column("n")[0].as_py())
+            expr = risk_training(inputs, summary, use, as_of, risk.sample_fraction(n_pop))
+            training_q.append(helper.submit(engine.compile, expr))
+            lap("risk.training_population")
+
+        say("joining events to codelists")
+        derived = derive(inputs, as_of, lap=lap, ahead=prepare_training)
         # everyone's facts and groups come to Arrow once; the risk scores join them there, and the
         # worklists and cube read that Arrow table back (zero-copy on DuckDB)
         wanted = {*INSIGHT_COLUMNS, *risk.INPUT_COLUMNS, *wlm.input_columns()}
@@ -379,9 +395,9 @@ def run(
             derived.evidence,
             data_quality(inputs, as_of),
         )
-        training_q = engine.compile(risk_training(inputs, derived, as_of, risk.sample_fraction(n_pop)))
         compiling = helper.submit(lambda: [engine.compile(e) for e in later])
-        training = engine.fetch(training_q)
+        say("fitting the risk model")
+        training = engine.fetch(training_q[0].result())
         lap("risk.training_features")
         fitting = helper.submit(risk.train, training)
         segment_q, evidence_q, quality_q = compiling.result()
