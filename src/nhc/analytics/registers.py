@@ -151,11 +151,15 @@ def registers(
         last_date=j.last_date.max(where=diag),
         code=j.first_code.argmin(j.first_date, where=diag),
         resolved_date=j.last_date.max(where=~diag),
-        min_age=j.min_age.max(),
-        since=j.since.max(),
-        since_first=j.since_first.max(),
-        lookback_days=j.lookback_days.max(),
     )
+    # the rule's limits are the same on each of its rows: joined once per register, not aggregated
+    limits = rt.group_by(rt.register.name("register_")).aggregate(
+        min_age=rt.min_age.max(),
+        since=rt.since.max(),
+        since_first=rt.since_first.max(),
+        lookback_days=rt.lookback_days.max(),
+    )
+    per = per.join(limits, per.register == limits.register_).drop("register_")
     per = per.filter(per.first_date.notnull())
     per = per.filter(per.resolved_date.isnull() | (per.resolved_date < per.last_date))
     per = per.filter(ibis.cases((per.since_first, per.first_date), else_=per.last_date) >= per.since)
