@@ -120,3 +120,31 @@ def test_each_person_gets_the_risk_of_their_own_features(county):
     assert got.keys() == expected.keys()
     assert len(set(np.round(list(got.values()), 6))) > 100  # people differ, so a mix-up would show
     assert all(abs(got[p] - expected[p]) < 1e-12 for p in got)
+
+
+def test_summary_of_the_clusters_the_rules_read_gives_the_same_insights(county):
+    """The run summarises only the codelists its rules read; summarising them all must change
+    nothing (a rule reading a cluster left out of ``clusters_read`` would lose its codes)."""
+    from nhc.analytics import pipeline
+    from nhc.lake.engine import DuckDBEngine
+    from nhc.lake.store import Lake
+    from nhc.reference.codelists import load_codelists
+
+    data, result = county
+    engine = DuckDBEngine.open(Lake(data / "lake"))
+    inputs = pipeline.load_inputs(engine)
+    every = set(load_codelists().column("cluster").to_pylist())
+    assert len(pipeline.clusters_read()) < len(every)
+
+    def insights_and_evidence(clusters):
+        d = pipeline.derive(inputs, result.as_of, cache=False, clusters=clusters)
+        cols = [c for c in pipeline.INSIGHT_COLUMNS if c in d.insights.columns]
+        ins = engine.to_arrow(d.insights.select(*cols)).sort_by("patient_id")
+        ev = engine.to_arrow(d.evidence)
+        return ins, ev.sort_by([(c, "ascending") for c in ev.column_names])
+
+    ins_read, ev_read = insights_and_evidence(None)
+    ins_all, ev_all = insights_and_evidence(every)
+    assert ins_read.num_rows == result.summary["population"]
+    assert ins_read.equals(ins_all)
+    assert ev_read.num_rows > 0 and ev_read.equals(ev_all)

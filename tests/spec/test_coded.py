@@ -68,3 +68,20 @@ def test_cluster_summary(engine, as_loaded_by_the_pipeline):
             "last_value_date": None,
         },
     ]
+
+
+def test_cluster_summary_of_chosen_clusters(engine):
+    """Only the clusters asked for: a code in a left-out cluster still counts in the others."""
+    cl = codelists({"dm_cod": ["2001", "2002"], "both": ["2002"], "bp": ["3001"]})
+    events = [
+        {"patient_id": 1, "date": d("2020-02-02"), "snomed_code": "2002", "value": None},
+        {"patient_id": 1, "date": d("2021-02-02"), "snomed_code": "3001", "value": 120.0},
+    ]
+    summary = coded.cluster_summary(
+        load(engine, "clinical_events", arrow("clinical_events", events)),
+        load(engine, "codelists", cl),
+        AS_OF,
+        clusters={"dm_cod"},
+    )
+    got = rows(engine, summary, columns=["patient_id", "cluster", "first_code", "n_codes"])
+    assert got == [{"patient_id": 1, "cluster": "dm_cod", "first_code": "2002", "n_codes": 1}]

@@ -14,6 +14,7 @@ the same summary for its features one year earlier.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import ibis
@@ -24,12 +25,20 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 
-def coded_events(events: ir.Table, codelists: ir.Table, as_of: dt.date) -> ir.Table:
-    """Events on or before ``as_of`` joined to codelists: patient_id, date, code, value, cluster."""
+def coded_events(
+    events: ir.Table, codelists: ir.Table, as_of: dt.date, clusters: Collection[str] | None = None
+) -> ir.Table:
+    """Events on or before ``as_of`` joined to codelists: patient_id, date, code, value, cluster.
+
+    ``clusters``, if given, keeps only those codelists (the ones the rules read).
+    """
     require_columns(events, "clinical_events")
     require_columns(codelists, "codelists")
     ev = events.filter(events.date <= ibis.literal(as_of))
-    cl = codelists.select("code", "cluster").distinct()
+    cl = codelists.select("code", "cluster")
+    if clusters is not None:
+        cl = cl.filter(cl.cluster.isin(sorted(clusters)))
+    cl = cl.distinct()
     joined = ev.join(cl, ev.snomed_code == cl.code)
     # the codelist's code (equal to the event's): engines may hold it in a cheaper categorical type
     return joined.select(
@@ -54,10 +63,12 @@ def summarise(coded: ir.Table) -> ir.Table:
     )
 
 
-def cluster_summary(events: ir.Table, codelists: ir.Table, as_of: dt.date) -> ir.Table:
+def cluster_summary(
+    events: ir.Table, codelists: ir.Table, as_of: dt.date, clusters: Collection[str] | None = None
+) -> ir.Table:
     """patient_id, cluster, first_date, last_date, first_code, n_codes, last_value, last_value_date —
-    for events on or before ``as_of``."""
-    return summarise(coded_events(events, codelists, as_of))
+    for events on or before ``as_of``, in the codelists ``clusters`` (default: all)."""
+    return summarise(coded_events(events, codelists, as_of, clusters))
 
 
 YEAR_DAYS = 365

@@ -76,6 +76,16 @@ FRAILTY_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# read for their latest date or value, beside the flags' and markers' clusters
+DATE_AND_VALUE_CLUSTERS = ("pregnancy-antenatal", "pregnancy-delivery", "hba1c")
+
+
+def clusters_read() -> frozenset[str]:
+    """The codelist clusters :func:`cluster_facts` reads."""
+    out = {c for f in WINDOW_FLAGS for c in f.clusters} | {c for _, cs in FRAILTY_MARKERS for c in cs}
+    return frozenset(out | set(DATE_AND_VALUE_CLUSTERS))
+
+
 def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
     """One pass over the cluster summary: window flags, frailty markers, latest HbA1c.
 
@@ -93,7 +103,7 @@ def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
         raise ValueError(
             f"cluster_facts packs at most 62 (flag, cluster) pairs in a bit mask, got {len(pairs)}"
         )
-    wanted = sorted({c for _, c, _ in pairs} | {"pregnancy-antenatal", "pregnancy-delivery", "hba1c"})
+    wanted = sorted(clusters_read())
     # a few dozen clusters of the hundreds summarised: filter first, aggregate far fewer rows
     s = summary.filter(summary.cluster.isin(wanted))
     zero = ibis.literal(0, type="int64")

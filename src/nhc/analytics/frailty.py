@@ -75,6 +75,11 @@ N_DEFICITS = len(CODED_DEFICITS) + 1  # 36
 CATEGORIES: tuple[tuple[str, int], ...] = (("fit", 0), ("mild", 5), ("moderate", 9), ("severe", 13))
 
 
+def clusters_read() -> frozenset[str]:
+    """The codelist clusters the eFI reads (its coded deficits)."""
+    return frozenset(CODED_DEFICITS)
+
+
 def category_for_count(n: int) -> str:
     """Pure-Python category for ``n`` deficits (the same rule as the Ibis expression)."""
     out = CATEGORIES[0][0]

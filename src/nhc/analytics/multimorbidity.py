@@ -64,6 +64,11 @@ CMS_CONDITIONS: tuple[CmsCondition, ...] = (
 MISSING_CONDITIONS: tuple[str, ...] = tuple(c.name for c in CMS_CONDITIONS if not c.clusters)
 
 
+def clusters_read(conditions: tuple[CmsCondition, ...] = CMS_CONDITIONS) -> frozenset[str]:
+    """The codelist clusters the Cambridge Multimorbidity Score reads."""
+    return frozenset(c for cond in conditions for c in cond.clusters)
+
+
 def rules_table(conditions: tuple[CmsCondition, ...] = CMS_CONDITIONS) -> pa.Table:
     rows = [(c.name, c.weight, cl) for c in conditions for cl in c.clusters]
     return pa.table(

@@ -128,6 +128,11 @@ def rules_table(registers: tuple[Register, ...] = REGISTERS) -> pa.Table:
     )
 
 
+def clusters_read(rules: tuple[Register, ...] = REGISTERS) -> frozenset[str]:
+    """The codelist clusters the register rules read (diagnosis and resolved codes)."""
+    return frozenset(c for r in rules for c in (*r.clusters, *r.resolved_by))
+
+
 def registers(
     summary: ir.Table,
     population: ir.Table,
