@@ -60,10 +60,24 @@ def cube(
     insights: ir.Table, groupings: tuple[tuple[str, ...], ...] = GROUPINGS, *, control: bool = True
 ) -> ir.Table:
     """grouping, the eight dimensions and count (disclosure-controlled unless ``control=False``)."""
-    t = insights.select(**_dims(insights))
+    # People are counted once, at the finest grain (a few thousand cells for a county); every
+    # grouping set sums those exact counts, and disclosure control is applied to the sums.
+    raw = [
+        "band",
+        "png",
+        "png_name",
+        "age_band",
+        "sex",
+        "imd_quintile",
+        "practice_code",
+        "neighbourhood",
+        "locality",
+    ]
+    fine = insights.group_by(raw).aggregate(people=insights.count())
+    t = fine.select(**_dims(fine), people=fine.people)
     parts = []
     for g in groupings:
-        agg = t.group_by(list(g)).aggregate(count=t.count())
+        agg = t.group_by(list(g)).aggregate(count=t.people.sum())
         agg = agg.mutate(**{d: ibis.literal(ALL) for d in DIMENSIONS if d not in g})
         agg = agg.select(
             grouping=ibis.literal("+".join(g)),
