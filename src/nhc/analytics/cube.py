@@ -62,17 +62,7 @@ def cube(
     """grouping, the eight dimensions and count (disclosure-controlled unless ``control=False``)."""
     # People are counted once, at the finest grain (a few thousand cells for a county); every
     # grouping set sums those exact counts, and disclosure control is applied to the sums.
-    raw = [
-        "band",
-        "png",
-        "png_name",
-        "age_band",
-        "sex",
-        "imd_quintile",
-        "practice_code",
-        "neighbourhood",
-        "locality",
-    ]
+    raw = [*DIMENSIONS, "png_name"]  # the dimensions as stored (the PNG label adds its name)
     fine = insights.group_by(raw).aggregate(people=insights.count())
     t = fine.select(**_dims(fine), people=fine.people)
     parts = []
