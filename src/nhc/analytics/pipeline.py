@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import time
 import uuid
@@ -72,16 +73,48 @@ class Inputs:
 
 @dataclass
 class Derived:
-    """Everything the pipeline derives (Ibis expressions, mostly cached on the engine)."""
+    """Everything the pipeline derives (Ibis expressions, mostly cached on the engine).
+
+    ``insights`` and ``evidence`` are built from the blocks when first read (building them is
+    Python work the run does on a helper thread while the engine is busy).
+    """
 
     summary: ir.Table
     population: ir.Table
     registers: ir.Table
     deficits: ir.Table
     cms_conditions: ir.Table
-    insights: ir.Table  # facts + segmentation (the run adds risk in Arrow)
-    evidence: ir.Table
     utilisation: ir.Table  # use of services in the 12 months to as-of (also the risk model's outcome)
+    medicines: ir.Table
+    events: ir.Table
+    as_of: dt.date
+    markers: ir.Table | None = None
+
+    @functools.cached_property
+    def insights(self) -> ir.Table:
+        """Facts + segmentation, one row per person (the run adds risk in Arrow).
+
+        Blocks read once (by the facts) are not cached: the engine runs them inside this query, which
+        saves writing and re-reading a table each. The run fetches it once, straight to Arrow.
+        """
+        pop, use = self.population, self.utilisation
+        facts = factsm.patient_facts(
+            pop,
+            registers.register_flags(self.registers),
+            frailty.efi(self.deficits, pop),
+            multimorbidity.cms(self.cms_conditions, pop),
+            use,
+            util.active_patients(self.events, self.medicines, use, self.as_of),
+            factsm.cluster_facts(self.summary, self.as_of),
+        )
+        return segmentation.segment(facts)
+
+    @functools.cached_property
+    def evidence(self) -> ir.Table:
+        """The codes and dates behind each person's registers, deficits, CMS and markers."""
+        return evidence(
+            self.registers, self.deficits, self.cms_conditions, self.summary, self.as_of, self.markers
+        )
 
 
 @dataclass
@@ -235,29 +268,17 @@ def derive(
     medicines = c(frailty.polypharmacy(t["medications"], as_of), "derive.medicines")
     deficits = c(frailty.efi_deficits(summary, medicines, as_of), "derive.efi_deficits")
     cms_c = c(multimorbidity.cms_conditions(summary, as_of, rules_on_engine=t.rules.get("cms")), "derive.cms")
-    # Blocks read once (by the facts) are not cached: the engine runs them inside the facts query,
-    # which saves writing and re-reading a table each. Facts and segments are not cached either:
-    # the run fetches them once, straight to Arrow.
-    facts = factsm.patient_facts(
-        pop,
-        registers.register_flags(regs),
-        frailty.efi(deficits, pop),
-        multimorbidity.cms(cms_c, pop),
-        use,
-        util.active_patients(t["clinical_events"], medicines, use, as_of),
-        factsm.cluster_facts(summary, as_of),
-    )
-    seg = segmentation.segment(facts)
-    markers = t.rules.get("frailty_markers")
     return Derived(
         summary,
         pop,
         regs,
         deficits,
         cms_c,
-        seg,
-        evidence(regs, deficits, cms_c, summary, as_of, markers),
         use,
+        medicines,
+        t["clinical_events"],
+        as_of,
+        t.rules.get("frailty_markers"),
     )
 
 
@@ -314,22 +335,16 @@ def evidence(
     return out
 
 
-def risk_training(
-    inputs: Inputs, summary: ir.Table, utilisation: ir.Table, as_of: dt.date, fraction: float = 1.0
-) -> ir.Table:
-    """Features one year before ``as_of`` with the outcome in the following year, for about
-    ``fraction`` of people (:func:`risk.in_training_sample`).
-
-    The outcome year ends at ``as_of``, so it is read from the as-of utilisation (emergency
-    admissions in the 12 months) rather than from another pass over the encounters.
-    """
+def training_population(inputs: Inputs, as_of: dt.date, fraction: float = 1.0) -> ir.Table:
+    """The people the risk model learns from: about ``fraction`` of those registered and alive one
+    year before ``as_of`` (:func:`risk.in_training_sample`), with their attributes then."""
     t = inputs
-    t0, _outcome_end = risk.training_window(as_of)  # the outcome year ends at as_of
+    t0, _outcome_end = risk.training_window(as_of)
 
     def sample(table: ir.Table) -> ir.Table:
         return table if fraction >= 1.0 else table.filter(risk.in_training_sample(table.patient_id, fraction))
 
-    pop0 = population.population(
+    return population.population(
         sample(t["patients"]),
         sample(t["practice_registrations"]),
         t["deaths"],
@@ -337,7 +352,27 @@ def risk_training(
         t["practices"],
         t["care_home_residence"],
         t0,
-    ).cache()  # read several times below
+    )
+
+
+def risk_training(
+    inputs: Inputs,
+    summary: ir.Table,
+    utilisation: ir.Table,
+    as_of: dt.date,
+    fraction: float = 1.0,
+    pop0: ir.Table | None = None,
+) -> ir.Table:
+    """Features one year before ``as_of`` with the outcome in the following year, for about
+    ``fraction`` of people (:func:`training_population`; pass it as ``pop0`` if already cached).
+
+    The outcome year ends at ``as_of``, so it is read from the as-of utilisation (emergency
+    admissions in the 12 months) rather than from another pass over the encounters.
+    """
+    t = inputs
+    t0, _outcome_end = risk.training_window(as_of)  # the outcome year ends at as_of
+    if pop0 is None:
+        pop0 = training_population(inputs, as_of, fraction).cache()  # read several times below
 
     def of_pop0(table: ir.Table) -> ir.Table:
         # Only pop0's rows matter (its facts are left-joined onto it). A semi-join runs after the
@@ -400,8 +435,13 @@ def run(
             # Built (its population one year earlier cached) as soon as its inputs are, and compiled
             # on the helper while the engine builds the remaining blocks.
             n_pop = int(engine.to_arrow(pop.aggregate(n=pop.count())).column("n")[0].as_py())
-            expr = risk_training(inputs, summary, use, as_of, risk.sample_fraction(n_pop))
-            training_q.append(helper.submit(engine.compile, expr))
+            fraction = risk.sample_fraction(n_pop)
+            pop0 = training_population(inputs, as_of, fraction).cache()
+            training_q.append(
+                helper.submit(
+                    lambda: engine.compile(risk_training(inputs, summary, use, as_of, fraction, pop0))
+                )
+            )
             lap("risk.training_population")
 
         say("joining events to codelists")
@@ -409,12 +449,18 @@ def run(
         # everyone's facts and groups come to Arrow once; the risk scores join them there, and the
         # worklists and cube read that Arrow table back (zero-copy on DuckDB)
         wanted = {*INSIGHT_COLUMNS, *risk.INPUT_COLUMNS, *wlm.input_columns()}
-        later = (
-            derived.insights.select(*[c for c in derived.insights.columns if c in wanted]),
-            derived.evidence,
-            data_quality(inputs, as_of),
-        )
-        compiling = helper.submit(lambda: [engine.compile(e) for e in later])
+
+        def later() -> list[Any]:
+            # built and compiled on the helper while the engine builds the training features
+            ins = derived.insights
+            exprs = (
+                ins.select(*[c for c in ins.columns if c in wanted]),
+                derived.evidence,
+                data_quality(inputs, as_of),
+            )
+            return [engine.compile(e) for e in exprs]
+
+        compiling = helper.submit(later)
         say("fitting the risk model")
         training = engine.fetch(training_q[0].result())
         lap("risk.training_features")
