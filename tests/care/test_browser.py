@@ -15,15 +15,6 @@ import pytest
 from tests.care.web_support import NB, PASSWORD, make_app, worklist_patients
 from tests.web.fixture_lake import write_fixture_lake
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
     pytest.mark.parametrize("db_url", ["sqlite"], indirect=True),

@@ -21,17 +21,7 @@ pytestmark = [
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct-horse-battery-staple"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 
 
 def _free_port() -> int:

@@ -243,7 +243,9 @@ def derive(
 
     t = inputs
     summary = c(
-        coded.cluster_summary(t["clinical_events"], t.codelists, as_of, clusters or clusters_read()),
+        coded.cluster_summary(
+            t["clinical_events"], t.codelists, as_of, clusters_read() if clusters is None else clusters
+        ),
         "derive.summary",
     )
     pop = c(
@@ -359,20 +361,19 @@ def risk_training(
     inputs: Inputs,
     summary: ir.Table,
     utilisation: ir.Table,
+    pop0: ir.Table,
     as_of: dt.date,
     fraction: float = 1.0,
-    pop0: ir.Table | None = None,
 ) -> ir.Table:
-    """Features one year before ``as_of`` with the outcome in the following year, for about
-    ``fraction`` of people (:func:`training_population`; pass it as ``pop0`` if already cached).
+    """Features one year before ``as_of`` with the outcome in the following year, for the people of
+    ``pop0`` (:func:`training_population` for the same ``fraction``; cache it: it is read several
+    times).
 
     The outcome year ends at ``as_of``, so it is read from the as-of utilisation (emergency
     admissions in the 12 months) rather than from another pass over the encounters.
     """
     t = inputs
     t0, _outcome_end = risk.training_window(as_of)  # the outcome year ends at as_of
-    if pop0 is None:
-        pop0 = training_population(inputs, as_of, fraction).cache()  # read several times below
 
     def of_pop0(table: ir.Table) -> ir.Table:
         # Only pop0's rows matter (its facts are left-joined onto it). A semi-join runs after the
@@ -439,7 +440,7 @@ def run(
             pop0 = training_population(inputs, as_of, fraction).cache()
             training_q.append(
                 helper.submit(
-                    lambda: engine.compile(risk_training(inputs, summary, use, as_of, fraction, pop0))
+                    lambda: engine.compile(risk_training(inputs, summary, use, pop0, as_of, fraction))
                 )
             )
             lap("risk.training_population")
