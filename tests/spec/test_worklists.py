@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
+import pytest
+
 from nhc.analytics import worklists
 
 from .facts_rows import facts_table
@@ -66,3 +69,31 @@ def test_worklists(engine):
         "no medication review in 12 months"
     )
     assert reasons[199].startswith("risk in the top 2% of the neighbourhood (percent rank 1.0")
+
+
+def test_risk_centiles_in_numpy_match_the_engine_window(engine):
+    # The run ranks risk in numpy (worklists.risk_centiles); the rule is the engine's percent rank
+    # (with_risk_centile). Ties share a rank, a neighbourhood of one ranks 0, and ranks are per
+    # neighbourhood, not county-wide.
+    risks = [0.5, 0.1, 0.5, 0.9, 0.3, 0.5, 0.1, 0.7, 0.2, 0.4, 0.8, 0.6]
+    hoods = ["N1", "N1", "N1", "N1", "N1", "N2", "N2", "N2", "N3", "N2", "N2", "N1"]
+    table = pa.table(
+        {
+            "patient_id": pa.array(range(1, len(risks) + 1), type=pa.int64()),
+            "neighbourhood": hoods,
+            "risk": risks,
+        }
+    )
+    ranked = rows(engine, worklists.with_risk_centile(load(engine, "t", table)))
+    want = {r["patient_id"]: r["risk_centile_in_neighbourhood"] for r in ranked}
+    got = worklists.risk_centiles(table.column("neighbourhood"), table.column("risk")).to_pylist()
+    by_id = dict(zip(table.column("patient_id").to_pylist(), got, strict=True))
+    assert by_id == pytest.approx(want)
+    assert by_id[9] == 0.0  # alone in N3
+    assert by_id[1] == by_id[3] == pytest.approx(2 / 5)  # N1: two of six lower (0.1, 0.3), tied
+    assert by_id[4] == 1.0  # highest in N1
+
+
+def test_risk_centiles_rank_a_missing_risk_last():
+    got = worklists.risk_centiles(pa.array(["N1"] * 4), pa.array([0.2, None, 0.1, 0.2]))
+    assert got.to_pylist() == pytest.approx([1 / 3, 1.0, 0.0, 1 / 3])

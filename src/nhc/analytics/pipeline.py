@@ -394,6 +394,17 @@ def risk_training(
     return risk.with_outcome(risk.risk_features(facts0), admitted)
 
 
+def _score_in_order(
+    model: risk.RiskModel, features: pa.Table, insights: pa.Table
+) -> tuple[pa.Table, pa.Array]:
+    """Everyone's scores in the row order of ``insights`` (engines need not keep it), and their risk
+    centiles in the neighbourhood (numpy work the run does on its helper thread)."""
+    scored = risk.score(model, features)
+    at = pc.index_in(insights.column("patient_id"), value_set=scored.column("patient_id"))
+    scored = scored.take(at)
+    return scored, wlm.risk_centiles(insights.column("neighbourhood"), scored.column("risk"))
+
+
 def _pct(n: int, total: int) -> float:
     return round(100.0 * n / total, 2) if total else 0.0
 
@@ -473,24 +484,21 @@ def run(
         current = engine.to_arrow(risk.risk_features(ibis.memtable(segmented)))
         model = fitting.result()
         lap("risk.features_and_fit")
-        scoring = helper.submit(risk.score, model, current)
+        scoring = helper.submit(_score_in_order, model, current, segmented)
         say("collecting the evidence")
         tables["patient_evidence"] = engine.fetch(evidence_q)
         quality = engine.fetch(quality_q).to_pylist()[0]
         lap("insights.evidence_and_data_quality")
-        scored = scoring.result()
+        scored, centiles = scoring.result()
         lap("risk.score")
 
     say("building insights, worklists and cube")
-    # the scores in the insights' row order (engines need not keep it)
-    at = pc.index_in(segmented.column("patient_id"), value_set=scored.column("patient_id"))
-    scored = scored.take(at)
     full = segmented.append_column("risk", scored.column("risk"))
     full = full.append_column("risk_factors", scored.column("risk_factors"))
     full = full.append_column("as_of", pa.array([as_of] * full.num_rows, type=pa.date32()))
     lap("insights.join_scores")
     tables["patient_insights"] = full.select([*INSIGHT_COLUMNS, "risk", "risk_factors", "as_of"])
-    full_t = ibis.memtable(full)
+    full_t = ibis.memtable(full.append_column("risk_centile_in_neighbourhood", centiles))
     tables["worklists"] = engine.to_arrow(wlm.worklists(full_t).mutate(as_of=ibis.literal(as_of)))
     lap("insights.worklists")
     tables["population_cube"] = engine.to_arrow(cube.cube(full_t).mutate(as_of=ibis.literal(as_of)))
