@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from nhc.analytics import frailty, utilisation
+from nhc.analytics import coded, frailty, utilisation
 
 from .helpers import AS_OF, arrow, load, rows
 
@@ -37,6 +37,37 @@ def test_utilisation_in_the_12_months(engine):
         {"patient_id": 1, **zero, "emergency_admissions_12m": 1, "encounters_12m": 1},
         {"patient_id": 3, **zero, "ae_12m": 1, "encounters_12m": 1},
     ]
+
+
+def test_this_year_and_the_year_before_in_one_pass(engine):
+    # What the run reads for the as-of facts and, for its training sample, the history a year
+    # earlier: each year equals the one-year rule at its own as-of date.
+    encounters = [
+        _enc(1, "ae", AS_OF),
+        _enc(1, "emergency_admission", AS_OF - YEAR),  # the earlier year's last day
+        _enc(1, "gp", AS_OF - 2 * YEAR),  # two years before: in neither
+        _enc(2, "gp", AS_OF - YEAR - DAY),  # earlier year, but not selected
+        _enc(3, "ae", AS_OF - YEAR - DAY),
+        _enc(3, "outpatient", AS_OF + DAY),  # future: in neither
+    ]
+    meds = [
+        {"patient_id": 1, "date": AS_OF - YEAR, "dmd_code": "M1"},
+        {"patient_id": 1, "date": AS_OF - YEAR - DAY, "dmd_code": "M2"},
+        {"patient_id": 1, "date": AS_OF, "dmd_code": "M1"},
+        {"patient_id": 2, "date": AS_OF - YEAR - DAY, "dmd_code": "M1"},
+    ]
+    enc = load(engine, "encounters", arrow("encounters", encounters))
+    med = load(engine, "medications", arrow("medications", meds))
+
+    def selected(t):
+        return t.patient_id != 2
+
+    for rule, source in ((utilisation.utilisation, enc), (frailty.polypharmacy, med)):
+        both = rule(source, AS_OF, earlier=selected)
+        assert rows(engine, coded.year_before(both, 0)) == rows(engine, rule(source, AS_OF))
+        earlier = rows(engine, rule(source.filter(selected(source)), AS_OF - YEAR))
+        assert earlier, "the example should have history in the earlier year"
+        assert rows(engine, coded.year_before(both, 1)) == earlier
 
 
 def test_active_patients(engine):

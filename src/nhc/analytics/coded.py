@@ -14,7 +14,7 @@ the same summary for its features one year earlier.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 import ibis
@@ -91,6 +91,30 @@ def window_start(as_of: dt.date, days: int = YEAR_DAYS) -> dt.date:
 
 def in_window(date: ir.DateValue, as_of: dt.date, days: int = YEAR_DAYS) -> ir.BooleanValue:
     return (date > ibis.literal(window_start(as_of, days))) & (date <= ibis.literal(as_of))
+
+
+def this_year_and_before(
+    table: ir.Table,
+    date: ir.DateValue,
+    as_of: dt.date,
+    earlier: Callable[[ir.Table], ir.BooleanValue],
+) -> ir.Table:
+    """Rows dated in the 12 months to ``as_of`` (``year_before`` 0) and the rows in the 12 months
+    before those that ``earlier`` selects (``year_before`` 1).
+
+    One pass for both years: the run reads each large source once for the as-of facts and for the
+    risk model's history one year earlier (``earlier`` picks its training sample). Aggregate by
+    patient and ``year_before``, then take each year with :func:`year_before`.
+    """
+    now = in_window(date, as_of)
+    before = in_window(date, window_start(as_of)) & earlier(table)
+    return table.filter(now | before).mutate(year_before=now.ifelse(0, 1).cast("int8"))
+
+
+def year_before(table: ir.Table, years: int) -> ir.Table:
+    """The rows of a by-year aggregate (see :func:`this_year_and_before`) for one year, without the
+    ``year_before`` column: 0 is the 12 months to as-of, 1 the 12 months before those."""
+    return table.filter(table.year_before == years).drop("year_before")
 
 
 def has_cluster(

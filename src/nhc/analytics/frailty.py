@@ -17,11 +17,12 @@ floating-point edges: fit 0-4 deficits, mild 5-8, moderate 9-12, severe 13 or mo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import ibis
 
-from nhc.analytics.coded import in_window, nullable
+from nhc.analytics.coded import in_window, nullable, this_year_and_before
 from nhc.analytics.inputs import require_columns
 
 if TYPE_CHECKING:
@@ -93,12 +94,24 @@ def category_expr(n: ir.IntegerValue) -> ir.StringValue:
     return ibis.cases(*[(n >= lo, name) for name, lo in reversed(CATEGORIES)], else_="fit")
 
 
-def polypharmacy(medications: ir.Table, as_of: dt.date) -> ir.Table:
+def polypharmacy(
+    medications: ir.Table,
+    as_of: dt.date,
+    *,
+    earlier: Callable[[ir.Table], ir.BooleanValue] | None = None,
+) -> ir.Table:
     """Distinct medicines issued in the 12 months to ``as_of``: patient_id, n_medicines, last_issue.
-    A person with no issue in the 12 months has no row."""
+    A person with no issue in the 12 months has no row.
+
+    With ``earlier``, also the 12 months before those for the issues it selects, in one pass: rows
+    then carry ``year_before`` (0 or 1; :func:`nhc.analytics.coded.this_year_and_before`).
+    """
     m = require_columns(medications, "medications")
-    m = m.filter(in_window(m.date, as_of))
-    return m.group_by("patient_id").aggregate(n_medicines=m.dmd_code.nunique(), last_issue=m.date.max())
+    if earlier is None:
+        m, keys = m.filter(in_window(m.date, as_of)), ["patient_id"]
+    else:
+        m, keys = this_year_and_before(m, m.date, as_of, earlier), ["patient_id", "year_before"]
+    return m.group_by(keys).aggregate(n_medicines=m.dmd_code.nunique(), last_issue=m.date.max())
 
 
 def efi_deficits(summary: ir.Table, medicines: ir.Table, as_of: dt.date) -> ir.Table:

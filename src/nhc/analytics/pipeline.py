@@ -117,6 +117,19 @@ class Derived:
         )
 
 
+@dataclass(frozen=True)
+class Ahead:
+    """The blocks :func:`derive` builds first, for work that can start before the rest (the risk
+    model's training query). ``earlier_*``: the year before as-of, for the training sample (None
+    when :func:`derive` was not given one)."""
+
+    summary: ir.Table
+    population: ir.Table
+    utilisation: ir.Table
+    earlier_utilisation: ir.Table | None
+    earlier_medicines: ir.Table | None
+
+
 @dataclass
 class RunResult:
     as_of: dt.date
@@ -222,14 +235,18 @@ def derive(
     *,
     cache: bool = True,
     lap: Callable[[str], None] | None = None,
-    ahead: Callable[[ir.Table, ir.Table, ir.Table], None] | None = None,
+    training: Callable[[ir.Table], float] | None = None,
+    ahead: Callable[[Ahead], None] | None = None,
     clusters: Collection[str] | None = None,
 ) -> Derived:
     """Build the derived tables for ``as_of`` (Ibis; cached on the engine when ``cache``).
 
-    ``lap(name)`` is called after each cached step (for timings). ``ahead(summary, population,
-    utilisation)``, if given, is called as soon as those are built, before the other blocks (the run
-    starts preparing the risk model's training query there, beside the queries still to come).
+    ``lap(name)`` is called after each cached step (for timings). ``training(population)``, if
+    given, returns the fraction of people the risk model learns from
+    (:func:`risk.in_training_sample`); utilisation and prescriptions are then read once for both
+    the as-of year and, for that sample, the year before. ``ahead(blocks)``, if given, is called
+    with :class:`Ahead` as soon as its blocks are built, before the others (the run starts
+    preparing the risk model's training query there, beside the queries still to come).
     ``clusters``: the codelists the summary covers (default :func:`clusters_read`).
     """
     mark = lap or (lambda _name: None)
@@ -260,14 +277,26 @@ def derive(
         ),
         "derive.population",
     )
-    # prescriptions and encounters are each read once here: for eFI, utilisation and activity
-    use = c(util.utilisation(t["encounters"], as_of), "derive.utilisation")
+    # Prescriptions and encounters are each read once, here: for eFI, utilisation and activity, and
+    # for the training sample's history a year earlier.
+    earlier = None
+    if training is not None:
+        fraction = training(pop)
+
+        def earlier(table: ir.Table) -> ir.BooleanValue:
+            return risk.in_training_sample(table.patient_id, fraction)
+
+    use = c(util.utilisation(t["encounters"], as_of, earlier=earlier), "derive.utilisation")
+    medicines = c(frailty.polypharmacy(t["medications"], as_of, earlier=earlier), "derive.medicines")
+    use_before = medicines_before = None
+    if earlier is not None:
+        use, use_before = coded.year_before(use, 0), coded.year_before(use, 1)
+        medicines, medicines_before = coded.year_before(medicines, 0), coded.year_before(medicines, 1)
     if ahead is not None:
-        ahead(summary, pop, use)
+        ahead(Ahead(summary, pop, use, use_before, medicines_before))
     regs = c(
         registers.registers(summary, pop, as_of, rules_on_engine=t.rules.get("registers")), "derive.registers"
     )
-    medicines = c(frailty.polypharmacy(t["medications"], as_of), "derive.medicines")
     deficits = c(frailty.efi_deficits(summary, medicines, as_of), "derive.efi_deficits")
     cms_c = c(multimorbidity.cms_conditions(summary, as_of, rules_on_engine=t.rules.get("cms")), "derive.cms")
     return Derived(
@@ -364,13 +393,18 @@ def risk_training(
     pop0: ir.Table,
     as_of: dt.date,
     fraction: float = 1.0,
+    *,
+    earlier_utilisation: ir.Table | None = None,
+    earlier_medicines: ir.Table | None = None,
 ) -> ir.Table:
     """Features one year before ``as_of`` with the outcome in the following year, for the people of
     ``pop0`` (:func:`training_population` for the same ``fraction``; cache it: it is read several
     times).
 
     The outcome year ends at ``as_of``, so it is read from the as-of utilisation (emergency
-    admissions in the 12 months) rather than from another pass over the encounters.
+    admissions in the 12 months) rather than from another pass over the encounters. The history's
+    utilisation and medicines come from :func:`derive`'s one pass over both years when given
+    (``earlier_*``, for at least pop0's people), else from the sources.
     """
     t = inputs
     t0, _outcome_end = risk.training_window(as_of)  # the outcome year ends at as_of
@@ -383,9 +417,13 @@ def risk_training(
     summary0 = of_pop0(summary)
     summary0 = summary0.filter(summary0.first_date <= ibis.literal(t0))
     regs0 = registers.registers(summary0, pop0, t0, rules_on_engine=t.rules.get("registers"))
-    medicines0 = frailty.polypharmacy(of_pop0(t["medications"]), t0)
+    medicines0 = earlier_medicines
+    if medicines0 is None:
+        medicines0 = frailty.polypharmacy(of_pop0(t["medications"]), t0)
     efi0 = frailty.efi(frailty.efi_deficits(summary0, medicines0, t0), pop0)
-    use0 = util.utilisation(of_pop0(t["encounters"]), t0)
+    use0 = earlier_utilisation
+    if use0 is None:
+        use0 = util.utilisation(of_pop0(t["encounters"]), t0)
     facts0 = factsm.patient_facts(pop0, registers.register_flags(regs0), efi0, None, use0)
     u = utilisation
     admitted = u.filter(u.emergency_admissions_12m > 0).select(
@@ -442,22 +480,38 @@ def run(
     # while the engine runs queries here; each helper task is needed only after the queries beside it.
     with ThreadPoolExecutor(max_workers=1) as helper:
         training_q: list[Future] = []
+        sample: dict[str, Any] = {}
 
-        def prepare_training(summary: ir.Table, pop: ir.Table, use: ir.Table) -> None:
-            # Built (its population one year earlier cached) as soon as its inputs are, and compiled
-            # on the helper while the engine builds the remaining blocks.
+        def training_sample(pop: ir.Table) -> float:
+            # The people the model learns from, chosen as soon as the population is known, so
+            # that derive reads their history in its passes over prescriptions and encounters.
             n_pop = int(engine.to_arrow(pop.aggregate(n=pop.count())).column("n")[0].as_py())
-            fraction = risk.sample_fraction(n_pop)
-            pop0 = training_population(inputs, as_of, fraction).cache()
-            training_q.append(
-                helper.submit(
-                    lambda: engine.compile(risk_training(inputs, summary, use, pop0, as_of, fraction))
-                )
-            )
+            sample["fraction"] = risk.sample_fraction(n_pop)
+            sample["pop0"] = training_population(inputs, as_of, sample["fraction"]).cache()
             lap("risk.training_population")
+            return sample["fraction"]
+
+        def prepare_training(blocks: Ahead) -> None:
+            # built as soon as its inputs are, and compiled on the helper while the engine builds
+            # the remaining blocks
+            def training_query() -> Any:
+                return engine.compile(
+                    risk_training(
+                        inputs,
+                        blocks.summary,
+                        blocks.utilisation,
+                        sample["pop0"],
+                        as_of,
+                        sample["fraction"],
+                        earlier_utilisation=blocks.earlier_utilisation,
+                        earlier_medicines=blocks.earlier_medicines,
+                    )
+                )
+
+            training_q.append(helper.submit(training_query))
 
         say("joining events to codelists")
-        derived = derive(inputs, as_of, lap=lap, ahead=prepare_training)
+        derived = derive(inputs, as_of, lap=lap, training=training_sample, ahead=prepare_training)
         # everyone's facts and groups come to Arrow once; the risk scores join them there, and the
         # worklists and cube read that Arrow table back (zero-copy on DuckDB)
         wanted = {*INSIGHT_COLUMNS, *risk.INPUT_COLUMNS, *wlm.input_columns()}

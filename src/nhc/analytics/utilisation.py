@@ -8,9 +8,10 @@ issues, so someone whose only contact was a repeat prescription is still a user.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from nhc.analytics.coded import in_window, nullable
+from nhc.analytics.coded import in_window, nullable, this_year_and_before
 from nhc.analytics.inputs import require_columns
 
 if TYPE_CHECKING:
@@ -25,15 +26,27 @@ ENCOUNTER_COUNTS: dict[str, str] = {
 }
 
 
-def utilisation(encounters: ir.Table, as_of: dt.date) -> ir.Table:
+def utilisation(
+    encounters: ir.Table,
+    as_of: dt.date,
+    *,
+    earlier: Callable[[ir.Table], ir.BooleanValue] | None = None,
+) -> ir.Table:
     """patient_id, one count column per encounter type (:data:`ENCOUNTER_COUNTS`) and
     ``encounters_12m`` (any type), for the 12 months to ``as_of``. A person with no encounter in
-    the 12 months has no row."""
+    the 12 months has no row.
+
+    With ``earlier``, also the 12 months before those for the encounters it selects, in one pass:
+    rows then carry ``year_before`` (0 or 1; :func:`nhc.analytics.coded.this_year_and_before`).
+    """
     e = require_columns(encounters, "encounters")
-    e = e.filter(in_window(e.start_date, as_of))
+    if earlier is None:
+        e, keys = e.filter(in_window(e.start_date, as_of)), ["patient_id"]
+    else:
+        e, keys = this_year_and_before(e, e.start_date, as_of, earlier), ["patient_id", "year_before"]
     # count(where=) compiles to a FILTER clause, cheaper than summing a cast comparison
     counts = {col: e.count(where=e.type == typ).cast("int32") for col, typ in ENCOUNTER_COUNTS.items()}
-    return e.group_by("patient_id").aggregate(**counts, encounters_12m=e.count().cast("int32"))
+    return e.group_by(keys).aggregate(**counts, encounters_12m=e.count().cast("int32"))
 
 
 def active_patients(events: ir.Table, medicines: ir.Table, use: ir.Table, as_of: dt.date) -> ir.Table:
