@@ -513,17 +513,14 @@ def run(
         say("joining events to codelists")
         derived = derive(inputs, as_of, lap=lap, training=training_sample, ahead=prepare_training)
         # everyone's facts and groups come to Arrow once; the risk scores join them there, and the
-        # worklists and cube read that Arrow table back (zero-copy on DuckDB)
+        # cube and worklists read that Arrow table back (zero-copy on DuckDB)
         wanted = {*INSIGHT_COLUMNS, *risk.INPUT_COLUMNS, *wlm.input_columns()}
 
         def later() -> list[Any]:
-            # built and compiled on the helper while the engine builds the training features
+            # built and compiled on the helper while the engine builds the training features and
+            # checks the data quality
             ins = derived.insights
-            exprs = (
-                ins.select(*[c for c in ins.columns if c in wanted]),
-                derived.evidence,
-                data_quality(inputs, as_of),
-            )
+            exprs = (ins.select(*[c for c in ins.columns if c in wanted]), derived.evidence)
             return [engine.compile(e) for e in exprs]
 
         compiling = helper.submit(later)
@@ -531,7 +528,10 @@ def run(
         training = engine.fetch(training_q[0].result())
         lap("risk.training_features")
         fitting = helper.submit(risk.train, training)
-        segment_q, evidence_q, quality_q = compiling.result()
+        say("checking data quality")
+        quality = engine.to_arrow(data_quality(inputs, as_of)).to_pylist()[0]
+        lap("insights.data_quality")
+        segment_q, evidence_q = compiling.result()
         say("segmenting the population")
         segmented = engine.fetch(segment_q)
         lap("insights.segment")
@@ -541,12 +541,16 @@ def run(
         scoring = helper.submit(_score_in_order, model, current, segmented)
         say("collecting the evidence")
         tables["patient_evidence"] = engine.fetch(evidence_q)
-        quality = engine.fetch(quality_q).to_pylist()[0]
-        lap("insights.evidence_and_data_quality")
+        lap("insights.evidence")
+        # the cube needs no risk, so the engine builds it while the helper finishes the scores
+        say("building the cube")
+        cube_q = cube.cube(ibis.memtable(segmented)).mutate(as_of=ibis.literal(as_of))
+        tables["population_cube"] = engine.to_arrow(cube_q)
+        lap("insights.cube")
         scored, centiles = scoring.result()
         lap("risk.score")
 
-    say("building insights, worklists and cube")
+    say("building insights and worklists")
     full = segmented.append_column("risk", scored.column("risk"))
     full = full.append_column("risk_factors", scored.column("risk_factors"))
     full = full.append_column("as_of", pa.array([as_of] * full.num_rows, type=pa.date32()))
@@ -555,8 +559,6 @@ def run(
     full_t = ibis.memtable(full.append_column("risk_centile_in_neighbourhood", centiles))
     tables["worklists"] = engine.to_arrow(wlm.worklists(full_t).mutate(as_of=ibis.literal(as_of)))
     lap("insights.worklists")
-    tables["population_cube"] = engine.to_arrow(cube.cube(full_t).mutate(as_of=ibis.literal(as_of)))
-    lap("insights.cube")
     mt = model.table()
     tables["risk_model"] = mt.append_column("as_of", pa.array([as_of] * mt.num_rows, type=pa.date32()))
 

@@ -326,22 +326,25 @@ def score(model: RiskModel, features: pa.Table, top: int = 3) -> pa.Table:
         {
             "patient_id": features.column("patient_id"),
             "risk": pa.array(risk, type=pa.float64()),
-            "risk_factors": factor_text(contributions(model, x), top),
+            # the contributions are made here for this call only, so they may be overwritten
+            "risk_factors": factor_text(contributions(model, x), top, overwrite=True),
         }
     )
 
 
-def factor_text(contrib: np.ndarray, top: int = 3) -> pa.Array:
+def factor_text(contrib: np.ndarray, top: int = 3, *, overwrite: bool = False) -> pa.Array:
     """Per row, the ``top`` largest positive contributions as "label (+0.42); ..." text.
 
     Contributions of 0.005 or less are not factors; a row with none reads "no factor above average".
+    ``overwrite``: ``contrib`` may be changed (saves copying a county's matrix).
     """
     import pyarrow.compute as pc
 
     n, k = contrib.shape
     if n == 0:
         return pa.array([], type=pa.string())
-    c = np.array(contrib, order="C")  # a copy: picked cells are overwritten below
+    # picked cells are overwritten below
+    c = contrib if overwrite and contrib.flags.c_contiguous else np.array(contrib, order="C")
     rows = np.arange(n)
     keys = []
     for _ in range(min(top, k)):
