@@ -587,10 +587,9 @@ def summarise(
     """The run summary (small; computed from the Arrow insights with pyarrow)."""
     n = ins.num_rows
 
-    def counts(col: str, where: pa.Array | None = None) -> dict:
-        t = ins if where is None else ins.filter(where)
-        g = t.group_by(col).aggregate([(col, "count")])
-        return dict(zip(g.column(col).to_pylist(), g.column(f"{col}_count").to_pylist(), strict=True))
+    def counts(col: str, where: pa.ChunkedArray | None = None) -> dict:
+        values = ins.column(col) if where is None else ins.column(col).filter(where)
+        return {v["values"]: v["counts"] for v in pc.value_counts(values).to_pylist()}
 
     band_counts = counts("band")
     bands = [
@@ -639,9 +638,13 @@ def summarise(
         }
         for k, v in EFI_PRIOR_65.items()
     ]
-    # one pass over the "; "-joined register lists (a regex per register costs seconds at county size)
-    named = pc.value_counts(pc.list_flatten(pc.split_pattern(ins.column("registers").fill_null(""), "; ")))
-    reg_totals = {v["values"]: int(v["counts"]) for v in named.to_pylist() if v["values"]}
+    # the "; "-joined register lists are counted whole, then each distinct list (a few thousand at
+    # county size) is split (a regex per register, or splitting every person's list, costs more)
+    reg_totals: dict[str, int] = {}
+    for v in pc.value_counts(ins.column("registers").fill_null("")).to_pylist():
+        for name in (v["values"] or "").split("; "):
+            if name:
+                reg_totals[name] = reg_totals.get(name, 0) + int(v["counts"])
     wl = worklists.group_by("worklist").aggregate([("worklist", "count")]).to_pylist()
     return {
         "population": n,
