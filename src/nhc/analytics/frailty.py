@@ -111,7 +111,11 @@ def polypharmacy(
         m, keys = m.filter(in_window(m.date, as_of)), ["patient_id"]
     else:
         m, keys = this_year_and_before(m, m.date, as_of, earlier), ["patient_id", "year_before"]
-    return m.group_by(keys).aggregate(n_medicines=m.dmd_code.nunique(), last_issue=m.date.max())
+    # distinct medicines as groups, then counted: cheaper than a distinct count in one aggregate
+    # (dmd_code is required in the lake, so no empty code makes a group)
+    per_medicine = m.group_by([*keys, "dmd_code"]).aggregate(last=m.date.max())
+    p = per_medicine
+    return p.group_by(keys).aggregate(n_medicines=p.count(), last_issue=p.last.max())
 
 
 def efi_deficits(summary: ir.Table, medicines: ir.Table, as_of: dt.date) -> ir.Table:
