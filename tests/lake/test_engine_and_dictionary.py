@@ -46,6 +46,36 @@ def test_each_engine_reads_lake_tables_with_dates_intact(engine, small_lake):
     ]
 
 
+def test_queries_run_beside_a_running_query_on_a_helper_thread(engine, small_lake):
+    # The pipeline runs queries that read only the sources on a helper thread while the main thread
+    # runs another (on DuckDB each gets a connection of its own).
+    import threading
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine.lake = small_lake
+    t = engine.table("deaths")
+    name = f"test_beside_{uuid.uuid4().hex[:8]}"
+    started = threading.Event()
+
+    def beside():
+        started.set()
+        cached = engine.cache_beside(t.filter(t.place_of_death == "home"), name)
+        return engine.fetch_beside(t.aggregate(n=t.count())), cached
+
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        future = helper.submit(beside)
+        started.wait()
+        main = engine.to_arrow(t.aggregate(last=t.date_of_death.max()))
+        counted, cached = future.result()
+    assert main.to_pylist() == [{"last": dt.date(2026, 1, 1)}]
+    assert counted.to_pylist() == [{"n": 3}]
+    # the table made beside reads on the main thread like any other
+    got = engine.to_arrow(cached.aggregate(n=cached.count(), first=cached.date_of_death.min()))
+    assert got.to_pylist() == [{"n": 2, "first": dt.date(2025, 1, 2)}]
+    engine.drop(name)
+
+
 def test_missing_table_says_how_to_make_it(small_lake):
     eng = DuckDBEngine.open(small_lake)
     with pytest.raises(NhcError, match=r"lake table 'patients' not found.*nhc synth"):

@@ -155,14 +155,20 @@ def _put(engine: Engine, table: pa.Table, name: str, categorical: tuple[str, ...
     (Spark's ``from_arrow`` writes a managed table; a fixed name would collide with a folder left in
     the warehouse by an earlier process.)
     """
-    unique = f"{name}_{uuid.uuid4().hex[:12]}"
-    _loaded.setdefault(id(engine), []).append(unique)
+    unique = _unique_name(engine, name)
     if categorical:
         return engine.from_arrow_categorical(table, unique, categorical)
     return engine.from_arrow(table, unique)
 
 
 _loaded: dict[int, list[str]] = {}
+
+
+def _unique_name(engine: Engine, name: str) -> str:
+    """A table name unique to this run, dropped at its end (:func:`_drop_loaded`)."""
+    unique = f"{name}_{uuid.uuid4().hex[:12]}"
+    _loaded.setdefault(id(engine), []).append(unique)
+    return unique
 
 
 def _drop_loaded(engine: Engine) -> None:
@@ -470,26 +476,35 @@ def run(
     say("checking inputs")
     inputs = load_inputs(engine, codelists)
     lap("load_inputs")
-    dups = duplicate_patients(inputs["patients"])
-    dup = engine.to_arrow(dups.aggregate(n=dups.count(), example=dups.patient_id.min())).to_pylist()[0]
-    check_unique_patients(int(dup["n"] or 0), dup["example"])
-    lap("check_patients")
 
     tables: dict[str, pa.Table] = {}
-    # Work for one core (compiling queries, fitting and scoring in numpy) runs on a helper thread
-    # while the engine runs queries here; each helper task is needed only after the queries beside it.
+    # Work for one core (compiling queries, fitting and scoring in numpy, and queries that read only
+    # the sources, which the engine runs beside the main ones) runs on a helper thread while the
+    # engine runs queries here; each helper task is needed only after the queries beside it.
     with ThreadPoolExecutor(max_workers=1) as helper:
+        dups = duplicate_patients(inputs["patients"])
+        checking = helper.submit(
+            engine.fetch_beside, dups.aggregate(n=dups.count(), example=dups.patient_id.min())
+        )
         training_q: list[Future] = []
         sample: dict[str, Any] = {}
 
         def training_sample(pop: ir.Table) -> float:
             # The people the model learns from, chosen as soon as the population is known, so
             # that derive reads their history in its passes over prescriptions and encounters.
+            dup = checking.result().to_pylist()[0]
+            check_unique_patients(int(dup["n"] or 0), dup["example"])
             n_pop = int(engine.to_arrow(pop.aggregate(n=pop.count())).column("n")[0].as_py())
-            sample["fraction"] = risk.sample_fraction(n_pop)
-            sample["pop0"] = training_population(inputs, as_of, sample["fraction"]).cache()
+            fraction = sample["fraction"] = risk.sample_fraction(n_pop)
+            # their population a year earlier reads only the sources: the engine builds it beside
+            # the passes over prescriptions and encounters
+            sample["pop0"] = helper.submit(
+                engine.cache_beside,
+                training_population(inputs, as_of, fraction),
+                _unique_name(engine, "nhc_training_population"),
+            )
             lap("risk.training_population")
-            return sample["fraction"]
+            return fraction
 
         def prepare_training(blocks: Ahead) -> None:
             # built as soon as its inputs are, and compiled on the helper while the engine builds
@@ -500,7 +515,7 @@ def run(
                         inputs,
                         blocks.summary,
                         blocks.utilisation,
-                        sample["pop0"],
+                        sample["pop0"].result(),  # an earlier task of this thread: done
                         as_of,
                         sample["fraction"],
                         earlier_utilisation=blocks.earlier_utilisation,

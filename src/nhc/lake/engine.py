@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -81,6 +82,21 @@ class Engine:
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
         return self.backend.to_pyarrow(expr)
 
+    # Beside: work a helper thread hands the engine while the main thread runs another query. Such a
+    # query may read lake tables and tables loaded with from_arrow, not cached steps (on DuckDB they
+    # belong to the main connection). Engines that take concurrent queries on one connection (Spark)
+    # just run it.
+
+    def fetch_beside(self, expr: ir.Table) -> pa.Table:
+        """Run ``expr`` (on a connection of its own where the engine needs one); rows as Arrow."""
+        return self.to_arrow(expr)
+
+    def cache_beside(self, expr: ir.Table, name: str) -> ir.Table:
+        """Materialise ``expr`` (as table ``name`` on a connection of its own where the engine needs
+        one: drop it with :meth:`drop`) and return it."""
+        del name  # cached by the engine itself, as .cache() does
+        return expr.cache()
+
 
 @dataclass(frozen=True)
 class _CompiledQuery:
@@ -94,6 +110,34 @@ class DuckDBEngine(Engine):
     def __init__(self, backend: Any, lake: Lake | None = None) -> None:
         super().__init__(backend, lake)
         self._enums: dict[str, list[str]] = {}  # table -> the ENUM types made for its columns
+        # A second connection to the same database, for queries run beside the main one. DuckDB
+        # gives each connection its own temporary objects, so lake tables are plain views here.
+        self._beside = backend.con.cursor()
+        self._beside_lock = threading.Lock()
+
+    def _read(self, name: str, files: list[Path]) -> ir.Table:
+        view = f"lake_{name}"
+        paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        self.backend.raw_sql(f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM read_parquet([{paths}])')
+        return self.backend.table(view)
+
+    def fetch_beside(self, expr: ir.Table) -> pa.Table:
+        from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+        sql = self.backend.compile(expr)
+        with self._beside_lock:
+            table = self._beside.sql(sql).to_arrow_table()
+        return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
+
+    def cache_beside(self, expr: ir.Table, name: str) -> ir.Table:
+        import ibis.expr.operations as ops
+
+        sql = self.backend.compile(expr)
+        with self._beside_lock:
+            self._beside.execute(f'CREATE TABLE "{name}" AS {sql}')
+        # Its schema is the expression's: asking the main connection for it would wait for (or
+        # interfere with) the query running there.
+        return ops.DatabaseTable(name, schema=expr.schema(), source=self.backend).to_expr()
 
     @classmethod
     def open(cls, lake: Lake | None = None, threads: int | None = None) -> DuckDBEngine:
