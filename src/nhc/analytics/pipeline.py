@@ -244,6 +244,7 @@ def derive(
     training: Callable[[ir.Table], float] | None = None,
     ahead: Callable[[Ahead], None] | None = None,
     clusters: Collection[str] | None = None,
+    built_population: Callable[[], ir.Table] | None = None,
 ) -> Derived:
     """Build the derived tables for ``as_of`` (Ibis; cached on the engine when ``cache``).
 
@@ -254,6 +255,8 @@ def derive(
     with :class:`Ahead` as soon as its blocks are built, before the others (the run starts
     preparing the risk model's training query there, beside the queries still to come).
     ``clusters``: the codelists the summary covers (default :func:`clusters_read`).
+    ``built_population()``, if given, returns :func:`population_at` already built (the run has
+    the engine build it beside the summary).
     """
     mark = lap or (lambda _name: None)
 
@@ -271,18 +274,11 @@ def derive(
         ),
         "derive.summary",
     )
-    pop = c(
-        population.population(
-            t["patients"],
-            t["practice_registrations"],
-            t["deaths"],
-            t["small_areas"],
-            t["practices"],
-            t["care_home_residence"],
-            as_of,
-        ),
-        "derive.population",
-    )
+    if built_population is not None:
+        pop = built_population()
+        mark("derive.population")
+    else:
+        pop = c(population_at(inputs, as_of), "derive.population")
     # Prescriptions and encounters are each read once, here: for eFI, utilisation and activity, and
     # for the training sample's history a year earlier.
     earlier = None
@@ -370,6 +366,20 @@ def evidence(
     for part in (f, m, fm):
         out = out.union(nullable(part))
     return out
+
+
+def population_at(inputs: Inputs, as_of: dt.date) -> ir.Table:
+    """:func:`nhc.analytics.population.population` of the sources on ``as_of``."""
+    t = inputs
+    return population.population(
+        t["patients"],
+        t["practice_registrations"],
+        t["deaths"],
+        t["small_areas"],
+        t["practices"],
+        t["care_home_residence"],
+        as_of,
+    )
 
 
 def training_population(inputs: Inputs, as_of: dt.date, fraction: float = 1.0) -> ir.Table:
@@ -486,6 +496,10 @@ def run(
         checking = helper.submit(
             engine.fetch_beside, dups.aggregate(n=dups.count(), example=dups.patient_id.min())
         )
+        # the population reads only the sources: the engine builds it beside the summary
+        building = helper.submit(
+            engine.cache_beside, population_at(inputs, as_of), _unique_name(engine, "nhc_population")
+        )
         training_q: list[Future] = []
         sample: dict[str, Any] = {}
 
@@ -526,7 +540,14 @@ def run(
             training_q.append(helper.submit(training_query))
 
         say("joining events to codelists")
-        derived = derive(inputs, as_of, lap=lap, training=training_sample, ahead=prepare_training)
+        derived = derive(
+            inputs,
+            as_of,
+            lap=lap,
+            training=training_sample,
+            ahead=prepare_training,
+            built_population=building.result,
+        )
         # everyone's facts and groups come to Arrow once; the risk scores join them there, and the
         # cube and worklists read that Arrow table back (zero-copy on DuckDB)
         wanted = {*INSIGHT_COLUMNS, *risk.INPUT_COLUMNS, *wlm.input_columns()}
