@@ -6,6 +6,7 @@ import datetime as dt
 
 import ibis
 import pyarrow as pa
+import pytest
 
 from nhc.analytics import facts
 
@@ -114,3 +115,54 @@ def test_pregnancy_ends_with_a_later_delivery(engine):
             "hba1c_last_date": AS_OF - 30 * DAY,
         },
     ]
+
+
+def test_condition_facts_equal_the_register_efi_and_cms_blocks(engine):
+    # The run joins registers, eFI and CMS as one block (one aggregate over their long tables);
+    # for everyone in any of them it must say what the three separate rules say.
+    from nhc.analytics import frailty, multimorbidity, registers
+
+    d = AS_OF - 30 * DAY
+    regs = pa.table(
+        {
+            "patient_id": pa.array([1, 1, 2, 4], pa.int64()),
+            "register": ["diabetes", "smi", "ckd", "asthma"],
+            "first_date": [d] * 4,
+            "last_date": [d] * 4,
+            "code": ["c"] * 4,
+        }
+    )
+    deficits = pa.table(
+        {
+            "patient_id": pa.array([1, 2, 2, 3] + [5] * 10, pa.int64()),
+            "deficit": ["efi-falls", "efi-falls", "polypharmacy", "efi-falls"] + [f"d{i}" for i in range(10)],
+            "code": ["c"] * 14,
+            "date": [d] * 14,
+            "detail": ["first recorded"] * 14,
+        }
+    )
+    cms = pa.table(
+        {
+            "patient_id": pa.array([2, 3, 3], pa.int64()),
+            "condition": ["x", "x", "y"],
+            "weight": [0.5, 0.25, 0.125],
+            "code": ["c"] * 3,
+            "date": [d] * 3,
+        }
+    )
+    people = pa.table({"patient_id": pa.array([1, 2, 3, 4, 5], pa.int64())})
+    r, f, c, pop = (ibis.memtable(t) for t in (regs, deficits, cms, people))
+    got = {x["patient_id"]: x for x in rows(engine, facts.condition_facts(r, f, c))}
+    assert set(got) == {1, 2, 3, 4, 5}
+    flags = {x["patient_id"]: x for x in rows(engine, registers.register_flags(r))}
+    efi = {x["patient_id"]: x for x in rows(engine, frailty.efi(f, pop))}
+    scores = {x["patient_id"]: x for x in rows(engine, multimorbidity.cms(c, pop))}
+    for pid, row in got.items():
+        want = {**efi[pid], **scores[pid]}
+        no_register = {f"reg_{n}": False for n in registers.REGISTER_NAMES}
+        no_register.update(registers="", ltc_count=0, major_count=0, psych_count=0)
+        want.update(flags.get(pid, no_register))
+        assert row == pytest.approx(want), pid
+    assert got[5]["efi_category"] == "moderate"  # 10 deficits
+    assert got[3]["cms"] == 0.38  # 0.375 rounded
+    assert got[1]["registers"] == "diabetes; smi"

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import ibis
 
 from nhc.analytics.coded import in_window
-from nhc.analytics.registers import REGISTER_NAMES
+from nhc.analytics.frailty import N_DEFICITS, category_expr
+from nhc.analytics.registers import REGISTER_NAMES, flags_from_masks, register_bits
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -136,6 +137,38 @@ def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
         frailty_markers=markers,
         pregnant=pregnant,
     )
+
+
+def condition_facts(regs: ir.Table, deficits: ir.Table, cms_conditions: ir.Table) -> ir.Table:
+    """Registers, eFI and CMS per person, from their long tables in one aggregate.
+
+    ``regs``: :func:`nhc.analytics.registers.registers`; ``deficits``:
+    :func:`nhc.analytics.frailty.efi_deficits`; ``cms_conditions``:
+    :func:`nhc.analytics.multimorbidity.cms_conditions` (each one row per person and item). Gives
+    what :func:`~nhc.analytics.registers.register_flags`, :func:`~nhc.analytics.frailty.efi` and
+    :func:`~nhc.analytics.multimorbidity.cms` give, for the people in any of the three (the others
+    are filled by :func:`patient_facts`): one block to join onto everyone instead of three.
+    """
+    zero, none = ibis.literal(0, type="int64"), ibis.literal(0.0, type="float64")
+    one = ibis.literal(1, type="int64")
+    d, c = deficits, cms_conditions
+    rows = regs.select("patient_id", mask=register_bits(regs), deficit=zero, weight=none, condition=zero)
+    rows = rows.union(d.select("patient_id", mask=zero, deficit=one, weight=none, condition=zero))
+    rows = rows.union(
+        c.select("patient_id", mask=zero, deficit=zero, weight=c.weight.cast("float64"), condition=one)
+    )
+    per = rows.group_by("patient_id").aggregate(
+        mask=rows.mask.sum(), n=rows.deficit.sum(), cms=rows.weight.sum(), conditions=rows.condition.sum()
+    )
+    t = flags_from_masks(per)
+    n = t.n.cast("int32")
+    return t.mutate(
+        efi_deficits=n,
+        efi_score=n.cast("float64") / N_DEFICITS,
+        efi_category=category_expr(n),
+        cms=t.cms.round(2),
+        cms_conditions=t.conditions.cast("int32"),
+    ).drop("n", "conditions")
 
 
 def patient_facts(

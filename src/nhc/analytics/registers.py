@@ -176,20 +176,25 @@ def registers(
     return per.select("patient_id", "register", "first_date", "last_date", "code")
 
 
-def register_flags(regs: ir.Table, names: tuple[str, ...] = REGISTER_NAMES) -> ir.Table:
-    """Wide form: one row per patient with a boolean column per register, ``registers`` (the names,
-    sorted, joined by '; '), ``ltc_count``, ``major_count`` and ``psych_count``.
+def register_bits(regs: ir.Table, names: tuple[str, ...] = REGISTER_NAMES) -> ir.IntegerValue:
+    """Each row's register as one bit of a 64-bit mask (bit i for ``names[i]``).
 
-    ``regs`` has one row per patient and register (:func:`registers`).
+    With one row per patient and register, the sum of a patient's bits is their bitwise or (which
+    Ibis cannot compile for Spark): the registers they are on, in one aggregate.
     """
     if len(names) > 62:  # one bit per register in a 64-bit integer
-        raise ValueError(f"register_flags takes at most 62 registers, got {len(names)}")
-    # One aggregate per patient (a bit mask) instead of a boolean aggregate per register and a list of
-    # names. With one row per register the sum of the bits is their bitwise or (which Ibis cannot
-    # compile for Spark). The columns, counts and text are worked out once per distinct mask (a
-    # few thousand combinations of registers) and joined back.
-    bit = regs.register.cases(*[(n, 1 << i) for i, n in enumerate(names)], else_=0).cast("int64")
-    per_patient = regs.group_by("patient_id").aggregate(mask=bit.sum())
+        raise ValueError(f"register masks take at most 62 registers, got {len(names)}")
+    return regs.register.cases(*[(n, 1 << i) for i, n in enumerate(names)], else_=0).cast("int64")
+
+
+def flags_from_masks(per_patient: ir.Table, names: tuple[str, ...] = REGISTER_NAMES) -> ir.Table:
+    """``per_patient`` (one row per patient, its registers in column ``mask``, see
+    :func:`register_bits`) with the mask replaced by a boolean column per register, ``registers``
+    (the names, sorted, joined by '; '), ``ltc_count``, ``major_count`` and ``psych_count``.
+
+    These are worked out once per distinct mask (a few thousand combinations of registers) and
+    joined back.
+    """
     combos = per_patient.select("mask").distinct()
     flags = {f"reg_{n}": (combos.mask & (1 << i)) != 0 for i, n in enumerate(names)}
 
@@ -207,4 +212,17 @@ def register_flags(regs: ir.Table, names: tuple[str, ...] = REGISTER_NAMES) -> i
         psych_count=count(PSYCHIATRIC_REGISTERS),
         registers=text,
     )
-    return per_patient.join(combos, "mask").select("patient_id", *[c for c in combos.columns if c != "mask"])
+    return per_patient.join(combos, "mask").select(
+        *[c for c in per_patient.columns if c != "mask"], *[c for c in combos.columns if c != "mask"]
+    )
+
+
+def register_flags(regs: ir.Table, names: tuple[str, ...] = REGISTER_NAMES) -> ir.Table:
+    """Wide form: one row per patient with a boolean column per register, ``registers`` (the names,
+    sorted, joined by '; '), ``ltc_count``, ``major_count`` and ``psych_count``.
+
+    ``regs`` has one row per patient and register (:func:`registers`).
+    """
+    # one aggregate per patient (a bit mask) instead of a boolean aggregate per register
+    per_patient = regs.group_by("patient_id").aggregate(mask=register_bits(regs, names).sum())
+    return flags_from_masks(per_patient, names)
