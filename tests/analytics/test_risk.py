@@ -81,3 +81,12 @@ def test_train_and_score_with_factors():
     low = min(range(n), key=lambda i: r[i]["risk"])
     assert r[low]["risk_factors"] == "no factor above average"
     assert model.table().num_rows == len(risk.FEATURE_NAMES) + 1
+    # the run puts everyone's scores in the insights' row order, whatever order the features came in
+    from nhc.analytics.pipeline import _score_in_order
+
+    insights = pa.table({"patient_id": table.column("patient_id"), "neighbourhood": ["N1", "N2"] * (n // 2)})
+    for features in (table, table.take(rng.permutation(n))):
+        in_order, centiles = _score_in_order(model, features, insights)
+        assert in_order.column("patient_id").equals(insights.column("patient_id"))
+        assert in_order.column("risk").to_pylist() == scored.column("risk").to_pylist()
+        assert len(centiles) == n

@@ -453,8 +453,9 @@ def _score_in_order(
     """Everyone's scores in the row order of ``insights`` (engines need not keep it), and their risk
     centiles in the neighbourhood (numpy work the run does on its helper thread)."""
     scored = risk.score(model, features)
-    at = pc.index_in(insights.column("patient_id"), value_set=scored.column("patient_id"))
-    scored = scored.take(at)
+    if not scored.column("patient_id").equals(insights.column("patient_id")):  # usually they are
+        at = pc.index_in(insights.column("patient_id"), value_set=scored.column("patient_id"))
+        scored = scored.take(at)
     return scored, wlm.risk_centiles(insights.column("neighbourhood"), scored.column("risk"))
 
 
