@@ -52,15 +52,19 @@ def summarise(coded: ir.Table) -> ir.Table:
     The latest numeric value and its date look only at the events that carry a value
     (observations); a cluster with none has nulls there.
     """
-    has_value = coded.value.notnull()
-    return coded.group_by(["patient_id", "cluster"]).aggregate(
+    keys = ["patient_id", "cluster"]
+    dates = coded.group_by(keys).aggregate(
         first_date=coded.date.min(),
         last_date=coded.date.max(),
         first_code=coded.code.argmin(coded.date),
         n_codes=coded.count(),
-        last_value=coded.value.argmax(coded.date, where=has_value),
-        last_value_date=coded.date.max(where=has_value),
     )
+    # Values are aggregated apart and joined back: few groups have any (one in twenty on the
+    # county), and value aggregates in the main one cost every group their state.
+    v = coded.filter(coded.value.notnull())
+    values = v.group_by(keys).aggregate(last_value=v.value.argmax(v.date), last_value_date=v.date.max())
+    j = dates.left_join(values, keys)
+    return j.select(*[dates[c] for c in dates.columns], j.last_value, j.last_value_date)
 
 
 def cluster_summary(
