@@ -585,20 +585,23 @@ def run(
         lap("insights.cube")
         scored, centiles = scoring.result()
         lap("risk.score")
+        # the run summary's counts need no risk either: the helper makes them beside the worklists
+        counting = helper.submit(population_counts, segmented)
 
-    say("building insights and worklists")
-    full = segmented.append_column("risk", scored.column("risk"))
-    full = full.append_column("risk_factors", scored.column("risk_factors"))
-    full = full.append_column("as_of", pa.array([as_of] * full.num_rows, type=pa.date32()))
-    lap("insights.join_scores")
-    tables["patient_insights"] = full.select([*INSIGHT_COLUMNS, "risk", "risk_factors", "as_of"])
-    full_t = ibis.memtable(full.append_column("risk_centile_in_neighbourhood", centiles))
-    tables["worklists"] = engine.to_arrow(wlm.worklists(full_t).mutate(as_of=ibis.literal(as_of)))
-    lap("insights.worklists")
+        say("building insights and worklists")
+        full = segmented.append_column("risk", scored.column("risk"))
+        full = full.append_column("risk_factors", scored.column("risk_factors"))
+        full = full.append_column("as_of", pa.array([as_of] * full.num_rows, type=pa.date32()))
+        lap("insights.join_scores")
+        tables["patient_insights"] = full.select([*INSIGHT_COLUMNS, "risk", "risk_factors", "as_of"])
+        full_t = ibis.memtable(full.append_column("risk_centile_in_neighbourhood", centiles))
+        tables["worklists"] = engine.to_arrow(wlm.worklists(full_t).mutate(as_of=ibis.literal(as_of)))
+        lap("insights.worklists")
+        counts = counting.result()
     mt = model.table()
     tables["risk_model"] = mt.append_column("as_of", pa.array([as_of] * mt.num_rows, type=pa.date32()))
 
-    summary = summarise(tables["patient_insights"], quality, model, tables["worklists"], training.num_rows)
+    summary = summarise(counts, quality, model, tables["worklists"], training.num_rows)
     tables["analytics_run"] = pa.table(
         {
             "item": list(summary),
@@ -617,10 +620,9 @@ def run(
     return result
 
 
-def summarise(
-    ins: pa.Table, quality: dict, model: risk.RiskModel, worklists: pa.Table, n_training: int
-) -> dict[str, Any]:
-    """The run summary (small; computed from the Arrow insights with pyarrow)."""
+def population_counts(ins: pa.Table) -> dict[str, Any]:
+    """The run summary's counts of everyone (bands, PNGs, pyramid, eFI at 65+, registers), from the
+    Arrow insights with pyarrow."""
     n = ins.num_rows
 
     def counts(col: str, where: pa.ChunkedArray | None = None) -> dict:
@@ -681,7 +683,6 @@ def summarise(
         for name in (v["values"] or "").split("; "):
             if name:
                 reg_totals[name] = reg_totals.get(name, 0) + int(v["counts"])
-    wl = worklists.group_by("worklist").aggregate([("worklist", "count")]).to_pylist()
     return {
         "population": n,
         "bands": bands,
@@ -689,6 +690,16 @@ def summarise(
         "pyramid": pyramid,
         "efi_65_plus": {"people_65_plus": n65, "categories": efi65},
         "registers": {r: reg_totals.get(r, 0) for r in registers.REGISTER_NAMES},
+    }
+
+
+def summarise(
+    counts: dict[str, Any], quality: dict, model: risk.RiskModel, worklists: pa.Table, n_training: int
+) -> dict[str, Any]:
+    """The run summary (small): :func:`population_counts`, the model, worklists and exclusions."""
+    wl = worklists.group_by("worklist").aggregate([("worklist", "count")]).to_pylist()
+    return {
+        **counts,
         "risk_model": {
             "auroc": round(model.auroc, 4) if model.auroc == model.auroc else None,
             "outcome_rate": round(model.outcome_rate, 4) if n_training else None,
