@@ -168,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--repeats",
         type=int,
-        default=2,
-        help="DuckDB pipeline runs per size, best reported like the floor's best of 3 (Spark: one run)",
+        default=3,
+        help="DuckDB pipeline runs per size, best reported, as the floor is the best of 3 (Spark: one run)",
     )
     args = ap.parse_args(argv)
     as_of = dt.date.fromisoformat(args.as_of)
