@@ -123,7 +123,6 @@ class Ahead:
     when :func:`derive` was not given one)."""
 
     summary: ir.Table
-    population: ir.Table
     utilisation: ir.Table
     earlier_utilisation: ir.Table | None
     earlier_medicines: ir.Table | None
@@ -294,7 +293,7 @@ def derive(
         use, use_before = coded.year_before(use, 0), coded.year_before(use, 1)
         medicines, medicines_before = coded.year_before(medicines, 0), coded.year_before(medicines, 1)
     if ahead is not None:
-        ahead(Ahead(summary, pop, use, use_before, medicines_before))
+        ahead(Ahead(summary, use, use_before, medicines_before))
     regs = c(
         registers.registers(summary, pop, as_of, rules_on_engine=t.rules.get("registers")), "derive.registers"
     )
@@ -367,25 +366,10 @@ def evidence(
     return out
 
 
-def population_at(inputs: Inputs, as_of: dt.date) -> ir.Table:
-    """:func:`nhc.analytics.population.population` of the sources on ``as_of``."""
+def population_at(inputs: Inputs, as_of: dt.date, fraction: float = 1.0) -> ir.Table:
+    """:func:`nhc.analytics.population.population` of the sources on ``as_of``: everyone, or about
+    ``fraction`` of them (:func:`risk.in_training_sample`)."""
     t = inputs
-    return population.population(
-        t["patients"],
-        t["practice_registrations"],
-        t["deaths"],
-        t["small_areas"],
-        t["practices"],
-        t["care_home_residence"],
-        as_of,
-    )
-
-
-def training_population(inputs: Inputs, as_of: dt.date, fraction: float = 1.0) -> ir.Table:
-    """The people the risk model learns from: about ``fraction`` of those registered and alive one
-    year before ``as_of`` (:func:`risk.in_training_sample`), with their attributes then."""
-    t = inputs
-    t0, _outcome_end = risk.training_window(as_of)
 
     def sample(table: ir.Table) -> ir.Table:
         return table if fraction >= 1.0 else table.filter(risk.in_training_sample(table.patient_id, fraction))
@@ -397,8 +381,15 @@ def training_population(inputs: Inputs, as_of: dt.date, fraction: float = 1.0) -
         t["small_areas"],
         t["practices"],
         t["care_home_residence"],
-        t0,
+        as_of,
     )
+
+
+def training_population(inputs: Inputs, as_of: dt.date, fraction: float = 1.0) -> ir.Table:
+    """The people the risk model learns from: about ``fraction`` of those registered and alive one
+    year before ``as_of`` (:func:`risk.in_training_sample`), with their attributes then."""
+    t0, _outcome_end = risk.training_window(as_of)
+    return population_at(inputs, t0, fraction)
 
 
 def risk_training(
