@@ -14,10 +14,9 @@ overrides to plug in sign-in, roles and audit.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,23 +28,42 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from nhc.fhir import FHIR_VERSION
-from nhc.fhir import mapping as m
 from nhc.fhir import queries as q
+from nhc.fhir.search import (
+    NOT_PERSON_LEVEL,
+    SEARCHABLE,
+    FhirError,
+    parse_search,
+    patient_of_read,
+    read_resource,
+    resolve_scope,
+    search_resources,
+)
+from nhc.identifiers import InvalidIdentifier, parse_patient_id
 
 FHIR_JSON = "application/fhir+json"
-MAX_COUNT = 1000
-DEFAULT_COUNT = 50
-EVENT_TYPES = m.EVENT_TYPES
-MEDICATION_TYPES = m.MEDICATION_TYPES
-SEARCHABLE = ("Patient", *EVENT_TYPES, *MEDICATION_TYPES, "Encounter", "EpisodeOfCare", "Organization")
+
+
+#: Decides whether the requester may read the given patients (``None``: a population-wide query,
+#: an empty set: the query resolves to no one). Raises to refuse; audits whatever the outcome.
+PatientGuard = Callable[[frozenset[int] | None], None]
 
 
 @dataclass(frozen=True)
 class User:
-    """Who is asking. Sign-in will fill this in; for now every request is the system user."""
+    """Who is asking, and the access decision for them (the web app plugs in its own).
+
+    The router calls :meth:`authorise` with the patient ids a request *resolves to* (after parsing,
+    before reading anything), and restricts the query to those ids: the decision is never made on
+    raw parameters. Without a guard (the bare router, the system user) every read is allowed."""
 
     username: str
     roles: tuple[str, ...] = ()
+    guard: PatientGuard | None = None
+
+    def authorise(self, patient_ids: frozenset[int] | None) -> None:
+        if self.guard is not None:
+            self.guard(patient_ids)
 
 
 def get_current_user() -> User:
@@ -107,12 +125,6 @@ def get_reader() -> LakeReader:  # pragma: no cover - always overridden by the a
     raise RuntimeError("get_reader must be overridden with the app's LakeReader")
 
 
-class FhirError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 def outcome(status: int, code: str, message: str) -> Response:
     body = {
         "resourceType": "OperationOutcome",
@@ -123,278 +135,6 @@ def outcome(status: int, code: str, message: str) -> Response:
 
 def fhir_response(body: dict[str, Any]) -> Response:
     return Response(orjson.dumps(body), media_type=FHIR_JSON)
-
-
-# --- parameters --------------------------------------------------------------------------------------------
-_DATE_PARAM = re.compile(r"^(eq|ge|le|gt|lt)?(\d{4}(-\d{2}(-\d{2})?)?)$")
-_OPS = {"eq": "=", "ge": ">=", "le": "<=", "gt": ">", "lt": "<"}
-
-
-def _patient_id(value: str) -> int:
-    v = value.removeprefix("Patient/")
-    if not v.isdigit() or len(v) > 18:
-        raise FhirError(400, "invalid", f"patient must be a Patient id (digits), not {value!r}")
-    return int(v)
-
-
-def _date_clauses(values: list[str], column: str) -> tuple[list[str], list[Any]]:
-    clauses, params = [], []
-    for value in values:
-        match = _DATE_PARAM.match(value)
-        if not match:
-            raise FhirError(
-                400, "invalid", f"date must be like ge2024-01-01 (prefix eq/ge/le/gt/lt), not {value!r}"
-            )
-        op, text = match.group(1) or "eq", match.group(2)
-        try:
-            start = (
-                dt.date.fromisoformat(text + "-01-01"[len(text) - 4 :])
-                if len(text) < 10
-                else dt.date.fromisoformat(text)
-            )
-        except ValueError:
-            raise FhirError(400, "invalid", f"not a real date: {text!r}") from None
-        if len(text) == 4:
-            end = dt.date(start.year, 12, 31)
-        elif len(text) == 7:
-            end = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1) - dt.timedelta(days=1)
-        else:
-            end = start
-        if op == "eq":
-            clauses.append(f"{column} BETWEEN ? AND ?")
-            params += [start, end]
-        elif op in ("ge", "lt"):
-            clauses.append(f"{column} {_OPS[op]} ?")
-            params.append(start)
-        else:
-            clauses.append(f"{column} {_OPS[op]} ?")
-            params.append(end)
-    return clauses, params
-
-
-def _token(value: str) -> tuple[str | None, str]:
-    if "|" in value:
-        system, code = value.split("|", 1)
-        return (system or None), code
-    return None, value
-
-
-@dataclass
-class Search:
-    rtype: str
-    patient: int | None
-    codes: list[tuple[str | None, str]]
-    dates: list[str]
-    identifier: tuple[str | None, str] | None
-    ids: list[str]
-    count: int
-    offset: int
-
-
-KNOWN_PARAMS = {"patient", "subject", "code", "date", "identifier", "_id", "_count", "_offset", "_format"}
-
-
-def parse_search(rtype: str, params: list[tuple[str, str]]) -> Search:
-    unknown = sorted({k for k, _ in params} - KNOWN_PARAMS)
-    if unknown:
-        raise FhirError(400, "not-supported", f"unsupported search parameter(s): {', '.join(unknown)}")
-    get = lambda k: [v for key, v in params if key == k]  # noqa: E731
-    patient = None
-    for key in ("patient", "subject"):
-        for v in get(key):
-            patient = _patient_id(v)
-    if rtype == "Patient" and (get("patient") or get("subject")):
-        raise FhirError(400, "not-supported", "Patient is searched by _id or identifier")
-    try:
-        count = int(get("_count")[-1]) if get("_count") else DEFAULT_COUNT
-        offset = int(get("_offset")[-1]) if get("_offset") else 0
-    except ValueError:
-        raise FhirError(400, "invalid", "_count and _offset must be whole numbers") from None
-    if count < 0 or offset < 0:
-        raise FhirError(400, "invalid", "_count and _offset must not be negative")
-    codes = [_token(c) for v in get("code") for c in v.split(",")]
-    ident = _token(get("identifier")[-1]) if get("identifier") else None
-    if ident is not None and rtype != "Patient":
-        raise FhirError(400, "not-supported", "identifier is supported on Patient only")
-    return Search(
-        rtype,
-        patient,
-        codes,
-        get("date"),
-        ident,
-        [i for v in get("_id") for i in v.split(",")],
-        min(count, MAX_COUNT),
-        offset,
-    )
-
-
-# --- resources from the lake ---------------------------------------------------------------------------------
-def _code_clause(
-    codes: list[tuple[str | None, str]], column: str, systems: tuple[str, ...]
-) -> tuple[str, list[Any]]:
-    ok = [code for system, code in codes if system is None or system in systems]
-    if not ok:
-        return "FALSE", []
-    return f"{column} IN ({', '.join('?' for _ in ok)})", ok
-
-
-def _id_parts(rid: str, prefix: str) -> tuple[int, int] | None:
-    parts = rid.split("-")
-    if len(parts) != 3 or parts[0] != prefix or not parts[1].isdigit() or not parts[2].isdigit():
-        return None
-    return int(parts[1]), int(parts[2])
-
-
-def search_resources(reader: LakeReader, s: Search) -> tuple[list[dict], int]:
-    """(one page of resources, total matches) for a search."""
-    where, params = ["TRUE"], []
-    rt = s.rtype
-    if rt == "Patient":
-        if s.identifier is not None:
-            system, value = s.identifier
-            if system not in (None, m.NHS_NUMBER):
-                return [], 0
-            where.append("nhs_number = ?")
-            params.append(value.replace(" ", ""))
-        if s.ids:
-            if not all(i.isdigit() for i in s.ids):
-                return [], 0
-            where.append(f"patient_id IN ({', '.join('?' for _ in s.ids)})")
-            params += [int(i) for i in s.ids]
-        clause = " AND ".join(where)
-        total = reader.rows(f"SELECT count(*) AS n FROM patients WHERE {clause}", params)[0]["n"]
-        rows = reader.rows(
-            q.patients_sql(clause) + " ORDER BY patient_id LIMIT ? OFFSET ?", [*params, s.count, s.offset]
-        )
-        return [_patient(r) for r in rows], total
-    if rt == "Organization":
-        if s.ids:
-            where.append(f"practice_code IN ({', '.join('?' for _ in s.ids)})")
-            params += s.ids
-        clause = " AND ".join(where)
-        total = reader.rows(f"SELECT count(*) AS n FROM practices WHERE {clause}", params)[0]["n"]
-        rows = reader.rows(
-            f"SELECT * FROM practices WHERE {clause} ORDER BY practice_code LIMIT ? OFFSET ?",
-            [*params, s.count, s.offset],
-        )
-        return [m.organization_resource(r) for r in rows], total
-    pwhere, pparams = (["patient_id = ?"], [s.patient]) if s.patient is not None else ([], [])
-    if rt in EVENT_TYPES or rt in MEDICATION_TYPES:
-        is_event = rt in EVENT_TYPES
-        prefix = "ce" if is_event else "med"
-        inner = " AND ".join(pwhere) or "TRUE"
-        base = q.events_sql(inner) if is_event else q.medications_sql(inner)
-        alias = "ev" if is_event else "md"
-        outer, oparams = ["rtype = ?"], [rt]
-        if s.codes:
-            c, cp = _code_clause(
-                s.codes,
-                f"{alias}.{'snomed_code' if is_event else 'dmd_code'}",
-                (m.SNOMED,) if is_event else (m.DMD, m.SNOMED),
-            )
-            outer.append(c)
-            oparams += cp
-        dc, dp = _date_clauses(s.dates, f"{alias}.date")
-        outer += dc
-        oparams += dp
-        if s.ids:
-            keys = [_id_parts(i, prefix) for i in s.ids]
-            keys = [k for k in keys if k is not None]
-            if not keys:
-                return [], 0
-            outer.append("(" + " OR ".join(f"({alias}.patient_id = ? AND n = ?)" for _ in keys) + ")")
-            oparams += [v for k in keys for v in k]
-        sql = f"SELECT * FROM ({base}) WHERE {' AND '.join(outer).replace(alias + '.', '')}"
-        total = reader.rows(f"SELECT count(*) AS n FROM ({sql})", [*pparams, *oparams])[0]["n"]
-        rows = reader.rows(
-            sql + " ORDER BY patient_id, n LIMIT ? OFFSET ?", [*pparams, *oparams, s.count, s.offset]
-        )
-        build = m.event_resource if is_event else m.medication_resource
-        return [build(r, r["rtype"], q.clean_codings(r["extra"])) for r in rows], total
-    if rt == "Encounter":
-        where += pwhere
-        params += pparams
-        if s.codes:
-            ok = [c for sys_, c in s.codes if sys_ in (None, m.ENCOUNTER_TYPE)]
-            where.append(f"type IN ({', '.join('?' for _ in ok)})" if ok else "FALSE")
-            params += ok
-        dc, dp = _date_clauses(s.dates, "start_date")
-        where += dc
-        params += dp
-        if s.ids:
-            if not all(i.isdigit() for i in s.ids):
-                return [], 0
-            where.append(f"encounter_id IN ({', '.join('?' for _ in s.ids)})")
-            params += [int(i) for i in s.ids]
-        clause = " AND ".join(where)
-        total = reader.rows(f"SELECT count(*) AS n FROM encounters WHERE {clause}", params)[0]["n"]
-        rows = reader.rows(
-            f"SELECT * FROM encounters WHERE {clause} ORDER BY encounter_id LIMIT ? OFFSET ?",
-            [*params, s.count, s.offset],
-        )
-        return [m.encounter_resource(r) for r in rows], total
-    if rt == "EpisodeOfCare":
-        parts = []
-        for table, kind in (
-            ("practice_registrations", "gp-registration"),
-            ("care_home_residence", "care-home"),
-        ):
-            if s.codes and not any(c == kind and sys_ in (None, m.EPISODE_TYPE) for sys_, c in s.codes):
-                continue
-            w, p = list(pwhere), list(pparams)
-            dc, dp = _date_clauses(s.dates, "start_date")
-            w += dc
-            p += dp
-            org = "practice_code" if kind == "gp-registration" else "care_home_code"
-            parts.append(
-                (
-                    f"SELECT patient_id, {org} AS org, start_date, end_date, '{kind}' AS kind FROM {table} "
-                    f"WHERE {' AND '.join(w) or 'TRUE'}",
-                    p,
-                )
-            )
-        if not parts:
-            return [], 0
-        sql = " UNION ALL ".join(p for p, _ in parts)
-        params = [v for _, p in parts for v in p]
-        rows = reader.rows(f"SELECT * FROM ({sql}) ORDER BY patient_id, start_date, kind", params)
-        res = []
-        for r in rows:
-            row = dict(r, practice_code=r["org"], care_home_code=r["org"])
-            res.append(m.episode_resource(row, r["kind"]))
-        if s.ids:
-            res = [x for x in res if x["id"] in s.ids]
-        return res[s.offset : s.offset + s.count], len(res)
-    raise FhirError(404, "not-supported", f"resource type {rt} is not served")
-
-
-def _patient(r: dict) -> dict:
-    death = (
-        {"date_of_death": r["date_of_death"], "place_of_death": r["place_of_death"]}
-        if r["date_of_death"]
-        else None
-    )
-    return m.patient_resource(r, death, r["gp"])
-
-
-def read_resource(reader: LakeReader, rtype: str, rid: str) -> dict | None:
-    if rtype in ("Patient", "Encounter", "Organization") or rtype in EVENT_TYPES or rtype in MEDICATION_TYPES:
-        s = Search(rtype, None, [], [], None, [rid], 1, 0)
-        if rtype in EVENT_TYPES or rtype in MEDICATION_TYPES:
-            key = _id_parts(rid, "ce" if rtype in EVENT_TYPES else "med")
-            if key is None:
-                return None
-            s.patient = key[0]
-        found, _ = search_resources(reader, s)
-        return found[0] if found else None
-    if rtype == "EpisodeOfCare":
-        parts = rid.split("-")
-        if len(parts) != 3 or parts[0] not in ("reg", "ch") or not parts[1].isdigit():
-            return None
-        s = Search(rtype, int(parts[1]), [], [], None, [rid], 1, 0)
-        found, _ = search_resources(reader, s)
-        return found[0] if found else None
-    return None
 
 
 def bundle(
@@ -477,6 +217,21 @@ Reader = Annotated[LakeReader, Depends(get_reader)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+def read_response(reader: LakeReader, user: User, rtype: str, rid: str) -> Response:
+    """``GET /fhir/{rtype}/{rid}``: the decision on the patient the id resolves to, then the read."""
+    if rtype not in SEARCHABLE:
+        return outcome(404, "not-supported", f"resource type {rtype[:40]!r} is not served")
+    scope = None
+    if rtype not in NOT_PERSON_LEVEL:  # decide on the patient the id resolves to, then read only theirs
+        pid = patient_of_read(reader, rtype, rid)
+        scope = frozenset() if pid is None else frozenset({pid})
+        user.authorise(scope)
+    res = read_resource(reader, rtype, rid, scope)
+    if res is None:
+        return outcome(404, "not-found", f"{rtype}/{rid[:60]} is not known")
+    return fhir_response(res)
+
+
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/fhir", tags=["FHIR"])
 
@@ -486,36 +241,34 @@ def build_router() -> APIRouter:
 
     @router.get("/Patient/{pid}/$everything")
     def everything(pid: str, request: Request, reader: Reader, user: CurrentUser) -> Response:
-        if not pid.isdigit():
-            return outcome(404, "not-found", f"Patient/{pid} is not known")
-        patient = read_resource(reader, "Patient", pid)
-        if patient is None:
-            return outcome(404, "not-found", f"Patient/{pid} is not known")
+        try:
+            patient_id = parse_patient_id(pid)
+        except InvalidIdentifier:
+            user.authorise(frozenset())  # audited as a miss
+            return outcome(404, "not-found", f"Patient/{pid[:40]} is not known")
+        user.authorise(frozenset({patient_id}))
+        if read_resource(reader, "Patient", str(patient_id), frozenset({patient_id})) is None:
+            return outcome(404, "not-found", f"Patient/{patient_id} is not known")
         from nhc.fhir.export import iter_resources
 
         with reader.cursor() as cur:
-            resources = list(iter_resources(cur, f"patient_id = {int(pid)}"))
+            resources = list(iter_resources(cur, f"patient_id = {patient_id}"))
         return fhir_response(bundle(resources, _base(request), total=len(resources)))
 
     @router.get("/{rtype}/{rid}")
     def read(rtype: str, rid: str, reader: Reader, user: CurrentUser) -> Response:
-        if rtype not in SEARCHABLE:
-            return outcome(404, "not-supported", f"resource type {rtype!r} is not served")
-        try:
-            res = read_resource(reader, rtype, rid)
-        except FhirError as e:
-            return outcome(e.status, e.code, e.message)
-        if res is None:
-            return outcome(404, "not-found", f"{rtype}/{rid} is not known")
-        return fhir_response(res)
+        return read_response(reader, user, rtype, rid)
 
     @router.get("/{rtype}")
     def search(rtype: str, request: Request, reader: Reader, user: CurrentUser) -> Response:
         if rtype not in SEARCHABLE:
-            return outcome(404, "not-supported", f"resource type {rtype!r} is not served")
+            return outcome(404, "not-supported", f"resource type {rtype[:40]!r} is not served")
         params = list(request.query_params.multi_items())
         try:
             s = parse_search(rtype, params)
+            if rtype not in NOT_PERSON_LEVEL:  # decide on the patients the search resolves to
+                s.scope = resolve_scope(reader, s)
+                user.authorise(s.scope)
             resources, total = search_resources(reader, s)
         except FhirError as e:
             return outcome(e.status, e.code, e.message)

@@ -36,7 +36,12 @@ def _number(rid: str, prefix: str) -> int:
 
 
 @router.get("/EpisodeOfCare/{rid}", summary="PERSON-LEVEL: a virtual-ward episode as FHIR (audited)")
-def episode_of_care(request: Request, rid: str, user: Principal = Depends(current_user)) -> JSONResponse:
+def episode_of_care(request: Request, rid: str, user: Principal = Depends(current_user)):
+    if rid.startswith(("reg-", "ch-")):  # the lake's episodes (registrations, care homes) share this path
+        from nhc.fhir.api import read_response
+        from nhc.web.fhir_security import fhir_reader, fhir_user
+
+        return read_response(fhir_reader(request), fhir_user(request), "EpisodeOfCare", rid)
     episode_id = _number(rid, "care-episode-")
     return _fhir(care_fhir.episode_of_care(care(request).episode(user, episode_id).episode))
 

@@ -1,0 +1,98 @@
+"""The person-level access decision applied to the patients a request resolved to.
+
+Routes parse what they are given (:mod:`nhc.identifiers`), resolve it to patient ids with the same
+values their query will use, and hand those ids here *before* reading anything. Each id gets the
+one decision, :meth:`nhc.security.service.SecurityService.check_patient_access` (role, then
+relationship: neighbourhood, caseload or referral, or an active break-glass), and every decision is
+written to the audit log with the resolved patient id, all in one transaction. A request is refused
+(:class:`AccessDenied`) when any of its patients is refused, or when it is population-wide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nhc.errors import NhcError
+from nhc.security.roles import Principal
+from nhc.security.service import AccessDecision, AccessDenied, SecurityService
+
+POPULATION_WIDE = "Requests about people must be about one person: name them."
+
+
+class PatientAccess:
+    """Decide and audit person-level reads for one kind of request (``action``)."""
+
+    def __init__(self, security: SecurityService, neighbourhood_of: Callable[[int], str | None]) -> None:
+        self.security = security
+        self._neighbourhood_of = neighbourhood_of
+
+    def _neighbourhood(self, patient_id: int) -> str | None:
+        try:
+            return self._neighbourhood_of(patient_id)
+        except NhcError:  # insight tables not built: only a caseload or break-glass can allow it
+            return None
+
+    def authorise(
+        self,
+        principal: Principal,
+        patient_ids: frozenset[int] | None,
+        *,
+        action: str,
+        resource: str,
+        ip: str | None,
+        population_message: str = POPULATION_WIDE,
+    ) -> dict[int, AccessDecision]:
+        """The decision for each resolved patient id, audited; raises if any is refused.
+
+        ``None`` means the request is population-wide (refused: person-level data is served one
+        person at a time); an empty set means it resolved to no one (audited as a miss)."""
+        if patient_ids is None:
+            decisions: dict[int | None, AccessDecision] = {
+                None: AccessDecision(
+                    False,
+                    "none",
+                    population_message
+                    if principal.is_clinical
+                    else f"Your role ({principal.role_label}) cannot see information about individual people.",
+                )
+            }
+        elif not patient_ids:
+            decisions = {None: AccessDecision(principal.is_clinical, "none", "not found")}
+        else:
+            decisions = {
+                pid: self.security.check_patient_access(principal, pid, self._neighbourhood(pid))
+                for pid in sorted(patient_ids)
+            }
+        self._audit(
+            principal, decisions, action=action, resource=resource, ip=ip, miss=patient_ids == frozenset()
+        )
+        refused = [d for d in decisions.values() if not d.allowed]
+        if refused:
+            raise AccessDenied(refused[0].message, can_break_glass=principal.can_break_glass)
+        return {pid: d for pid, d in decisions.items() if pid is not None}
+
+    def _audit(
+        self,
+        principal: Principal,
+        decisions: dict[int | None, AccessDecision],
+        *,
+        action: str,
+        resource: str,
+        ip: str | None,
+        miss: bool,
+    ) -> None:
+        with self.security.db.unit_of_work() as s:
+            for pid, decision in decisions.items():
+                outcome = "success" if decision.allowed else "denied"
+                if miss and principal.is_clinical:
+                    outcome = "not_found"
+                self.security.record_in(
+                    s,
+                    principal,
+                    action,
+                    outcome=outcome,
+                    patient_id=pid,
+                    resource=resource,
+                    ip=ip,
+                    detail=f"basis={decision.basis}" if pid is not None else decision.message[:200],
+                )
