@@ -164,7 +164,8 @@ def test_bad_input_gets_clear_4xx_pages_not_tracebacks(app) -> None:
         "/variation?indicator=x": 404,
         "/?dimension=password": 400,
         "/patients/abc": 400,
-        "/patients/999999999": 404,
+        # an unknown id is refused like another team's patient: a 404 would tell outsiders which ids exist
+        "/patients/999999999": 403,
         "/no/such/page": 404,
         "/worklists/Banbury?worklist=nope": 404,
         "/admin/audit": 403,

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from nhc.insights.access import PatientAccess
 from nhc.security.roles import Principal
+from nhc.web.access import patient_access
 from nhc.web.deps import client_ip, current_user
 
 POPULATION_WIDE = "FHIR searches must be about one person: give patient=, subject=, _id= or identifier=."
@@ -38,7 +38,7 @@ def fhir_user(request: Request):
     from nhc.fhir import api
 
     principal: Principal = current_user(request)
-    access = PatientAccess(request.app.state.security, request.app.state.insights.patient_neighbourhood)
+    access = patient_access(request)
     resource = (request.url.path + (f"?{request.url.query}" if request.url.query else ""))[:500]
     ip = client_ip(request)
 

@@ -10,8 +10,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from nhc.identifiers import MAX_ID, parse_patient_id
 from nhc.insights.service import DIMENSIONS
 from nhc.security.roles import Principal
+from nhc.web.access import patient_access
 from nhc.web.deps import admin_user, client_ip, current_user, insights, json_cached
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -122,7 +124,7 @@ def worklist(
     neighbourhood: str = Path(..., max_length=200),
     worklist: str | None = Query(None, max_length=64),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
     user: Principal = Depends(current_user),
 ):
     svc, sec = insights(request), request.app.state.security
@@ -155,37 +157,30 @@ def worklist(
     summary="PERSON-LEVEL: what the analytics say about one person, with evidence (audited)",
 )
 def patient(
-    request: Request, patient_id: int = Path(..., ge=0, le=2**62), user: Principal = Depends(current_user)
+    request: Request,
+    patient_id: str = Path(..., description="The patient id (a whole number)", max_length=40),
+    user: Principal = Depends(current_user),
 ):
-    svc, sec = insights(request), request.app.state.security
-    if not user.is_clinical:
-        sec.authorise_patient_read(
-            user, patient_id, None, resource=f"api:patient:{patient_id}", ip=client_ip(request)
-        )
-    neighbourhood = svc.patient_neighbourhood(patient_id)
-    decision = sec.authorise_patient_read(
-        user,
-        patient_id,
-        neighbourhood,
-        resource=f"api:patient:{patient_id}",
-        ip=client_ip(request),
-        found=neighbourhood is not None,
-    )
-    if neighbourhood is None:
+    pid = parse_patient_id(patient_id)
+    svc = insights(request)
+    decision = patient_access(request).authorise(  # the one decision, on the id that will be read
+        user, frozenset({pid}), action="view_patient", resource=f"api:patient:{pid}", ip=client_ip(request)
+    )[pid]
+    if svc.patient_neighbourhood(pid) is None:
         from nhc.insights import NotFound
 
-        raise NotFound(f"there is no person with id {patient_id}")
-    return {**svc.patient(patient_id), "access_basis": decision.basis}
+        raise NotFound(f"there is no person with id {pid}")
+    return {**svc.patient(pid), "access_basis": decision.basis}
 
 
 @router.get("/audit", responses=ERRORS, summary="The audit log, newest first (administrators)")
 def audit(
     request: Request,
     username: str | None = Query(None, max_length=150),
-    patient_id: int | None = Query(None, ge=0),
+    patient_id: int | None = Query(None, ge=0, le=MAX_ID),
     action: str | None = Query(None, max_length=64),
     limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
     user: Principal = Depends(admin_user),
 ):
     events, total = request.app.state.security.audit_events(

@@ -1,0 +1,13 @@
+"""The one person-level access decision, as the web app's routes get it."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from nhc.insights.access import PatientAccess
+
+
+def patient_access(request: Request) -> PatientAccess:
+    """:class:`PatientAccess` over the app's security service and insight tables."""
+    state = request.app.state
+    return PatientAccess(state.security, state.insights.patient_neighbourhood)
