@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,7 +62,17 @@ class Episode(Base):
     """A stay on the caseload / virtual ward, from admission to discharge."""
 
     __tablename__ = "care_episodes"
-    __table_args__ = (Index("ix_care_episodes_nb_status", "neighbourhood", "status"),)
+    __table_args__ = (
+        Index("ix_care_episodes_nb_status", "neighbourhood", "status"),
+        # At most one open episode per person, guaranteed by the database (simultaneous admissions).
+        Index(
+            "uq_care_episodes_one_open_per_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("status IN ('active', 'stepped_down')"),
+            postgresql_where=text("status IN ('active', 'stepped_down')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(BigInteger, index=True)
@@ -189,6 +200,16 @@ class CarePlan(Base):
     """The current version of a personalised care plan; every save also writes a :class:`CarePlanVersion`."""
 
     __tablename__ = "care_plans"
+    # One current plan per episode, guaranteed by the database (simultaneous first saves).
+    __table_args__ = (
+        Index(
+            "uq_care_plans_one_current_per_episode",
+            "episode_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -329,6 +329,53 @@ class CareService:
             principal, patient_id, neighbourhood, action=action, resource=resource
         )
 
+    def _authorise_write(
+        self,
+        principal: Principal | None,
+        patient_id: int | None,
+        patient_neighbourhood: str | None,
+        team: str,
+        action: str,
+        resource: str,
+    ) -> None:
+        """Every write: the user belongs to ``team``, whose records change, AND has a legitimate
+        relationship with the patient — judged on where the patient is registered
+        (``patient_neighbourhood``), never on the team the record is filed under. Both checks are
+        audited whatever the outcome (raises AccessDenied)."""
+        if principal is None:
+            return
+        if patient_id is not None:
+            self._authorise(principal, patient_id, patient_neighbourhood, action, resource)
+        if not (principal.is_clinical and team in principal.neighbourhoods):
+            self.security.record(
+                principal,
+                action,
+                outcome="denied",
+                patient_id=patient_id,
+                resource=resource,
+                detail=f"not a member of the {team} team, whose records would change",
+            )
+            self._require_team(principal, team)  # raises with the message users see
+
+    def _conflict(
+        self, principal: Principal | None, action: str, patient_id: int, resource: str, detail: str
+    ) -> None:
+        """Audit a write refused because a simultaneous one won (the caller then raises 409)."""
+        with self.db.unit_of_work() as s:
+            self._audit(
+                s,
+                principal,
+                action,
+                patient_id=patient_id,
+                resource=resource,
+                detail=detail,
+                outcome="conflict",
+            )
+
+    def _registered_neighbourhood(self, patient_id: int) -> str | None:
+        person = self.directory.lookup(patient_id)
+        return person["neighbourhood"] if person else None
+
     def _authorise_list(
         self, principal: Principal | None, neighbourhood: str, resource: str, rows: int
     ) -> None:
@@ -570,7 +617,7 @@ class CareService:
                 )
             raise d.UnknownPatient(pid)
         nb = person["neighbourhood"]
-        self._authorise(principal, pid, nb, "care_admit", f"patient:{pid}")
+        self._authorise_write(principal, pid, nb, nb, "care_admit", f"patient:{pid}")
         if source == "worklist":
             lists = person.get("worklists") or {}
             if not worklist:
@@ -591,7 +638,43 @@ class CareService:
             raise d.InvalidCareInput(f"workload points must be 1-20 (got {pts})")
         if not 1 <= int(review_in_days) <= 90:
             raise d.InvalidCareInput("the first review must be within 1-90 days")
-        today = self.today()
+        try:
+            return self._insert_episode(
+                principal,
+                pid,
+                nb,
+                person,
+                source,
+                worklist,
+                referral_id,
+                reason,
+                need_set,
+                pts,
+                review_in_days,
+            )
+        except d.ConflictError as exc:
+            self._conflict(principal, "care_admit", pid, f"patient:{pid}", exc.message)
+            raise
+        except IntegrityError:  # a simultaneous admission won: the database's unique index decides
+            message = f"person {pid} is already on the caseload (admitted at the same moment by someone else)"
+            self._conflict(principal, "care_admit", pid, f"patient:{pid}", message)
+            raise d.ConflictError(message, hint="open their existing episode instead") from None
+
+    def _insert_episode(
+        self,
+        principal: Principal | None,
+        pid: int,
+        nb: str,
+        person: dict,
+        source: str,
+        worklist: str | None,
+        referral_id: int | None,
+        reason: str,
+        need_set: Any,
+        pts: int,
+        review_in_days: int,
+    ) -> EpisodeView:
+        risk, today = person.get("risk"), self.today()
         with self.db.unit_of_work() as s:
             existing = s.scalar(
                 select(Episode.id)
@@ -606,8 +689,18 @@ class CareService:
                     raise d.NotFoundError(f"there is no referral with id {referral_id}")
                 if ref.patient_id not in (None, pid):
                     raise d.InvalidCareInput(f"referral {referral_id} is for another person")
+                if ref.neighbourhood != nb:  # accepting it changes another team's record
+                    raise d.InvalidCareInput(f"referral {referral_id} is held by another team")
                 if ref.status == "requested":
                     ref.status, ref.updated_at = "accepted", self.clock()
+                    self._audit(
+                        s,
+                        principal,
+                        "care_referral_updated",
+                        patient_id=pid,
+                        resource=f"care_task:{referral_id}",
+                        detail="status=accepted; by admission",
+                    )
             ep = Episode(
                 patient_id=pid,
                 neighbourhood=nb,
@@ -686,7 +779,11 @@ class CareService:
                 .where(CareEvent.episode_id == episode_id)
                 .order_by(CareEvent.occurred_on.desc(), CareEvent.id.desc())
             )
-            plan_id = s.scalar(select(CarePlan.id).where(CarePlan.episode_id == episode_id).limit(1))
+            plan_id = s.scalar(
+                select(CarePlan.id)
+                .where(CarePlan.episode_id == episode_id, CarePlan.status == "active")
+                .limit(1)
+            )
             tasks = s.scalars(
                 select(Task).where(Task.episode_id == episode_id).order_by(Task.due_on, Task.id)
             )
@@ -721,7 +818,7 @@ class CareService:
     ) -> EpisodeView:
         """Step down, step back up or discharge (with an outcome)."""
         pid, nb = self._episode_meta(episode_id)
-        self._authorise(principal, pid, nb, "care_change_status", f"care_episode:{episode_id}")
+        self._authorise_write(principal, pid, nb, nb, "care_change_status", f"care_episode:{episode_id}")
         with self.db.unit_of_work() as s:
             ep = s.get(Episode, episode_id)
             self._check_version(ep.version, expected_version, f"caseload episode {episode_id}")
@@ -749,7 +846,7 @@ class CareService:
     def set_review(self, principal: Principal | None, episode_id: int, review_due: Any) -> EpisodeView:
         due = d.check_due(review_due, "review date")
         pid, nb = self._episode_meta(episode_id)
-        self._authorise(principal, pid, nb, "care_set_review", f"care_episode:{episode_id}")
+        self._authorise_write(principal, pid, nb, nb, "care_set_review", f"care_episode:{episode_id}")
         with self.db.unit_of_work() as s:
             ep = s.get(Episode, episode_id)
             if ep.status == d.DISCHARGED:
@@ -782,7 +879,7 @@ class CareService:
             )
         on = d.check_due(occurred_on, "date") if occurred_on else self.today()
         pid, nb = self._episode_meta(episode_id)
-        self._authorise(principal, pid, nb, "care_record_event", f"care_episode:{episode_id}")
+        self._authorise_write(principal, pid, nb, nb, "care_record_event", f"care_episode:{episode_id}")
         with self.db.unit_of_work() as s:
             ev = CareEvent(
                 episode_id=episode_id,
@@ -1084,7 +1181,9 @@ class CareService:
         why = d.check_text(why, "the reason for the override", max_len=1000)
         pid, nb = self._episode_meta(episode_id)
         self._require_lead(principal, nb, "override an allocation")
-        self._authorise(principal, pid, nb, "care_override_allocation", f"care_episode:{episode_id}")
+        self._authorise_write(
+            principal, pid, nb, nb, "care_override_allocation", f"care_episode:{episode_id}"
+        )
         with self.db.unit_of_work() as s:
             ep = s.get(Episode, episode_id)
             if ep.status not in d.OPEN_STATUSES:
@@ -1406,7 +1505,14 @@ class CareService:
                 raise d.NotFoundError(f"there is no MDT agenda item with id {item_id}")
             pid, ep_id = item.patient_id, item.episode_id
             nb = s.get(Meeting, item.meeting_id).neighbourhood
-        self._authorise(principal, pid, nb, "care_mdt_decision", f"care_mdt_item:{item_id}")
+        self._authorise_write(
+            principal,
+            pid,
+            self._registered_neighbourhood(pid) or nb,
+            nb,
+            "care_mdt_decision",
+            f"care_mdt_item:{item_id}",
+        )
         parsed = []
         for i, a in enumerate(actions, 1):
             title = str(a.get("title") or "").strip()
@@ -1478,40 +1584,55 @@ class CareService:
         shared_with_patient: bool = False,
     ) -> PlanView:
         pid, nb = self._episode_meta(episode_id)
-        self._authorise(principal, pid, nb, "care_plan_create", f"care_episode:{episode_id}")
+        self._authorise_write(principal, pid, nb, nb, "care_plan_create", f"care_episode:{episode_id}")
         wm, goal_list, action_list = d.check_plan(what_matters, goals, actions)
         review = d.check_due(review_date, "review date")
-        with self.db.unit_of_work() as s:
-            existing = s.scalar(select(CarePlan.id).where(CarePlan.episode_id == episode_id).limit(1))
-            if existing:
-                raise d.ConflictError(
-                    f"episode {episode_id} already has care plan {existing}", hint="edit that plan instead"
+        try:
+            with self.db.unit_of_work() as s:
+                existing = s.scalar(
+                    select(CarePlan.id)
+                    .where(CarePlan.episode_id == episode_id, CarePlan.status == "active")
+                    .limit(1)
                 )
-            plan = CarePlan(
-                patient_id=pid,
-                episode_id=episode_id,
-                neighbourhood=nb,
-                what_matters=wm,
-                goals=json.dumps(goal_list),
-                actions=json.dumps([a.as_dict() for a in action_list]),
-                review_date=review,
-                shared_with_patient=bool(shared_with_patient),
-                share_token=secrets.token_urlsafe(24) if shared_with_patient else None,
-                updated_by=self._by(principal),
-                updated_at=self.clock(),
+                if existing:
+                    raise d.ConflictError(
+                        f"episode {episode_id} already has care plan {existing}",
+                        hint="edit that plan instead",
+                    )
+                plan = CarePlan(
+                    patient_id=pid,
+                    episode_id=episode_id,
+                    neighbourhood=nb,
+                    what_matters=wm,
+                    goals=json.dumps(goal_list),
+                    actions=json.dumps([a.as_dict() for a in action_list]),
+                    review_date=review,
+                    shared_with_patient=bool(shared_with_patient),
+                    share_token=secrets.token_urlsafe(24) if shared_with_patient else None,
+                    updated_by=self._by(principal),
+                    updated_at=self.clock(),
+                )
+                s.add(plan)
+                s.flush()
+                self._snapshot(s, plan, principal)
+                self._audit(
+                    s,
+                    principal,
+                    "care_plan_saved",
+                    patient_id=pid,
+                    resource=f"care_plan:{plan.id}",
+                    detail=f"version={plan.version}",
+                )
+                return self._plan_view(plan)
+        except d.ConflictError as exc:
+            self._conflict(principal, "care_plan_create", pid, f"care_episode:{episode_id}", exc.message)
+            raise
+        except IntegrityError:  # a simultaneous first save won: the database's unique index decides
+            message = (
+                f"episode {episode_id} already has a care plan (saved at the same moment by someone else)"
             )
-            s.add(plan)
-            s.flush()
-            self._snapshot(s, plan, principal)
-            self._audit(
-                s,
-                principal,
-                "care_plan_saved",
-                patient_id=pid,
-                resource=f"care_plan:{plan.id}",
-                detail=f"version={plan.version}",
-            )
-            return self._plan_view(plan)
+            self._conflict(principal, "care_plan_create", pid, f"care_episode:{episode_id}", message)
+            raise d.ConflictError(message, hint="open that plan and edit it instead") from None
 
     def update_care_plan(
         self,
@@ -1531,7 +1652,7 @@ class CareService:
             raise d.InvalidCareInput("say which version of the care plan you edited", hint="send its version")
         expected = _int(expected_version, "version")
         pid, nb = self._plan_meta(plan_id)
-        self._authorise(principal, pid, nb, "care_plan_update", f"care_plan:{plan_id}")
+        self._authorise_write(principal, pid, nb, nb, "care_plan_update", f"care_plan:{plan_id}")
         wm, goal_list, action_list = d.check_plan(what_matters, goals, actions)
         review = d.check_due(review_date, "review date")
         try:
@@ -1638,7 +1759,11 @@ class CareService:
 
     def plan_for_episode(self, principal: Principal | None, episode_id: int) -> PlanView | None:
         with self.db.unit_of_work() as s:
-            plan_id = s.scalar(select(CarePlan.id).where(CarePlan.episode_id == episode_id).limit(1))
+            plan_id = s.scalar(
+                select(CarePlan.id)
+                .where(CarePlan.episode_id == episode_id, CarePlan.status == "active")
+                .limit(1)
+            )
         return self.care_plan(principal, plan_id) if plan_id else None
 
     @staticmethod
@@ -1695,16 +1820,15 @@ class CareService:
             ep_pid, patient_nb = self._episode_meta(ep_id)
             if pid is not None and pid != ep_pid:
                 raise d.InvalidCareInput(f"episode {ep_id} is for another person")
+            if patient_nb != nb:
+                raise d.InvalidCareInput(f"episode {ep_id} belongs to the {patient_nb} team, not {nb}")
             pid = ep_pid
         elif pid is not None:
             person = self.directory.lookup(pid)
             if person is None:
                 raise d.UnknownPatient(pid)
             patient_nb = person["neighbourhood"]
-        if pid is not None:
-            self._authorise(principal, pid, patient_nb, "care_task_create", f"patient:{pid}")
-        else:
-            self._require_team(principal, nb)
+        self._authorise_write(principal, pid, patient_nb, nb, "care_task_create", f"patient:{pid}")
         with self.db.unit_of_work() as s:
             names = self._staff_names(s)
             if owner is not None and owner not in names:
@@ -1744,12 +1868,14 @@ class CareService:
             t = s.get(Task, task_id)
             if t is None:
                 raise d.NotFoundError(f"there is no task with id {task_id}")
-            pid, nb, kind = t.patient_id, t.neighbourhood, t.kind
+            pid, nb, kind, ep_id = t.patient_id, t.neighbourhood, t.kind, t.episode_id
+            ep = s.get(Episode, ep_id) if ep_id is not None else None
+            # the patient's own registration (or their episode's team), never the task's team
+            patient_nb = ep.neighbourhood if ep is not None else None
         d.check_task_status(kind, status)
-        if pid is not None:
-            self._authorise(principal, pid, nb, "care_task_update", f"care_task:{task_id}")
-        else:
-            self._require_team(principal, nb)
+        if pid is not None and patient_nb is None:
+            patient_nb = self._registered_neighbourhood(pid)
+        self._authorise_write(principal, pid, patient_nb, nb, "care_task_update", f"care_task:{task_id}")
         expected = _int(expected_version, "version") if expected_version not in (None, "") else None
         try:
             with self.db.unit_of_work() as s:
