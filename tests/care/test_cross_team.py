@@ -110,3 +110,18 @@ def test_a_clinician_with_break_glass_on_a_patient_still_cannot_write_into_anoth
         care.create_care_plan(
             team.outsider, ep.id, what_matters="Home", goals=["Walk"], review_date="2026-05-01"
         )
+
+
+def test_named_staff_loads_are_for_the_team_only(care: CareService, team: Team) -> None:
+    names = [s.name for s in care.list_staff(NB, principal=team.lead)]
+    assert "Nina Nurse" in names
+    with pytest.raises(AccessDenied, match=f"not a member of the {NB}"):
+        care.list_staff(NB, principal=team.outsider)
+    with pytest.raises(AccessDenied, match="cannot work with"):
+        care.list_staff(NB, principal=team.analyst)
+
+
+def test_full_width_or_superscript_digits_are_not_a_patient_id(care: CareService, team: Team) -> None:
+    for spelling in ("１０１", "10¹", "²"):
+        with pytest.raises(d.InvalidCareInput, match="whole number"):
+            care.admit(team.lead, spelling, worklist="high_risk")

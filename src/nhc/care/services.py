@@ -47,6 +47,7 @@ from nhc.care.models import (
     Task,
 )
 from nhc.db import Database
+from nhc.identifiers import InvalidIdentifier, parse_patient_id, parse_whole_number
 from nhc.security.models import CareRelationship
 from nhc.security.roles import Principal, Role
 from nhc.security.service import AccessDenied, SecurityService
@@ -475,8 +476,19 @@ class CareService:
             return self._staff_view(st, 0, None)
 
     def list_staff(
-        self, neighbourhood: str | None = None, *, on: dt.date | None = None, locality: str | None = None
+        self,
+        neighbourhood: str | None = None,
+        *,
+        on: dt.date | None = None,
+        locality: str | None = None,
+        principal: Principal | None = None,
     ) -> list[StaffView]:
+        """The team's staff with their caseload loads. Named loads are the team's own business: with a
+        ``principal``, only members of ``neighbourhood`` (or an administrator) may list them."""
+        if principal is not None and principal.role is not Role.ADMIN:
+            if neighbourhood is None:
+                raise AccessDenied("Say which neighbourhood team's staff to list.")
+            self._require_team(principal, neighbourhood)
         on = on or self.today()
         with self.db.unit_of_work() as s:
             q = select(Staff).where(Staff.active.is_(True))
@@ -604,9 +616,9 @@ class CareService:
     ) -> EpisodeView:
         """Admit a person to the virtual ward, from a worklist or a referral, with reason and risk."""
         try:
-            pid = int(str(patient_id).strip())
-        except (TypeError, ValueError):
-            raise d.InvalidCareInput(f"a patient id is a whole number, not {patient_id!r}") from None
+            pid = parse_patient_id(patient_id)
+        except InvalidIdentifier as exc:
+            raise d.InvalidCareInput(f"a patient id is a whole number: {exc.message}") from None
         if source not in d.SOURCES:
             raise d.InvalidCareInput(f"unknown admission source {source!r}", hint="worklist or referral")
         person = self.directory.lookup(pid)
@@ -1963,10 +1975,11 @@ class CareService:
 
 
 def _int(value: Any, field: str) -> int:
+    """A whole number from a form or JSON field, by the one parser (ASCII digits, 64-bit range)."""
     try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        raise d.InvalidCareInput(f"{field} must be a whole number, not {value!r}") from None
+        return parse_whole_number(value, field)
+    except InvalidIdentifier as exc:
+        raise d.InvalidCareInput(exc.message) from None
 
 
 def _opt_int(value: Any) -> int | None:
