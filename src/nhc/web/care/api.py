@@ -13,12 +13,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
+from nhc.identifiers import MAX_ID
 from nhc.security.roles import Principal
-from nhc.web.care.deps import care, neighbourhood, require_api_csrf
+from nhc.web.care.deps import MAX_RECORD_ID, RecordId, care, neighbourhood, require_api_csrf
 from nhc.web.deps import csrf_token, current_user
 
 router = APIRouter(prefix="/api/care", tags=["care"])
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed parameter or missing CSRF token"},
     401: {"description": "Not signed in"},
     403: {"description": "Role or relationship does not allow this"},
     404: {"description": "Unknown id or patient"},
@@ -37,17 +39,19 @@ def _out(view: Any) -> Any:
 
 
 class Admission(BaseModel):
-    patient_id: int
+    # Numbers are bounded like the path ids: a patient id fits a 64-bit column, care record ids and
+    # versions a 32-bit one; a larger number is refused here, not overflowed in the database.
+    patient_id: int = Field(..., ge=0, le=MAX_ID)
     source: str = Field("worklist", max_length=20)
     worklist: str | None = Field(None, max_length=64)
     reason: str | None = Field(None, max_length=4000)
     needs: list[str] | None = Field(None, max_length=10)
-    points: int | None = None
-    referral_id: int | None = None
+    points: int | None = Field(None, ge=0, le=MAX_RECORD_ID)
+    referral_id: int | None = Field(None, ge=1, le=MAX_RECORD_ID)
 
 
 class Override(BaseModel):
-    staff_id: int
+    staff_id: int = Field(..., ge=1, le=MAX_RECORD_ID)
     why: str = Field(..., max_length=1000)
 
 
@@ -63,12 +67,14 @@ class PlanBody(BaseModel):
     actions: list[PlanAction] = Field(default_factory=list, max_length=20)
     review_date: str = Field(..., max_length=20)
     shared_with_patient: bool = False
-    version: int | None = Field(None, description="The version you edited (required to update)")
+    version: int | None = Field(
+        None, ge=1, le=MAX_RECORD_ID, description="The version you edited (required to update)"
+    )
 
 
 class TaskStatus(BaseModel):
     status: str = Field(..., max_length=32)
-    version: int | None = None
+    version: int | None = Field(None, ge=1, le=MAX_RECORD_ID)
 
 
 @router.get("/csrf", summary="The CSRF token to send as X-CSRF-Token with writes")
@@ -100,13 +106,13 @@ def admit(request: Request, body: Admission, nb: str = NB, user: Principal = Dep
 
 
 @router.get("/episodes/{episode_id}", responses=ERRORS, summary="PERSON-LEVEL: one episode with its history")
-def episode(request: Request, episode_id: int, user: Principal = Depends(current_user)):
+def episode(request: Request, episode_id: RecordId, user: Principal = Depends(current_user)):
     return _out(care(request).episode(user, episode_id))
 
 
 @router.get("/{nb}/staff", responses=ERRORS, summary="The team: roles, skills, capacity, load, absence")
 def staff(request: Request, nb: str = NB, user: Principal = Depends(current_user)):
-    return _out(care(request).list_staff(neighbourhood(nb)))
+    return _out(care(request).list_staff(neighbourhood(nb), principal=user))
 
 
 @router.post("/{nb}/allocations", responses=ERRORS, status_code=201, summary="Propose an allocation")
@@ -116,24 +122,26 @@ def propose(request: Request, nb: str = NB, rebalance: bool = False, user: Princ
 
 
 @router.get("/allocations/{run_id}", responses=ERRORS, summary="An allocation proposal")
-def proposal(request: Request, run_id: int, user: Principal = Depends(current_user)):
+def proposal(request: Request, run_id: RecordId, user: Principal = Depends(current_user)):
     return _out(care(request).proposal(user, run_id))
 
 
 @router.post("/allocations/{run_id}/accept", responses=ERRORS, summary="Accept a proposal (all or nothing)")
-def accept(request: Request, run_id: int, user: Principal = Depends(current_user)):
+def accept(request: Request, run_id: RecordId, user: Principal = Depends(current_user)):
     require_api_csrf(request)
     return _out(care(request).accept_allocation(user, run_id))
 
 
 @router.put("/episodes/{episode_id}/assignment", responses=ERRORS, summary="Override one assignment")
-def override(request: Request, episode_id: int, body: Override, user: Principal = Depends(current_user)):
+def override(request: Request, episode_id: RecordId, body: Override, user: Principal = Depends(current_user)):
     require_api_csrf(request)
     return _out(care(request).override_assignment(user, episode_id, body.staff_id, body.why))
 
 
 @router.post("/episodes/{episode_id}/plan", responses=ERRORS, status_code=201, summary="Create the care plan")
-def create_plan(request: Request, episode_id: int, body: PlanBody, user: Principal = Depends(current_user)):
+def create_plan(
+    request: Request, episode_id: RecordId, body: PlanBody, user: Principal = Depends(current_user)
+):
     require_api_csrf(request)
     return _out(
         care(request).create_care_plan(
@@ -149,12 +157,12 @@ def create_plan(request: Request, episode_id: int, body: PlanBody, user: Princip
 
 
 @router.get("/plans/{plan_id}", responses=ERRORS, summary="PERSON-LEVEL: the current care plan")
-def get_plan(request: Request, plan_id: int, user: Principal = Depends(current_user)):
+def get_plan(request: Request, plan_id: RecordId, user: Principal = Depends(current_user)):
     return _out(care(request).care_plan(user, plan_id))
 
 
 @router.put("/plans/{plan_id}", responses=ERRORS, summary="Save a new version (409 if someone saved first)")
-def update_plan(request: Request, plan_id: int, body: PlanBody, user: Principal = Depends(current_user)):
+def update_plan(request: Request, plan_id: RecordId, body: PlanBody, user: Principal = Depends(current_user)):
     require_api_csrf(request)
     return _out(
         care(request).update_care_plan(
@@ -171,7 +179,7 @@ def update_plan(request: Request, plan_id: int, body: PlanBody, user: Principal 
 
 
 @router.get("/plans/{plan_id}/versions", responses=ERRORS, summary="PERSON-LEVEL: every saved version")
-def plan_versions(request: Request, plan_id: int, user: Principal = Depends(current_user)):
+def plan_versions(request: Request, plan_id: RecordId, user: Principal = Depends(current_user)):
     return _out(care(request).plan_versions(user, plan_id))
 
 
@@ -181,6 +189,8 @@ def board(request: Request, nb: str = NB, user: Principal = Depends(current_user
 
 
 @router.post("/tasks/{task_id}/status", responses=ERRORS, summary="Move a task or referral on")
-def task_status(request: Request, task_id: int, body: TaskStatus, user: Principal = Depends(current_user)):
+def task_status(
+    request: Request, task_id: RecordId, body: TaskStatus, user: Principal = Depends(current_user)
+):
     require_api_csrf(request)
     return _out(care(request).update_task(user, task_id, body.status, expected_version=body.version))

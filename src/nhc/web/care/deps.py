@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Path, Request
 
 from nhc.care.directory import InsightsDirectory, neighbourhoods
-from nhc.care.domain import CareError
+from nhc.care.domain import CareError, InvalidCareInput
 from nhc.care.services import CareService
+from nhc.identifiers import InvalidIdentifier, parse_patient_id, parse_whole_number
 from nhc.insights.service import NotFound
 from nhc.web.deps import check_csrf, render
+
+# Care records (episodes, plans, staff, tasks, meetings, allocation runs) have 32-bit ids in
+# PostgreSQL, so a larger number is refused here rather than overflowing the database.
+MAX_RECORD_ID = 2**31 - 1
+RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="A care record id")]
 
 
 def care(request: Request) -> CareService:
@@ -28,15 +34,42 @@ class BadForm(CareError):
     http_status = 400
 
 
+def csrf_ok(request: Request, token: str | None) -> bool:
+    """The submitted CSRF token matches (a token with non-ASCII characters is simply wrong: the
+    constant-time comparison refuses to compare such text)."""
+    return token is not None and str(token).isascii() and check_csrf(request, token)
+
+
 def require_csrf(request: Request, token: str | None) -> None:
-    if not check_csrf(request, token):
+    if not csrf_ok(request, token):
         raise BadForm("Your form expired or was not sent from this service. Go back, reload and try again.")
 
 
 def require_api_csrf(request: Request) -> None:
     """JSON writes send the session's CSRF token in the ``X-CSRF-Token`` header (GET /api/care/csrf)."""
-    if not check_csrf(request, request.headers.get("x-csrf-token")):
+    if not csrf_ok(request, request.headers.get("x-csrf-token")):
         raise BadForm("send the X-CSRF-Token header (GET /api/care/csrf gives the token for your session)")
+
+
+def record_number(value: Any, field: str, *, maximum: int = MAX_RECORD_ID) -> int | None:
+    """A number from a care form (a record id, a version, points): ``None`` when left blank, else a
+    whole number of ASCII digits from 0 to ``maximum``; anything else is :class:`InvalidCareInput`
+    (422, the care pages' answer to a bad value, so the form is shown again with the message)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return parse_whole_number(value, field, maximum=maximum)
+    except InvalidIdentifier as exc:
+        raise InvalidCareInput(str(exc)) from None
+
+
+def patient_number(value: Any, field: str = "patient id") -> int:
+    """A patient id from a care form (required): :func:`nhc.identifiers.parse_patient_id`, with a
+    bad value answered as :class:`InvalidCareInput`."""
+    try:
+        return parse_patient_id(value, field)
+    except InvalidIdentifier as exc:
+        raise InvalidCareInput(str(exc)) from None
 
 
 def neighbourhood(name: str) -> str:

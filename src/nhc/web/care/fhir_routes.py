@@ -26,13 +26,18 @@ def _fhir(resource: dict[str, Any]) -> JSONResponse:
 
 
 def _number(rid: str, prefix: str) -> int:
-    """The record number in a FHIR id as emitted (``care-episode-12``) or given bare (``12``)."""
+    """The record number in a FHIR id as emitted (``care-episode-12``) or given bare (``12``):
+    ASCII digits, 1 to the largest care record id; otherwise 422 naming the id."""
     from nhc.care.domain import InvalidCareInput
+    from nhc.identifiers import InvalidIdentifier, parse_whole_number
+    from nhc.web.care.deps import MAX_RECORD_ID
 
-    digits = rid.removeprefix(prefix)
-    if not digits.isdigit() or len(digits) > 18:
-        raise InvalidCareInput(f"{rid!r} is not a care record id (expected {prefix}<number>)")
-    return int(digits)
+    try:
+        return parse_whole_number(rid.strip().removeprefix(prefix), "id", minimum=1, maximum=MAX_RECORD_ID)
+    except InvalidIdentifier as exc:
+        raise InvalidCareInput(
+            f"{rid[:40]!r} is not a care record id (expected {prefix}<number>): {exc}"
+        ) from None
 
 
 @router.get("/EpisodeOfCare/{rid}", summary="PERSON-LEVEL: a virtual-ward episode as FHIR (audited)")

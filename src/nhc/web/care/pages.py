@@ -12,7 +12,16 @@ from nhc.care import domain as dom
 from nhc.care.directory import neighbourhoods
 from nhc.care.domain import CareError
 from nhc.security.roles import Principal
-from nhc.web.care.deps import care, neighbourhood, page, require_csrf
+from nhc.web.care.deps import (
+    MAX_RECORD_ID,
+    RecordId,
+    care,
+    neighbourhood,
+    page,
+    patient_number,
+    record_number,
+    require_csrf,
+)
 from nhc.web.deps import current_user
 
 router = APIRouter(prefix="/care", include_in_schema=False)
@@ -120,13 +129,13 @@ def admit(
     try:
         ep = care(request).admit(
             user,
-            patient_id,
+            patient_number(patient_id),
             source=source,
             worklist=worklist or None,
             reason=reason,
             needs=needs or None,
-            points=points or None,
-            referral_id=int(referral_id) if referral_id.isdigit() else None,
+            points=record_number(points, "workload points"),
+            referral_id=record_number(referral_id, "referral id"),
         )
     except CareError as exc:
         return _caseload_page(request, user, nb, error=exc, form=form)
@@ -134,7 +143,7 @@ def admit(
 
 
 @router.get("/episodes/{episode_id}")
-def episode(request: Request, episode_id: int, user: Principal = Depends(current_user)):
+def episode(request: Request, episode_id: RecordId, user: Principal = Depends(current_user)):
     svc = care(request)
     detail = svc.episode(user, episode_id)
     nb = detail.episode.neighbourhood
@@ -153,7 +162,7 @@ def episode(request: Request, episode_id: int, user: Principal = Depends(current
 @router.post("/episodes/{episode_id}/status")
 def change_status(
     request: Request,
-    episode_id: int,
+    episode_id: RecordId,
     status: str = Form("", max_length=32),
     outcome: str = Form("", max_length=32),
     version: str = Form("", max_length=10),
@@ -166,7 +175,7 @@ def change_status(
         episode_id,
         status,
         outcome=outcome or None,
-        expected_version=int(version) if version.isdigit() else None,
+        expected_version=record_number(version, "version"),
     )
     return _see(f"/care/episodes/{episode_id}")
 
@@ -174,7 +183,7 @@ def change_status(
 @router.post("/episodes/{episode_id}/review")
 def set_review(
     request: Request,
-    episode_id: int,
+    episode_id: RecordId,
     review_due: str = Form("", max_length=20),
     csrf_token: str = Form("", max_length=200),
     user: Principal = Depends(current_user),
@@ -187,7 +196,7 @@ def set_review(
 @router.post("/episodes/{episode_id}/events")
 def record_event(
     request: Request,
-    episode_id: int,
+    episode_id: RecordId,
     kind: str = Form("", max_length=64),
     occurred_on: str = Form("", max_length=20),
     detail: str = Form("", max_length=TEXT),
@@ -208,7 +217,11 @@ def team(request: Request, nb: str, user: Principal = Depends(current_user)):
     return page(
         request,
         "care/team.html",
-        {**_common(nb, "team"), "staff": care(request).list_staff(nb), "page_title": f"Team – {nb}"},
+        {
+            **_common(nb, "team"),
+            "staff": care(request).list_staff(nb, principal=user),
+            "page_title": f"Team – {nb}",
+        },
     )
 
 
@@ -225,9 +238,10 @@ def add_absence(
 ):
     nb = neighbourhood(nb)
     require_csrf(request, csrf_token)
-    if not staff_id.isdigit():
+    staff = record_number(staff_id, "staff id")
+    if staff is None:
         raise dom.InvalidCareInput("choose who is absent")
-    care(request).add_absence(user, int(staff_id), starts_on, ends_on, reason)
+    care(request).add_absence(user, staff, starts_on, ends_on, reason)
     return _see(_nb_url(nb, "/team"))
 
 
@@ -269,7 +283,7 @@ def propose(
 @router.post("/allocation/{run_id}/accept")
 def accept(
     request: Request,
-    run_id: int,
+    run_id: RecordId,
     csrf_token: str = Form("", max_length=200),
     user: Principal = Depends(current_user),
 ):
@@ -285,7 +299,7 @@ def accept(
 @router.post("/episodes/{episode_id}/override")
 def override(
     request: Request,
-    episode_id: int,
+    episode_id: RecordId,
     staff_id: str = Form("", max_length=10),
     why: str = Form("", max_length=1000),
     back: str = Form("", max_length=10),
@@ -295,9 +309,10 @@ def override(
     require_csrf(request, csrf_token)
     svc = care(request)
     try:
-        if not staff_id.isdigit():
+        staff = record_number(staff_id, "staff id")
+        if staff is None:
             raise dom.InvalidCareInput("choose who should look after this patient")
-        ep = svc.override_assignment(user, episode_id, int(staff_id), why)
+        ep = svc.override_assignment(user, episode_id, staff, why)
     except CareError as exc:
         if back == "alloc":
             return _allocation_page(request, user, svc.episode(user, episode_id).episode.neighbourhood, exc)
@@ -342,7 +357,7 @@ def create_meeting(
 
 
 @router.get("/mdt/{meeting_id}")
-def meeting(request: Request, meeting_id: int, user: Principal = Depends(current_user)):
+def meeting(request: Request, meeting_id: RecordId, user: Principal = Depends(current_user)):
     svc = care(request)
     m = svc.meeting(user, meeting_id)
     return page(
@@ -360,8 +375,8 @@ def meeting(request: Request, meeting_id: int, user: Principal = Depends(current
 @router.post("/mdt/items/{item_id}/decision")
 def decision(
     request: Request,
-    item_id: int,
-    meeting_id: int = Form(...),
+    item_id: RecordId,
+    meeting_id: int = Form(..., ge=1, le=MAX_RECORD_ID),
     decision: str = Form("", max_length=TEXT),
     action_title: list[str] = Form([]),
     action_owner: list[str] = Form([]),
@@ -372,7 +387,7 @@ def decision(
 ):
     require_csrf(request, csrf_token)
     actions = [
-        {"title": t, "owner_staff_id": o or None, "due_on": d or None}
+        {"title": t, "owner_staff_id": record_number(o, "action owner"), "due_on": d or None}
         for t, o, d in zip(action_title[:10], action_owner[:10], action_due[:10], strict=False)
     ]
     care(request).record_decision(user, item_id, decision, actions, review_due=review_due or None)
@@ -385,7 +400,7 @@ def decision(
 def _plan_form(
     request: Request,
     user: Principal,
-    episode_id: int,
+    episode_id: RecordId,
     *,
     error: CareError | None = None,
     form: dict | None = None,
@@ -429,14 +444,14 @@ def _plan_form(
 
 
 @router.get("/episodes/{episode_id}/plan")
-def plan_form(request: Request, episode_id: int, user: Principal = Depends(current_user)):
+def plan_form(request: Request, episode_id: RecordId, user: Principal = Depends(current_user)):
     return _plan_form(request, user, episode_id)
 
 
 @router.post("/episodes/{episode_id}/plan")
 def save_plan(
     request: Request,
-    episode_id: int,
+    episode_id: RecordId,
     what_matters: str = Form("", max_length=TEXT),
     goals: str = Form("", max_length=TEXT),
     action: list[str] = Form([]),
@@ -463,11 +478,12 @@ def save_plan(
     }
     svc = care(request)
     try:
-        if version:
+        expected = record_number(version, "version")
+        if expected is not None:
             plan = svc.plan_for_episode(user, episode_id)
             if plan is None:
                 raise dom.NotFoundError(f"episode {episode_id} has no care plan to update")
-            svc.update_care_plan(user, plan.id, version, **fields)
+            svc.update_care_plan(user, plan.id, expected, **fields)
         else:
             svc.create_care_plan(user, episode_id, **fields)
     except CareError as exc:
@@ -484,7 +500,7 @@ def save_plan(
 
 
 @router.get("/plans/{plan_id}/versions")
-def plan_history(request: Request, plan_id: int, user: Principal = Depends(current_user)):
+def plan_history(request: Request, plan_id: RecordId, user: Principal = Depends(current_user)):
     svc = care(request)
     plan = svc.care_plan(user, plan_id)
     return page(
@@ -500,7 +516,9 @@ def plan_history(request: Request, plan_id: int, user: Principal = Depends(curre
 
 
 @router.get("/plans/{plan_id}/versions/{version}")
-def plan_version(request: Request, plan_id: int, version: int, user: Principal = Depends(current_user)):
+def plan_version(
+    request: Request, plan_id: RecordId, version: RecordId, user: Principal = Depends(current_user)
+):
     svc = care(request)
     plan = svc.care_plan(user, plan_id)
     v = svc.plan_version(user, plan_id, version)
@@ -568,8 +586,8 @@ def create_task(
         title,
         due_on,
         kind=kind,
-        owner_staff_id=owner_staff_id or None,
-        patient_id=patient_id or None,
+        owner_staff_id=record_number(owner_staff_id, "owner"),
+        patient_id=patient_number(patient_id) if patient_id.strip() else None,
         detail=detail,
         from_service=from_service or None,
         to_service=to_service or None,
@@ -580,12 +598,12 @@ def create_task(
 @router.post("/tasks/{task_id}/status")
 def task_status(
     request: Request,
-    task_id: int,
+    task_id: RecordId,
     status: str = Form("", max_length=32),
     version: str = Form("", max_length=10),
     csrf_token: str = Form("", max_length=200),
     user: Principal = Depends(current_user),
 ):
     require_csrf(request, csrf_token)
-    t = care(request).update_task(user, task_id, status, expected_version=version or None)
+    t = care(request).update_task(user, task_id, status, expected_version=record_number(version, "version"))
     return _see(_nb_url(t.neighbourhood, "/board"))

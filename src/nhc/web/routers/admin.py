@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from nhc.identifiers import MAX_ID
 from nhc.security.roles import Principal
 from nhc.web.deps import admin_user, render
 
@@ -15,7 +16,7 @@ PAGE = 50
 def audit(
     request: Request,
     username: str | None = Query(None, max_length=150),
-    patient_id: int | None = Query(None, ge=0),
+    patient_id: int | None = Query(None, ge=0, le=MAX_ID),
     action: str | None = Query(None, max_length=64),
     page: int = Query(1, ge=1, le=100000),
     user: Principal = Depends(admin_user),

@@ -27,6 +27,11 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _csrf_ok(request: Request, token: str) -> bool:
+    # a token with non-ASCII characters is simply wrong (the constant-time comparison refuses it)
+    return token.isascii() and check_csrf(request, token)
+
+
 def _providers(request: Request) -> list:
     return [
         p for p in request.app.state.security.providers.values() if isinstance(p, RedirectIdentityProvider)
@@ -63,7 +68,7 @@ def sign_in(
     next: str = Form("/", max_length=500),
 ):
     ctx = {"next": _safe_next(next), "username": username, "providers": _providers(request)}
-    if not check_csrf(request, csrf_token):
+    if not _csrf_ok(request, csrf_token):
         return render(
             request, "sign_in.html", {**ctx, "error": "Your form expired. Sign in again."}, status_code=400
         )
@@ -85,7 +90,7 @@ def sign_in(
 
 @router.post("/sign-out")
 def sign_out(request: Request, csrf_token: str = Form("", max_length=200)):
-    if not check_csrf(request, csrf_token):
+    if not _csrf_ok(request, csrf_token):
         return render(
             request,
             "error.html",
