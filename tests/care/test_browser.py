@@ -4,15 +4,11 @@ writes the personalised care plan and shares it with the patient."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.care.web_support import NB, PASSWORD, make_app, worklist_patients
+from tests.care.web_support import NB, PASSWORD, live_server, make_app, worklist_patients
 from tests.web.fixture_lake import write_fixture_lake
 
 pytestmark = [
@@ -21,31 +17,13 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_app(tmp_path, db_url):
-    import uvicorn
-
     lake = write_fixture_lake(tmp_path / "lake")
     app = make_app(lake.root, db_url, tmp_path)
     app.state.lake = lake
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield app, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with live_server(app) as base:
+        yield app, base
     app.state.security.db.dispose()
 
 

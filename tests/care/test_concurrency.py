@@ -5,10 +5,7 @@ on SQLite and PostgreSQL; the losers get 409 with a clear message and the audit 
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import threading
-import time
 
 import httpx
 import pytest
@@ -16,36 +13,19 @@ import sqlalchemy as sa
 
 from nhc.care.models import CarePlan, Episode
 from nhc.security.models import AuditEvent
-from tests.care.web_support import NB, PASSWORD, make_app, token, worklist_patients
+from tests.care.web_support import NB, PASSWORD, live_server, make_app, token, worklist_patients
 from tests.web.fixture_lake import write_fixture_lake
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 RACERS = 4
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live(tmp_path, db_url):
-    import uvicorn
-
     lake = write_fixture_lake(tmp_path / "lake")
     app = make_app(lake.root, db_url, tmp_path)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield app, lake, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with live_server(app) as base:
+        yield app, lake, base
     app.state.security.db.dispose()
 
 

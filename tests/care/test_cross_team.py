@@ -12,19 +12,11 @@ import sqlalchemy as sa
 from nhc.care import domain as d
 from nhc.care.models import Task
 from nhc.care.services import CareService
-from nhc.security.models import AuditEvent
 from nhc.security.service import AccessDenied
 from tests.care.conftest import NB, OTHER_NB, Team
+from tests.care.test_services import audit as _audit
 
 DUE = dt.date(2026, 4, 10)
-
-
-def _audit(care: CareService, **where) -> list[AuditEvent]:
-    with care.db.unit_of_work() as s:
-        q = sa.select(AuditEvent).order_by(AuditEvent.id)
-        for k, v in where.items():
-            q = q.where(getattr(AuditEvent, k) == v)
-        return list(s.scalars(q))
 
 
 def _task(care: CareService, task_id: int) -> Task:
