@@ -129,6 +129,19 @@ def cached(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+TOTALS_NOTE = "sum of the published cells (suppressed cells count as 0)"
+
+
+def derived_total(cells: Any) -> int | None:
+    """A margin derived from published cells: their sum, or ``None`` if every cell that could hold
+    anyone is suppressed. Being a function of published values, it discloses nothing new."""
+    values = list(cells)
+    shown = [v for v in values if v]
+    if shown:
+        return sum(shown)
+    return 0 if all(v == 0 for v in values) else None
+
+
 def share(part: int | None, whole: int | None) -> float | None:
     if part is None or not whole:
         return None
@@ -345,35 +358,107 @@ class InsightsService:
     # ------------------------------------------------------------ overview
     @cached
     def overview(self, filters: tuple = ()) -> dict[str, Any]:
-        """Counts and shares by need band and by Patient Need Group (disclosure-controlled)."""
+        """People by Patient Need Group (disclosure-controlled cells), with need-band counts and the
+        total derived from those cells (sums of published values, so they disclose nothing new).
+        A group the filter rules out is ``0`` ("none")."""
         where, params = self._where(dict(filters))
-        total_raw = self._rows(f"SELECT count(*) FROM pi{where}", params)[0][0]
-        total = safe_count(total_raw)
-        band_raw = dict(self._rows(f"SELECT band, count(*) FROM pi{where} GROUP BY 1", params))
-        bands = []
-        for b in BANDS:
-            c = safe_count(band_raw.get(b, 0))
-            bands.append(
-                {
-                    "band": b,
-                    "number": BAND_NUMBERS[b],
-                    "label": BAND_LABELS[b],
-                    "count": c,
-                    "share": share(c, total),
-                }
-            )
+        _, possible = self._possible(dict(filters))
         png_raw = dict(self._rows(f"SELECT png, count(*) FROM pi{where} GROUP BY 1", params))
-        pngs = []
-        for p, meta in self.png_names().items():
-            c = safe_count(png_raw.get(p, 0))
-            pngs.append(
-                {"png": p, "name": meta["name"], "band": meta["band"], "count": c, "share": share(c, total)}
-            )
-        return {"as_of": self.as_of(), "total": total, "bands": bands, "pngs": pngs, "filters": dict(filters)}
+        cells = {p: safe_count(png_raw.get(p, 0)) if p in possible else 0 for p in self.png_names()}
+        band_counts = {
+            b: derived_total(c for p, c in cells.items() if self.png_names()[p]["band"] == b) for b in BANDS
+        }
+        total = derived_total(cells.values())
+        bands = [
+            {
+                "band": b,
+                "number": BAND_NUMBERS[b],
+                "label": BAND_LABELS[b],
+                "count": band_counts[b],
+                "share": share(band_counts[b], total),
+            }
+            for b in BANDS
+        ]
+        pngs = [
+            {
+                "png": p,
+                "name": meta["name"],
+                "band": meta["band"],
+                "count": cells[p],
+                "share": share(cells[p], total),
+            }
+            for p, meta in self.png_names().items()
+        ]
+        return {
+            "as_of": self.as_of(),
+            "total": total,
+            "bands": bands,
+            "pngs": pngs,
+            "filters": dict(filters),
+            "totals": TOTALS_NOTE,
+        }
+
+    @cached
+    def categories(self, dimension: str) -> list[Any]:
+        """Every value ``dimension`` can take in the county, in display order (public: the reference
+        lists and the county's geography). Tables list all of them, so a missing row never says
+        "nobody here"."""
+        geo = self.geography()
+        if dimension == "age_band":
+            return list(AGE_BANDS)
+        if dimension == "png":
+            return list(self.png_names())
+        if dimension == "practice_code":
+            return sorted(geo["practices"])
+        if dimension == "neighbourhood":
+            return sorted(geo["neighbourhoods"])
+        if dimension == "locality":
+            return sorted(geo["localities"])
+        observed = [r[0] for r in self._rows(f"SELECT DISTINCT {dimension} FROM pi")]
+        if dimension == "imd_quintile":
+            return [1, 2, 3, 4, 5, None]
+        return sorted(observed, key=lambda k: _order(dimension, k))
+
+    def _possible(self, filters: dict[str, Any]) -> tuple[set[str], set[int]]:
+        """The practices and Patient Need Groups a filtered population can contain, from the
+        geography and the filters alone (never from the data): outside them a count is a
+        structural zero."""
+        geo = self.geography()
+        practices = {
+            code
+            for code, p in geo["practices"].items()
+            if filters.get("neighbourhood") in (None, "", p["neighbourhood"])
+            and filters.get("locality") in (None, "", p["locality"])
+            and filters.get("practice_code") in (None, "", code)
+        }
+        pngs = {
+            p
+            for p, meta in self.png_names().items()
+            if filters.get("png") in (None, "") or int(filters["png"]) == p
+            if filters.get("band") in (None, "", meta["band"])
+        }
+        return practices, pngs
+
+    def _row_possible(self, dimension: str, key: Any, practices: set[str], pngs: set[int]) -> bool:
+        geo = self.geography()
+        if dimension == "png":
+            return key in pngs
+        if dimension in ("practice_code", "neighbourhood", "locality"):
+            field = {"practice_code": "code"}.get(dimension, dimension)
+            return any(geo["practices"][c][field] == key for c in practices)
+        return bool(practices and pngs)
 
     @cached
     def breakdown(self, dimension: str, filters: tuple = ()) -> dict[str, Any]:
-        """People by ``dimension`` and need band, each cell disclosure-controlled."""
+        """People by ``dimension`` and need band, each cell disclosure-controlled.
+
+        Contract: every possible row is listed (:meth:`categories`); a cell that cannot hold anyone
+        (the band is not one of the filtered groups' bands, or the row is outside the filtered
+        geography) is ``0`` ("none"); every other cell is :func:`safe_count` of its true count, so a
+        count of 0 to 7 is ``None`` ("suppressed"). A row's ``total`` is the sum of its published
+        cells (``None`` when they are all suppressed) and never a separately rounded true count, so
+        it tells nothing the cells do not; shares are of that total.
+        """
         if dimension not in DIMENSIONS:
             raise BadParameter(f"cannot break down by {dimension!r}; choose one of {', '.join(DIMENSIONS)}")
         where, params = self._where(dict(filters))
@@ -381,28 +466,26 @@ class InsightsService:
         cells: dict[Any, dict[str, int]] = {}
         for key, band, n in raw:
             cells.setdefault(key, {})[band] = n
-        geo, pngs = self.geography(), self.png_names()
+        practices, pngs = self._possible(dict(filters))
+        bands_possible = {self.png_names()[p]["band"] for p in pngs}
+        keys = self.categories(dimension)
+        if dimension in ("png", "practice_code", "neighbourhood", "locality"):
+            # rows outside the filter are left out: which they are follows from the filter alone
+            keys = [k for k in keys if self._row_possible(dimension, k, practices, pngs)]
         rows = []
-        for key in sorted(cells, key=lambda k: _order(dimension, k)):
-            counts = {b: safe_count(cells[key].get(b, 0)) for b in BANDS}
-            total = safe_count(sum(cells[key].values()))
-            if dimension == "practice_code":
-                label = f"{geo['practices'].get(key, {}).get('name', key)} ({key})"
-            elif dimension == "png":
-                label = f"{key} {pngs[int(key)]['name']}"
-            elif dimension == "imd_quintile":
-                label = "Unknown" if key is None else f"Quintile {key}"
-            elif dimension == "sex":
-                label = {"F": "Female", "M": "Male"}.get(key, str(key))
-            else:
-                label = str(key)
+        for key in keys:
+            possible = self._row_possible(dimension, key, practices, pngs)
+            counts = {
+                b: safe_count(cells.get(key, {}).get(b, 0)) if possible and b in bands_possible else 0
+                for b in BANDS
+            }
             rows.append(
                 {
                     "key": "" if key is None else str(key),
-                    "label": label,
-                    "total": total,
-                    **{b: counts[b] for b in BANDS},
-                    **{f"{b}_share": share(counts[b], total) for b in BANDS},
+                    "label": self._label(dimension, key),
+                    "total": derived_total(counts.values()),
+                    **counts,
+                    **{f"{b}_share": share(counts[b], derived_total(counts.values())) for b in BANDS},
                 }
             )
         return {
@@ -410,18 +493,31 @@ class InsightsService:
             "dimension_label": DIMENSIONS[dimension],
             "rows": rows,
             "filters": dict(filters),
+            "totals": TOTALS_NOTE,
         }
+
+    def _label(self, dimension: str, key: Any) -> str:
+        if dimension == "practice_code":
+            return f"{self.geography()['practices'].get(key, {}).get('name', key)} ({key})"
+        if dimension == "png":
+            return f"{key} {self.png_names()[int(key)]['name']}"
+        if dimension == "imd_quintile":
+            return "Unknown" if key is None else f"Quintile {key}"
+        if dimension == "sex":
+            return {"F": "Female", "M": "Male"}.get(key, str(key))
+        return str(key)
 
     # -------------------------------------------------------- neighbourhoods
     @cached
     def neighbourhoods(self) -> list[dict[str, Any]]:
-        raw = self._rows(
-            "SELECT neighbourhood, any_value(locality), count(*), count(*) FILTER (WHERE band='high'), "
-            "count(DISTINCT practice_code) FROM pi GROUP BY 1 ORDER BY 2, 1"
-        )
+        """Each neighbourhood's population and higher-need count: the total and band count of its
+        :meth:`overview` (derived from the published cells, so the same figures everywhere)."""
+        geo = self.geography()
+        practices = dict(self._rows("SELECT neighbourhood, count(DISTINCT practice_code) FROM pi GROUP BY 1"))
         out = []
-        for nb, loc, n, high, practices in raw:
-            pop, hi = safe_count(n), safe_count(high)
+        for nb, loc in sorted(geo["neighbourhoods"].items(), key=lambda kv: (kv[1], kv[0])):
+            ov = self.overview((("neighbourhood", nb),))
+            pop, hi = ov["total"], ov["bands"][BANDS.index("high")]["count"]
             out.append(
                 {
                     "name": nb,
@@ -429,13 +525,14 @@ class InsightsService:
                     "population": pop,
                     "high": hi,
                     "high_share": share(hi, pop),
-                    "practices": practices,
+                    "practices": practices.get(nb, 0),
                 }
             )
         return out
 
-    def _profile_parts(self, where: str, params: list) -> dict[str, Any]:
-        pop = safe_count(self._rows(f"SELECT count(*) FROM pi{where}", params)[0][0])
+    def _profile_parts(self, where: str, params: list, filters: tuple) -> dict[str, Any]:
+        pop = self.overview(filters)["total"]
+        by_imd = {r["key"]: r for r in self.breakdown("imd_quintile", filters)["rows"]}
         regs = dict(
             self._rows(
                 f"SELECT r, count(*) FROM (SELECT unnest(string_split(registers, '; ')) AS r FROM pi{where}) "
@@ -446,19 +543,29 @@ class InsightsService:
         old_where = (where + " AND " if where else " WHERE ") + "age >= 65"
         n65 = safe_count(self._rows(f"SELECT count(*) FROM pi{old_where}", params)[0][0])
         efi = dict(self._rows(f"SELECT efi_category, count(*) FROM pi{old_where} GROUP BY 1", params))
-        imd = self._rows(
-            f"SELECT imd_quintile, count(*), count(*) FILTER (WHERE band = 'high'), "
-            f"sum(emergency_admissions_12m) FROM pi{where} GROUP BY 1",
-            params,
+        adm = dict(
+            self._rows(
+                f"SELECT imd_quintile, sum(emergency_admissions_12m) FROM pi{where} GROUP BY 1", params
+            )
         )
+        # people by quintile and higher need: the cells and derived totals of the published breakdown
+        imd = [
+            (
+                q,
+                by_imd["" if q is None else str(q)]["total"],
+                by_imd["" if q is None else str(q)]["high"],
+                adm.get(q, 0),
+            )
+            for q in self.categories("imd_quintile")
+        ]
         return {"population": pop, "registers": regs, "n65": n65, "efi": efi, "imd": imd}
 
     @cached
     def neighbourhood_profile(self, name: str) -> dict[str, Any]:
         self.check_neighbourhood(name)
         geo = self.geography()
-        here = self._profile_parts(" WHERE neighbourhood = ?", [name])
-        county = self._profile_parts("", [])
+        here = self._profile_parts(" WHERE neighbourhood = ?", [name], (("neighbourhood", name),))
+        county = self._profile_parts("", [], ())
         from nhc.analytics.registers import REGISTER_NAMES
 
         registers = []
@@ -485,11 +592,11 @@ class InsightsService:
                 }
             )
         imd = []
-        county_imd = {q: (n, h, adm) for q, n, h, adm in county["imd"]}
-        for q, n, high, adm in sorted(here["imd"], key=lambda r: _order("imd_quintile", r[0])):
-            pop, hi, ad = safe_count(n), safe_count(high), safe_count(int(adm or 0))
-            cn, ch, cadm = county_imd.get(q, (0, 0, 0))
-            cpop, chi, cad = safe_count(cn), safe_count(ch), safe_count(int(cadm or 0))
+        county_imd = {row[0]: row for row in county["imd"]}
+        for q, pop, hi, adm in here["imd"]:
+            ad = safe_count(int(adm or 0))
+            _, cpop, chi, cadm = county_imd[q]
+            cad = safe_count(int(cadm or 0))
             imd.append(
                 {
                     "quintile": "Unknown" if q is None else str(q),
@@ -503,14 +610,15 @@ class InsightsService:
                 }
             )
         practices = []
+        rows = {r["key"]: r for r in self.breakdown("practice_code", (("neighbourhood", name),))["rows"]}
         raw = self._rows(
-            "SELECT practice_code, count(*), count(*) FILTER (WHERE band='high'), "
-            "sum(emergency_admissions_12m), count(*) FILTER (WHERE age >= 65) FROM pi "
+            "SELECT practice_code, sum(emergency_admissions_12m), count(*) FILTER (WHERE age >= 65) FROM pi "
             "WHERE neighbourhood = ? GROUP BY 1 ORDER BY 1",
             [name],
         )
-        for code, n, high, adm, old in raw:
-            pop, hi, ad = safe_count(n), safe_count(high), safe_count(int(adm or 0))
+        for code, adm, old in raw:
+            # population and higher need: the practice's row of the published practice breakdown
+            pop, hi, ad = rows[code]["total"], rows[code]["high"], safe_count(int(adm or 0))
             practices.append(
                 {
                     "code": code,
@@ -551,10 +659,14 @@ class InsightsService:
         raw = self._rows(
             f"SELECT practice_code, {ind.denominator}, {ind.numerator} FROM pi GROUP BY 1 ORDER BY 1"
         )
-        units = [
-            FunnelUnit(code, geo["practices"][code]["name"], safe_count(int(n or 0)), safe_count(int(y or 0)))
-            for code, n, y in raw
-        ]
+        # A practice's list size and higher-need count are its row of the published practice
+        # breakdown (derived total, band cell), so the funnel adds no second rounding of them.
+        rows = {r["key"]: r for r in self.breakdown("practice_code", ())["rows"]}
+        units = []
+        for code, n, y in raw:
+            n_pub = rows[code]["total"] if ind.denominator == "count(*)" else safe_count(int(n or 0))
+            y_pub = rows[code]["high"] if indicator == "high_need" else safe_count(int(y or 0))
+            units.append(FunnelUnit(code, geo["practices"][code]["name"], n_pub, y_pub))
         f: Funnel = funnel(units, "proportion" if ind.kind == "proportion" else "rate")
         neighbourhood_of = {c: p["neighbourhood"] for c, p in geo["practices"].items()}
         return {"indicator": ind, "funnel": f, "neighbourhood_of": neighbourhood_of, "as_of": self.as_of()}
