@@ -1,5 +1,5 @@
-"""Web and security commands: ``nhc serve``, ``nhc users create|list``, ``nhc demo-users`` and
-``nhc db upgrade|current``. Thin wrappers over :mod:`nhc.web`, :mod:`nhc.security` and :mod:`nhc.db`."""
+"""Web and security commands: ``nhc serve``, ``nhc users create|list|set-password|disable|enable``,
+``nhc demo-users`` and ``nhc db upgrade|current``. Thin wrappers over :mod:`nhc.web`, :mod:`nhc.security` and :mod:`nhc.db`."""
 
 from __future__ import annotations
 
@@ -28,11 +28,13 @@ DEMO_USERS = (
 
 
 def _settings(data: Path | None):
+    import dataclasses
+
     from nhc.settings import Settings
 
     settings = Settings.from_env()
-    if data is not None:
-        settings = Settings(data_dir=data, database_url=settings.database_url, engine=settings.engine)
+    if data is not None:  # every other setting (database, trusted proxies...) as the environment says
+        settings = dataclasses.replace(settings, data_dir=data)
     return settings
 
 
@@ -57,6 +59,21 @@ def _first_neighbourhood(data: Path | None) -> str:
     return max(names, key=lambda nb: svc.worklist_page(nb, None, 1)[1], default="Central Oxford")
 
 
+def _demo_password(username: str) -> str:
+    """A random password that meets the password policy for ``username`` (a random one almost
+    always does; the loop makes it certain)."""
+    from nhc.errors import NhcError
+    from nhc.security.passwords import check_policy, generate_password
+
+    while True:
+        password = generate_password()
+        try:
+            check_policy(password, username)
+        except NhcError:
+            continue
+        return password
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(db_app, name="db")
@@ -76,13 +93,18 @@ def register(app: typer.Typer) -> None:
         if data is not None:
             os.environ["NHC_DATA"] = str(data)
         _security(data)  # migrate once before the workers start
+        trusted = _settings(data).trusted_proxies
         console.print(f"Serving NHC on http://{host}:{port}/  (Ctrl+C to stop)")
         uvicorn.run(
             "nhc.web.asgi:app",
             host=host,
             port=port,
             workers=workers,
-            proxy_headers=True,
+            # X-Forwarded-For/-Proto are believed only from NHC_TRUSTED_PROXIES (none by default):
+            # uvicorn's own default trusts any local process, which could then forge the client
+            # address that rate limits and the audit log rely on.
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=",".join(trusted),
             log_level="info",
             server_header=False,
         )
@@ -100,15 +122,13 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option("--port")] = 8000,
     ) -> None:
         """Create one demo user per role (new random passwords each time) and print them."""
-        from nhc.security.passwords import generate_password
-
         sec = _security(data)
         nb = neighbourhood or _first_neighbourhood(data)
         table = Table(title=f"Demo users — sign in at http://{host}:{port}/sign-in")
         for col in ("username", "password", "role", "neighbourhoods"):
             table.add_column(col)
         for username, name, role, nbs in DEMO_USERS:
-            password = generate_password()
+            password = _demo_password(username)
             nbs = (nb,) if nbs is None else nbs
             if sec.get_user(username):
                 sec.set_password(username, password)
@@ -138,6 +158,36 @@ def register(app: typer.Typer) -> None:
             username, name or username, role, password=password, neighbourhoods=neighbourhood or ()
         )
         console.print(f"created {user.username} ({user.role})")
+
+    @users_app.command("set-password")
+    def users_set_password(
+        username: Annotated[str, typer.Argument(help="Username.")],
+        password: Annotated[
+            str | None, typer.Option("--password", help="New password (prompted if not given).")
+        ] = None,
+        data: DataOption = None,
+    ) -> None:
+        """Set or reset a user's password; every session they have is ended."""
+        if password is None:
+            password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        _security(data).set_password(username, password)
+        console.print(f"password set for {username}; their sessions were ended")
+
+    @users_app.command("disable")
+    def users_disable(
+        username: Annotated[str, typer.Argument(help="Username.")], data: DataOption = None
+    ) -> None:
+        """Disable an account: it cannot sign in, and every session it has is ended."""
+        _security(data).set_active(username, False)
+        console.print(f"disabled {username}; their sessions were ended")
+
+    @users_app.command("enable")
+    def users_enable(
+        username: Annotated[str, typer.Argument(help="Username.")], data: DataOption = None
+    ) -> None:
+        """Enable a disabled account again."""
+        _security(data).set_active(username, True)
+        console.print(f"enabled {username}")
 
     @users_app.command("list")
     def users_list(data: DataOption = None) -> None:

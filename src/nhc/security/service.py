@@ -9,12 +9,14 @@ the audit log whatever the outcome.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from nhc.db import Database, utcnow
@@ -30,6 +32,7 @@ from nhc.security.models import (
     UserSession,
 )
 from nhc.security.passwords import hash_password
+from nhc.security.request_context import current_client_ip
 from nhc.security.roles import Principal, Role, parse_role
 
 
@@ -105,8 +108,49 @@ class AuditView:
     detail: str | None
 
 
+def _audit_ip(ip: str | None) -> str | None:
+    """The address to record: the one given, else the current web request's client address (set by
+    the web app's request-context middleware), else none (command line, background work)."""
+    ip = ip or current_client_ip()
+    return ip[:64] if ip else None
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@functools.cache
+def _neighbourhood_names() -> dict[str, str]:
+    """The neighbourhoods of the reference geography, keyed by a forgiving spelling (case and
+    spacing ignored) to the canonical name."""
+    from nhc.reference.geography import neighbourhoods
+
+    return {_name_key(n): n for n in neighbourhoods().column("neighbourhood").to_pylist()}
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"\s+", " ", str(name)).strip().casefold()
+
+
+def check_neighbourhoods(names: Iterable[str]) -> list[str]:
+    """The canonical, sorted, de-duplicated spelling of each neighbourhood in ``names``.
+
+    Raises :class:`~nhc.errors.NhcError` naming the first one that is not a neighbourhood of the
+    reference geography, so a user cannot be given a neighbourhood that no patient belongs to (a
+    typo would otherwise leave them seeing nothing, or match a name added later by mistake).
+    """
+    known = _neighbourhood_names()
+    found: set[str] = set()
+    for name in names:
+        canonical = known.get(_name_key(name))
+        if canonical is None:
+            raise NhcError(
+                f"There is no neighbourhood called {str(name).strip()!r}. "
+                "Use the name of a neighbourhood of the reference geography",
+                hint=f"known neighbourhoods: {', '.join(sorted(known.values()))}",
+            )
+        found.add(canonical)
+    return sorted(found)
 
 
 def _principal(user: User, session_id: str | None = None) -> Principal:
@@ -156,6 +200,7 @@ class SecurityService:
         role = parse_role(role) if isinstance(role, str) else role
         if provider == "local" and not password:
             raise NhcError("a local account needs a password")
+        neighbourhoods = check_neighbourhoods(neighbourhoods)
         with self.db.unit_of_work() as s:
             if s.scalar(select(User).where(User.username == username)):
                 raise NhcError(f"user {username!r} already exists")
@@ -163,13 +208,13 @@ class SecurityService:
                 username=username,
                 display_name=display_name.strip() or username,
                 role=role.value,
-                password_hash=hash_password(password) if password else None,
+                password_hash=hash_password(password, username=username) if password else None,
                 identity_provider=provider,
                 subject=subject or username,
                 active=True,
                 created_at=self.clock(),
             )
-            user.neighbourhoods = [UserNeighbourhood(neighbourhood=n) for n in sorted(set(neighbourhoods))]
+            user.neighbourhoods = [UserNeighbourhood(neighbourhood=n) for n in neighbourhoods]
             s.add(user)
             s.flush()
             self._audit(
@@ -178,17 +223,71 @@ class SecurityService:
                 "user_created",
                 resource=f"user:{username}",
                 outcome="success",
-                detail=f"role={role.value}; neighbourhoods={'; '.join(sorted(set(neighbourhoods)))}",
+                detail=f"role={role.value}; neighbourhoods={'; '.join(neighbourhoods)}",
             )
             return self._user_view(user)
 
     def set_password(self, username: str, password: str) -> None:
+        """Set (or reset) a user's password and end every session they have, in one transaction:
+        whoever was signed in with the old password must sign in again with the new one."""
         with self.db.unit_of_work() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise NhcError(f"no user {username!r}")
-            user.password_hash = hash_password(password)
-            self._audit(s, None, "password_set", resource=f"user:{username}", outcome="success")
+            user = self._user_named(s, username)
+            user.password_hash = hash_password(password, username=username)
+            ended = self._end_sessions(s, user.id)
+            self._audit(
+                s,
+                None,
+                "password_set",
+                resource=f"user:{username}",
+                outcome="success",
+                detail=f"sessions ended={ended}",
+            )
+            user_id = user.id
+        self._forget_sessions(user_id)
+
+    def set_active(self, username: str, active: bool) -> UserView:
+        """Enable or disable an account. Disabling ends every session the user has at once (in the
+        same transaction), and a disabled user cannot sign in until enabled again."""
+        with self.db.unit_of_work() as s:
+            user = self._user_named(s, username)
+            user.active = active
+            ended = 0 if active else self._end_sessions(s, user.id)
+            self._audit(
+                s,
+                None,
+                "user_enabled" if active else "user_disabled",
+                resource=f"user:{username}",
+                outcome="success",
+                detail=f"sessions ended={ended}",
+            )
+            view = self._user_view(user)
+        self._forget_sessions(view.id)
+        return view
+
+    @staticmethod
+    def _user_named(s: Session, username: str) -> User:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NhcError(f"no user {username!r}")
+        return user
+
+    @staticmethod
+    def _end_sessions(s: Session, user_id: int) -> int:
+        """Revoke every live session of a user in the caller's transaction; how many were live."""
+        result = s.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user_id, UserSession.revoked.is_(False))
+            .values(revoked=True)
+        )
+        return result.rowcount or 0
+
+    def _forget_sessions(self, user_id: int) -> None:
+        """Drop a user's sessions from this process's cache (keyed by token hash, so by scanning);
+        called after the commit so a concurrent page cannot re-cache a session still live in the
+        database. Other worker processes' caches expire within ``policy.cache_seconds``."""
+        for key, (_, principal, _) in list(self._sessions.items()):
+            if principal.user_id == user_id:
+                self._sessions.pop(key, None)
 
     def list_users(self) -> list[UserView]:
         with self.db.unit_of_work() as s:
@@ -649,7 +748,7 @@ class SecurityService:
                 resource=resource[:500] if resource else None,
                 reason=reason,
                 outcome=outcome[:32],
-                ip=ip[:64] if ip else None,
+                ip=_audit_ip(ip),
                 detail=detail,
             )
         )

@@ -30,7 +30,7 @@ from nhc.security.service import AccessDenied, SecurityService, SignInError
 from nhc.settings import Settings
 from nhc.web import charts
 from nhc.web.deps import SignInRequired, render
-from nhc.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from nhc.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 
 HERE = Path(__file__).parent
 log = logging.getLogger("nhc.web")
@@ -252,7 +252,8 @@ def create_app(
     templates.env.globals.update(
         bar_chart=charts.bar_chart, funnel_chart=charts.funnel_chart, band_labels=BAND_LABELS
     )
-    templates.env.filters["num"] = lambda v: "suppressed" if v is None else f"{v:,}"
+    # None: suppressed (7 or fewer people); 0: a structural zero (no one can be in that cell)
+    templates.env.filters["num"] = lambda v: "suppressed" if v is None else ("none" if v == 0 else f"{v:,}")
     templates.env.filters["pct"] = lambda v: "–" if v is None else f"{v:.1f}%"
     templates.env.filters["q"] = lambda v: quote(str(v), safe="")
     app.state.templates = templates
@@ -275,4 +276,5 @@ def create_app(
     _install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxy_networks)
     return app

@@ -33,7 +33,15 @@ def insights(request: Request) -> InsightsService:
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address: the direct peer's, or, when the peer is one of the trusted proxies
+    (``NHC_TRUSTED_PROXIES``, none by default), the right-most untrusted X-Forwarded-For entry."""
+    from nhc.web.middleware import resolve_client_ip
+
+    settings = getattr(request.app.state, "settings", None)
+    trusted = settings.trusted_proxy_networks if settings is not None else ()
+    return resolve_client_ip(
+        request.client.host if request.client else None, request.headers.getlist("x-forwarded-for"), trusted
+    )
 
 
 def _load(request: Request) -> Principal | None:
