@@ -99,7 +99,8 @@ def check_csrf(request: Request, submitted: str | None) -> bool:
     expected = csrf_token(request)
     if getattr(request.state, "new_csrf", None) == expected and not request.state.csrf_secret:
         return False  # a fresh cookie was only just made: nothing was submitted with it
-    return bool(submitted) and hmac.compare_digest(str(submitted), expected)
+    # compare bytes: compare_digest refuses non-ASCII text with a TypeError, and a token is ASCII
+    return bool(submitted) and hmac.compare_digest(str(submitted).encode(), expected.encode())
 
 
 def set_csrf_cookie(request: Request, response: Response) -> None:
