@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from pathlib import Path
 
 import duckdb
 import httpx
 import pytest
-import uvicorn
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
 from nhc.fhir.validate import validate_resource
 from nhc.settings import Settings
 from nhc.web.fhir_app import create_fhir_app
+from tests.care.web_support import live_server
 
 SCT = "http://snomed.info/sct"
 
@@ -24,20 +22,8 @@ SCT = "http://snomed.info/sct"
 @pytest.fixture(scope="module")
 def server(county: Path):
     app = create_fhir_app(Settings(data_dir=county.parent))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/fhir"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as base:
+        yield f"{base}/fhir"
 
 
 @pytest.fixture(scope="module")

@@ -362,16 +362,9 @@ class CareService:
         self, principal: Principal | None, action: str, patient_id: int, resource: str, detail: str
     ) -> None:
         """Audit a write refused because a simultaneous one won (the caller then raises 409)."""
-        with self.db.unit_of_work() as s:
-            self._audit(
-                s,
-                principal,
-                action,
-                patient_id=patient_id,
-                resource=resource,
-                detail=detail,
-                outcome="conflict",
-            )
+        self.security.record(
+            principal, action, outcome="conflict", patient_id=patient_id, resource=resource, detail=detail
+        )
 
     def _registered_neighbourhood(self, patient_id: int) -> str | None:
         person = self.directory.lookup(patient_id)

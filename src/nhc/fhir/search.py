@@ -185,13 +185,19 @@ def _episode_patient(rid: str) -> int | None:
     return key[0] if key else None
 
 
-def _encounter_patients(reader: Any, ids: list[str]) -> frozenset[int]:
+def _whole_numbers(ids: list[str]) -> list[int]:
+    """The ids that are whole numbers (by the one parser); a malformed id matches nothing."""
     numbers = []
     for i in ids:
         try:
-            numbers.append(parse_whole_number(i))
+            numbers.append(parse_patient_id(i))
         except InvalidIdentifier:
-            continue  # a malformed id matches no encounter
+            continue
+    return numbers
+
+
+def _encounter_patients(reader: Any, ids: list[str]) -> frozenset[int]:
+    numbers = _whole_numbers(ids)
     if not numbers:
         return frozenset()
     rows = reader.rows(
@@ -204,13 +210,7 @@ def _encounter_patients(reader: Any, ids: list[str]) -> frozenset[int]:
 def patients_of_ids(reader: Any, rtype: str, ids: list[str]) -> frozenset[int]:
     """The patients that resources of ``rtype`` with these ids belong to (malformed ids: no one)."""
     if rtype == "Patient":
-        out = set()
-        for i in ids:
-            try:
-                out.add(parse_patient_id(i))
-            except InvalidIdentifier:
-                continue
-        return frozenset(out)
+        return frozenset(_whole_numbers(ids))
     if rtype in EVENT_TYPES or rtype in MEDICATION_TYPES:
         prefix = "ce" if rtype in EVENT_TYPES else "med"
         keys = (id_parts(i, prefix) for i in ids)
@@ -340,7 +340,7 @@ def _search_encounters(reader: Any, s: Search, where: list[str], params: list[An
     where += dc
     params += dp
     if s.ids:
-        numbers = [int(i) for i in s.ids if re.fullmatch(r"[0-9]{1,18}", i, re.ASCII)]
+        numbers = _whole_numbers(s.ids)
         if not numbers:
             return [], 0
         c, p = _in("encounter_id", numbers)
