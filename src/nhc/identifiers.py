@@ -110,9 +110,3 @@ def parse_identifier_token(value: object, field: str = "identifier") -> Identifi
     if token.is_nhs_number:
         return IdentifierToken(system_clean, parse_nhs_number(token.value, field=f"NHS number in {field}"))
     return token
-
-
-def parse_prefixed_number(value: object, prefix: str, what: str) -> int:
-    """The record number in an id written ``<prefix><number>`` (e.g. ``care-episode-12``) or bare."""
-    text = str(value or "").strip()
-    return parse_whole_number(text.removeprefix(prefix), what)

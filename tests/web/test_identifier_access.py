@@ -38,6 +38,7 @@ def world(county, tmp_path_factory):
     svc = app.state.insights
     home = svc._rows("SELECT neighbourhood FROM pi GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
     other = svc._rows("SELECT patient_id FROM pi WHERE neighbourhood <> ? ORDER BY 1 LIMIT 1", [home])[0][0]
+    mine = svc._rows("SELECT patient_id FROM pi WHERE neighbourhood = ? ORDER BY 1 LIMIT 1", [home])[0][0]
     lake = county / "lake"
     con = duckdb.connect()
     people = f"read_parquet('{lake}/patients/*.parquet')"
@@ -57,6 +58,10 @@ def world(county, tmp_path_factory):
         "app": app,
         "client": client,
         "people": {other: nhs_other, dead: nhs_dead},
+        "mine": (
+            mine,
+            con.execute(f"SELECT nhs_number FROM {people} WHERE patient_id = ?", [mine]).fetchone()[0],
+        ),
     }
     app.state.security.db.dispose()
 
@@ -149,3 +154,10 @@ def test_every_accepted_spelling_on_every_route_is_refused_outside_the_relations
         )
     )
     _refused_and_audited(world, url, pid)
+
+
+def test_the_patient_page_shows_the_nhs_number_as_people_read_it(world):
+    pid, nhs = world["mine"]
+    r = world["client"].get(f"/patients/{pid}")
+    assert r.status_code == 200
+    assert f"NHS number {nhs[:3]} {nhs[3:6]} {nhs[6:]}" in r.text

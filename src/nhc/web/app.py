@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nhc.db import Database
 from nhc.errors import NhcError
+from nhc.identifiers import format_nhs_number
 from nhc.insights import BadParameter, InsightsService, NotFound
 from nhc.insights.service import BAND_LABELS, NotReady
 from nhc.security.service import AccessDenied, SecurityService, SignInError
@@ -256,6 +257,7 @@ def create_app(
     templates.env.filters["num"] = lambda v: "suppressed" if v is None else ("none" if v == 0 else f"{v:,}")
     templates.env.filters["pct"] = lambda v: "–" if v is None else f"{v:.1f}%"
     templates.env.filters["q"] = lambda v: quote(str(v), safe="")
+    templates.env.filters["nhs_number"] = format_nhs_number  # 999 123 4567, as people read it
     app.state.templates = templates
     app.state.page_cache = {}
     app.state.json_cache = {}
