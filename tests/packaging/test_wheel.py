@@ -1,0 +1,47 @@
+"""The built package is complete: `pip install nhc` then `nhc serve` is styled, with the licence kept.
+
+Builds a wheel from this checkout (no dependencies fetched) and looks inside it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+VENDOR = "nhc/web/static/vendor/nhsuk/"
+
+
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = out.glob("nhc-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        return set(zf.namelist())
+
+
+def test_the_wheel_ships_the_nhs_frontend_styles_scripts_and_icons(wheel_names: set[str]) -> None:
+    for name in ("nhsuk-frontend.min.css", "nhsuk-frontend.min.js", "assets/images/favicon.ico"):
+        assert VENDOR + name in wheel_names, name
+
+
+def test_the_wheel_keeps_the_frontend_licence_and_its_provenance(wheel_names: set[str]) -> None:
+    assert {VENDOR + "LICENSE", VENDOR + "PROVENANCE.md"} <= wheel_names
+
+
+def test_the_wheel_does_not_ship_test_only_axe(wheel_names: set[str]) -> None:
+    assert not any(name.endswith("axe.min.js") for name in wheel_names)
+
+
+def test_the_vendored_css_asks_for_no_remote_font() -> None:
+    css = (REPO / "src" / VENDOR / "nhsuk-frontend.min.css").read_text()
+    assert "@font-face" not in css and "assets.nhs.uk" not in css
