@@ -119,19 +119,3 @@ def year_before(table: ir.Table, years: int) -> ir.Table:
     """The rows of a by-year aggregate (see :func:`this_year_and_before`) for one year, without the
     ``year_before`` column: 0 is the 12 months to as-of, 1 the 12 months before those."""
     return table.filter(table.year_before == years).drop("year_before")
-
-
-def has_cluster(
-    summary: ir.Table, clusters: tuple[str, ...], *, since: dt.date | None = None, at: dt.date | None = None
-) -> ir.Table:
-    """Patients with any code in ``clusters``: patient_id, first_date, last_date.
-
-    ``since`` keeps codes whose last date is on or after it (a look-back window); ``at`` keeps
-    codes first recorded on or before it (presence at an earlier date).
-    """
-    s = summary.filter(summary.cluster.isin(list(clusters)))
-    if since is not None:
-        s = s.filter(s.last_date >= ibis.literal(since))
-    if at is not None:
-        s = s.filter(s.first_date <= ibis.literal(at))
-    return s.group_by("patient_id").aggregate(first_date=s.first_date.min(), last_date=s.last_date.max())

@@ -143,10 +143,6 @@ class DateParser:
         return day
 
 
-def day_to_iso(day: int) -> str:
-    return dt.date.fromordinal(day + EPOCH_ORDINAL).isoformat()
-
-
 # --- small readers ------------------------------------------------------------------------------------
 def subject_key(ref: Any, field: str) -> str:
     """A patient reference as a resolution key: 'Patient/<id>', 'urn:uuid:...' or 'nhs:<number>'."""
@@ -656,10 +652,6 @@ def organization_resource(p: dict) -> dict:
         ],
         "name": p["name"],
     }
-
-
-def event_default_type(value: float | None) -> str:
-    return "Observation" if value is not None else "Condition"
 
 
 def uncoded_resource(row: dict, extra: list[dict]) -> dict:

@@ -3,7 +3,7 @@
 Contract
 --------
 Loads the committed CSVs in ``nhc/reference/data/geography/`` (made once by
-:mod:`nhc.reference.build_geography`; nothing is generated at run time). Lines starting with ``#`` are
+``scripts/build_geography.py``; nothing is generated at run time). Lines starting with ``#`` are
 provenance comments and are skipped. Every loader validates its file and raises
 :class:`~nhc.errors.InputError` naming the file, the 1-based line and the field of the first bad value.
 Results are cached (Arrow tables are immutable, so sharing them is safe).

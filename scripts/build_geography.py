@@ -1,6 +1,6 @@
 """How the committed geography CSVs were made: run once, by a developer, never at run time.
 
-    python -m nhc.reference.build_geography            # rewrites data/geography/*.csv
+    python scripts/build_geography.py            # rewrites data/geography/*.csv
 
 The package loads the committed files (:mod:`nhc.reference.geography`); this script only documents and
 reproduces them. It is deterministic (``SEED``): running it again gives byte-identical files.
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SEED = 20240726
-OUT_DIR = Path(__file__).resolve().parent / "data" / "geography"
+OUT_DIR = Path(__file__).resolve().parent.parent / "src" / "nhc" / "reference" / "data" / "geography"
 N_SMALL_AREAS = 407  # Oxfordshire has 407 LSOAs (2011 boundaries, IMD 2019)
 
 # Locality totals outside Oxford City are synthetic; with Oxford City's published 222,468 they make the
@@ -611,7 +611,7 @@ PRACTICES_HEADER = """\
 # Other localities (50 practices): SYNTHETIC generic town-based names, list sizes and locality totals.
 # practice_code: SYNTHETIC ODS-style codes (K84 + 3 digits), not real ODS look-ups.
 # Coordinates approximate (Oxford City practices within about 1 km; others at their towns).
-# Made by nhc.reference.build_geography (seed {seed}); see PROVENANCE.md.
+# Made by scripts/build_geography.py (seed {seed}); see PROVENANCE.md.
 """
 
 SMALL_AREAS_HEADER = """\
@@ -620,7 +620,7 @@ SMALL_AREAS_HEADER = """\
 # imd_decile: SYNTHETIC, matching the published IMD 2019 profile: 17 areas in deciles 1-2 (most deprived 20%
 # nationally) in 10 wards (6 Oxford, 3 Banbury, 1 Abingdon); the rest skewed to less deprived deciles.
 # population: SYNTHETIC registered patients; the areas of a neighbourhood sum to its practices' list sizes.
-# Made by nhc.reference.build_geography (seed {seed}); see PROVENANCE.md.
+# Made by scripts/build_geography.py (seed {seed}); see PROVENANCE.md.
 """
 
 
