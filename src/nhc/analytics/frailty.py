@@ -24,6 +24,7 @@ import ibis
 
 from nhc.analytics.coded import in_window, nullable, this_year_and_before
 from nhc.analytics.inputs import require_columns
+from nhc.vocab import EFI_CATEGORIES
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -73,7 +74,7 @@ POLYPHARMACY_MIN_MEDICINES = 5
 N_DEFICITS = len(CODED_DEFICITS) + 1  # 36
 
 # (category, lowest deficit count) — Clegg 2016 cut-points 0.12 / 0.24 / 0.36 of 36 deficits.
-CATEGORIES: tuple[tuple[str, int], ...] = (("fit", 0), ("mild", 5), ("moderate", 9), ("severe", 13))
+CATEGORIES: tuple[tuple[str, int], ...] = tuple(zip(EFI_CATEGORIES, (0, 5, 9, 13), strict=True))
 
 
 def clusters_read() -> frozenset[str]:

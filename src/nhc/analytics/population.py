@@ -13,18 +13,10 @@ from typing import TYPE_CHECKING
 import ibis
 
 from nhc.analytics.inputs import require_columns
+from nhc.vocab import AGE_BAND_LIMITS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
-
-AGE_BANDS: tuple[tuple[str, int, int], ...] = (
-    ("0-17", 0, 17),
-    ("18-44", 18, 44),
-    ("45-64", 45, 64),
-    ("65-74", 65, 74),
-    ("75-84", 75, 84),
-    ("85+", 85, 200),
-)
 
 
 def age_at(date_of_birth: ir.DateValue, as_of: dt.date) -> ir.IntegerValue:
@@ -37,7 +29,9 @@ def age_at(date_of_birth: ir.DateValue, as_of: dt.date) -> ir.IntegerValue:
 
 
 def age_band(age: ir.IntegerValue) -> ir.StringValue:
-    return ibis.cases(*[((age >= lo) & (age <= hi), name) for name, lo, hi in AGE_BANDS], else_="unknown")
+    return ibis.cases(
+        *[((age >= lo) & (age <= hi), name) for name, lo, hi in AGE_BAND_LIMITS], else_="unknown"
+    )
 
 
 def registered_at(registrations: ir.Table, as_of: dt.date) -> ir.Table:
