@@ -37,6 +37,7 @@ from tests.spec.facts_rows import BASE as FACTS_DEFAULTS  # noqa: E402
 from tests.spec.framework import Example, Recorder  # noqa: E402
 from tests.spec.helpers import AS_OF, DEFAULTS  # noqa: E402
 
+LONG = 24  # an input with more rows than this is shown by its first and last rows
 # words a test name spells in lower case that a heading spells otherwise
 WORDS = {
     "png": "PNG",
@@ -160,7 +161,23 @@ def _input_table(name: str, value: Any) -> list[str]:
         rows, cols = value, []
         for r in rows:
             cols += [k for k in r if k not in cols]
-    return [f"`{name}`", "", *table(cols, [[r.get(c, _default(name, c)) for c in cols] for r in rows]), ""]
+    runs: list[list[Any]] = []  # [how many, values] for each run of identical rows
+    for r in rows:
+        values = [r.get(c, _default(name, c)) for c in cols]
+        if runs and runs[-1][1] == values:
+            runs[-1][0] += 1
+        else:
+            runs.append([1, values])
+    counted = any(n > 1 for n, _ in runs)
+    body = [[n, *v] for n, v in runs] if counted else [v for _, v in runs]
+    header = ["rows", *cols] if counted else cols
+    note = []
+    if len(body) > LONG:
+        left_out = len(body) - 2 * (LONG // 2)
+        body = [*body[: LONG // 2], ["…"] * len(header), *body[-(LONG // 2) :]]
+        note = [f"({left_out} rows left out here; the test has them all)", ""]
+    caption = f"`{name}`" + (" (`rows`: how many identical rows)" if counted else "")
+    return [caption, "", *table(header, body), "", *note]
 
 
 def render_example(example: Example, call: str) -> list[str]:
@@ -174,8 +191,14 @@ def render_example(example: Example, call: str) -> list[str]:
 
 
 def render_area(area: Area) -> str:
-    title, _, rest = area.text.partition("\n")
-    lines = [f"# {area.title}", "", _first_line_body(title), *([rest.strip(), ""] if rest.strip() else [])]
+    first, _, rest = area.text.partition("\n\n")
+    lines = [
+        f"# {area.title}",
+        "",
+        _without_area_name(first),
+        "",
+        *([rest.strip(), ""] if rest.strip() else []),
+    ]
     lines += [f"Specs: [`{area.module}`](../../{area.module}). {_read_me()}", ""]
     for i, p in enumerate(area.paragraphs, 1):
         lines += [f"## {i}. {p.heading}", ""]
@@ -192,10 +215,10 @@ def render_area(area: Area) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _first_line_body(line: str) -> str:
+def _without_area_name(paragraph: str) -> str:
     # a module docstring opens "Area: what it covers"; the page heading already names the area
-    _head, sep, body = line.partition(": ")
-    return (body[0].upper() + body[1:] + "\n") if sep and body else line + "\n"
+    _head, sep, body = paragraph.partition(": ")
+    return body[0].upper() + body[1:] if sep and body and "\n" not in _head else paragraph
 
 
 def _read_me() -> str:
