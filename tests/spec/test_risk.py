@@ -17,6 +17,9 @@ FEATURE_DATE = d("2025-03-31")
 
 
 def test_training_sample_is_the_same_people_on_every_engine(engine):
+    """The training sample is chosen by a multiplicative hash of patient_id in integer arithmetic:
+    the same people on every engine, about the fraction asked for, independent of the held-out
+    split."""
     ids = np.concatenate([np.arange(1, 5001), [9_990_000_001, 4_000_000_000_123]]).astype(np.int64)
     t = load(engine, "ids", pa.table({"patient_id": ids}))
     picked = engine.to_arrow(t.filter(risk.in_training_sample(t.patient_id, 0.25)))
@@ -32,6 +35,7 @@ def test_training_sample_is_the_same_people_on_every_engine(engine):
 
 
 def test_sample_fraction():
+    """Everyone up to 200,000 people; above that, the fraction that gives about 200,000."""
     assert risk.sample_fraction(150_000) == 1.0
     assert risk.sample_fraction(800_000, 200_000) == 0.25
 
@@ -41,6 +45,8 @@ def _labels(*names: str) -> list[int]:
 
 
 def test_factor_text_orders_rounds_and_drops_small_contributions():
+    """A person's factors: the three largest positive contributions, largest first (ties in feature
+    order), rounded to 2 decimals; none above 0.005 reads "no factor above average"."""
     k = len(risk.FEATURE_NAMES)
     c = np.zeros((4, k))
     age, ae, ea, female = _labels("age_decades", "ae_12m", "emergency_admissions_12m", "female")
@@ -59,6 +65,7 @@ def test_factor_text_orders_rounds_and_drops_small_contributions():
 
 
 def test_factor_text_of_nobody_is_empty():
+    """No people, no factor texts."""
     assert risk.factor_text(np.zeros((0, len(risk.FEATURE_NAMES)))).to_pylist() == []
 
 
