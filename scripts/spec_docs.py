@@ -124,8 +124,20 @@ def _call_sources(fn) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "spec":
             call = next(k.value for k in node.keywords if k.arg == "call")
-            out.append(ast.unparse(call.body if isinstance(call, ast.Lambda) else call))
+            out.append(wrapped(call.body if isinstance(call, ast.Lambda) else call))
     return out
+
+
+def wrapped(node: ast.expr, indent: int = 0, width: int = 100) -> str:
+    """``node`` as source, a call too long for one line with one argument a line (as ruff would)."""
+    text = ast.unparse(node)
+    if len(text) + indent <= width or not isinstance(node, ast.Call):
+        return text
+    inner = indent + 4
+    args = [wrapped(a, inner, width) for a in node.args]
+    args += [(f"{k.arg}=" if k.arg else "**") + wrapped(k.value, inner, width) for k in node.keywords]
+    lines = "".join(f"{' ' * inner}{a},\n" for a in args)
+    return f"{ast.unparse(node.func)}(\n{lines}{' ' * indent})"
 
 
 # --- rendering ------------------------------------------------------------------------------------
