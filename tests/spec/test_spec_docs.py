@@ -36,7 +36,9 @@ def test_the_generator_shows_what_a_spec_checks():
     area = next(a for a in gen.collect() if a.slug == "population")
     p = next(p for p in area.paragraphs if p.name == "test_a_death_on_or_before_as_of_excludes")
     ((_example, call),) = p.examples
-    assert call.startswith("population.population(t.patients, t.practice_registrations, t.deaths")
+    # the call as written, one argument a line when it is long
+    assert call.startswith("population.population(\n    t.patients,\n    t.practice_registrations,\n")
+    assert call.endswith("    AS_OF,\n)")
     page = gen.render_area(area)
     assert "| 2 | 2026-03-31 |" in page  # the death on as-of, as given
     assert "\n| patient_id |\n|---|\n| 3 |\n| 4 |\n" in page  # the expected rows
