@@ -22,6 +22,27 @@ CODELIST_SCHEMA = pa.schema(
 )
 
 
+# Values of lake columns a spec does not give (a nullable column not here is null).
+DEFAULTS: dict[str, Any] = {
+    "nhs_number": "9990000000",
+    "given_name": "A",
+    "family_name": "B",
+    "ethnicity": "White",
+    "small_area_code": "SA1",
+    "address_line": "1 Road",
+    "postcode": "OX1 1AA",
+    "sex": "F",
+    "provider_code": "P1",
+    "care_home_code": "CH1",
+    "place_of_death": "home",
+    "name": "x",
+    "latitude": 51.7,
+    "longitude": -1.2,
+    "list_size": 1000,
+    "encounter_id": None,
+}
+
+
 def d(s: str) -> dt.date:
     return dt.date.fromisoformat(s)
 
@@ -29,29 +50,11 @@ def d(s: str) -> dt.date:
 def arrow(name: str, rows: list[dict[str, Any]]) -> pa.Table:
     """Rows for lake table ``name`` (missing nullable columns become null; a few get defaults)."""
     schema = TABLES[name].arrow
-    defaults = {
-        "nhs_number": "9990000000",
-        "given_name": "A",
-        "family_name": "B",
-        "ethnicity": "White",
-        "small_area_code": "SA1",
-        "address_line": "1 Road",
-        "postcode": "OX1 1AA",
-        "sex": "F",
-        "provider_code": "P1",
-        "care_home_code": "CH1",
-        "place_of_death": "home",
-        "name": "x",
-        "latitude": 51.7,
-        "longitude": -1.2,
-        "list_size": 1000,
-        "encounter_id": None,
-    }
     cols = {}
     for f in schema:
         vals = []
         for i, r in enumerate(rows):
-            v = r.get(f.name, defaults.get(f.name))
+            v = r.get(f.name, DEFAULTS.get(f.name))
             if f.name == "encounter_id" and v is None:
                 v = i + 1
             vals.append(v)

@@ -1,38 +1,73 @@
-"""The cube: grouping sets with 'All', counts controlled by the disclosure rule."""
+"""Cube: counts of people by grouping set ('All' for a dimension outside it), each count controlled by
+the disclosure rule (7 or fewer suppressed, the rest rounded to the nearest 5)."""
 
 from __future__ import annotations
 
-import pyarrow as pa
-
 from nhc.analytics import cube
 
-from .helpers import load, rows
+
+def _people(n: int, band: str, png: int, png_name: str, age_band: str) -> list[dict]:
+    """``n`` people alike (each is a row of the insights table)."""
+    person = {
+        "band": band,
+        "png": png,
+        "png_name": png_name,
+        "age_band": age_band,
+        "sex": "F",
+        "imd_quintile": 2,
+        "practice_code": "P1",
+        "neighbourhood": "N1",
+        "locality": "L1",
+    }
+    return [dict(person) for _ in range(n)]
 
 
-def _insights(n_low: int, n_high: int) -> pa.Table:
-    n = n_low + n_high
-    return pa.table(
-        {
-            "band": ["low"] * n_low + ["high"] * n_high,
-            "png": pa.array([3] * n_low + [11] * n_high, pa.int8()),
-            "png_name": ["Low need adult"] * n_low + ["Frailty"] * n_high,
-            "age_band": ["18-44"] * n_low + ["85+"] * n_high,
-            "sex": ["F"] * n,
-            "imd_quintile": pa.array([2] * n, pa.int32()),
-            "practice_code": ["P1"] * n,
-            "neighbourhood": ["N1"] * n,
-            "locality": ["L1"] * n,
-        }
+def test_each_grouping_set_is_counted_and_controlled(spec):
+    """Each grouping set counts people over its own dimensions: 7 people are suppressed, 13 shown as
+    15, and the locality's 20 as 20."""
+    spec(
+        given={
+            "insights": _people(13, "low", 3, "Low need adult", "18-44")
+            + _people(7, "high", 11, "Frailty", "85+")
+        },
+        call=lambda t: cube.cube(t.insights, (("band",), ("locality",))),
+        expect=[
+            {"grouping": "band", "band": "high", "locality": "All", "count": None},
+            {"grouping": "band", "band": "low", "locality": "All", "count": 15},
+            {"grouping": "locality", "band": "All", "locality": "L1", "count": 20},
+        ],
     )
 
 
-def test_cube_grouping_sets_and_control(engine):
-    t = load(engine, "ins", _insights(13, 7))
-    got = rows(engine, cube.cube(t, (("band",), ("locality",))), ["grouping", "band", "locality", "count"])
-    assert got == [
-        {"grouping": "band", "band": "high", "locality": "All", "count": None},  # 7: suppressed
-        {"grouping": "band", "band": "low", "locality": "All", "count": 15},  # 13 -> 15
-        {"grouping": "locality", "band": "All", "locality": "L1", "count": 20},
-    ]
-    raw = rows(engine, cube.cube(t, (("band", "png"),), control=False), ["png", "count"])
-    assert raw == [{"png": "11 Frailty", "count": 7}, {"png": "3 Low need adult", "count": 13}]
+def test_uncontrolled_counts_are_exact(spec):
+    """With control off (inside the trusted setting only) counts are exact; the PNG reads with its name."""
+    spec(
+        given={
+            "insights": _people(13, "low", 3, "Low need adult", "18-44")
+            + _people(7, "high", 11, "Frailty", "85+")
+        },
+        call=lambda t: cube.cube(t.insights, (("band", "png"),), control=False),
+        expect=[
+            {"png": "11 Frailty", "count": 7},
+            {"png": "3 Low need adult", "count": 13},
+        ],
+    )
+
+
+def test_a_total_is_controlled_on_its_own(spec):
+    """A total is rounded from the exact count, not added up from controlled cells: 13, 8 and 6 people
+    show as 15, 10 and suppressed, and their 27 as 25 (not 15 + 10)."""
+    spec(
+        given={
+            "insights": _people(13, "low", 3, "Low need adult", "18-44")
+            + _people(8, "moderate", 5, "Medium complexity morbidity", "45-64")
+            + _people(6, "high", 11, "Frailty", "85+")
+        },
+        call=lambda t: cube.cube(t.insights, (("band",), ("locality",))),
+        expect=[
+            {"grouping": "band", "band": "high", "locality": "All", "count": None},
+            {"grouping": "band", "band": "low", "locality": "All", "count": 15},
+            {"grouping": "band", "band": "moderate", "locality": "All", "count": 10},
+            {"grouping": "locality", "band": "All", "locality": "L1", "count": 25},
+        ],
+    )

@@ -59,6 +59,9 @@ def _facts(engine, summary_rows: list[dict]) -> list[dict]:
 
 
 def test_window_flags_and_markers(engine):
+    """Flags and frailty markers from clusters coded in their window (12 months; 280 days for
+    pregnancy): a day past the window is out, a marker from two clusters counts once, a future date
+    is not "in", a cluster the facts do not read changes nothing."""
     summary = [
         # care plan: two of its clusters in 12 months make one flag; a third outside the window
         _row(1, "multidisciplinary-team", AS_OF - 10 * DAY),
@@ -94,6 +97,8 @@ def test_window_flags_and_markers(engine):
 
 
 def test_pregnancy_ends_with_a_later_delivery(engine):
+    """Pregnant: a pregnancy code in 280 days and no delivery coded after it (an earlier
+    pregnancy's delivery does not end a new one)."""
     summary = [
         _row(1, "pregnancy-antenatal", AS_OF - 200 * DAY),
         _row(1, "pregnancy-delivery", AS_OF - 20 * DAY),  # delivered since: not pregnant
@@ -118,8 +123,8 @@ def test_pregnancy_ends_with_a_later_delivery(engine):
 
 
 def test_condition_facts_equal_the_register_efi_and_cms_blocks(engine):
-    # The run joins registers, eFI and CMS as one block (one aggregate over their long tables);
-    # for everyone in any of them it must say what the three separate rules say.
+    """The run joins registers, eFI and CMS as one block (one aggregate over their long tables); for
+    everyone in any of them it says what the three separate rules say."""
     from nhc.analytics import frailty, multimorbidity, registers
 
     d = AS_OF - 30 * DAY

@@ -7,74 +7,140 @@ import pytest
 
 from nhc.analytics import worklists
 
-from .facts_rows import facts_table
 from .helpers import load, rows
 
 
-def test_worklists(engine):
-    people = [
-        # frailty worklist
-        {"patient_id": 1, "efi_category": "moderate", "efi_score": 0.3, "emergency_admissions_12m": 2},
-        {"patient_id": 2, "efi_category": "severe", "efi_score": 0.4, "emergency_admissions_12m": 3},
-        {
-            "patient_id": 3,
-            "efi_category": "severe",
-            "efi_score": 0.4,
-            "emergency_admissions_12m": 3,
-            "care_plan_12m": True,
-        },  # has a care plan: not on it
-        {"patient_id": 4, "efi_category": "mild", "emergency_admissions_12m": 5},  # mild: not on it
-        {
-            "patient_id": 5,
-            "efi_category": "moderate",
-            "emergency_admissions_12m": 1,
-        },  # 1 admission: not on it
-        {
-            "patient_id": 6,
-            "efi_category": "moderate",
-            "efi_score": 0.3,
-            "emergency_admissions_12m": 2,
-            "neighbourhood": "N2",
-            "practice_code": "P2",
+def test_frailty_without_a_care_plan(spec):
+    """frailty_no_care_plan: eFI moderate or severe, no care-plan or MDT code in 12 months and 2+
+    emergency admissions in 12 months; ranked within the neighbourhood by admissions, then eFI."""
+    spec(
+        given={
+            "facts": [
+                {
+                    "patient_id": 1,
+                    "efi_category": "moderate",
+                    "efi_score": 0.3,
+                    "emergency_admissions_12m": 2,
+                },
+                {"patient_id": 2, "efi_category": "severe", "efi_score": 0.4, "emergency_admissions_12m": 3},
+                {
+                    "patient_id": 3,
+                    "efi_category": "severe",
+                    "efi_score": 0.4,
+                    "emergency_admissions_12m": 3,
+                    "care_plan_12m": True,
+                },  # has a care plan: not on it
+                {"patient_id": 4, "efi_category": "mild", "emergency_admissions_12m": 5},  # mild: not on it
+                {"patient_id": 5, "efi_category": "moderate", "emergency_admissions_12m": 1},  # 1 admission
+                {
+                    "patient_id": 6,
+                    "efi_category": "moderate",
+                    "efi_score": 0.3,
+                    "emergency_admissions_12m": 2,
+                    "neighbourhood": "N2",
+                    "practice_code": "P2",
+                },
+            ]
         },
-        # diabetes worklist
-        {"patient_id": 10, "reg_diabetes": True, "hba1c_last_value": 75.0},
-        {"patient_id": 11, "reg_diabetes": True, "hba1c_last_value": 58.0},  # not above 58
-        {"patient_id": 12, "reg_diabetes": True, "hba1c_last_value": 80.0, "hba1c_12m": True},  # reviewed
-        {"patient_id": 13, "reg_diabetes": True, "hba1c_last_value": 80.0, "medication_review_12m": True},
-        {"patient_id": 14, "reg_diabetes": False, "hba1c_last_value": 90.0},  # not on register
-        {"patient_id": 15, "reg_diabetes": True, "hba1c_last_value": None},  # no HbA1c ever
-    ]
-    # 100 people in N3 with risks 0.01..1.00: the top 2% are the two highest
-    people += [{"patient_id": 100 + i, "neighbourhood": "N3", "risk": (i + 1) / 100} for i in range(100)]
-    t = load(engine, "insights", facts_table(people))
-    got = rows(engine, worklists.worklists(t), sort=["worklist", "neighbourhood", "rank"])
-    simple = [
-        (r["worklist"], r["neighbourhood"], r["practice_code"], r["patient_id"], r["rank"]) for r in got
-    ]
-    assert simple == [
-        ("diabetes_unreviewed_high_hba1c", "N1", "P1", 10, 1),
-        ("frailty_no_care_plan", "N1", "P1", 2, 1),
-        ("frailty_no_care_plan", "N1", "P1", 1, 2),
-        ("frailty_no_care_plan", "N2", "P2", 6, 1),
-        ("high_admission_risk", "N3", "P1", 199, 1),
-        ("high_admission_risk", "N3", "P1", 198, 2),
-    ]
-    reasons = {r["patient_id"]: r["reasons"] for r in got}
-    assert (
-        reasons[2] == "eFI severe; no care plan or MDT code in 12 months; 3 emergency admissions in 12 months"
+        call=lambda t: worklists.worklists(t.facts),
+        expect=[
+            {
+                "worklist": "frailty_no_care_plan",
+                "neighbourhood": "N1",
+                "practice_code": "P1",
+                "patient_id": 2,
+                "rank": 1,
+                "reasons": "eFI severe; no care plan or MDT code in 12 months; 3 emergency admissions in 12 months",
+            },
+            {
+                "worklist": "frailty_no_care_plan",
+                "neighbourhood": "N1",
+                "practice_code": "P1",
+                "patient_id": 1,
+                "rank": 2,
+                "reasons": "eFI moderate; no care plan or MDT code in 12 months; 2 emergency admissions in 12 months",
+            },
+            {
+                "worklist": "frailty_no_care_plan",
+                "neighbourhood": "N2",
+                "practice_code": "P2",
+                "patient_id": 6,
+                "rank": 1,
+                "reasons": "eFI moderate; no care plan or MDT code in 12 months; 2 emergency admissions in 12 months",
+            },
+        ],
     )
-    assert reasons[10] == (
-        "on the diabetes register; latest HbA1c 75.0 mmol/mol; no HbA1c in 12 months; "
-        "no medication review in 12 months"
+
+
+def test_diabetes_with_a_high_hba1c_not_reviewed(spec):
+    """diabetes_unreviewed_high_hba1c: on the diabetes register, latest HbA1c above 58 mmol/mol, no
+    HbA1c and no medication review in 12 months (no HbA1c ever: not on it)."""
+    spec(
+        given={
+            "facts": [
+                {"patient_id": 10, "reg_diabetes": True, "hba1c_last_value": 75.0},
+                {"patient_id": 11, "reg_diabetes": True, "hba1c_last_value": 58.0},  # not above 58
+                {"patient_id": 12, "reg_diabetes": True, "hba1c_last_value": 80.0, "hba1c_12m": True},
+                {
+                    "patient_id": 13,
+                    "reg_diabetes": True,
+                    "hba1c_last_value": 80.0,
+                    "medication_review_12m": True,
+                },
+                {"patient_id": 14, "reg_diabetes": False, "hba1c_last_value": 90.0},  # not on the register
+                {"patient_id": 15, "reg_diabetes": True, "hba1c_last_value": None},
+            ]
+        },
+        call=lambda t: worklists.worklists(t.facts),
+        expect=[
+            {
+                "worklist": "diabetes_unreviewed_high_hba1c",
+                "neighbourhood": "N1",
+                "practice_code": "P1",
+                "patient_id": 10,
+                "rank": 1,
+                "reasons": "on the diabetes register; latest HbA1c 75.0 mmol/mol; no HbA1c in 12 months; "
+                "no medication review in 12 months",
+            },
+        ],
     )
-    assert reasons[199].startswith("risk in the top 2% of the neighbourhood (percent rank 1.0")
+
+
+def test_top_2_percent_of_risk_in_the_neighbourhood(spec):
+    """high_admission_risk: risk in the top 2% of the neighbourhood (percent rank 0.98 or more): of
+    100 people with risks 0.01 to 1.00, the two highest."""
+    spec(
+        given={
+            "facts": [
+                {"patient_id": 100 + i, "neighbourhood": "N3", "risk": (i + 1) / 100} for i in range(100)
+            ]
+        },
+        call=lambda t: worklists.worklists(t.facts),
+        expect=[
+            {
+                "worklist": "high_admission_risk",
+                "neighbourhood": "N3",
+                "practice_code": "P1",
+                "patient_id": 199,
+                "rank": 1,
+                "reasons": "risk in the top 2% of the neighbourhood (percent rank 1.0)",
+            },
+            {
+                "worklist": "high_admission_risk",
+                "neighbourhood": "N3",
+                "practice_code": "P1",
+                "patient_id": 198,
+                "rank": 2,
+                "reasons": "risk in the top 2% of the neighbourhood (percent rank 0.99)",
+            },
+        ],
+    )
 
 
 def test_risk_centiles_in_numpy_match_the_engine_window(engine):
-    # The run ranks risk in numpy (worklists.risk_centiles); the rule is the engine's percent rank
-    # (with_risk_centile). Ties share a rank, a neighbourhood of one ranks 0, and ranks are per
-    # neighbourhood, not county-wide.
+    """The run ranks risk in numpy (risk_centiles) as the engine's percent rank does
+    (with_risk_centile): ties share a rank, a neighbourhood of one ranks 0, ranks are per
+    neighbourhood, not county-wide."""
     risks = [0.5, 0.1, 0.5, 0.9, 0.3, 0.5, 0.1, 0.7, 0.2, 0.4, 0.8, 0.6]
     hoods = ["N1", "N1", "N1", "N1", "N1", "N2", "N2", "N2", "N3", "N2", "N2", "N1"]
     table = pa.table(
@@ -95,5 +161,6 @@ def test_risk_centiles_in_numpy_match_the_engine_window(engine):
 
 
 def test_risk_centiles_rank_a_missing_risk_last():
+    """A person with no risk ranks last in their neighbourhood."""
     got = worklists.risk_centiles(pa.array(["N1"] * 4), pa.array([0.2, None, 0.1, 0.2]))
     assert got.to_pylist() == pytest.approx([1 / 3, 1.0, 0.0, 1 / 3])
