@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PATIENTS ?= 726000
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint venv clean bench docs
+.PHONY: demo test lint venv clean bench docs docs-spec
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/nhc lake dictionary --output docs/data-dictionary.md
+
+# The analytics specs as documentation (docs/spec/); make test fails when they are out of date.
+docs-spec: $(STAMP)
+	$(BIN)/python scripts/spec_docs.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/synth.py
