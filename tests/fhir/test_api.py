@@ -140,7 +140,7 @@ def test_reader_sees_a_lake_swapped_in_by_an_ingest(county: Path, tmp_path: Path
     import json
     import shutil
 
-    from nhc.fhir.api import LakeReader
+    from nhc.fhir.server import LakeReader
     from nhc.fhir.ingest import ingest_fhir
 
     from .test_quarantine import patient
