@@ -14,7 +14,15 @@ HTTP is translated by :mod:`nhc.web.fhir`; nothing here knows about requests or 
 from __future__ import annotations
 
 from nhc.fhir.server.bundle import collection, searchset
-from nhc.fhir.server.dispatch import KNOWN_PARAMS, SEARCHABLE, SYSTEM_USER, TABLE, FhirServer, PatientGuard, User
+from nhc.fhir.server.dispatch import (
+    KNOWN_PARAMS,
+    SEARCHABLE,
+    SYSTEM_USER,
+    TABLE,
+    FhirServer,
+    PatientGuard,
+    User,
+)
 from nhc.fhir.server.outcome import FHIR_JSON, FhirError, operation_outcome
 from nhc.fhir.server.params import Search
 from nhc.fhir.server.reader import LakeReader

@@ -129,7 +129,9 @@ class FhirServer:
         scope = frozenset({patient_id})
         user.authorise(scope)
         patient = self.served("Patient")
-        out, _ = patient.search(self.sources, Search("Patient", None, [], [], None, [str(patient_id)], 1, 0, scope))
+        out, _ = patient.search(
+            self.sources, Search("Patient", None, [], [], None, [str(patient_id)], 1, 0, scope)
+        )
         if not out:
             raise FhirError(404, "not-found", f"Patient/{patient_id} is not known")
         for served in self.table.served(self.sources):

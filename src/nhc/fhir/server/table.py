@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from nhc.care.services import CareService
 from nhc.fhir.server.outcome import FhirError
 from nhc.fhir.server.params import Search
+from nhc.fhir.server.reader import LakeReader
 from nhc.identifiers import IdentifierToken
-
-if TYPE_CHECKING:  # annotations only: the sources are handed in by the caller
-    from nhc.care.services import CareService
-    from nhc.fhir.server.reader import LakeReader
 
 LAKE, CARE = "lake", "care"
 #: A page large enough for every resource of one person ($everything).

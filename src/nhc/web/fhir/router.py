@@ -65,7 +65,9 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + (path[: i + 5] if i >= 0 else "")
 
 
-def _page_links(request: Request, rtype: str, offset: int, count: int, shown: int, total: int) -> tuple[str, str | None]:
+def _page_links(
+    request: Request, rtype: str, offset: int, count: int, shown: int, total: int
+) -> tuple[str, str | None]:
     base = base_url(request)
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "_offset"]
     self_url = f"{base}/{rtype}?{urlencode([*kept, ('_offset', str(offset))])}"
