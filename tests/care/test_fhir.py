@@ -7,6 +7,7 @@ import pytest
 from nhc.care import domain as d
 from nhc.care import fhir
 from nhc.care.services import CareService
+from nhc.fhir.server import FhirError, FhirServer, Sources, User
 from nhc.fhir.validate import validate_resource
 from tests.care.conftest import NB, Team
 
@@ -80,3 +81,118 @@ def test_care_records_map_to_valid_fhir_r4(care: CareService, team: Team) -> Non
     assert valid(fhir.episode_of_care(done))["status"] == "finished"
     with pytest.raises(d.InvalidCareInput, match="not a referral"):
         fhir.service_request(t)
+
+
+# --- care resources through the FHIR server (the dispatcher), with no lake -------------------------------
+def _care_server(care: CareService) -> tuple[FhirServer, User, list]:
+    """The FHIR server over the care record only, and a user whose access decision records what it
+    was asked about (the resolved patient ids) and allows it."""
+    asked: list = []
+    return FhirServer(Sources(care=care)), User("tester", guard=asked.append), asked
+
+
+def _ids(server: FhirServer, user: User, rtype: str, **params: str) -> list[str]:
+    resources, total, _ = server.search(user, rtype, list(params.items()))
+    assert total == len(resources)
+    return [r["id"] for r in resources]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_care_resources_are_searchable_by_patient(care: CareService, team: Team) -> None:
+    ep = care.admit(team.lead, 101, worklist="high_risk")
+    plan = care.create_care_plan(
+        team.lead, ep.id, what_matters="Home", goals=["Walk"], review_date="2026-05-01"
+    )
+    task = care.create_task(
+        team.lead,
+        NB,
+        "Medicines review",
+        "2026-04-05",
+        owner_staff_id=team.pharmacist,
+        patient_id=101,
+        episode_id=ep.id,
+    )
+    ref = care.create_task(
+        team.lead, NB, "Please see", "2026-04-06", kind="referral", patient_id=101, to_service="virtual_ward"
+    )
+    care.create_task(
+        team.lead, NB, "Team huddle", "2026-04-07", owner_staff_id=team.nurse_a
+    )  # about no one: not person-level
+    care.admit(team.lead, 102, worklist="care_home")
+    server, user, asked = _care_server(care)
+
+    assert _ids(server, user, "CarePlan", patient="101") == [f"care-plan-{plan.id}"]
+    assert _ids(server, user, "EpisodeOfCare", patient="Patient/101") == [f"care-episode-{ep.id}"]
+    assert _ids(server, user, "CareTeam", subject="101") == [f"care-episode-{ep.id}-team"]
+    assert _ids(server, user, "Task", patient="101") == [f"care-task-{task.id}", f"care-task-{ref.id}"]
+    assert _ids(server, user, "ServiceRequest", patient="101") == [f"care-referral-{ref.id}"]
+    assert asked == [frozenset({101})] * 5  # one decision per request, on the patient named
+    assert _ids(server, user, "CarePlan", patient="102") == []  # 102 has an episode but no plan
+    # EpisodeOfCare's code is the episode type, its date the admission (the clock says 2026-04-01).
+    assert _ids(server, user, "EpisodeOfCare", patient="101", code="virtual-ward") == [
+        f"care-episode-{ep.id}"
+    ]
+    assert _ids(server, user, "EpisodeOfCare", patient="101", code="care-home") == []
+    assert _ids(server, user, "EpisodeOfCare", patient="101", date="2026-04") == [f"care-episode-{ep.id}"]
+    assert _ids(server, user, "EpisodeOfCare", patient="101", date="lt2026-04-01") == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_every_care_id_a_search_returns_reads_back(care: CareService, team: Team) -> None:
+    ep = care.admit(team.lead, 101, worklist="high_risk")
+    plan = care.create_care_plan(
+        team.lead, ep.id, what_matters="Home", goals=["Walk"], review_date="2026-05-01"
+    )
+    care.create_task(
+        team.lead, NB, "Referral", "2026-04-06", kind="referral", patient_id=101, to_service="gp_practice"
+    )
+    server, user, asked = _care_server(care)
+    for rtype in ("EpisodeOfCare", "CarePlan", "CareTeam", "Task", "ServiceRequest"):
+        found, _, _ = server.search(user, rtype, [("patient", "101")])
+        assert found, rtype
+        for resource in found:
+            valid(resource)
+            asked.clear()
+            assert server.read(user, rtype, resource["id"]) == resource
+            assert asked == [frozenset({101})]  # decided on the owner the id resolves to
+    asked.clear()  # _id resolves to the record's owner before the decision
+    assert _ids(server, user, "CarePlan", _id=f"care-plan-{plan.id}") == [f"care-plan-{plan.id}"]
+    assert asked == [frozenset({101})]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_care_ids_malformed_unknown_or_past_32_bits(care: CareService, team: Team) -> None:
+    server, user, asked = _care_server(care)
+    for rtype, bad in (
+        ("CarePlan", "not-a-number"),
+        ("CarePlan", str(2**31)),
+        ("EpisodeOfCare", "care-episode-１２"),
+        ("CareTeam", "team-headington"),
+    ):
+        with pytest.raises(FhirError) as err:
+            server.read(user, rtype, bad)
+        assert err.value.status == 422 and bad[:20] in err.value.message
+    assert asked == []  # refused before any lookup or decision
+    with pytest.raises(FhirError) as err:
+        server.read(user, "CarePlan", "care-plan-4242")
+    assert err.value.status == 404 and asked == [frozenset()]  # decided (and audited) as a miss
+    with pytest.raises(FhirError) as err:
+        server.search(user, "Condition", [("patient", "101")])
+    assert err.value.status == 404  # without the lake, lake types are not served
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_care_record_operation_through_the_server(care: CareService, team: Team) -> None:
+    ep = care.admit(team.lead, 101, worklist="high_risk")
+    care.create_care_plan(team.lead, ep.id, what_matters="Home", goals=["Walk"], review_date="2026-05-01")
+    care.create_task(
+        team.lead, NB, "Call", "2026-04-06", owner_staff_id=team.nurse_a, patient_id=101, episode_id=ep.id
+    )
+    server, user, asked = _care_server(care)
+    record = server.care_record(user, f"care-episode-{ep.id}")
+    assert [r["resourceType"] for r in record] == ["EpisodeOfCare", "CareTeam", "CarePlan", "Task"]
+    assert asked == [frozenset({101})]
+    types = {t["type"]: t for t in server.capability("http://x/fhir")["rest"][0]["resource"]}
+    assert set(types) == {"EpisodeOfCare", "CarePlan", "CareTeam", "Task", "ServiceRequest"}
+    assert {p["name"] for p in types["CarePlan"]["searchParam"]} == {"patient", "subject", "_id"}
+    assert types["EpisodeOfCare"]["operation"][0]["name"] == "care-record"

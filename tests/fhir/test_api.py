@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -11,10 +12,13 @@ import pytest
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
+from nhc.fhir.ingest import ingest_fhir
+from nhc.fhir.server import LakeReader, operation_outcome
 from nhc.fhir.validate import validate_resource
 from nhc.settings import Settings
 from nhc.web.fhir_app import create_fhir_app
 from tests.care.web_support import live_server
+from tests.fhir.test_quarantine import patient
 
 SCT = "http://snomed.info/sct"
 
@@ -129,22 +133,44 @@ def test_metadata_and_errors(server: str, client: SyncFHIRClient):
     assert missing.status_code == 404 and validate_resource(missing.json()) is None
 
 
-def test_a_read_is_fast(server: str, sample: dict):
-    started = time.perf_counter()
-    for _ in range(10):
-        assert httpx.get(f"{server}/Patient/{sample['id']}/$everything").status_code == 200
-    assert (time.perf_counter() - started) / 10 < 1.0
+def test_lake_episodes_from_a_search_read_back(client: SyncFHIRClient, sample: dict):
+    episodes = client.resources("EpisodeOfCare").search(patient=sample["id"]).fetch_all()
+    assert episodes and all(e.id.startswith(("reg-", "ch-")) for e in episodes)
+    for episode in episodes:
+        assert client.reference("EpisodeOfCare", episode.id).to_resource().serialize() == episode.serialize()
+
+
+def test_metadata_lists_what_the_bare_server_serves(server: str):
+    types = {t["type"]: t for t in httpx.get(f"{server}/metadata").json()["rest"][0]["resource"]}
+    # The bare app serves the lake only: no care record, so no CarePlan (and no $care-record).
+    assert "CarePlan" not in types and "Task" not in types
+    assert {"Patient", "Condition", "MedicationRequest", "Encounter", "EpisodeOfCare", "Organization"} <= set(
+        types
+    )
+    assert {p["name"] for p in types["Condition"]["searchParam"]} == {
+        "patient",
+        "subject",
+        "code",
+        "date",
+        "_id",
+    }
+    assert {p["name"] for p in types["Organization"]["searchParam"]} == {"_id"}
+    assert "operation" not in types["EpisodeOfCare"]
+    assert httpx.get(f"{server}/CarePlan", params={"patient": "1"}).status_code == 404
+    # A parameter the type does not declare is refused, so the statement is the truth.
+    bad = httpx.get(f"{server}/Condition", params={"identifier": "x"})
+    assert bad.status_code == 400 and bad.json()["issue"][0]["code"] == "not-supported"
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 429, 500, 503])
+def test_one_operation_outcome_severity_for_every_error(status: int):
+    outcome = operation_outcome(status, "why")
+    assert outcome["issue"][0]["severity"] == "error"
+    assert validate_resource(outcome) is None
+    assert operation_outcome(status, "why", "not-supported")["issue"][0]["code"] == "not-supported"
 
 
 def test_reader_sees_a_lake_swapped_in_by_an_ingest(county: Path, tmp_path: Path):
-    import json
-    import shutil
-
-    from nhc.fhir.api import LakeReader
-    from nhc.fhir.ingest import ingest_fhir
-
-    from .test_quarantine import patient
-
     lake = tmp_path / "data" / "lake"
     shutil.copytree(county, lake)
     reader = LakeReader(lake)

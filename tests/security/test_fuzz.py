@@ -478,10 +478,10 @@ def _fhir_problem(what: str, r: Any, value: str, numeric: bool) -> str | None:
 
 def _fhir_vocabulary() -> tuple[tuple[str, ...], set[str]]:
     """The searchable types and the known search parameters of the FHIR router."""
-    from nhc.fhir import api
+    from nhc.fhir import server as api
 
     try:
-        from nhc.fhir import search
+        from nhc.fhir import server as search
     except ImportError:
         search = api
     types = getattr(api, "SEARCHABLE", None) or search.SEARCHABLE

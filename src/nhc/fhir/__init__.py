@@ -5,7 +5,7 @@
 * :mod:`nhc.fhir.export`     the lake as ``$export``-style NDJSON with a manifest
 * :mod:`nhc.fhir.validate`   the hot-path checks and the (slower) ``fhir.resources`` R4 model check
 * :mod:`nhc.fhir.quarantine` where rejected resources go, with their reasons
-* :mod:`nhc.fhir.api`        a FastAPI ``APIRouter`` serving ``/fhir`` from the lake via DuckDB
+* :mod:`nhc.fhir.server`     the FHIR server: lake and care resources through one table (HTTP: ``nhc.web.fhir``)
 
 The emitted FHIR version is R4 (4.0.1); models are checked with ``fhir.resources.R4B``, the
 library's R4-compatible package (the resources used here are unchanged between R4 and R4B).

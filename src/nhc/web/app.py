@@ -2,8 +2,8 @@
 
 Server-rendered pages (Jinja2, NHS.UK frontend) and a JSON API under ``/api`` (OpenAPI at
 ``/openapi.json``), both calling :mod:`nhc.insights` and :mod:`nhc.security`; no business rules here.
-The FHIR router (``nhc.fhir.api``) is mounted under ``/fhir`` when it is importable, with its
-``get_current_user`` dependency replaced by our sign-in (clinical roles only).
+The FHIR router (``nhc.web.fhir``) is mounted under ``/fhir``, with its ``get_current_user``
+dependency replaced by our sign-in and the one access decision.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nhc.db import Database
 from nhc.errors import NhcError
+from nhc.fhir.server import FHIR_JSON, operation_outcome
 from nhc.identifiers import format_nhs_number
 from nhc.insights import BadParameter, InsightsService, NotFound
 from nhc.insights.service import BAND_LABELS, NotReady
@@ -31,6 +32,9 @@ from nhc.security.service import AccessDenied, SecurityService, SignInError
 from nhc.settings import Settings
 from nhc.web import charts
 from nhc.web.deps import SignInRequired, render
+from nhc.web.fhir import get_current_user, get_server
+from nhc.web.fhir import router as fhir_router
+from nhc.web.fhir_security import fhir_server, fhir_user
 from nhc.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 
 HERE = Path(__file__).parent
@@ -43,19 +47,7 @@ def _is_api(request: Request) -> bool:
 
 
 def _operation_outcome(status: int, detail: str) -> JSONResponse:
-    code = {
-        400: "invalid",
-        401: "login",
-        403: "forbidden",
-        404: "not-found",
-        413: "too-costly",
-        429: "throttled",
-    }.get(status, "exception")
-    body = {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": code, "diagnostics": detail}],
-    }
-    return JSONResponse(body, status_code=status, media_type="application/fhir+json")
+    return JSONResponse(operation_outcome(status, detail), status_code=status, media_type=FHIR_JSON)
 
 
 def _problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
@@ -148,28 +140,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _mount_fhir(app: FastAPI) -> bool:
-    try:
-        from nhc.fhir import api as fhir_api  # the FHIR engineer's router
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("nhc.fhir.api", "nhc.fhir"):
-            log.warning("FHIR API not mounted: %s", exc)
-        return False
-    except Exception as exc:  # failing to import: the rest of the app still works
-        log.warning("FHIR API not mounted: %s", exc)
-        return False
-    router = getattr(fhir_api, "router", None)
-    if router is None:
-        return False
-    from nhc.web.fhir_security import fhir_reader, fhir_user
-
+    """The FHIR API (:mod:`nhc.web.fhir`) with our sign-in, access decision and audit, and the
+    server over the app's lake and care record."""
     app.state.fhir_lock = threading.Lock()
     app.state.fhir_reader = None
-    prefix = "" if getattr(router, "prefix", "").startswith("/fhir") else "/fhir"
-    app.include_router(router, prefix=prefix)
-    for name, override in (("get_current_user", fhir_user), ("get_reader", fhir_reader)):
-        seam = getattr(fhir_api, name, None)
-        if seam is not None:
-            app.dependency_overrides[seam] = override
+    app.include_router(fhir_router)
+    app.dependency_overrides[get_current_user] = fhir_user
+    app.dependency_overrides[get_server] = fhir_server
     return True
 
 

@@ -1,0 +1,49 @@
+"""The CapabilityStatement, generated from the table of served types (so it cannot drift)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from nhc.fhir import FHIR_VERSION
+from nhc.fhir.server.outcome import FHIR_JSON
+from nhc.fhir.server.table import CARE, ResourceType
+
+#: Operations on a type: (type, name, definition).
+OPERATIONS = (
+    ("Patient", "everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"),
+    ("EpisodeOfCare", "care-record", "https://nhc.example.org/fhir/OperationDefinition/care-record"),
+)
+
+
+def _entry(t: ResourceType, served: set[str]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "type": t.name,
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": [{"name": p.name, "type": p.type} for p in t.params],
+    }
+    ops = [
+        {"name": name, "definition": definition}
+        for rtype, name, definition in OPERATIONS
+        if rtype == t.name and (name != "care-record" or CARE in served)
+    ]
+    if ops:
+        entry["operation"] = ops
+    return entry
+
+
+def capability_statement(types: list[ResourceType], base: str) -> dict[str, Any]:
+    """What this server serves now: every type in ``types`` with its interactions and parameters."""
+    sources = {part.source for t in types for part in t.parts}
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": dt.date.today().isoformat(),
+        "publisher": "NHC (Neighbourhood Health & Care)",
+        "kind": "instance",
+        "software": {"name": "nhc"},
+        "implementation": {"description": "NHC FHIR API over the lake and the care record", "url": base},
+        "fhirVersion": FHIR_VERSION,
+        "format": ["json", FHIR_JSON],
+        "rest": [{"mode": "server", "resource": [_entry(t, sources) for t in types]}],
+    }

@@ -1,0 +1,201 @@
+"""Searchers over the care record (the operational database): EpisodeOfCare (virtual-ward
+episodes, ``care-episode-<n>``), CarePlan, CareTeam (the team around one episode,
+``care-episode-<n>-team``), Task and ServiceRequest (referrals about one person).
+
+Which records belong to which patients is read here (ids and owners only); the resources are built
+from the care service's views by :mod:`nhc.care.fhir`. The access decision has been made by the
+dispatcher (:class:`nhc.insights.access.PatientAccess`) on the patients these records resolve to
+before anything is built, so the care service is called as the system (``principal=None``) and
+does not decide or audit a second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from nhc.care import fhir as care_fhir
+from nhc.care.models import CarePlan, Episode, Task
+from nhc.care.services import CareService, TaskView
+from nhc.fhir import mapping as m
+from nhc.fhir.server.outcome import FhirError
+from nhc.fhir.server.params import Search, codes_match, date_matches
+from nhc.fhir.server.table import CARE, DATE, ID, PATIENT, Param, Searcher, Sources
+from nhc.identifiers import InvalidIdentifier, parse_whole_number
+
+#: Care record ids are 32-bit ``integer`` columns in PostgreSQL: a larger number is no record.
+MAX_RECORD_ID = 2**31 - 1
+VIRTUAL_WARD = "virtual-ward"
+
+
+def record_number(rid: str, prefix: str, suffix: str = "") -> int:
+    """The record number in a care id as emitted (``care-episode-12``) or bare (``12``): 422 otherwise."""
+    text = rid.strip().removeprefix(prefix)
+    text = text.removesuffix(suffix) if suffix else text
+    try:
+        return parse_whole_number(text, "id", minimum=1, maximum=MAX_RECORD_ID)
+    except InvalidIdentifier as exc:
+        raise FhirError(
+            422, "invalid", f"{rid[:40]!r} is not a care record id (expected {prefix}<number>{suffix}): {exc}"
+        ) from None
+
+
+class CareSearcher(Searcher):
+    """A care resource type kept in one table (``model``: ``id``, ``patient_id``, ``neighbourhood``)."""
+
+    source = CARE
+    params: tuple[Param, ...] = (*PATIENT, ID)
+    model: Any = None
+    prefix = ""
+    suffix = ""
+
+    def number(self, rid: str) -> int | None:
+        try:
+            return record_number(rid, self.prefix, self.suffix)
+        except FhirError:
+            return None
+
+    def check_read_id(self, rid: str) -> None:
+        record_number(rid, self.prefix, self.suffix)
+
+    def where(self) -> list[Any]:
+        """Conditions every record of this type meets (e.g. only referrals about one person)."""
+        return [self.model.patient_id.is_not(None)]
+
+    def records(
+        self, care: CareService, *, ids: list[int] | None = None, patients: frozenset[int] | None = None
+    ) -> list[Any]:
+        """(id, patient_id, neighbourhood) of the records with these ids / of these patients."""
+        stmt = select(self.model.id, self.model.patient_id, self.model.neighbourhood).where(*self.where())
+        if ids is not None:
+            stmt = stmt.where(self.model.id.in_(ids))
+        if patients is not None:
+            stmt = stmt.where(self.model.patient_id.in_(sorted(patients)))
+        with care.db.unit_of_work() as s:
+            return list(s.execute(stmt.order_by(self.model.id)))
+
+    def patients_of(self, src: Sources, ids: list[str]) -> frozenset[int]:
+        numbers = [n for n in (self.number(i) for i in ids) if n is not None]
+        if not numbers or src.care is None:
+            return frozenset()
+        return frozenset(int(r.patient_id) for r in self.records(src.care, ids=numbers))
+
+    def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def matches(self, resource: dict[str, Any], s: Search) -> bool:
+        return True
+
+    def search(self, src: Sources, s: Search) -> tuple[list[dict[str, Any]], int]:
+        if src.care is None or s.scope == frozenset():
+            return [], 0
+        ids = None
+        if s.ids:
+            ids = [n for n in (self.number(i) for i in s.ids) if n is not None]
+            if not ids:
+                return [], 0
+        found = self.records(src.care, ids=ids, patients=s.scope)
+        resources = [r for r in self.build(src.care, found) if self.matches(r, s)]
+        return resources[s.offset : s.offset + max(s.count, 0)], len(resources)
+
+
+def _start(resource: dict[str, Any]) -> dt.date | None:
+    start = (resource.get("period") or {}).get("start")
+    return dt.date.fromisoformat(start[:10]) if start else None
+
+
+class CareEpisodeSearcher(CareSearcher):
+    """Virtual-ward episodes; ``code`` is the episode type (``virtual-ward``), ``date`` the admission."""
+
+    rtype, model, prefix = "EpisodeOfCare", Episode, "care-episode-"
+    params = (*PATIENT, Param("code", "token"), DATE, ID)
+
+    def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
+        return [care_fhir.episode_of_care(care.episode(None, r.id).episode) for r in records]
+
+    def matches(self, resource: dict[str, Any], s: Search) -> bool:
+        return codes_match(s.codes, m.EPISODE_TYPE, VIRTUAL_WARD) and date_matches(s.dates, _start(resource))
+
+
+class CarePlanSearcher(CareSearcher):
+    rtype, model, prefix = "CarePlan", CarePlan, "care-plan-"
+
+    def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
+        return [care_fhir.care_plan(care.care_plan(None, r.id)) for r in records]
+
+
+class CareTeamSearcher(CareSearcher):
+    """The team around one episode (the neighbourhood's staff, with the patient as subject)."""
+
+    rtype, model, prefix, suffix = "CareTeam", Episode, "care-episode-", "-team"
+
+    def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
+        out = []
+        for r in records:
+            episode = care.episode(None, r.id).episode
+            staff = care.list_staff(episode.neighbourhood)
+            out.append(care_fhir.care_team(episode.neighbourhood, staff, episode=episode))
+        return out
+
+
+def task_views(care: CareService, records: list[Any]) -> dict[int, TaskView]:
+    """The care service's views of these task records (read from their teams' boards)."""
+    wanted = {r.id for r in records}
+    out: dict[int, TaskView] = {}
+    for neighbourhood in sorted({r.neighbourhood for r in records}):
+        for views in care.board(None, neighbourhood).values():
+            out.update({v.id: v for v in views if v.id in wanted})
+    return out
+
+
+class TaskSearcher(CareSearcher):
+    """Tasks and referrals about one person (team tasks about no one are not person-level)."""
+
+    rtype, model, prefix = "Task", Task, "care-task-"
+
+    def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
+        views = task_views(care, records)
+        return [care_fhir.task(views[r.id]) for r in records if r.id in views]
+
+
+class ServiceRequestSearcher(CareSearcher):
+    """Referrals about one person (a referral's ServiceRequest; its Task is served as Task)."""
+
+    rtype, model, prefix = "ServiceRequest", Task, "care-referral-"
+
+    def where(self) -> list[Any]:
+        return [*super().where(), Task.kind == "referral"]
+
+    def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
+        views = task_views(care, records)
+        return [care_fhir.service_request(views[r.id]) for r in records if r.id in views]
+
+
+def care_record(care: CareService, episode_id: int) -> list[dict[str, Any]]:
+    """``EpisodeOfCare/{id}/$care-record``: the episode, its team, current plan, tasks and referrals."""
+    detail = care.episode(None, episode_id)
+    episode = detail.episode
+    resources = [
+        care_fhir.episode_of_care(episode),
+        care_fhir.care_team(episode.neighbourhood, care.list_staff(episode.neighbourhood), episode=episode),
+    ]
+    if detail.plan_id is not None:
+        resources.append(care_fhir.care_plan(care.care_plan(None, detail.plan_id)))
+    for t in detail.tasks:
+        resources.append(care_fhir.task(t))
+        if t.kind == "referral" and t.patient_id is not None:
+            resources.append(care_fhir.service_request(t))
+    return resources
+
+
+def care_searchers() -> list[Searcher]:
+    """The care record's searchers, in the order the CapabilityStatement lists them."""
+    return [
+        CareEpisodeSearcher(),
+        CarePlanSearcher(),
+        CareTeamSearcher(),
+        TaskSearcher(),
+        ServiceRequestSearcher(),
+    ]

@@ -1,0 +1,161 @@
+"""The dispatcher: read, search, ``$everything`` and ``$care-record`` over the one table, for lake
+and care resources alike.
+
+The order is the security contract of the FHIR API (see ``docs/security.md``):
+
+1. parse every parameter (:func:`nhc.fhir.server.params.parse_search`, the one identifier parser);
+2. resolve which patients the request is about (``None`` when it is population-wide), with the
+   same canonical values and tables as the search itself;
+3. the caller's :class:`User` decides on that set — in the web app, the one person-level access
+   decision, :class:`nhc.insights.access.PatientAccess` (role, relationship, break-glass, audit);
+4. run the search restricted to exactly that set (``Search.scope``), whatever else it says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nhc.fhir.server.capability import capability_statement
+from nhc.fhir.server.care import care_record, care_searchers, record_number
+from nhc.fhir.server.lake import UncodedRecords, lake_searchers
+from nhc.fhir.server.outcome import FhirError
+from nhc.fhir.server.params import Search, parse_search
+from nhc.fhir.server.table import CARE, EVERYTHING, ResourceType, Searcher, Sources, Table
+from nhc.identifiers import InvalidIdentifier, parse_patient_id
+
+#: THE table: every type the server can serve, lake first, then the care record.
+TABLE = Table([*lake_searchers(), *care_searchers()], extras=[UncodedRecords()])
+SEARCHABLE = TABLE.all_types
+KNOWN_PARAMS = TABLE.all_params | {"_count", "_offset", "_format"}
+
+#: Decides whether the requester may read the given patients (``None``: a population-wide query,
+#: an empty set: the query resolves to no one). Raises to refuse; audits whatever the outcome.
+PatientGuard = Callable[[frozenset[int] | None], None]
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is asking, and the access decision for them (the web app plugs in its own).
+
+    The server calls :meth:`authorise` with the patient ids a request *resolves to* (after parsing,
+    before reading anything), and restricts the query to those ids: the decision is never made on
+    raw parameters. Without a guard (the bare router, the system user) every read is allowed."""
+
+    username: str
+    roles: tuple[str, ...] = ()
+    guard: PatientGuard | None = None
+
+    def authorise(self, patient_ids: frozenset[int] | None) -> None:
+        if self.guard is not None:
+            self.guard(patient_ids)
+
+
+SYSTEM_USER = User("system", ("system",))
+
+
+def _one(found: frozenset[int]) -> frozenset[int]:
+    """A read is about exactly one patient; an id that resolves to none (or, impossibly, more) is a miss."""
+    return found if len(found) == 1 else frozenset()
+
+
+class FhirServer:
+    """The FHIR server over ``sources`` (the lake, and the care record when it is given)."""
+
+    def __init__(self, sources: Sources, table: Table = TABLE) -> None:
+        self.sources = sources
+        self.table = table
+
+    def served(self, rtype: str) -> ResourceType:
+        found = self.table.get(rtype, self.sources)
+        if found is None:
+            raise FhirError(404, "not-supported", f"resource type {rtype[:40]!r} is not served")
+        return found
+
+    def capability(self, base: str) -> dict[str, Any]:
+        return capability_statement(self.table.served(self.sources), base)
+
+    def read(self, user: User, rtype: str, rid: str) -> dict[str, Any]:
+        """``rtype/rid``: the decision on the patient the id resolves to, then the read."""
+        part = self.served(rtype).reader_of(rid)
+        scope = None
+        if part.person_level:
+            scope = _one(part.patients_of(self.sources, [rid]))
+            user.authorise(scope)
+        found, _ = part.search(self.sources, Search(rtype, None, [], [], None, [rid], 1, 0, scope))
+        if not found:
+            raise FhirError(404, "not-found", f"{rtype}/{rid[:60]} is not known")
+        return found[0]
+
+    def search(self, user: User, rtype: str, params: list[tuple[str, str]]) -> tuple[list[dict], int, Search]:
+        """(one page of resources, total matches, the parsed search), decided and restricted."""
+        served = self.served(rtype)
+        s = parse_search(rtype, params, {p.name for p in served.params})
+        if served.person_level:
+            s.scope = self.resolve_scope(served, s)
+            user.authorise(s.scope)
+        resources, total = served.search(self.sources, s)
+        return resources, total, s
+
+    def resolve_scope(self, served: ResourceType, s: Search) -> frozenset[int] | None:
+        """The patients a person-level search can return resources about; ``None`` if population-wide.
+
+        Each parameter that names patients narrows the set (FHIR ANDs parameters), so the result is
+        the intersection of what ``patient``/``subject``, ``identifier`` and ``_id`` resolve to."""
+        scopes: list[frozenset[int]] = []
+        if s.patients is not None:
+            if len(s.patients) > 1:  # patient=A&patient=B: both must hold, so no resource matches
+                return frozenset()
+            scopes.append(s.patients)
+        if s.identifier is not None:
+            scopes.append(served.patients_identified(self.sources, s.identifier))
+        if s.ids:
+            scopes.append(served.patients_of(self.sources, s.ids))
+        if not scopes:
+            return None
+        out = scopes[0]
+        for more in scopes[1:]:
+            out &= more
+        return out
+
+    def everything(self, user: User, pid: str) -> list[dict[str, Any]]:
+        """``Patient/{pid}/$everything``: the patient, then every served type's resources about them."""
+        try:
+            patient_id = parse_patient_id(pid)
+        except InvalidIdentifier:
+            user.authorise(frozenset())  # audited as a miss
+            raise FhirError(404, "not-found", f"Patient/{pid[:40]} is not known") from None
+        scope = frozenset({patient_id})
+        user.authorise(scope)
+        patient = self.served("Patient")
+        out, _ = patient.search(
+            self.sources, Search("Patient", None, [], [], None, [str(patient_id)], 1, 0, scope)
+        )
+        if not out:
+            raise FhirError(404, "not-found", f"Patient/{patient_id} is not known")
+        for served in self.table.served(self.sources):
+            if served.name != "Patient" and served.person_level:
+                found, _ = served.search(
+                    self.sources, Search(served.name, None, [], [], None, [], EVERYTHING, 0, scope)
+                )
+                out += found
+        for extra in self.table.extras:
+            if self.sources.has(extra.source):
+                out += extra.everything(self.sources, patient_id)
+        return out
+
+    def care_record(self, user: User, rid: str) -> list[dict[str, Any]]:
+        """``EpisodeOfCare/{rid}/$care-record``: the care episode with its team, plan, tasks, referrals."""
+        number = record_number(rid, "care-episode-")
+        care = self.sources.care
+        part: Searcher | None = next(
+            (p for p in self.served("EpisodeOfCare").parts if p.source == CARE), None
+        )
+        if care is None or part is None:
+            raise FhirError(404, "not-supported", "the care record is not served here")
+        scope = _one(part.patients_of(self.sources, [rid]))
+        user.authorise(scope)
+        if not scope:
+            raise FhirError(404, "not-found", f"EpisodeOfCare/{rid[:60]} is not known")
+        return care_record(care, number)

@@ -1,0 +1,201 @@
+"""Search parameters: parsed and checked once, before anything is looked up.
+
+Every identifier goes through the one parser (:mod:`nhc.identifiers`): ``999 088 7713``,
+``9990887713 `` and ``|9990887713`` are the same NHS number; ``²`` or ``１４８３`` are not digits
+(400). Dates take the FHIR prefixes ``eq``/``ge``/``le``/``gt``/``lt`` at year, month or day
+precision. A parameter the resource type does not declare is refused (400), so what the
+CapabilityStatement lists is exactly what a search honours.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from nhc.fhir.server.outcome import FhirError
+from nhc.identifiers import (
+    MAX_ID,
+    IdentifierToken,
+    InvalidIdentifier,
+    parse_identifier_token,
+    parse_patient_id,
+    parse_whole_number,
+)
+
+MAX_COUNT = 1000
+DEFAULT_COUNT = 50
+#: Parameters every search takes, whatever the resource type.
+COMMON_PARAMS = ("_count", "_offset", "_format")
+
+_DATE_PARAM = re.compile(r"^(eq|ge|le|gt|lt)?(\d{4}(-\d{2}(-\d{2})?)?)$", re.ASCII)
+_OPS = {"eq": "=", "ge": ">=", "le": "<=", "gt": ">", "lt": "<"}
+
+
+@dataclass
+class Search:
+    """A parsed search. ``patients``: the ids named by ``patient``/``subject`` (``None`` if none);
+    ``scope``: the patients the search resolved to, set before it runs (``None``: population-wide)."""
+
+    rtype: str
+    patients: frozenset[int] | None
+    codes: list[tuple[str | None, str]]
+    dates: list[str]
+    identifier: IdentifierToken | None
+    ids: list[str]
+    count: int
+    offset: int
+    scope: frozenset[int] | None = None
+
+
+def _bad(exc: InvalidIdentifier) -> FhirError:
+    return FhirError(400, "invalid", exc.message)
+
+
+def patient_ref(value: str, field: str) -> int:
+    """A patient id from ``123`` or ``Patient/123`` (400 if it is not one)."""
+    try:
+        return parse_patient_id(value, field)
+    except InvalidIdentifier as exc:
+        raise _bad(exc) from None
+
+
+def whole_numbers(ids: list[str]) -> list[int]:
+    """The ids that are whole numbers (by the one parser); a malformed id matches nothing."""
+    numbers = []
+    for i in ids:
+        try:
+            numbers.append(parse_patient_id(i))
+        except InvalidIdentifier:
+            continue
+    return numbers
+
+
+def id_parts(rid: str, prefix: str) -> tuple[int, int] | None:
+    """(patient id, ordinal) of a lake row id ``<prefix>-<patient>-<n>``, or ``None`` if malformed."""
+    parts = rid.split("-")
+    if len(parts) != 3 or parts[0] != prefix:
+        return None
+    try:
+        return parse_whole_number(parts[1]), parse_whole_number(parts[2])
+    except InvalidIdentifier:
+        return None
+
+
+# --- dates ---------------------------------------------------------------------------------------------------
+def _date_range(text: str) -> tuple[dt.date, dt.date]:
+    """The first and last day a FHIR date of year, month or day precision covers."""
+    try:
+        year = int(text[:4])
+        if len(text) == 4:
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if len(text) == 7:
+            month = int(text[5:7])
+            return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+        day = dt.date.fromisoformat(text)
+        return day, day
+    except (ValueError, calendar.IllegalMonthError):
+        raise FhirError(400, "invalid", f"date: not a real date: {text!r}") from None
+
+
+def _date_bounds(values: list[str]) -> list[tuple[str, dt.date, dt.date]]:
+    """(prefix, first day, last day) of each ``date`` value (400 if malformed)."""
+    out = []
+    for value in values:
+        match = _DATE_PARAM.match(value)
+        if not match:
+            raise FhirError(
+                400, "invalid", f"date must be like ge2024-01-01 (prefix eq/ge/le/gt/lt), not {value[:40]!r}"
+            )
+        out.append((match.group(1) or "eq", *_date_range(match.group(2))))
+    return out
+
+
+def date_clauses(values: list[str], column: str) -> tuple[list[str], list[Any]]:
+    """SQL conditions (and their parameters) for ``date`` search values with FHIR prefixes."""
+    clauses, params = [], []
+    for op, start, end in _date_bounds(values):
+        if op == "eq":
+            clauses.append(f"{column} BETWEEN ? AND ?")
+            params += [start, end]
+        else:
+            clauses.append(f"{column} {_OPS[op]} ?")
+            params.append(start if op in ("ge", "lt") else end)
+    return clauses, params
+
+
+def date_matches(values: list[str], day: dt.date | None) -> bool:
+    """The same test as :func:`date_clauses`, for a date held in Python (``None`` never matches)."""
+    if not values:
+        return True
+    if day is None:
+        return False
+    tests = {
+        "eq": lambda start, end: start <= day <= end,
+        "ge": lambda start, end: day >= start,
+        "gt": lambda start, end: day > end,
+        "le": lambda start, end: day <= end,
+        "lt": lambda start, end: day < start,
+    }
+    return all(tests[op](start, end) for op, start, end in _date_bounds(values))
+
+
+# --- the search ----------------------------------------------------------------------------------------------
+def _token(value: str) -> tuple[str | None, str]:
+    if "|" in value:
+        system, code = value.split("|", 1)
+        return (system or None), code
+    return None, value
+
+
+def _number(values: list[str], field: str, default: int) -> int:
+    try:
+        return parse_whole_number(values[-1], field, maximum=MAX_ID) if values else default
+    except InvalidIdentifier as exc:
+        raise _bad(exc) from None
+
+
+def _identifier(values: list[str]) -> IdentifierToken | None:
+    if not values:
+        return None
+    try:
+        return parse_identifier_token(values[-1])
+    except InvalidIdentifier as exc:
+        raise _bad(exc) from None
+
+
+def parse_search(rtype: str, params: list[tuple[str, str]], allowed: Collection[str]) -> Search:
+    """Parse and check every search parameter of a ``rtype`` search that takes ``allowed``
+    (plus :data:`COMMON_PARAMS`): 400 for anything malformed or not supported on this type."""
+    unknown = sorted({k for k, _ in params} - set(allowed) - set(COMMON_PARAMS))
+    if unknown:
+        raise FhirError(
+            400, "not-supported", f"unsupported search parameter(s) on {rtype}: {', '.join(unknown)[:200]}"
+        )
+
+    def get(key: str) -> list[str]:
+        return [v for k, v in params if k == key]
+
+    named = [patient_ref(v, key) for key in ("patient", "subject") for v in get(key)]
+    ids = [i.strip() for v in get("_id") for i in v.split(",")]
+    if rtype == "Patient":  # Patient ids are numbers: anything else is a malformed request
+        ids = [str(patient_ref(i, "_id")) for i in ids]
+    _date_bounds(get("date"))  # checked now, so a bad date is a 400 before any lookup
+    return Search(
+        rtype,
+        frozenset(named) if named else None,
+        [_token(c) for v in get("code") for c in v.split(",")],
+        get("date"),
+        _identifier(get("identifier")),
+        ids,
+        min(_number(get("_count"), "_count", DEFAULT_COUNT), MAX_COUNT),
+        _number(get("_offset"), "_offset", 0),
+    )
+
+
+def codes_match(codes: list[tuple[str | None, str]], system: str, code: str) -> bool:
+    """Whether a ``code`` search (any of its tokens) matches a coding held in Python."""
+    return not codes or any(c == code and s in (None, system) for s, c in codes)

@@ -1,0 +1,116 @@
+"""The FHIR R4 REST API over HTTP: a FastAPI ``APIRouter`` mounted at ``/fhir`` that only
+translates — parameters in, a resource or Bundle out, :class:`~nhc.fhir.server.FhirError` to an
+OperationOutcome. What is served, and who may see it, is :class:`nhc.fhir.server.FhirServer`'s.
+
+Interactions: ``read`` (``GET /fhir/{type}/{id}``), ``search-type`` (``GET /fhir/{type}?...``),
+``GET /fhir/Patient/{id}/$everything`` and ``GET /fhir/metadata``, for every type in the server's
+table (lake and care). Responses are ``application/fhir+json``.
+
+Two dependency seams: :func:`get_server` (the server over its sources) and
+:func:`get_current_user` (for now the system user); the apps override both.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from nhc.fhir.server import (
+    FHIR_JSON,
+    SYSTEM_USER,
+    FhirError,
+    FhirServer,
+    User,
+    operation_outcome,
+    searchset,
+)
+
+
+def get_current_user() -> User:
+    """Dependency seam for sign-in, roles and audit (overridden by the main web app)."""
+    return SYSTEM_USER
+
+
+def get_server() -> FhirServer:  # pragma: no cover - always overridden by the app
+    raise RuntimeError("get_server must be overridden with the app's FhirServer")
+
+
+Server = Annotated[FhirServer, Depends(get_server)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def fhir_response(body: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(body), media_type=FHIR_JSON)
+
+
+def outcome_response(status: int, diagnostics: str, code: str | None = None) -> Response:
+    """An OperationOutcome response (the one builder: :func:`nhc.fhir.server.operation_outcome`)."""
+    return Response(
+        orjson.dumps(operation_outcome(status, diagnostics, code)), status_code=status, media_type=FHIR_JSON
+    )
+
+
+def error_response(exc: FhirError) -> Response:
+    return outcome_response(exc.status, exc.message, exc.code)
+
+
+def base_url(request: Request) -> str:
+    """The server's base (``http://host/fhir``), as the client addressed it."""
+    path = request.url.path
+    i = path.find("/fhir")
+    return str(request.base_url).rstrip("/") + (path[: i + 5] if i >= 0 else "")
+
+
+def _page_links(
+    request: Request, rtype: str, offset: int, count: int, shown: int, total: int
+) -> tuple[str, str | None]:
+    base = base_url(request)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "_offset"]
+    self_url = f"{base}/{rtype}?{urlencode([*kept, ('_offset', str(offset))])}"
+    next_url = None
+    if offset + shown < total and count > 0:
+        next_url = f"{base}/{rtype}?{urlencode([*kept, ('_offset', str(offset + count))])}"
+    return self_url, next_url
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(prefix="/fhir", tags=["FHIR"])
+
+    @router.get("/metadata")
+    def metadata(request: Request, server: Server, user: CurrentUser) -> Response:
+        return fhir_response(server.capability(base_url(request)))
+
+    @router.get("/Patient/{pid}/$everything")
+    def everything(pid: str, request: Request, server: Server, user: CurrentUser) -> Response:
+        try:
+            resources = server.everything(user, pid)
+        except FhirError as exc:
+            return error_response(exc)
+        return fhir_response(searchset(resources, base_url(request), total=len(resources)))
+
+    @router.get("/{rtype}/{rid}")
+    def read(rtype: str, rid: str, server: Server, user: CurrentUser) -> Response:
+        try:
+            return fhir_response(server.read(user, rtype, rid))
+        except FhirError as exc:
+            return error_response(exc)
+
+    @router.get("/{rtype}")
+    def search(rtype: str, request: Request, server: Server, user: CurrentUser) -> Response:
+        try:
+            resources, total, s = server.search(user, rtype, list(request.query_params.multi_items()))
+        except FhirError as exc:
+            return error_response(exc)
+        self_url, next_url = _page_links(request, rtype, s.offset, s.count, len(resources), total)
+        return fhir_response(
+            searchset(resources, base_url(request), total=total, self_url=self_url, next_url=next_url)
+        )
+
+    return router
+
+
+router = build_router()
