@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -61,7 +61,9 @@ def ingest_fhir(
     files = input_files(Path(source))
     opts_files = [str(f) for f in files]
     today = today or dt.date.today()
-    quarantine = Quarantine(Path(quarantine_path or _default_quarantine(lake_dir)))
+    if quarantine_path is None:
+        quarantine_path = _default_quarantine(lake_dir)
+    quarantine = Quarantine(Path(quarantine_path))
     work_parent = lake_dir.parent if lake_dir.parent.exists() else Path(tempfile.gettempdir())
     work = Path(tempfile.mkdtemp(prefix=".fhir-ingest-", dir=work_parent))
     timings: dict[str, float] = {}
@@ -139,7 +141,7 @@ def _resolve_and_merge(
 
 
 @contextmanager
-def _progress_bar(shown: bool, total: int, n_workers: int) -> Iterator:
+def _progress_bar(shown: bool, total: int, n_workers: int) -> Iterator[Callable[..., None]]:
     """A progress bar over ``total`` bytes (hidden unless ``shown``); yields ``advance(n, text=None)``."""
     with Progress(
         TextColumn("{task.description}"),
