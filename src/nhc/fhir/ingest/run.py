@@ -59,7 +59,7 @@ def ingest_fhir(
     started = time.perf_counter()
     lake_dir = Path(lake_dir)
     files = input_files(Path(source))
-    opts_files = [str(f) for f in files]
+    file_names = [str(f) for f in files]
     today = today or dt.date.today()
     if quarantine_path is None:
         quarantine_path = _default_quarantine(lake_dir)
@@ -71,7 +71,7 @@ def ingest_fhir(
     try:
         chunks = plan_chunks(files, chunk_bytes)
         n_workers = _worker_count(workers, files, chunks, chunk_bytes)
-        opts = ReadOptions(opts_files, str(work), today, strict, max_line_bytes)
+        opts = ReadOptions(file_names, str(work), today, strict, max_line_bytes)
         with _progress_bar(progress, sum(f.stat().st_size for f in files), n_workers) as advance:
             counts, worker_quarantines = stage_all(chunks, opts, n_workers, advance)
             for qf in worker_quarantines:  # in input order
@@ -88,7 +88,7 @@ def ingest_fhir(
         shutil.rmtree(work, ignore_errors=True)
     return IngestResult(
         lake_dir=lake_dir,
-        files=opts_files,
+        files=file_names,
         counts=counts,
         quarantine=quarantine.path if quarantine.written else None,
         quarantined=quarantine.errors,
