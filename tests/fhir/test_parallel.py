@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nhc.fhir.ingest import ingest_fhir, plan_chunks
+from nhc.fhir.ingest.read import read_chunk
 from nhc.fhir.quarantine import read_quarantine
 
 from .test_quarantine import condition, patient, write_ndjson
@@ -43,3 +44,54 @@ def test_parallel_ingest_quarantines_with_the_right_line_numbers(county: Path, t
     assert result.counts["Patient"].accepted == 1
     # The patient's id 900001 was free, so it is kept.
     assert result.rows_after["clinical_events"] - result.rows_before["clinical_events"] > 0
+
+
+class RecordingSink:
+    """A fake sink: what the reader hands on, with where it came from."""
+
+    def __init__(self) -> None:
+        self.handled: list[tuple] = []
+        self.rejected: list[tuple] = []
+
+    def handle(self, res, fi, line, entry, full_url, raw) -> None:
+        self.handled.append(
+            (res.get("id") if isinstance(res, dict) else res, line, entry, full_url, raw is not None)
+        )
+
+    def reject(self, fi, line, rtype, rid, fld, reason, raw, entry=None) -> None:
+        self.rejected.append((line, fld, entry))
+
+    def flush_full(self) -> None:
+        pass
+
+
+def test_reader_opens_bundles_numbers_lines_and_skips_blank_ones(tmp_path: Path):
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:a", "resource": {"resourceType": "Patient", "id": "a"}},
+            {"request": {"method": "DELETE"}},
+            {"resource": {"resourceType": "Condition", "id": "c"}},
+        ],
+    }
+    path = write_ndjson(tmp_path / "in.ndjson", [{"resourceType": "Patient", "id": "p"}, "", bundle, "[1,"])
+    sink = RecordingSink()
+    read_chunk(plan_chunks([path], 1 << 20)[0], sink, max_line_bytes=1 << 20)
+    assert sink.handled == [
+        ("p", 1, None, None, True),
+        ("a", 3, 0, "urn:uuid:a", False),
+        ("c", 3, 2, None, False),
+    ]
+    assert sink.rejected == [(3, "entry[1].resource", 1), (4, "(json)", None)]
+
+
+def test_reader_reports_a_long_line_and_reads_on_after_it(tmp_path: Path):
+    path = write_ndjson(
+        tmp_path / "in.ndjson",
+        [{"resourceType": "Patient", "id": "x" * 5000}, {"resourceType": "Patient", "id": "after"}],
+    )
+    sink = RecordingSink()
+    read_chunk(plan_chunks([path], 1 << 20)[0], sink, max_line_bytes=1000)
+    assert sink.rejected == [(1, "(line)", None)]
+    assert sink.handled == [("after", 2, None, None, True)]

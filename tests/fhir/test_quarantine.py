@@ -10,6 +10,7 @@ import pytest
 
 from nhc.fhir.ingest import ingest_fhir
 from nhc.fhir.quarantine import read_quarantine
+from nhc.lake import store
 
 from .conftest import lake_fingerprint
 
@@ -126,16 +127,53 @@ def test_good_and_bad_together_loads_only_the_good(lake: Path, tmp_path: Path):
 
 
 def test_a_failing_run_leaves_the_lake_as_it_was(lake: Path, tmp_path: Path, monkeypatch):
-    import nhc.fhir.ingest as ingest
-
     src = write_ndjson(tmp_path / "ok.ndjson", [patient(pid="new-2")])
     before = lake_fingerprint(lake)
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ingest, "conform", boom)
+    # The merge writes through the lake store, which checks each table as it writes it.
+    monkeypatch.setattr(store, "conform", boom)
     with pytest.raises(OSError):
         ingest_fhir(src, lake, quarantine_path=tmp_path / "q.ndjson")
     assert lake_fingerprint(lake) == before
     assert not [p for p in lake.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_a_failure_writing_the_second_changed_table_leaves_the_lake_as_it_was(
+    lake: Path, tmp_path: Path, monkeypatch
+):
+    """The merge writes every changed table through the store as one unit: one failing undoes all."""
+    src = write_ndjson(tmp_path / "ok.ndjson", [patient(pid="new-3"), condition(subject="Patient/new-3")])
+    before = lake_fingerprint(lake)
+    written = []
+    real = store._write_batches
+
+    def second_fails(batches, schema, path):
+        written.append(schema.name)
+        if len(written) == 2:
+            raise OSError("disk full")
+        real(batches, schema, path)
+
+    monkeypatch.setattr(store, "_write_batches", second_fails)
+    with pytest.raises(OSError, match="disk full"):
+        ingest_fhir(src, lake, quarantine_path=tmp_path / "q.ndjson")
+    assert written == ["patients", "clinical_events"]
+    assert lake_fingerprint(lake) == before
+    assert not [p for p in lake.parent.iterdir() if p.name.startswith(".")]
+
+    monkeypatch.setattr(store, "_write_batches", real)
+    result = ingest_fhir(src, lake, quarantine_path=tmp_path / "q2.ndjson")
+    assert set(result.changed) == {"patients", "clinical_events"}
+    assert lake_fingerprint(lake) != before
+
+
+def test_merge_statement_timings_are_printed_only_when_traced(tmp_path: Path, capsys):
+    src = write_ndjson(tmp_path / "in.ndjson", [patient(pid="1"), condition(subject="Patient/1")])
+    ingest_fhir(src, tmp_path / "a" / "lake", quarantine_path=tmp_path / "q.ndjson")
+    assert capsys.readouterr().err == ""
+    ingest_fhir(src, tmp_path / "b" / "lake", quarantine_path=tmp_path / "q.ndjson", trace=True)
+    traced = capsys.readouterr().err.splitlines()
+    assert any("CREATE TABLE assigned" in line for line in traced)
+    assert all(line.split()[0].endswith("s") for line in traced)

@@ -10,7 +10,7 @@ import pytest
 
 from nhc.errors import NhcError
 from nhc.lake import store
-from nhc.lake.store import Lake, write_lake
+from nhc.lake.store import Lake, update_lake, write_lake
 
 
 def _deaths(*rows: tuple[int, dt.date, str]) -> pa.Table:
@@ -122,3 +122,73 @@ def _practices() -> pa.Table:
             "longitude": [-1.3],
         }
     )
+
+
+def _bytes(root) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_update_lake_replaces_the_given_tables_and_keeps_the_rest_byte_for_byte(tmp_path):
+    root = tmp_path / "lake"
+    write_lake(
+        root,
+        {"deaths": _deaths((1, dt.date(2025, 1, 2), "home")), "practices": _practices()},
+        extra_files={"manifest.json": "{}"},
+    )
+    practices_before = (root / "practices" / "part-00000.parquet").read_bytes()
+    update_lake(root, {"deaths": _deaths((7, dt.date(2025, 3, 4), "hospice"))})
+    assert Lake(root).read("deaths")["patient_id"].to_pylist() == [7]
+    assert (root / "practices" / "part-00000.parquet").read_bytes() == practices_before
+    assert (root / "manifest.json").read_text() == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]
+
+
+def test_update_lake_writes_a_stream_of_batches_with_the_schema_types(tmp_path):
+    root = tmp_path / "lake"
+    batches = _deaths((1, dt.date(2025, 1, 2), "home"), (2, dt.date(2025, 1, 3), "hospital")).to_batches(1)
+    update_lake(root, {"deaths": iter(batches), "practices": iter(())})
+    back = Lake(root).read("deaths")
+    assert back["patient_id"].to_pylist() == [1, 2]
+    assert back.schema.field("date_of_death").type == pa.date32()
+    assert Lake(root).read("practices").num_rows == 0
+    assert Lake(root).read("practices").column_names[0] == "practice_code"
+
+
+def test_update_lake_is_all_or_nothing(tmp_path, monkeypatch):
+    root = tmp_path / "lake"
+    write_lake(root, {"deaths": _deaths((1, dt.date(2025, 1, 2), "home")), "practices": _practices()})
+    before = _bytes(root)
+    calls = []
+    real = store._write_batches
+
+    def second_fails(batches, schema, path):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError("killed")
+        real(batches, schema, path)
+
+    monkeypatch.setattr(store, "_write_batches", second_fails)
+    deaths = _deaths((5, dt.date(2025, 1, 2), "home")).to_batches()
+    with pytest.raises(OSError, match="killed"):
+        update_lake(root, {"deaths": iter(deaths), "practices": iter(_practices().to_batches())})
+    assert len(calls) == 2
+    assert _bytes(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]
+
+
+def test_update_lake_refuses_a_bad_batch_and_keeps_the_lake(tmp_path):
+    root = tmp_path / "lake"
+    write_lake(root, {"deaths": _deaths((1, dt.date(2025, 1, 2), "home"))})
+    before = _bytes(root)
+    good = _deaths((2, dt.date(2025, 1, 2), "home")).to_batches()
+    bad = _deaths((3, dt.date(2025, 1, 2), "moon")).to_batches()
+    with pytest.raises(NhcError, match="outside"):
+        update_lake(root, {"deaths": iter([*good, *bad])})
+    assert _bytes(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]
+
+
+def test_update_lake_creates_a_missing_lake(tmp_path):
+    root = tmp_path / "new" / "lake"
+    update_lake(root, {"deaths": _deaths((1, dt.date(2025, 1, 2), "home"))})
+    assert Lake(root).tables() == ["deaths"]

@@ -38,9 +38,6 @@ class Quarantine:
         raw: bytes | str | None = None,
         severity: str = "error",
     ) -> None:
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("w", encoding="utf-8")
         record: dict[str, Any] = {
             "file": file,
             "line": line,
@@ -58,26 +55,25 @@ class Quarantine:
                 record["truncated"] = True
             else:
                 record["raw"] = text.rstrip("\n")
-        self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-        if severity == "error":
-            self.errors += 1
-        else:
-            self.warnings += 1
+        self._write(json.dumps(record, ensure_ascii=False) + "\n", severity)
 
     def append_file(self, other: Path) -> None:
         """Append another quarantine file's records (a worker's), counting them."""
         with other.open(encoding="utf-8") as src:
             for line in src:
-                if not line.strip():
-                    continue
-                if self._fh is None:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    self._fh = self.path.open("w", encoding="utf-8")
-                self._fh.write(line)
-                if '"severity": "warning"' in line:
-                    self.warnings += 1
-                else:
-                    self.errors += 1
+                if line.strip():
+                    self._write(line, "warning" if '"severity": "warning"' in line else "error")
+
+    def _write(self, line: str, severity: str) -> None:
+        """Write one record's line (creating the file on the first) and count it."""
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = self.path.open("w", encoding="utf-8")
+        self._fh.write(line)
+        if severity == "error":
+            self.errors += 1
+        else:
+            self.warnings += 1
 
     def close(self) -> None:
         if self._fh is not None:

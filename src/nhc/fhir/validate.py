@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import fhir.resources.R4B as r4b
 from fhir.resources.R4B import get_fhir_model_class
 
 _RESOURCE_CLASS = re.compile(r"^class (\w+)\((?:domainresource\.DomainResource|resource\.Resource)\):", re.M)
@@ -22,10 +23,8 @@ _RESOURCE_CLASS = re.compile(r"^class (\w+)\((?:domainresource\.DomainResource|r
 @functools.cache
 def known_resource_types() -> frozenset[str]:
     """Every resource type of FHIR R4, read from the model package's sources (no imports: fast)."""
-    import fhir.resources.R4B as pkg
-
     out: set[str] = {"Resource", "DomainResource"}
-    for path in Path(pkg.__file__).parent.glob("*.py"):
+    for path in Path(r4b.__file__).parent.glob("*.py"):
         out.update(_RESOURCE_CLASS.findall(path.read_text(encoding="utf-8")))
     return frozenset(out - {"Resource", "DomainResource"})
 

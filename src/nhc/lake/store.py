@@ -2,8 +2,11 @@
 
 Layout: ``<lake>/<table>/part-00000.parquet`` (one folder per table). Writers never leave a
 half-written table behind: a table is written into a hidden staging folder next to its final
-place and swapped in with renames; a whole lake (``write_lake``) is staged the same way, so a run
-that dies leaves the previous lake untouched.
+place and swapped in with renames. A set of tables is written as one unit the same way: a whole
+lake (:func:`write_lake`), or some tables of a lake with the rest kept byte for byte
+(:func:`update_lake`, hard links), is staged beside the lake and swapped in with two renames, so a
+run that dies leaves the previous lake untouched. This module is the only place that swaps lake
+folders.
 
 Files are written with fixed settings (no statistics timestamps, fixed row-group size), so the
 same tables give byte-identical files.
@@ -14,11 +17,12 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from nhc.errors import NhcError
@@ -26,6 +30,10 @@ from nhc.lake.schema import TABLES, TableSchema, table_schema
 
 ROW_GROUP_SIZE = 1_000_000
 PART_NAME = "part-00000.parquet"
+
+#: What a table can be written from: a whole Arrow table, or a stream of record batches (written
+#: batch by batch, so a table larger than memory can be written; each batch is conformed in turn).
+TableData = pa.Table | Iterable[pa.RecordBatch]
 
 
 def conform(table: pa.Table, schema: TableSchema) -> pa.Table:
@@ -49,8 +57,6 @@ def conform(table: pa.Table, schema: TableSchema) -> pa.Table:
         if not col.nullable and arr.null_count:
             raise NhcError(f"table {schema.name}: column {col.name} has {arr.null_count} empty value(s)")
         if col.allowed is not None and len(arr):
-            import pyarrow.compute as pc
-
             bad = pc.invert(pc.is_in(arr, value_set=pa.array(col.allowed, type=col.type)))
             bad = pc.and_kleene(bad, pc.is_valid(arr))
             n_bad = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
@@ -157,6 +163,62 @@ def _swap_in(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _write_batches(batches: Iterable[pa.RecordBatch], schema: TableSchema, path: Path) -> None:
+    """Write a stream of batches (each conformed to ``schema``) as one Parquet file, same settings."""
+    writer = None
+    try:
+        for batch in batches:
+            table = conform(pa.Table.from_batches([batch]), schema)
+            if writer is None:
+                writer = pq.ParquetWriter(
+                    path, schema.arrow, compression="zstd", use_dictionary=True, write_statistics=True
+                )
+            writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+        if writer is None:  # no batches: an empty table, still with its schema
+            _write_parquet(schema.arrow.empty_table(), path)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _write_table(name: str, data: TableData, folder: Path) -> None:
+    """Write table ``name`` into ``folder`` (created): a conformed table or a stream of batches."""
+    folder.mkdir()
+    if isinstance(data, pa.Table):
+        _write_parquet(data, folder / PART_NAME)
+    else:
+        _write_batches(data, table_schema(name), folder / PART_NAME)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """Hard-link ``src`` (a file or folder) at ``dst`` (a copy where links are not possible)."""
+    if src.is_dir():
+        dst.mkdir()
+        for child in src.iterdir():
+            _link_tree(child, dst / child.name)
+        return
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _stage_and_swap(root: Path, fill: Callable[[Path], None]) -> Lake:
+    """Build a new lake in a hidden folder beside ``root`` with ``fill``, then swap it in.
+
+    If ``fill`` raises, the staging folder is removed and ``root`` is exactly as it was.
+    """
+    _ensure_writable(root.parent if root.parent != Path("") else Path("."))
+    staging = root.with_name(f".{root.name}.staging-{uuid.uuid4().hex}")
+    staging.mkdir(parents=True)
+    try:
+        fill(staging)
+        _swap_in(staging, root)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Lake(root)
+
+
 def write_lake(
     root: Path | str,
     tables: Mapping[str, pa.Table] | Iterable[tuple[str, pa.Table]],
@@ -166,21 +228,44 @@ def write_lake(
 
     Every table is conformed first (so a bad table fails before anything is written), then written
     into a staging lake beside ``root``, which replaces ``root`` with two renames. ``extra_files``
-    (name -> text) are written beside the tables, e.g. a manifest of how the lake was made.
+    (name -> text) are written beside the tables, e.g. a manifest of how the lake was made. Tables
+    and files of the old lake that are not given are gone afterwards (see :func:`update_lake`).
     """
-    root = Path(root)
     items = list(tables.items()) if isinstance(tables, Mapping) else list(tables)
     conformed = [(name, conform(t, table_schema(name))) for name, t in items]
-    _ensure_writable(root.parent if root.parent != Path("") else Path("."))
-    staging = root.with_name(f".{root.name}.staging-{uuid.uuid4().hex}")
-    staging.mkdir(parents=True)
-    try:
+
+    def fill(staging: Path) -> None:
         for name, t in conformed:
-            (staging / name).mkdir()
-            _write_parquet(t, staging / name / PART_NAME)
+            _write_table(name, t, staging / name)
         for filename, text in (extra_files or {}).items():
             (staging / filename).write_text(text)
-        _swap_in(staging, root)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return Lake(root)
+
+    return _stage_and_swap(Path(root), fill)
+
+
+def update_lake(root: Path | str, tables: Mapping[str, TableData]) -> Lake:
+    """Replace some tables of the lake at ``root`` as one unit, keeping everything else.
+
+    Every other table and file of the lake is hard-linked into the staging lake (the same bytes;
+    hidden names are left out), the given tables are written there (an Arrow table is conformed
+    before anything is written; a stream of batches is conformed batch by batch as it is written),
+    and the staging lake replaces ``root`` with two renames. Either all the given tables change or,
+    if anything fails, the lake stays exactly as it was with no staging folder left behind. A
+    missing ``root`` is created.
+    """
+    root = Path(root)
+    items = [
+        (name, conform(data, table_schema(name)) if isinstance(data, pa.Table) else data)
+        for name, data in tables.items()
+    ]
+    names = {name for name, _ in items}
+
+    def fill(staging: Path) -> None:
+        if root.exists():
+            for item in root.iterdir():
+                if not item.name.startswith(".") and item.name not in names:
+                    _link_tree(item, staging / item.name)
+        for name, data in items:
+            _write_table(name, data, staging / name)
+
+    return _stage_and_swap(root, fill)

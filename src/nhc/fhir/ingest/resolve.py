@@ -1,0 +1,117 @@
+"""Resolving: staged patients matched to the lake, and every subject reference to a lake patient id.
+
+Runs in the DuckDB session of :mod:`nhc.fhir.ingest.duck` over the ``s_*`` staging views and the
+``lake_*`` views, and leaves these tables for the merge:
+
+* ``assigned``: one row per incoming patient (the last one read per NHS number wins) with its
+  ``patient_id``: the lake's, for an NHS number the lake has (``existing_id`` set); else the
+  resource's own numeric id when no lake patient and no other incoming patient has it; else the
+  next free id, in the order read.
+* ``r_events``, ``r_medications``, ``r_encounters``, ``r_episodes``, ``r_codings``: the staged
+  rows with ``patient_id`` (null when the subject is neither in this input nor in the lake; those
+  resources are moved from accepted to quarantined, with their raw text read back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nhc.fhir.ingest.duck import scalar
+from nhc.fhir.ingest.read import read_lines
+from nhc.fhir.ingest.results import TypeCounts
+from nhc.fhir.quarantine import Quarantine
+
+#: Staging tables whose rows name a patient by a ``subject`` key.
+SUBJECT_STAGES = ("events", "medications", "encounters", "episodes", "codings")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    patients_new: int
+    patients_matched: int
+
+
+def resolve(con: Any, files: list[str], counts: dict[str, TypeCounts], quarantine: Quarantine) -> Resolved:
+    """Assign patient ids, resolve every subject, quarantine the unresolved (see the module doc)."""
+    _assign_patients(con)
+    _key_map(con)
+    for stage in SUBJECT_STAGES:
+        con.execute(f"""
+            CREATE TABLE r_{stage} AS
+            SELECT s.*, k.patient_id FROM s_{stage} s LEFT JOIN keymap k ON s.subject = k.key""")
+    _quarantine_unresolved(con, files, counts, quarantine)
+    return Resolved(
+        patients_new=scalar(con, "SELECT count(*) FROM assigned WHERE existing_id IS NULL"),
+        patients_matched=scalar(con, "SELECT count(*) FROM assigned WHERE existing_id IS NOT NULL"),
+    )
+
+
+def _assign_patients(con: Any) -> None:
+    """Patients: one per NHS number (the last one read wins), matched to the lake by NHS number."""
+    con.execute("""
+        CREATE TABLE inc_p AS SELECT * FROM s_patients
+        QUALIFY row_number() OVER (PARTITION BY nhs_number ORDER BY _seq DESC) = 1""")
+    con.execute("""
+        CREATE TABLE m_p AS
+        SELECT i.*, e.patient_id AS existing_id,
+               CASE WHEN regexp_full_match(i.id, '[1-9][0-9]{0,17}') THEN TRY_CAST(i.id AS BIGINT) END AS num_id
+        FROM inc_p i LEFT JOIN lake_patients e USING (nhs_number)""")
+    con.execute("""
+        CREATE TABLE free_p AS
+        SELECT nhs_number, num_id FROM m_p
+        WHERE existing_id IS NULL AND num_id IS NOT NULL
+          AND num_id NOT IN (SELECT patient_id FROM lake_patients)
+        QUALIFY count(*) OVER (PARTITION BY num_id) = 1""")
+    con.execute("""
+        CREATE TABLE assigned AS
+        WITH base AS (
+            SELECT m_p.*, f.num_id AS free_id FROM m_p LEFT JOIN free_p f USING (nhs_number)),
+        top AS (
+            SELECT greatest(coalesce((SELECT max(patient_id) FROM lake_patients), 0),
+                            coalesce((SELECT max(num_id) FROM free_p), 0)) AS top)
+        SELECT base.*, coalesce(existing_id, free_id,
+               (SELECT top FROM top) + row_number() OVER (
+                   PARTITION BY existing_id IS NULL AND free_id IS NULL ORDER BY _seq)) AS patient_id
+        FROM base""")
+
+
+def _key_map(con: Any) -> None:
+    """Every way a resource may name a patient -> patient_id (this input's keys first, then the lake's)."""
+    con.execute("""
+        CREATE TABLE keymap AS
+        SELECT key, patient_id FROM (
+            SELECT k.key, a.patient_id, 0 AS prio, k._seq FROM s_keys k JOIN assigned a USING (nhs_number)
+            UNION ALL SELECT 'nhs:' || nhs_number, patient_id, 1, 0 FROM lake_patients
+            UNION ALL SELECT 'Patient/' || patient_id, patient_id, 2, 0 FROM lake_patients)
+        QUALIFY row_number() OVER (PARTITION BY key ORDER BY prio, _seq DESC) = 1""")
+
+
+def _quarantine_unresolved(
+    con: Any, files: list[str], counts: dict[str, TypeCounts], quarantine: Quarantine
+) -> None:
+    rows = con.execute("""
+        SELECT DISTINCT _file, _line, _entry, rtype, subject FROM (
+            SELECT _file, _line, _entry, rtype, subject FROM r_events WHERE patient_id IS NULL
+            UNION ALL SELECT _file, _line, _entry, rtype, subject FROM r_medications WHERE patient_id IS NULL
+            UNION ALL SELECT _file, _line, _entry, 'Encounter', subject FROM r_encounters WHERE patient_id IS NULL
+            UNION ALL SELECT _file, _line, _entry, 'EpisodeOfCare', subject FROM r_episodes WHERE patient_id IS NULL
+            UNION ALL SELECT _file, _line, _entry, rtype, subject FROM r_codings WHERE patient_id IS NULL)
+        ORDER BY _file, _line, _entry""").fetchall()
+    if not rows:
+        return
+    raw = read_lines(files, {(f, ln) for f, ln, e, _t, _s in rows if e < 0})
+    for f, ln, e, rtype, subject in rows:
+        c = counts[rtype]
+        c.accepted -= 1
+        c.quarantined += 1
+        fld = "patient" if rtype in ("AllergyIntolerance", "EpisodeOfCare") else "subject"
+        quarantine.add(
+            file=files[f],
+            line=ln,
+            entry=None if e < 0 else e,
+            resource_type=rtype,
+            field=fld,
+            reason=f"patient {subject!r} is neither in this input nor in the lake",
+            raw=raw.get((f, ln)),
+        )

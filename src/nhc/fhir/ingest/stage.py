@@ -1,0 +1,333 @@
+"""Staging: read resources checked and mapped to rows of staging tables, rejects to the quarantine.
+
+Each resource is checked by the hand-written readers in :mod:`nhc.fhir.mapping` (and, with
+``strict``, by the FHIR R4 model) and becomes rows of the staging tables in :data:`STAGES`: plain
+Parquet files written in batches of :data:`BATCH_ROWS` rows, so memory does not grow with the
+input. Subjects stay as written (``Patient/<id>``, a ``urn:uuid:``, ``nhs:<number>``); they are
+resolved to lake patients later, in :mod:`nhc.fhir.ingest.resolve`. Every staged row carries its
+file, line and Bundle entry (``_file``, ``_line``, ``_entry``; -1 when not in a Bundle) so a
+later stage can still say where a record came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from nhc.fhir import mapping as m
+from nhc.fhir.ingest.read import dump
+from nhc.fhir.ingest.results import TypeCounts
+from nhc.fhir.quarantine import Quarantine
+from nhc.fhir.validate import known_resource_types, validate_resource
+
+BATCH_ROWS = 100_000
+
+_LOC = [("_file", pa.int32()), ("_line", pa.int64()), ("_entry", pa.int32())]
+#: The staging tables and their columns. ``_seq`` orders resources as read (last one read wins).
+STAGES: dict[str, list[tuple[str, pa.DataType]]] = {
+    "patients": [
+        ("id", pa.string()),
+        ("nhs_number", pa.string()),
+        ("given_name", pa.string()),
+        ("family_name", pa.string()),
+        ("sex", pa.string()),
+        ("date_of_birth", pa.int32()),
+        ("ethnicity", pa.string()),
+        ("small_area_code", pa.string()),
+        ("address_line", pa.string()),
+        ("postcode", pa.string()),
+        ("gp_code", pa.string()),
+        ("gp_since", pa.int32()),
+        ("death_date", pa.int32()),
+        ("death_place", pa.string()),
+        ("_seq", pa.int64()),
+        *_LOC,
+    ],
+    # Every key a resource may name a patient by (Patient/<id>, fullUrl, nhs:<number>).
+    "keys": [("key", pa.string()), ("nhs_number", pa.string()), ("_seq", pa.int64())],
+    "events": [
+        ("subject", pa.string()),
+        ("date", pa.int32()),
+        ("snomed_code", pa.string()),
+        ("value", pa.float64()),
+        ("unit", pa.string()),
+        ("rtype", pa.string()),
+        *_LOC,
+    ],
+    "medications": [
+        ("subject", pa.string()),
+        ("date", pa.int32()),
+        ("dmd_code", pa.string()),
+        ("quantity", pa.float64()),
+        ("rtype", pa.string()),
+        *_LOC,
+    ],
+    "encounters": [
+        ("fhir_id", pa.string()),
+        ("subject", pa.string()),
+        ("type", pa.string()),
+        ("start_date", pa.int32()),
+        ("end_date", pa.int32()),
+        ("provider_code", pa.string()),
+        ("_seq", pa.int64()),
+        *_LOC,
+    ],
+    "episodes": [
+        ("subject", pa.string()),
+        ("kind", pa.string()),
+        ("org", pa.string()),
+        ("start_date", pa.int32()),
+        ("end_date", pa.int32()),
+        ("_seq", pa.int64()),
+        *_LOC,
+    ],
+    "codings": [
+        ("subject", pa.string()),
+        ("rtype", pa.string()),
+        ("date", pa.int32()),
+        ("lake_code", pa.string()),
+        ("system", pa.string()),
+        ("code", pa.string()),
+        ("display", pa.string()),
+        *_LOC,
+    ],
+}
+
+
+class StageFile:
+    """Rows (tuples) of one staging table, flushed to a Parquet file every ``BATCH_ROWS`` rows."""
+
+    def __init__(self, path: Path, columns: list[tuple[str, pa.DataType]]) -> None:
+        self.path = path
+        self.schema = pa.schema(columns)
+        self.buffer: list[tuple] = []
+        self.writer = pq.ParquetWriter(path, self.schema, compression="none", write_statistics=False)
+        self.rows = 0
+
+    def flush(self) -> None:
+        n = len(self.buffer)
+        if not n:
+            return
+        columns = list(zip(*self.buffer, strict=True))
+        arrays = [pa.array(c, type=f.type) for c, f in zip(columns, self.schema, strict=True)]
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+        self.rows += n
+        self.buffer.clear()  # in place: the stager holds buffer.append
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+
+
+class Stager:
+    """A :class:`~nhc.fhir.ingest.read.Sink` that checks, maps and stages resources into ``staging``.
+
+    Counts per resource type are kept in :attr:`counts`; rejects go to ``quarantine`` with file
+    (``files[fi]``), line, entry, field and reason. ``seq`` numbers resources as read; set it
+    before each chunk so sequence numbers are ordered across chunks.
+    """
+
+    def __init__(
+        self, staging: Path, quarantine: Quarantine, files: list[str], today: dt.date, strict: bool
+    ) -> None:
+        staging.mkdir(parents=True, exist_ok=True)
+        self.q = quarantine
+        self.dates = m.DateParser(today)
+        self.strict = strict
+        self.files = files
+        self.counts: dict[str, TypeCounts] = {}
+        self.seq = 0
+        self.stages = {name: StageFile(staging / f"{name}.parquet", cols) for name, cols in STAGES.items()}
+        self.known = known_resource_types()
+        # Bound appends: the hot path stages a row with one call.
+        self._ev = self.stages["events"].buffer.append
+        self._md = self.stages["medications"].buffer.append
+        self._en = self.stages["encounters"].buffer.append
+        self._ep = self.stages["episodes"].buffer.append
+
+    def _count(self, rtype: str) -> TypeCounts:
+        c = self.counts.get(rtype)
+        if c is None:
+            c = self.counts[rtype] = TypeCounts()
+        return c
+
+    def reject(
+        self,
+        fi: int,
+        line: int | None,
+        rtype: Any,
+        rid: Any,
+        fld: str,
+        reason: str,
+        raw: Any,
+        entry: int | None = None,
+    ) -> None:
+        """Quarantine something that could not be read as a resource of a known type."""
+        known = isinstance(rtype, str) and rtype in self.known
+        self._count(rtype if known else "(invalid)").quarantined += 1
+        self.q.add(
+            file=self.files[fi],
+            line=line,
+            entry=entry,
+            resource_type=rtype if isinstance(rtype, str) else None,
+            resource_id=rid if isinstance(rid, str) else None,
+            field=fld,
+            reason=reason,
+            raw=raw,
+        )
+
+    def flush_full(self) -> None:
+        for s in self.stages.values():
+            if len(s.buffer) >= BATCH_ROWS:
+                s.flush()
+
+    def handle(self, res: Any, fi: int, line: int, entry: int | None, full_url: str | None, raw: Any) -> None:
+        """Check one resource and stage its rows, or quarantine it (counted either way)."""
+        if type(res) is not dict:
+            self.reject(fi, line, None, None, "(resource)", "not a JSON object", raw, entry)
+            return
+        rtype = res.get("resourceType")
+        c = self.counts.get(rtype) if type(rtype) is str else None
+        if c is None:
+            if type(rtype) is not str or rtype not in self.known:
+                reason = f"unknown resourceType {rtype!r}"
+                self.reject(fi, line, rtype, res.get("id"), "resourceType", reason, raw, entry)
+                return
+            c = self._count(rtype)
+        c.read += 1
+        if rtype not in m.MODELLED:
+            if rtype in m.SKIPPED:
+                c.skipped += 1
+                return
+            c.quarantined += 1
+            self.q.add(
+                file=self.files[fi],
+                line=line,
+                entry=entry,
+                resource_type=rtype,
+                resource_id=res.get("id"),
+                field="resourceType",
+                reason=f"{rtype} is a FHIR resource the lake does not model",
+                raw=raw,
+            )
+            return
+        if self.strict:
+            problem = validate_resource(res)
+            if problem is not None:
+                fld = problem.split(":")[0]
+                self._reject_counted(c, fi, line, rtype, res, fld, f"R4 model: {problem}", raw, entry)
+                return
+        self.seq += 1
+        try:
+            self._stage(res, rtype, fi, line, -1 if entry is None else entry, full_url)
+        except m.Reject as r:
+            self._reject_counted(c, fi, line, rtype, res, r.field, r.reason, raw, entry)
+            return
+        except (AttributeError, TypeError, IndexError, KeyError) as exc:  # a shape the readers did not expect
+            reason = f"unexpected structure: {exc}"
+            self._reject_counted(c, fi, line, rtype, res, "(structure)", reason, raw, entry)
+            return
+        c.accepted += 1
+
+    def _stage(self, res: dict, rtype: str, fi: int, line: int, e: int, full_url: str | None) -> None:
+        """Map a modelled resource to staging rows (raises :class:`mapping.Reject`)."""
+        if rtype == "Encounter":
+            rid, subject, etype, start, end, provider = m.read_encounter(res, self.dates)
+            self._en((rid, subject, etype, start, end, provider, self.seq, fi, line, e))
+        elif rtype == "MedicationRequest" or rtype == "MedicationStatement":
+            subject, day, code, quantity, others = m.read_medication(res, rtype, self.dates)
+            if code is not None:
+                self._md((subject, day, code, quantity, rtype, fi, line, e))
+            if others or code is None:
+                self._codings(subject, rtype, day, code, others, fi, line, e)
+        elif rtype == "Patient":
+            self._patient(res, fi, line, e, full_url)
+        elif rtype == "EpisodeOfCare":
+            subject, kind, org, start, end = m.read_episode(res, self.dates)
+            self._ep((subject, kind, org, start, end, self.seq, fi, line, e))
+        else:
+            subject, day, code, rows, others = m.read_event(res, rtype, self.dates)
+            for code_, value, unit in rows:
+                self._ev((subject, day, code_, value, unit, rtype, fi, line, e))
+            if others or not rows:
+                self._codings(subject, rtype, day, code, others, fi, line, e)
+
+    def _reject_counted(
+        self,
+        c: TypeCounts,
+        fi: int,
+        line: int,
+        rtype: str,
+        res: dict,
+        fld: str,
+        reason: str,
+        raw: Any,
+        entry: int | None,
+    ) -> None:
+        c.quarantined += 1
+        rid = res.get("id")
+        self.q.add(
+            file=self.files[fi],
+            line=line,
+            entry=entry,
+            resource_type=rtype,
+            resource_id=rid if isinstance(rid, str) else None,
+            field=fld,
+            reason=reason,
+            raw=raw if raw is not None else dump(res),
+        )
+
+    def _codings(
+        self, subject: str, rtype: str, day: int, code: str | None, others: list, fi: int, line: int, e: int
+    ) -> None:
+        """Stage codings the lake's main tables do not hold (non-SNOMED, or beside the SNOMED one)."""
+        if not others:
+            raise m.Reject("code.coding", "no SNOMED CT coding and no other coding")
+        add = self.stages["codings"].buffer.append
+        for system, ocode, display in others:
+            shown = display if isinstance(display, str) else None
+            add((subject, rtype, day, code, system, ocode, shown, fi, line, e))
+
+    def _patient(self, res: dict, fi: int, line: int, e: int, full_url: str | None) -> None:
+        p = m.read_patient(res, self.dates)
+        seq = self.seq
+        self.stages["patients"].buffer.append(
+            (
+                p["id"],
+                p["nhs_number"],
+                p["given_name"],
+                p["family_name"],
+                p["sex"],
+                p["date_of_birth"],
+                p["ethnicity"],
+                p["small_area_code"],
+                p["address_line"],
+                p["postcode"],
+                p["gp_code"],
+                p["gp_since"],
+                p["death_date"],
+                p["death_place"],
+                seq,
+                fi,
+                line,
+                e,
+            )
+        )
+        add = self.stages["keys"].buffer.append
+        nhs = p["nhs_number"]
+        add((f"nhs:{nhs}", nhs, seq))
+        if p["id"]:
+            add((f"Patient/{p['id']}", nhs, seq))
+        if full_url:
+            add((full_url, nhs, seq))
+            parts = full_url.rstrip("/").split("/")
+            if len(parts) >= 2 and parts[-2] == "Patient" and not full_url.startswith("urn:"):
+                add((f"Patient/{parts[-1]}", nhs, seq))
+
+    def close(self) -> None:
+        for s in self.stages.values():
+            s.close()
