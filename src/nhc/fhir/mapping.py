@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from nhc.identifiers import InvalidIdentifier, parse_nhs_number
 from nhc.nhs_number import is_valid as is_valid_nhs_number
 
 # --- code systems and identifiers -----------------------------------------------------------------
@@ -368,8 +369,8 @@ def read_episode(res: dict, dates: DateParser):
     return subject, kind, org, start, end
 
 
-def read_patient(res: dict, dates: DateParser) -> dict[str, Any]:
-    """Patient -> the patients columns plus GP and death (validated; raises Reject)."""
+def _patient_nhs_number(res: dict) -> str:
+    """The NHS number identifier, canonical (the one parser: spaces, tabs or hyphens allowed) and valid."""
     nhs = None
     for ident in res.get("identifier") or ():
         if isinstance(ident, dict) and ident.get("system") == NHS_NUMBER:
@@ -377,29 +378,42 @@ def read_patient(res: dict, dates: DateParser) -> dict[str, Any]:
             break
     if not isinstance(nhs, str):
         raise Reject("identifier", f"no NHS number ({NHS_NUMBER})")
-    nhs = nhs.replace(" ", "")
+    try:
+        nhs = parse_nhs_number(nhs)
+    except InvalidIdentifier as e:
+        raise Reject("identifier.value", str(e)) from None
     if not is_valid_nhs_number(nhs):
         raise Reject("identifier.value", f"NHS number {nhs!r} fails the modulus 11 check")
-    gender = res.get("gender")
-    sex = "F" if gender == "female" else "M" if gender == "male" else None
-    if sex is None:
-        raise Reject("gender", f"gender {gender!r}: the lake records sex as female or male only")
-    if res.get("birthDate") is None:
-        raise Reject("birthDate", "missing")
-    dob = dates(res["birthDate"], "birthDate")
-    given = family = ""
-    names = res.get("name")
-    if isinstance(names, list) and names and isinstance(names[0], dict):
-        g = names[0].get("given")
-        given = g[0] if isinstance(g, list) and g and isinstance(g[0], str) else ""
-        family = names[0].get("family") if isinstance(names[0].get("family"), str) else ""
-    line = postcode = ""
-    addresses = res.get("address")
-    if isinstance(addresses, list) and addresses and isinstance(addresses[0], dict):
-        a = addresses[0]
-        lines = a.get("line")
-        line = lines[0] if isinstance(lines, list) and lines and isinstance(lines[0], str) else ""
-        postcode = a.get("postalCode") if isinstance(a.get("postalCode"), str) else ""
+    return nhs
+
+
+def _first_string(items: Any, key: str | None = None) -> str:
+    """The first element of a FHIR list (or its ``key``) when it is a string; else ''."""
+    if not isinstance(items, list) or not items:
+        return ""
+    first = items[0]
+    if key is not None:
+        first = first.get(key) if isinstance(first, dict) else None
+    return first if isinstance(first, str) else ""
+
+
+def _patient_name_and_address(res: dict) -> dict[str, str]:
+    names, addresses = res.get("name"), res.get("address")
+    name = names[0] if isinstance(names, list) and names and isinstance(names[0], dict) else {}
+    address = (
+        addresses[0] if isinstance(addresses, list) and addresses and isinstance(addresses[0], dict) else {}
+    )
+    family, postcode = name.get("family"), address.get("postalCode")
+    return {
+        "given_name": _first_string(name.get("given")),
+        "family_name": family if isinstance(family, str) else "",
+        "address_line": _first_string(address.get("line")),
+        "postcode": postcode if isinstance(postcode, str) else "",
+    }
+
+
+def _patient_extensions(res: dict) -> dict[str, Any]:
+    """Ethnic category, small area and place of death from NHC's (and NHS England's) extensions."""
     ethnicity, small_area, place = "Not stated", "", None
     for ext in res.get("extension") or ():
         url = ext.get("url") if isinstance(ext, dict) else None
@@ -416,9 +430,11 @@ def read_patient(res: dict, dates: DateParser) -> dict[str, Any]:
             for c in (ext.get("valueCodeableConcept") or {}).get("coding") or ():
                 if c.get("code") in PLACES:
                     place = c["code"]
-    death = dates(res["deceasedDateTime"], "deceasedDateTime") if res.get("deceasedDateTime") else None
-    if death is not None and death < dob:
-        raise Reject("deceasedDateTime", "before birthDate")
+    return {"ethnicity": ethnicity, "small_area_code": small_area, "death_place": place}
+
+
+def _patient_practice(res: dict, dates: DateParser) -> tuple[str | None, dt.date | None]:
+    """The registered practice (ODS code) and, when the record says when it was updated, since when."""
     gp = None
     gps = res.get("generalPractitioner")
     if isinstance(gps, list):
@@ -429,26 +445,38 @@ def read_patient(res: dict, dates: DateParser) -> dict[str, Any]:
             ):
                 gp = ods_code(ref, f"generalPractitioner[{i}]")
                 break
-    since = None
     last_updated = (res.get("meta") or {}).get("lastUpdated")
-    if gp is not None and isinstance(last_updated, str):
-        since = dates(last_updated, "meta.lastUpdated")
+    since = (
+        dates(last_updated, "meta.lastUpdated") if gp is not None and isinstance(last_updated, str) else None
+    )
+    return gp, since
+
+
+def read_patient(res: dict, dates: DateParser) -> dict[str, Any]:
+    """Patient -> the patients columns plus GP and death (validated; raises Reject)."""
+    nhs = _patient_nhs_number(res)
+    gender = res.get("gender")
+    sex = "F" if gender == "female" else "M" if gender == "male" else None
+    if sex is None:
+        raise Reject("gender", f"gender {gender!r}: the lake records sex as female or male only")
+    if res.get("birthDate") is None:
+        raise Reject("birthDate", "missing")
+    dob = dates(res["birthDate"], "birthDate")
+    death = dates(res["deceasedDateTime"], "deceasedDateTime") if res.get("deceasedDateTime") else None
+    if death is not None and death < dob:
+        raise Reject("deceasedDateTime", "before birthDate")
+    gp, since = _patient_practice(res, dates)
     rid = res.get("id")
     return {
         "id": rid if isinstance(rid, str) else None,
         "nhs_number": nhs,
-        "given_name": given,
-        "family_name": family,
         "sex": sex,
         "date_of_birth": dob,
-        "ethnicity": ethnicity,
-        "small_area_code": small_area,
-        "address_line": line,
-        "postcode": postcode,
         "gp_code": gp,
         "gp_since": since,
         "death_date": death,
-        "death_place": place,
+        **_patient_name_and_address(res),
+        **_patient_extensions(res),
     }
 
 
