@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from nhc.security.access import AccessDecision, decide, list_refusal, read_outcome
-from nhc.security.roles import Principal, Role
+from nhc.security.errors import AccessDenied
+from nhc.security.roles import Principal, Role, require_role
 
 
 def _user(role: Role, *teams: str) -> Principal:
@@ -91,3 +92,25 @@ def test_a_list_of_people_is_for_members_of_that_neighbourhood_team() -> None:
     assert list_refusal(_user(Role.ANALYST, "Banbury"), "Banbury") == (
         "Your role (Analyst) cannot see lists of individual people."
     )
+
+
+def test_a_page_for_some_roles_refuses_the_others_naming_their_role() -> None:
+    require_role(_user(Role.ADMIN), Role.ADMIN, what="the audit log")
+    require_role(_user(Role.CLINICIAN), Role.CLINICIAN, Role.TEAM_MEMBER)
+    with pytest.raises(
+        AccessDenied, match=r"^Your role \(Neighbourhood team member\) cannot see the audit log\.$"
+    ):
+        require_role(_user(Role.TEAM_MEMBER), Role.ADMIN, what="the audit log")
+
+
+@pytest.mark.parametrize(
+    ("role", "clinical", "may_break_glass"),
+    [
+        (Role.CLINICIAN, True, True),
+        (Role.TEAM_MEMBER, True, False),
+        (Role.ANALYST, False, False),
+        (Role.ADMIN, False, False),
+    ],
+)
+def test_what_each_role_may_do(role: Role, clinical: bool, may_break_glass: bool) -> None:
+    assert (_user(role).is_clinical, _user(role).can_break_glass) == (clinical, may_break_glass)
