@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from nhc.db import Database
+from nhc.security import passwords
 from nhc.security.service import SecurityService
 
 PASSWORD = "correct-horse-battery-staple"
@@ -37,8 +38,6 @@ def security(db_url: str, clock: Clock):
 @pytest.fixture(autouse=True, scope="session")
 def _cheap_password_hashing():
     """Argon2id at its production cost takes ~1 s on a busy CI machine; the rules are what is tested."""
-    from nhc.security import passwords
-
     passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     passwords.configure()

@@ -3,14 +3,17 @@ relationships, break-glass expiry and the append-only audit log."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 
 import pytest
 import sqlalchemy as sa
 
+import nhc.security
 from nhc.errors import NhcError
 from nhc.security import service as service_module
-from nhc.security.models import AuditEvent, User
+from nhc.security.models import AuditEvent, BreakGlass, CareRelationship, SignInAttempt, User, UserSession
 from nhc.security.roles import Role
 from nhc.security.service import AccessDenied, SecurityService, SignInError
 from tests.security.conftest import PASSWORD
@@ -165,6 +168,9 @@ def test_audit_log_is_append_only(security: SecurityService) -> None:
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), security.db.unit_of_work() as s:
         s.delete(s.scalars(sa.select(AuditEvent)).first())
     # the code offers no way to change or remove audit events
+    for module in pkgutil.iter_modules(nhc.security.__path__):  # the facade and every part behind it
+        source = inspect.getsource(importlib.import_module(f"nhc.security.{module.name}"))
+        assert "delete(AuditEvent" not in source and "update(AuditEvent" not in source, module.name
     source = inspect.getsource(service_module)
     assert "delete(AuditEvent" not in source and "update(AuditEvent" not in source
     assert not [
@@ -180,3 +186,125 @@ def test_audit_events_for_admins_only(security: SecurityService) -> None:
     events, total = security.audit_events(p["adm"], patient_id=5)
     assert total == 1 and events[0].username == "cli" and events[0].action == "view_patient"
     assert _audit(security)[-1].action == "view_audit"  # looking at the log is logged too
+
+
+# --- a change and the audit line recording it are one transaction ------------------------------------
+
+
+class AuditBroken(Exception):
+    pass
+
+
+def _break_audit(sec: SecurityService, monkeypatch, action: str, outcome: str = "success") -> None:
+    """Make writing the audit line of ``action``/``outcome`` fail, as a full disk or a lost
+    connection would, after the change it records has been added to the transaction."""
+    write = sec.audit.write
+
+    def failing(s, principal, act, **fields):
+        if act == action and fields.get("outcome") == outcome:
+            raise AuditBroken(f"cannot write the {action} audit line")
+        write(s, principal, act, **fields)
+
+    monkeypatch.setattr(sec.audit, "write", failing)
+
+
+def _count(sec: SecurityService, model) -> int:
+    with sec.db.unit_of_work() as s:
+        return s.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+def test_a_sign_in_whose_audit_line_fails_leaves_no_session_and_no_attempt(security, monkeypatch) -> None:
+    security.create_user("cli", "Cli", "clinician", password=PASSWORD)
+    _break_audit(security, monkeypatch, "sign_in")
+    with pytest.raises(AuditBroken):
+        security.sign_in("cli", PASSWORD, "10.0.0.1")
+    assert (_count(security, UserSession), _count(security, SignInAttempt)) == (0, 0)
+    monkeypatch.undo()
+    principal, token = security.sign_in("cli", PASSWORD, "10.0.0.1")
+    assert security.session(token)[0] == principal
+    assert (_count(security, UserSession), _count(security, SignInAttempt)) == (1, 1)
+
+
+def test_a_failed_sign_in_is_counted_only_with_its_audit_line(security, monkeypatch) -> None:
+    security.create_user("cli", "Cli", "clinician", password=PASSWORD)
+    _break_audit(security, monkeypatch, "sign_in", outcome="failure")
+    with pytest.raises(AuditBroken):
+        security.sign_in("cli", "wrong-password-123", "10.0.0.1")
+    assert _count(security, SignInAttempt) == 0
+
+
+def test_account_changes_are_kept_only_with_their_audit_lines(security, monkeypatch) -> None:
+    security.create_user("cli", "Cli", "clinician", password=PASSWORD)
+    _, token = security.sign_in("cli", PASSWORD, "10.0.0.1")
+    _break_audit(security, monkeypatch, "user_created")
+    with pytest.raises(AuditBroken):
+        security.create_user("tea", "Tea", "team_member", password=PASSWORD)
+    assert security.get_user("tea") is None
+    _break_audit(security, monkeypatch, "password_set")
+    with pytest.raises(AuditBroken):
+        security.set_password("cli", "a-brand-new-passphrase")
+    _break_audit(security, monkeypatch, "user_disabled")
+    with pytest.raises(AuditBroken):
+        security.set_active("cli", False)
+    monkeypatch.undo()
+    assert security.get_user("cli").active
+    assert security.session(token) is not None  # neither the reset nor the disabling ended it
+    assert security.sign_in("cli", PASSWORD, "10.0.0.2")[0].username == "cli"  # old password still works
+
+
+def test_a_relationship_or_a_grant_is_kept_only_with_its_audit_line(security, monkeypatch) -> None:
+    p = _users(security)
+    _break_audit(security, monkeypatch, "relationship_added")
+    with pytest.raises(AuditBroken):
+        security.add_relationship(p["tea"].user_id, 43)
+    _break_audit(security, monkeypatch, "break_glass")
+    with pytest.raises(AuditBroken):
+        security.break_glass(p["cli"], 77, "Seen in urgent care, unconscious")
+    assert (_count(security, CareRelationship), _count(security, BreakGlass)) == (0, 0)
+    monkeypatch.undo()
+    with pytest.raises(AccessDenied):
+        security.authorise_patient_read(p["tea"], 43, "Witney")
+    assert security.active_break_glass(p["cli"]) == []
+
+
+def test_a_read_is_decided_and_audited_in_one_transaction(security, monkeypatch) -> None:
+    p = _users(security)
+    security.add_relationship(p["tea"].user_id, 43, "referral")
+    opened = []
+    unit_of_work = security.db.unit_of_work
+    monkeypatch.setattr(security.db, "unit_of_work", lambda: opened.append(1) or unit_of_work())
+    assert security.authorise_patient_read(p["tea"], 43, "Witney").basis == "referral"
+    with pytest.raises(AccessDenied):
+        security.authorise_patient_read(p["tea"], 44, "Witney")
+    assert len(opened) == 2  # one per read: the look-ups and the audit line together
+    monkeypatch.undo()
+    assert [(e.patient_id, e.outcome, e.detail) for e in _audit(security) if e.action == "view_patient"] == [
+        (43, "success", "basis=referral"),
+        (44, "denied", "basis=none"),
+    ]
+
+
+def test_a_decision_can_be_made_inside_the_callers_transaction(security) -> None:
+    p = _users(security)
+    with security.db.unit_of_work() as s:
+        s.add(
+            CareRelationship(
+                user_id=p["tea"].user_id, patient_id=43, kind="task", started_at=security.clock()
+            )
+        )
+        s.flush()
+        inside = security.check_patient_access(p["tea"], 43, "Witney", session=s)
+        outside = security.check_patient_access(p["tea"], 43, "Witney")
+    assert (inside.allowed, inside.basis) == (True, "task")
+    assert not outside.allowed  # not committed yet when it was asked
+
+
+def test_the_parts_share_the_facades_clock_and_policy(security, clock) -> None:
+    security.create_user("cli", "Cli", "clinician", password=PASSWORD)
+    _, token = security.sign_in("cli", PASSWORD, "10.0.0.1")
+    later = clock.now.replace(hour=12)
+    security.clock = lambda: later  # three hours on: past the 60-minute idle limit
+    assert security.session(token) is None
+    security.policy = type(security.policy)(break_glass_min_reason=3)
+    principal, _ = security.sign_in("cli", PASSWORD, "10.0.0.1")
+    assert security.break_glass(principal, 9, "A&E").reason == "A&E"

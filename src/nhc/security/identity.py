@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from nhc.errors import NhcError
 from nhc.security.models import User
-from nhc.security.passwords import needs_rehash, verify_password
+from nhc.security.passwords import hash_password, needs_rehash, verify_password
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,6 @@ class LocalIdentityProvider(PasswordIdentityProvider):
         if not ok or user is None or not user.active:
             return None
         if user.password_hash and needs_rehash(user.password_hash):
-            from nhc.security.passwords import hash_password
-
             user.password_hash = hash_password(password)
         return Identity(self.name, user.subject, user.display_name)
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from nhc.errors import NhcError
+from nhc.security.errors import AccessDenied
+
 
 class Role(StrEnum):
     ANALYST = "analyst"  # aggregates only, disclosure control applied
@@ -24,8 +27,6 @@ BREAK_GLASS_ROLES = frozenset({Role.CLINICIAN})
 
 
 def parse_role(value: str) -> Role:
-    from nhc.errors import NhcError
-
     try:
         return Role(value.strip().lower().replace("-", "_").replace(" ", "_"))
     except ValueError:
@@ -60,3 +61,9 @@ class Principal:
     @property
     def role_label(self) -> str:
         return ROLE_LABELS[self.role]
+
+
+def require_role(principal: Principal, *roles: Role, what: str = "this page") -> None:
+    """Raise :class:`AccessDenied` unless the principal has one of ``roles``."""
+    if principal.role not in roles:
+        raise AccessDenied(f"Your role ({principal.role_label}) cannot see {what}.")
