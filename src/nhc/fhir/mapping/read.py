@@ -1,147 +1,30 @@
-"""Lake rows <-> FHIR R4 resources: the mapping table, in code.
-
-Reading (FHIR -> lake) is on the ingest hot path, so the ``read_*`` functions work on the parsed
-JSON dicts directly (no model objects) and raise :class:`Reject` naming the field on the first
-problem. Writing (lake -> FHIR) builds plain dicts that validate against the ``fhir.resources`` R4
-models (checked in the tests); the export and the API share these builders, so a resource has the
-same id and content wherever it is served from.
-
-| FHIR element | lake column |
-|---|---|
-| Patient.identifier[nhs-number] | patients.nhs_number |
-| Patient.id | patients.patient_id (kept when free; existing patients matched by NHS number) |
-| Patient.name[0].given[0] / .family | patients.given_name / family_name |
-| Patient.gender (female/male) | patients.sex (F/M) |
-| Patient.birthDate | patients.date_of_birth |
-| Patient.extension[ethnic-category] | patients.ethnicity |
-| Patient.extension[small-area] | patients.small_area_code |
-| Patient.address[0].line[0] / .postalCode | patients.address_line / postcode |
-| Patient.deceasedDateTime + extension[place-of-death] | deaths |
-| Patient.generalPractitioner (ODS) | practice_registrations (when no registration episode says more) |
-| EpisodeOfCare[type=gp-registration] | practice_registrations |
-| EpisodeOfCare[type=care-home] | care_home_residence |
-| Condition / Observation / Procedure / AllergyIntolerance | clinical_events |
-| MedicationRequest / MedicationStatement | medications |
-| Encounter | encounters |
-"""
+"""FHIR -> lake: readers of parsed JSON dicts (the ingest hot path) that raise Reject naming the field."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from nhc.fhir.mapping.codes import (
+    CLASS_TO_TYPE,
+    DMD,
+    ENCOUNTER_CLASS,
+    ENCOUNTER_TYPE,
+    EPISODE_TYPE,
+    ETHNIC_GROUPS,
+    ETHNIC_LETTER,
+    EXT_ETHNIC,
+    EXT_PLACE_OF_DEATH,
+    EXT_SMALL_AREA,
+    NHS_NUMBER,
+    ODS,
+    PLACES,
+    SNOMED,
+    DateParser,
+    Reject,
+)
 from nhc.identifiers import InvalidIdentifier, parse_nhs_number
 from nhc.nhs_number import is_valid as is_valid_nhs_number
-
-# --- code systems and identifiers -----------------------------------------------------------------
-NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
-ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
-SNOMED = "http://snomed.info/sct"
-DMD = "https://dmd.nhs.uk"
-UCUM = "http://unitsofmeasure.org"
-ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-NHC = "https://nhc.example.org/fhir"
-ENCOUNTER_TYPE = f"{NHC}/CodeSystem/encounter-type"
-EPISODE_TYPE = f"{NHC}/CodeSystem/episode-type"
-ETHNIC_GROUP = f"{NHC}/CodeSystem/ethnic-group"
-PLACE_OF_DEATH = f"{NHC}/CodeSystem/place-of-death"
-EXT_ETHNIC = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"
-EXT_SMALL_AREA = f"{NHC}/StructureDefinition/small-area"
-EXT_PLACE_OF_DEATH = f"{NHC}/StructureDefinition/place-of-death"
-CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
-ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
-
-EVENT_TYPES = ("Condition", "Observation", "Procedure", "AllergyIntolerance")
-MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement")
-MODELLED = frozenset(("Patient", *EVENT_TYPES, *MEDICATION_TYPES, "Encounter", "EpisodeOfCare"))
-#: Reference data: read and counted, not stored (the lake's practices come from the geography).
-SKIPPED = frozenset(("Organization", "Location", "Practitioner", "PractitionerRole"))
-
-# Encounter.class (v3 ActCode) for each lake type, and what an external class maps to.
-ENCOUNTER_CLASS = {
-    "gp": ("AMB", "ambulatory"),
-    "community": ("HH", "home health"),
-    "ae": ("EMER", "emergency"),
-    "emergency_admission": ("IMP", "inpatient encounter"),
-    "outpatient": ("AMB", "ambulatory"),
-}
-CLASS_TO_TYPE = {
-    "AMB": "gp",
-    "VR": "gp",
-    "HH": "community",
-    "FLD": "community",
-    "EMER": "ae",
-    "IMP": "emergency_admission",
-    "ACUTE": "emergency_admission",
-    "NONAC": "emergency_admission",
-    "SS": "emergency_admission",
-}
-ENCOUNTER_DISPLAY = {
-    "gp": "General practice contact",
-    "community": "Community services contact",
-    "ae": "A&E attendance",
-    "emergency_admission": "Emergency admission",
-    "outpatient": "Outpatient attendance",
-}
-# NHS Data Dictionary ethnic category letters -> the lake's five groups.
-_ETHNIC_LETTER = {
-    **dict.fromkeys("ABC", "White"),
-    **dict.fromkeys("DEFG", "Mixed"),
-    **dict.fromkeys("HJKL", "Asian"),
-    **dict.fromkeys("MNP", "Black"),
-    **dict.fromkeys("RS", "Other"),
-    "Z": "Not stated",
-}
-ETHNIC_GROUPS = ("White", "Mixed", "Asian", "Black", "Other", "Not stated")
-PLACES = ("home", "care_home", "hospital", "hospice")
-
-EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-MIN_DAY = dt.date(1880, 1, 1).toordinal() - EPOCH_ORDINAL
-
-
-class Reject(Exception):
-    """A resource that cannot be accepted: ``field`` is the FHIR path, ``reason`` says why."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
-
-
-class DateParser:
-    """FHIR date / dateTime -> day number (days since 1970-01-01), cached: dates repeat a lot."""
-
-    def __init__(self, today: dt.date | None = None) -> None:
-        self.max_day = (today or dt.date.today()).toordinal() - EPOCH_ORDINAL + 1
-        self._cache: dict[str, int | str] = {}
-
-    def __call__(self, value: Any, field: str) -> int:
-        hit = self._cache.get(value) if type(value) is str else None
-        if hit is None:
-            hit = self._parse(value)
-            if type(value) is str and len(self._cache) < 500_000:
-                self._cache[value] = hit
-        if type(hit) is str:
-            raise Reject(field, hit)
-        return hit
-
-    def _parse(self, value: Any) -> int | str:
-        if not isinstance(value, str):
-            return f"expected a date string, got {type(value).__name__}"
-        if len(value) < 10:
-            return f"partial date {value!r}: the lake needs a full date (YYYY-MM-DD)"
-        if len(value) > 10 and value[10] != "T":
-            return f"not a FHIR date/dateTime: {value[:40]!r}"
-        try:
-            day = dt.date.fromisoformat(value[:10]).toordinal() - EPOCH_ORDINAL
-        except ValueError:
-            return f"impossible or malformed date {value[:10]!r}"
-        if day < MIN_DAY:
-            return f"date {value[:10]} is before 1880"
-        if day > self.max_day:
-            return f"date {value[:10]} is in the future"
-        return day
 
 
 # --- small readers ------------------------------------------------------------------------------------
@@ -422,8 +305,8 @@ def _patient_extensions(res: dict) -> dict[str, Any]:
                 code = c.get("code")
                 if code in ETHNIC_GROUPS:
                     ethnicity = code
-                elif isinstance(code, str) and code[:1] in _ETHNIC_LETTER:
-                    ethnicity = _ETHNIC_LETTER[code[:1]]
+                elif isinstance(code, str) and code[:1] in ETHNIC_LETTER:
+                    ethnicity = ETHNIC_LETTER[code[:1]]
         elif url == EXT_SMALL_AREA and isinstance(ext.get("valueString"), str):
             small_area = ext["valueString"]
         elif url == EXT_PLACE_OF_DEATH:
@@ -478,218 +361,3 @@ def read_patient(res: dict, dates: DateParser) -> dict[str, Any]:
         **_patient_name_and_address(res),
         **_patient_extensions(res),
     }
-
-
-# --- lake -> FHIR -----------------------------------------------------------------------------------------
-def _iso(d: dt.date | None) -> str | None:
-    return d.isoformat() if d is not None else None
-
-
-def _patient_ref(pid: int) -> dict:
-    return {"reference": f"Patient/{pid}"}
-
-
-def _ods(code: str) -> dict:
-    return {"identifier": {"system": ODS, "value": code}}
-
-
-def event_id(pid: int, n: int) -> str:
-    return f"ce-{pid}-{n}"
-
-
-def medication_id(pid: int, n: int) -> str:
-    return f"med-{pid}-{n}"
-
-
-def episode_id(prefix: str, pid: int, start: dt.date) -> str:
-    return f"{prefix}-{pid}-{start.strftime('%Y%m%d')}"
-
-
-def patient_resource(p: dict, death: dict | None = None, gp: str | None = None) -> dict:
-    """A patients row (with its death and current practice) as a Patient; empty strings are left out."""
-    extension: list[dict] = [
-        {
-            "url": EXT_ETHNIC,
-            "valueCodeableConcept": {
-                "coding": [{"system": ETHNIC_GROUP, "code": p["ethnicity"], "display": p["ethnicity"]}]
-            },
-        }
-    ]
-    if p["small_area_code"]:
-        extension.append({"url": EXT_SMALL_AREA, "valueString": p["small_area_code"]})
-    name: dict[str, Any] = {"use": "official"}
-    if p["family_name"]:
-        name["family"] = p["family_name"]
-    if p["given_name"]:
-        name["given"] = [p["given_name"]]
-    res: dict[str, Any] = {
-        "resourceType": "Patient",
-        "id": str(p["patient_id"]),
-        "extension": extension,
-        "identifier": [{"system": NHS_NUMBER, "value": p["nhs_number"]}],
-        "name": [name],
-        "gender": "female" if p["sex"] == "F" else "male",
-        "birthDate": _iso(p["date_of_birth"]),
-    }
-    address: dict[str, Any] = {"use": "home"}
-    if p["address_line"]:
-        address["line"] = [p["address_line"]]
-    if p["postcode"]:
-        address["postalCode"] = p["postcode"]
-    if len(address) > 1:
-        res["address"] = [address | {"country": "GB"}]
-    if death is not None:
-        res["deceasedDateTime"] = _iso(death["date_of_death"])
-        res["extension"].append(
-            {
-                "url": EXT_PLACE_OF_DEATH,
-                "valueCodeableConcept": {
-                    "coding": [{"system": PLACE_OF_DEATH, "code": death["place_of_death"]}]
-                },
-            }
-        )
-    if gp is not None:
-        res["generalPractitioner"] = [{**_ods(gp), "type": "Organization"}]
-    return res
-
-
-def event_resource(e: dict, rtype: str, extra: list[dict] | None = None) -> dict:
-    """A clinical_events row (with ``n``, its ordinal within the patient) as its FHIR resource."""
-    pid, day = e["patient_id"], _iso(e["date"])
-    coding = [{"system": SNOMED, "code": e["snomed_code"]}, *(extra or ())]
-    res: dict[str, Any] = {"resourceType": rtype, "id": event_id(pid, e["n"])}
-    if rtype == "Observation":
-        res |= {
-            "status": "final",
-            "code": {"coding": coding},
-            "subject": _patient_ref(pid),
-            "effectiveDateTime": day,
-        }
-        if e.get("value") is not None:
-            q: dict[str, Any] = {"value": e["value"]}
-            if e.get("unit"):
-                q |= {"unit": e["unit"], "system": UCUM, "code": e["unit"]}
-            res["valueQuantity"] = q
-    elif rtype == "Procedure":
-        res |= {
-            "status": "completed",
-            "code": {"coding": coding},
-            "subject": _patient_ref(pid),
-            "performedDateTime": day,
-        }
-    elif rtype == "AllergyIntolerance":
-        res |= {
-            "clinicalStatus": {"coding": [{"system": ALLERGY_CLINICAL, "code": "active"}]},
-            "code": {"coding": coding},
-            "patient": _patient_ref(pid),
-            "recordedDate": day,
-        }
-    else:
-        res |= {
-            "category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "problem-list-item"}]}],
-            "code": {"coding": coding},
-            "subject": _patient_ref(pid),
-            "onsetDateTime": day,
-            "recordedDate": day,
-        }
-    return res
-
-
-def medication_resource(m: dict, rtype: str, extra: list[dict] | None = None) -> dict:
-    pid, day = m["patient_id"], _iso(m["date"])
-    med = {"coding": [{"system": DMD, "code": m["dmd_code"]}, *(extra or ())]}
-    res: dict[str, Any] = {"resourceType": rtype, "id": medication_id(pid, m["n"])}
-    if rtype == "MedicationStatement":
-        res |= {
-            "status": "completed",
-            "medicationCodeableConcept": med,
-            "subject": _patient_ref(pid),
-            "effectiveDateTime": day,
-        }
-        return res
-    res |= {
-        "status": "completed",
-        "intent": "order",
-        "medicationCodeableConcept": med,
-        "subject": _patient_ref(pid),
-        "authoredOn": day,
-    }
-    if m.get("quantity") is not None:
-        res["dispenseRequest"] = {"quantity": {"value": m["quantity"]}}
-    return res
-
-
-def encounter_resource(e: dict) -> dict:
-    cls_code, cls_display = ENCOUNTER_CLASS[e["type"]]
-    period = {"start": _iso(e["start_date"])}
-    if e.get("end_date") is not None:
-        period["end"] = _iso(e["end_date"])
-    return {
-        "resourceType": "Encounter",
-        "id": str(e["encounter_id"]),
-        "status": "finished",
-        "class": {"system": ACT_CODE, "code": cls_code, "display": cls_display},
-        "type": [
-            {
-                "coding": [
-                    {"system": ENCOUNTER_TYPE, "code": e["type"], "display": ENCOUNTER_DISPLAY[e["type"]]}
-                ]
-            }
-        ],
-        "subject": _patient_ref(e["patient_id"]),
-        "period": period,
-        "serviceProvider": _ods(e["provider_code"]),
-    }
-
-
-def episode_resource(row: dict, kind: str) -> dict:
-    """A care_home_residence (kind 'care-home') or practice_registrations ('gp-registration') row."""
-    org = row["care_home_code"] if kind == "care-home" else row["practice_code"]
-    prefix = "ch" if kind == "care-home" else "reg"
-    period = {"start": _iso(row["start_date"])}
-    if row.get("end_date") is not None:
-        period["end"] = _iso(row["end_date"])
-    display = "Care home residence" if kind == "care-home" else "GP practice registration"
-    return {
-        "resourceType": "EpisodeOfCare",
-        "id": episode_id(prefix, row["patient_id"], row["start_date"]),
-        "status": "active" if row.get("end_date") is None else "finished",
-        "type": [{"coding": [{"system": EPISODE_TYPE, "code": kind, "display": display}]}],
-        "patient": _patient_ref(row["patient_id"]),
-        "managingOrganization": _ods(org),
-        "period": period,
-    }
-
-
-def organization_resource(p: dict) -> dict:
-    return {
-        "resourceType": "Organization",
-        "id": p["practice_code"],
-        "identifier": [{"system": ODS, "value": p["practice_code"]}],
-        "active": True,
-        "type": [
-            {
-                "coding": [
-                    {
-                        "system": "https://fhir.nhs.uk/CodeSystem/organisation-role",
-                        "code": "76",
-                        "display": "GP PRACTICE",
-                    }
-                ]
-            }
-        ],
-        "name": p["name"],
-    }
-
-
-def uncoded_resource(row: dict, extra: list[dict]) -> dict:
-    """A resource kept only in fhir_codings (no SNOMED CT / dm+d coding): codings as sent."""
-    rtype, pid = row["rtype"], row["patient_id"]
-    if rtype in MEDICATION_TYPES:
-        res = medication_resource({"patient_id": pid, "date": row["date"], "dmd_code": "", "n": 0}, rtype)
-        res["medicationCodeableConcept"] = {"coding": extra}
-    else:
-        res = event_resource({"patient_id": pid, "date": row["date"], "snomed_code": "", "n": 0}, rtype)
-        res["code"] = {"coding": extra}
-    res["id"] = f"cx-{pid}-{row['n']}"
-    return res
