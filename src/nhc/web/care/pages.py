@@ -253,7 +253,7 @@ def _allocation_page(request: Request, user: Principal, nb: str, error: CareErro
         {
             **_common(nb, "allocation"),
             "proposal": svc.latest_proposal(user, nb),
-            "staff": svc.list_staff(locality=svc._check_neighbourhood(nb)[1]),
+            "staff": svc.list_staff(locality=svc.locality_of(nb)),
             "error": error,
             "page_title": f"Allocation – {nb}",
         },
