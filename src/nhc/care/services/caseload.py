@@ -66,7 +66,7 @@ def worklist_candidates(
     return rows
 
 
-def _patient_id(patient_id: object) -> int:
+def _patient_id(patient_id: int | str) -> int:
     try:
         return parse_patient_id(patient_id)
     except InvalidIdentifier as exc:
@@ -104,7 +104,7 @@ def _admission_reason(
 
 
 def _workload(
-    person: Person, needs: str | Iterable[str] | None, points: object, review_in_days: int
+    person: Person, needs: str | Iterable[str] | None, points: int | str | None, review_in_days: int
 ) -> tuple[frozenset[str], int]:
     need_set = d.parse_skills(needs) if needs else d.suggest_needs(person)
     pts = optional_whole(points, "points")
@@ -119,14 +119,14 @@ def _workload(
 def admit(
     care: Care,
     principal: Principal | None,
-    patient_id: object,
+    patient_id: int | str,
     *,
     source: str = "worklist",
     reason: str | None = None,
     worklist: str | None = None,
     referral_id: int | None = None,
     needs: str | Iterable[str] | None = None,
-    points: object = None,
+    points: int | str | None = None,
     review_in_days: int = d.DEFAULT_REVIEW_DAYS,
 ) -> EpisodeView:
     """Admit a person to the virtual ward, from a worklist or a referral, with reason and risk."""
