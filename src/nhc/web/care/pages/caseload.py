@@ -16,10 +16,7 @@ from nhc.web.care.deps import (
     record_number,
     require_csrf,
 )
-from nhc.web.care.pages.common import TEXT
-from nhc.web.care.pages.common import common as _common
-from nhc.web.care.pages.common import nb_url as _nb_url
-from nhc.web.care.pages.common import see as _see
+from nhc.web.care.pages.common import TEXT, common, nb_url, see
 from nhc.web.deps import current_user
 
 router = APIRouter(prefix="/care", include_in_schema=False)
@@ -29,7 +26,7 @@ router = APIRouter(prefix="/care", include_in_schema=False)
 def home(request: Request, user: Principal = Depends(current_user)):
     mine = sorted(user.neighbourhoods)
     if len(mine) == 1:
-        return _see(_nb_url(mine[0]))
+        return see(nb_url(mine[0]))
     return page(
         request,
         "care/home.html",
@@ -58,7 +55,7 @@ def _caseload_page(
         request,
         "care/caseload.html",
         {
-            **_common(nb, "caseload"),
+            **common(nb, "caseload"),
             "episodes": episodes,
             "candidates": candidates,
             "error": error,
@@ -113,7 +110,7 @@ def admit(
         )
     except CareError as exc:
         return _caseload_page(request, user, nb, error=exc, form=form)
-    return _see(f"/care/episodes/{ep.id}")
+    return see(f"/care/episodes/{ep.id}")
 
 
 @router.get("/episodes/{episode_id}")
@@ -125,7 +122,7 @@ def episode(request: Request, episode_id: RecordId, user: Principal = Depends(cu
         request,
         "care/episode.html",
         {
-            **_common(nb, "caseload"),
+            **common(nb, "caseload"),
             "d": detail,
             "staff": svc.list_staff(locality=detail.episode.locality),
             "page_title": f"Patient {detail.episode.patient_id} – virtual ward",
@@ -151,7 +148,7 @@ def change_status(
         outcome=outcome or None,
         expected_version=record_number(version, "version"),
     )
-    return _see(f"/care/episodes/{episode_id}")
+    return see(f"/care/episodes/{episode_id}")
 
 
 @router.post("/episodes/{episode_id}/review")
@@ -164,7 +161,7 @@ def set_review(
 ):
     require_csrf(request, csrf_token)
     care(request).set_review(user, episode_id, review_due)
-    return _see(f"/care/episodes/{episode_id}")
+    return see(f"/care/episodes/{episode_id}")
 
 
 @router.post("/episodes/{episode_id}/events")
@@ -179,4 +176,4 @@ def record_event(
 ):
     require_csrf(request, csrf_token)
     care(request).record_event(user, episode_id, kind, occurred_on or None, detail)
-    return _see(f"/care/episodes/{episode_id}")
+    return see(f"/care/episodes/{episode_id}")

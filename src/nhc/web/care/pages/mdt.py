@@ -14,9 +14,7 @@ from nhc.web.care.deps import (
     record_number,
     require_csrf,
 )
-from nhc.web.care.pages.common import TEXT
-from nhc.web.care.pages.common import common as _common
-from nhc.web.care.pages.common import see as _see
+from nhc.web.care.pages.common import TEXT, common, see
 from nhc.web.deps import current_user
 
 router = APIRouter(prefix="/care", include_in_schema=False)
@@ -30,7 +28,7 @@ def meetings(request: Request, nb: str, user: Principal = Depends(current_user))
         request,
         "care/meetings.html",
         {
-            **_common(nb, "mdt"),
+            **common(nb, "mdt"),
             "meetings": svc.meetings(user, nb),
             "today": svc.today(),
             "page_title": f"MDT meetings – {nb}",
@@ -50,7 +48,7 @@ def create_meeting(
     nb = neighbourhood(nb)
     require_csrf(request, csrf_token)
     m = care(request).create_meeting(user, nb, held_on, title=title or None)
-    return _see(f"/care/mdt/{m.id}")
+    return see(f"/care/mdt/{m.id}")
 
 
 @router.get("/mdt/{meeting_id}")
@@ -61,7 +59,7 @@ def meeting(request: Request, meeting_id: RecordId, user: Principal = Depends(cu
         request,
         "care/meeting.html",
         {
-            **_common(m.neighbourhood, "mdt"),
+            **common(m.neighbourhood, "mdt"),
             "m": m,
             "staff": svc.list_staff(m.neighbourhood),
             "page_title": m.title,
@@ -88,4 +86,4 @@ def decision(
         for t, o, d in zip(action_title[:10], action_owner[:10], action_due[:10], strict=False)
     ]
     care(request).record_decision(user, item_id, decision, actions, review_due=review_due or None)
-    return _see(f"/care/mdt/{meeting_id}#item-{item_id}")
+    return see(f"/care/mdt/{meeting_id}#item-{item_id}")

@@ -14,9 +14,7 @@ from nhc.web.care.deps import (
     record_number,
     require_csrf,
 )
-from nhc.web.care.pages.common import TEXT
-from nhc.web.care.pages.common import common as _common
-from nhc.web.care.pages.common import see as _see
+from nhc.web.care.pages.common import TEXT, common, see
 from nhc.web.deps import current_user
 
 router = APIRouter(prefix="/care", include_in_schema=False)
@@ -57,7 +55,7 @@ def _plan_form(
         request,
         "care/plan_form.html",
         {
-            **_common(detail.episode.neighbourhood, "caseload"),
+            **common(detail.episode.neighbourhood, "caseload"),
             "d": detail,
             "plan": plan,
             "form": form,
@@ -121,7 +119,7 @@ def save_plan(
             "version": version,
         }
         return _plan_form(request, user, episode_id, error=exc, form=form)
-    return _see(f"/care/episodes/{episode_id}/plan?saved=1")
+    return see(f"/care/episodes/{episode_id}/plan?saved=1")
 
 
 @router.get("/plans/{plan_id}/versions")
@@ -132,7 +130,7 @@ def plan_history(request: Request, plan_id: RecordId, user: Principal = Depends(
         request,
         "care/plan_history.html",
         {
-            **_common(plan.neighbourhood, "caseload"),
+            **common(plan.neighbourhood, "caseload"),
             "plan": plan,
             "versions": svc.plan_versions(user, plan_id),
             "page_title": f"Care plan {plan_id} – history",
@@ -151,7 +149,7 @@ def plan_version(
         request,
         "care/plan_version.html",
         {
-            **_common(plan.neighbourhood, "caseload"),
+            **common(plan.neighbourhood, "caseload"),
             "plan": plan,
             "v": v,
             "page_title": f"Care plan {plan_id} – version {version}",

@@ -15,10 +15,7 @@ from nhc.web.care.deps import (
     record_number,
     require_csrf,
 )
-from nhc.web.care.pages.common import TEXT
-from nhc.web.care.pages.common import common as _common
-from nhc.web.care.pages.common import nb_url as _nb_url
-from nhc.web.care.pages.common import see as _see
+from nhc.web.care.pages.common import TEXT, common, nb_url, see
 from nhc.web.deps import current_user
 
 router = APIRouter(prefix="/care", include_in_schema=False)
@@ -32,7 +29,7 @@ def board(request: Request, nb: str, user: Principal = Depends(current_user)):
         request,
         "care/board.html",
         {
-            **_common(nb, "board"),
+            **common(nb, "board"),
             "board": svc.board(user, nb),
             "staff": svc.list_staff(nb),
             "labels": {**dom.TASK_STATUSES, **dom.REFERRAL_STATUSES},
@@ -72,7 +69,7 @@ def create_task(
         from_service=from_service or None,
         to_service=to_service or None,
     )
-    return _see(_nb_url(nb, "/board"))
+    return see(nb_url(nb, "/board"))
 
 
 @router.post("/tasks/{task_id}/status")
@@ -86,4 +83,4 @@ def task_status(
 ):
     require_csrf(request, csrf_token)
     t = care(request).update_task(user, task_id, status, expected_version=record_number(version, "version"))
-    return _see(_nb_url(t.neighbourhood, "/board"))
+    return see(nb_url(t.neighbourhood, "/board"))

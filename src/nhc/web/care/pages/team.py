@@ -15,9 +15,7 @@ from nhc.web.care.deps import (
     record_number,
     require_csrf,
 )
-from nhc.web.care.pages.common import common as _common
-from nhc.web.care.pages.common import nb_url as _nb_url
-from nhc.web.care.pages.common import see as _see
+from nhc.web.care.pages.common import common, nb_url, see
 from nhc.web.deps import current_user
 
 router = APIRouter(prefix="/care", include_in_schema=False)
@@ -30,7 +28,7 @@ def team(request: Request, nb: str, user: Principal = Depends(current_user)):
         request,
         "care/team.html",
         {
-            **_common(nb, "team"),
+            **common(nb, "team"),
             "staff": care(request).list_staff(nb, principal=user),
             "page_title": f"Team – {nb}",
         },
@@ -54,7 +52,7 @@ def add_absence(
     if staff is None:
         raise dom.InvalidCareInput("choose who is absent")
     care(request).add_absence(user, staff, starts_on, ends_on, reason)
-    return _see(_nb_url(nb, "/team"))
+    return see(nb_url(nb, "/team"))
 
 
 def _allocation_page(request: Request, user: Principal, nb: str, error: CareError | None = None):
@@ -63,7 +61,7 @@ def _allocation_page(request: Request, user: Principal, nb: str, error: CareErro
         request,
         "care/allocation.html",
         {
-            **_common(nb, "allocation"),
+            **common(nb, "allocation"),
             "proposal": svc.latest_proposal(user, nb),
             "staff": svc.list_staff(locality=svc.locality_of(nb)),
             "error": error,
@@ -89,7 +87,7 @@ def propose(
     nb = neighbourhood(nb)
     require_csrf(request, csrf_token)
     care(request).propose_allocation(user, nb, rebalance=rebalance == "1")
-    return _see(_nb_url(nb, "/allocation"))
+    return see(nb_url(nb, "/allocation"))
 
 
 @router.post("/allocation/{run_id}/accept")
@@ -105,7 +103,7 @@ def accept(
         view = svc.accept_allocation(user, run_id)
     except CareError as exc:
         return _allocation_page(request, user, svc.proposal(user, run_id).neighbourhood, exc)
-    return _see(_nb_url(view.neighbourhood, "/allocation"))
+    return see(nb_url(view.neighbourhood, "/allocation"))
 
 
 @router.post("/episodes/{episode_id}/override")
@@ -130,5 +128,5 @@ def override(
             return _allocation_page(request, user, svc.episode(user, episode_id).episode.neighbourhood, exc)
         raise
     if back == "alloc":
-        return _see(_nb_url(ep.neighbourhood, "/allocation"))
-    return _see(f"/care/episodes/{episode_id}")
+        return see(nb_url(ep.neighbourhood, "/allocation"))
+    return see(f"/care/episodes/{episode_id}")
