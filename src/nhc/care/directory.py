@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from nhc.errors import NhcError
+from nhc.reference.geography import neighbourhoods as geography_neighbourhoods
+
 
 class PatientDirectory(Protocol):
     def lookup(self, patient_id: int) -> dict[str, Any] | None:
@@ -61,15 +64,21 @@ class StaticDirectory:
         return out
 
 
+class InsightsReader(Protocol):
+    """What :class:`InsightsDirectory` needs of :class:`nhc.insights.service.InsightsService`."""
+
+    def patient(self, patient_id: int) -> dict[str, Any]: ...
+
+    def worklist(self, neighbourhood: str, worklist: str | None = None) -> list[dict[str, Any]]: ...
+
+
 class InsightsDirectory:
     """People from the lake's insight tables via :class:`nhc.insights.InsightsService`."""
 
-    def __init__(self, insights: Any) -> None:
+    def __init__(self, insights: InsightsReader) -> None:
         self.insights = insights
 
     def lookup(self, patient_id: int) -> dict[str, Any] | None:
-        from nhc.errors import NhcError
-
         try:
             found = self.insights.patient(int(patient_id))
         except NhcError:
@@ -95,9 +104,8 @@ def neighbourhoods() -> dict[str, str]:
     """Every neighbourhood of the reference geography and its locality."""
     global _NEIGHBOURHOODS
     if _NEIGHBOURHOODS is None:
-        from nhc.reference.geography import neighbourhoods as table
-
-        _NEIGHBOURHOODS = {r["neighbourhood"]: r["locality"] for r in table().to_pylist()}
+        table = geography_neighbourhoods()
+        _NEIGHBOURHOODS = {r["neighbourhood"]: r["locality"] for r in table.to_pylist()}
     return _NEIGHBOURHOODS
 
 

@@ -21,6 +21,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from nhc.errors import NhcError
+
 # Costs in "points of regret"; only their ratios matter. An unassigned patient is worse than any
 # assignment, a change of clinician costs about as much as crossing to the next neighbourhood.
 COST_OTHER_NEIGHBOURHOOD = 6
@@ -161,8 +163,6 @@ def _finish(
 
 def check_input(patients: Sequence[CasePatient], staff: Sequence[StaffMember]) -> None:
     """Reject inputs that cannot be allocated meaningfully, with a clear message."""
-    from nhc.errors import NhcError
-
     ids = [s.staff_id for s in staff]
     if len(ids) != len(set(ids)):
         raise NhcError("staff ids must be unique")

@@ -4,6 +4,9 @@ Staff and absences; virtual-ward episodes (the caseload) and their clinician ass
 allocation runs (proposals from the optimiser) and their items; recorded events (deterioration);
 MDT meetings and agenda items; care plans with a version column (optimistic locking) and one
 version row per save; tasks and referrals. Created by migration ``0002_care``.
+
+The rows carry the domain's behaviour (:mod:`nhc.care.domain`, mixed in): a service changes an
+episode, plan or task by calling its methods, so the rules are the same in memory and in storage.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from nhc.care.domain import CarePlanRules, EpisodeRules, StaffRules, TaskRules
 from nhc.db import Base, utcnow
 
 
-class Staff(Base):
+class Staff(Base, StaffRules):
     __tablename__ = "care_staff"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -58,7 +62,7 @@ class Absence(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Episode(Base):
+class Episode(Base, EpisodeRules):
     """A stay on the caseload / virtual ward, from admission to discharge."""
 
     __tablename__ = "care_episodes"
@@ -196,7 +200,7 @@ class AgendaItem(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
-class CarePlan(Base):
+class CarePlan(Base, CarePlanRules):
     """The current version of a personalised care plan; every save also writes a :class:`CarePlanVersion`."""
 
     __tablename__ = "care_plans"
@@ -243,7 +247,7 @@ class CarePlanVersion(Base):
     saved_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Task(Base):
+class Task(Base, TaskRules):
     """A task for a person, or a referral between services (``kind``)."""
 
     __tablename__ = "care_tasks"

@@ -1,0 +1,89 @@
+"""MDT pages: meetings, their agendas, and decisions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from nhc.security.roles import Principal
+from nhc.web.care.deps import (
+    MAX_RECORD_ID,
+    RecordId,
+    care,
+    neighbourhood,
+    page,
+    record_number,
+    require_csrf,
+)
+from nhc.web.care.pages.common import TEXT, common, see
+from nhc.web.deps import current_user
+
+router = APIRouter(prefix="/care", include_in_schema=False)
+
+
+@router.get("/{nb}/mdt")
+def meetings(request: Request, nb: str, user: Principal = Depends(current_user)):
+    nb = neighbourhood(nb)
+    svc = care(request)
+    return page(
+        request,
+        "care/meetings.html",
+        {
+            **common(nb, "mdt"),
+            "meetings": svc.meetings(user, nb),
+            "today": svc.today(),
+            "page_title": f"MDT meetings – {nb}",
+        },
+    )
+
+
+@router.post("/{nb}/mdt")
+def create_meeting(
+    request: Request,
+    nb: str,
+    held_on: str = Form("", max_length=20),
+    title: str = Form("", max_length=200),
+    csrf_token: str = Form("", max_length=200),
+    user: Principal = Depends(current_user),
+):
+    nb = neighbourhood(nb)
+    require_csrf(request, csrf_token)
+    m = care(request).create_meeting(user, nb, held_on, title=title or None)
+    return see(f"/care/mdt/{m.id}")
+
+
+@router.get("/mdt/{meeting_id}")
+def meeting(request: Request, meeting_id: RecordId, user: Principal = Depends(current_user)):
+    svc = care(request)
+    m = svc.meeting(user, meeting_id)
+    return page(
+        request,
+        "care/meeting.html",
+        {
+            **common(m.neighbourhood, "mdt"),
+            "m": m,
+            "staff": svc.list_staff(m.neighbourhood),
+            "page_title": m.title,
+        },
+    )
+
+
+@router.post("/mdt/items/{item_id}/decision")
+def decision(
+    request: Request,
+    item_id: RecordId,
+    meeting_id: int = Form(..., ge=1, le=MAX_RECORD_ID),
+    decision: str = Form("", max_length=TEXT),
+    action_title: list[str] = Form([]),
+    action_owner: list[str] = Form([]),
+    action_due: list[str] = Form([]),
+    review_due: str = Form("", max_length=20),
+    csrf_token: str = Form("", max_length=200),
+    user: Principal = Depends(current_user),
+):
+    require_csrf(request, csrf_token)
+    actions = [
+        {"title": t, "owner_staff_id": record_number(o, "action owner"), "due_on": d or None}
+        for t, o, d in zip(action_title[:10], action_owner[:10], action_due[:10], strict=False)
+    ]
+    care(request).record_decision(user, item_id, decision, actions, review_due=review_due or None)
+    return see(f"/care/mdt/{meeting_id}#item-{item_id}")

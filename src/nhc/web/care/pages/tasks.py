@@ -1,0 +1,86 @@
+"""The team board: tasks and referrals, creating them and moving them along."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from nhc.care import domain as dom
+from nhc.security.roles import Principal
+from nhc.web.care.deps import (
+    RecordId,
+    care,
+    neighbourhood,
+    page,
+    patient_number,
+    record_number,
+    require_csrf,
+)
+from nhc.web.care.pages.common import TEXT, common, nb_url, see
+from nhc.web.deps import current_user
+
+router = APIRouter(prefix="/care", include_in_schema=False)
+
+
+@router.get("/{nb}/board")
+def board(request: Request, nb: str, user: Principal = Depends(current_user)):
+    nb = neighbourhood(nb)
+    svc = care(request)
+    return page(
+        request,
+        "care/board.html",
+        {
+            **common(nb, "board"),
+            "board": svc.board(user, nb),
+            "staff": svc.list_staff(nb),
+            "labels": {**dom.TASK_STATUSES, **dom.REFERRAL_STATUSES},
+            "task_statuses": dom.TASK_STATUSES,
+            "referral_statuses": dom.REFERRAL_STATUSES,
+            "page_title": f"Team board – {nb}",
+        },
+    )
+
+
+@router.post("/{nb}/tasks")
+def create_task(
+    request: Request,
+    nb: str,
+    title: str = Form("", max_length=300),
+    due_on: str = Form("", max_length=20),
+    kind: str = Form("task", max_length=16),
+    owner_staff_id: str = Form("", max_length=10),
+    patient_id: str = Form("", max_length=20),
+    detail: str = Form("", max_length=TEXT),
+    from_service: str = Form("", max_length=64),
+    to_service: str = Form("", max_length=64),
+    csrf_token: str = Form("", max_length=200),
+    user: Principal = Depends(current_user),
+):
+    nb = neighbourhood(nb)
+    require_csrf(request, csrf_token)
+    care(request).create_task(
+        user,
+        nb,
+        title,
+        due_on,
+        kind=kind,
+        owner_staff_id=record_number(owner_staff_id, "owner"),
+        patient_id=patient_number(patient_id) if patient_id.strip() else None,
+        detail=detail,
+        from_service=from_service or None,
+        to_service=to_service or None,
+    )
+    return see(nb_url(nb, "/board"))
+
+
+@router.post("/tasks/{task_id}/status")
+def task_status(
+    request: Request,
+    task_id: RecordId,
+    status: str = Form("", max_length=32),
+    version: str = Form("", max_length=10),
+    csrf_token: str = Form("", max_length=200),
+    user: Principal = Depends(current_user),
+):
+    require_csrf(request, csrf_token)
+    t = care(request).update_task(user, task_id, status, expected_version=record_number(version, "version"))
+    return see(nb_url(t.neighbourhood, "/board"))

@@ -1,0 +1,132 @@
+"""Team and allocation pages: staff and absences, proposing and accepting an allocation, overrides."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from nhc.care import domain as dom
+from nhc.care.domain import CareError
+from nhc.security.roles import Principal
+from nhc.web.care.deps import (
+    RecordId,
+    care,
+    neighbourhood,
+    page,
+    record_number,
+    require_csrf,
+)
+from nhc.web.care.pages.common import common, nb_url, see
+from nhc.web.deps import current_user
+
+router = APIRouter(prefix="/care", include_in_schema=False)
+
+
+@router.get("/{nb}/team")
+def team(request: Request, nb: str, user: Principal = Depends(current_user)):
+    nb = neighbourhood(nb)
+    return page(
+        request,
+        "care/team.html",
+        {
+            **common(nb, "team"),
+            "staff": care(request).list_staff(nb, principal=user),
+            "page_title": f"Team – {nb}",
+        },
+    )
+
+
+@router.post("/{nb}/absences")
+def add_absence(
+    request: Request,
+    nb: str,
+    staff_id: str = Form("", max_length=10),
+    starts_on: str = Form("", max_length=20),
+    ends_on: str = Form("", max_length=20),
+    reason: str = Form("", max_length=200),
+    csrf_token: str = Form("", max_length=200),
+    user: Principal = Depends(current_user),
+):
+    nb = neighbourhood(nb)
+    require_csrf(request, csrf_token)
+    staff = record_number(staff_id, "staff id")
+    if staff is None:
+        raise dom.InvalidCareInput("choose who is absent")
+    care(request).add_absence(user, staff, starts_on, ends_on, reason)
+    return see(nb_url(nb, "/team"))
+
+
+def _allocation_page(request: Request, user: Principal, nb: str, error: CareError | None = None):
+    svc = care(request)
+    return page(
+        request,
+        "care/allocation.html",
+        {
+            **common(nb, "allocation"),
+            "proposal": svc.latest_proposal(user, nb),
+            "staff": svc.list_staff(locality=svc.locality_of(nb)),
+            "error": error,
+            "page_title": f"Allocation – {nb}",
+        },
+        status_code=error.http_status if error else 200,
+    )
+
+
+@router.get("/{nb}/allocation")
+def allocation(request: Request, nb: str, user: Principal = Depends(current_user)):
+    return _allocation_page(request, user, neighbourhood(nb))
+
+
+@router.post("/{nb}/allocation")
+def propose(
+    request: Request,
+    nb: str,
+    rebalance: str = Form("", max_length=5),
+    csrf_token: str = Form("", max_length=200),
+    user: Principal = Depends(current_user),
+):
+    nb = neighbourhood(nb)
+    require_csrf(request, csrf_token)
+    care(request).propose_allocation(user, nb, rebalance=rebalance == "1")
+    return see(nb_url(nb, "/allocation"))
+
+
+@router.post("/allocation/{run_id}/accept")
+def accept(
+    request: Request,
+    run_id: RecordId,
+    csrf_token: str = Form("", max_length=200),
+    user: Principal = Depends(current_user),
+):
+    require_csrf(request, csrf_token)
+    svc = care(request)
+    try:
+        view = svc.accept_allocation(user, run_id)
+    except CareError as exc:
+        return _allocation_page(request, user, svc.proposal(user, run_id).neighbourhood, exc)
+    return see(nb_url(view.neighbourhood, "/allocation"))
+
+
+@router.post("/episodes/{episode_id}/override")
+def override(
+    request: Request,
+    episode_id: RecordId,
+    staff_id: str = Form("", max_length=10),
+    why: str = Form("", max_length=1000),
+    back: str = Form("", max_length=10),
+    csrf_token: str = Form("", max_length=200),
+    user: Principal = Depends(current_user),
+):
+    require_csrf(request, csrf_token)
+    svc = care(request)
+    try:
+        staff = record_number(staff_id, "staff id")
+        if staff is None:
+            raise dom.InvalidCareInput("choose who should look after this patient")
+        ep = svc.override_assignment(user, episode_id, staff, why)
+    except CareError as exc:
+        if back == "alloc":
+            return _allocation_page(request, user, svc.episode(user, episode_id).episode.neighbourhood, exc)
+        raise
+    if back == "alloc":
+        return see(nb_url(ep.neighbourhood, "/allocation"))
+    return see(f"/care/episodes/{episode_id}")
