@@ -141,7 +141,10 @@ class CareUnitOfWork:
         on their caseload, or break-glass), audited whatever the outcome. ``None`` is the system."""
         if principal is None:
             return
-        decision = self.security.check_patient_access(principal, patient_id, neighbourhood)
+        # Decided inside this unit of work, so the relationship it rests on is read in the same transaction.
+        decision = self.security.check_patient_access(
+            principal, patient_id, neighbourhood, session=self.session
+        )
         self._decide(
             principal,
             action,
