@@ -99,32 +99,74 @@ Progress = Callable[[str], None]
 
 
 def generate(options: SynthOptions, progress: Progress | None = None) -> County:
-    """Build every lake table for ``options`` in memory."""
+    """Build every lake table for ``options`` in memory.
+
+    Each step draws from its own random stream, in a fixed order, so the county is the same for the
+    same options on every machine."""
     options = options.checked()
     step = progress or (lambda _name: None)
     as_of_day = day_number(np.datetime64(options.as_of))
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(options.seed).spawn(10)]
-
-    practices = geography.practices()
-    areas = geography.small_areas()
-    if options.localities:
-        keep = pc.is_in(practices["locality"], value_set=pa.array(options.localities))
-        practices = practices.filter(keep)
-        areas = areas.filter(pc.is_in(areas["locality"], value_set=pa.array(options.localities)))
+    practices, areas = _geography(options)
     localities = geography.LOCALITIES
 
     step("population")
     pop = build_population(streams[0], options.patients, as_of_day, practices, areas, localities)
     picker = CodePicker()
     events = EventCollector()
-
     step("conditions")
-    has, _factors = condition_matrix(streams[1], pop)
+    has, efi_present = _conditions(streams[1], pop, picker, events)
+    step("medicines")
+    takes = medicine_matrix(streams[2], pop, has)
+    medications = EventCollector()
+    emit_medicines(streams[2], pop, takes, picker, medications)
+    step("frailty")
+    polypharmacy = takes.sum(axis=1) >= 5
+    deficits, housebound = _frailty(streams[3], pop, efi_present, polypharmacy, picker, events)
+    step("care needs")
+    needs = _care_needs(streams[4], pop, has, takes, deficits, picker, events)
+    step("observations")
+    effects = practice_effects(streams[5], practices.num_rows)
+    emit_observations(streams[5], pop, has, effects, picker, events)
+    step("encounters")
+    ltc = has.sum(axis=1)
+    encounters = build_encounters(streams[6], pop, ltc, deficits, practices["practice_code"].combine_chunks())
+
+    step("tables")
+    tables = {
+        "patients": _patients(streams[7], pop, areas, localities),
+        "practice_registrations": _registrations(streams[8], pop, practices),
+        "clinical_events": _events_table(events, picker, pop, with_units=True),
+        "medications": _events_table(medications, picker, pop, with_units=False),
+        "encounters": encounters,
+        "care_home_residence": _care_home_table(streams[9], pop, needs.care_home),
+        "deaths": _deaths_table(streams[9], pop, needs.care_home, needs.palliative),
+        "small_areas": areas,
+        "practices": practices,
+    }
+    summary = _summary(options, pop, practices.num_rows, ltc, deficits, housebound, needs)
+    return County(tables=tables, summary=summary)
+
+
+def _geography(options: SynthOptions) -> tuple[pa.Table, pa.Table]:
+    """The practices and small areas of the county, or of the localities asked for."""
+    practices = geography.practices()
+    areas = geography.small_areas()
+    if options.localities:
+        keep = pc.is_in(practices["locality"], value_set=pa.array(options.localities))
+        practices = practices.filter(keep)
+        areas = areas.filter(pc.is_in(areas["locality"], value_set=pa.array(options.localities)))
+    return practices, areas
+
+
+def _conditions(
+    rng: np.random.Generator, pop: Population, picker: CodePicker, events: EventCollector
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Who has each long-term condition (a people x conditions matrix), their diagnosis codes, and
+    which eFI deficits those conditions already record (cluster -> people mask)."""
+    has, _factors = condition_matrix(rng, pop)
     efi_present: dict[str, np.ndarray] = {}
-    rng = streams[1]
     condition_clusters = tuple(c.cluster for c in CONDITIONS)
-    # Codes for frailty deficits and care processes must not also put people on a register.
-    register_clusters = (*condition_clusters, "palcare_cod")
     for j, spec in enumerate(CONDITIONS):
         people = np.flatnonzero(has[:, j])
         days = diagnosis_days(rng, pop, spec.onset_age, people)
@@ -136,16 +178,20 @@ def generate(options: SynthOptions, progress: Progress | None = None) -> County:
         if spec.efi_cluster:
             mask = efi_present.setdefault(spec.efi_cluster, np.zeros(pop.n, dtype=bool))
             mask |= has[:, j]
-    ltc = has.sum(axis=1)
+    return has, efi_present
 
-    step("medicines")
-    takes = medicine_matrix(streams[2], pop, has)
-    medications = EventCollector()
-    emit_medicines(streams[2], pop, takes, picker, medications)
-    polypharmacy = takes.sum(axis=1) >= 5
 
-    step("frailty")
-    rng = streams[3]
+def _frailty(
+    rng: np.random.Generator,
+    pop: Population,
+    efi_present: dict[str, np.ndarray],
+    polypharmacy: np.ndarray,
+    picker: CodePicker,
+    events: EventCollector,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Extra eFI deficits so that frailty follows its published distribution: (deficit counts, housebound)."""
+    # Codes for frailty deficits and care processes must not also put people on a register.
+    register_clusters = (*(c.cluster for c in CONDITIONS), "palcare_cod")
     existing = polypharmacy.astype(np.int64) + sum(m.astype(np.int64) for m in efi_present.values())
     already = np.zeros((pop.n, len(EXTRA_DEFICITS)), dtype=bool)
     for k, name in enumerate(EXTRA_NAMES):
@@ -163,13 +209,27 @@ def generate(options: SynthOptions, progress: Progress | None = None) -> County:
         )
         days = np.maximum(pop.last_day[people] - back, pop.dob_day[people])
         events.add(people, days, picker.pick(rng, name, len(people), avoid=register_clusters))
-    deficits = target
-    housebound = (
-        extra[:, EXTRA_NAMES.index("efi-housebound")] | already[:, EXTRA_NAMES.index("efi-housebound")]
-    )
+    k = EXTRA_NAMES.index("efi-housebound")
+    return target, extra[:, k] | already[:, k]
 
-    step("care needs")
-    rng = streams[4]
+
+@dataclass(frozen=True)
+class _Needs:
+    care_home: np.ndarray
+    palliative: np.ndarray
+    pregnant: np.ndarray
+
+
+def _care_needs(
+    rng: np.random.Generator,
+    pop: Population,
+    has: np.ndarray,
+    takes: np.ndarray,
+    deficits: np.ndarray,
+    picker: CodePicker,
+    events: EventCollector,
+) -> _Needs:
+    """Care homes, palliative care, pregnancies and the care processes of people with conditions."""
     care_home = _care_home(rng, pop, deficits)
     palliative = _palliative(rng, pop, has, deficits)
     events.add(
@@ -192,44 +252,37 @@ def generate(options: SynthOptions, progress: Progress | None = None) -> County:
         picker.pick(rng, "pre-eclampsia", len(complex_pregnancy) - half),
     )
     _care_processes(rng, pop, takes, deficits, has, picker, events)
+    return _Needs(care_home, palliative, pregnant)
 
-    step("observations")
-    effects = practice_effects(streams[5], practices.num_rows)
-    emit_observations(streams[5], pop, has, effects, picker, events)
 
-    step("encounters")
-    encounters = build_encounters(streams[6], pop, ltc, deficits, practices["practice_code"].combine_chunks())
-
-    step("tables")
-    tables = {
-        "patients": _patients(streams[7], pop, areas, localities),
-        "practice_registrations": _registrations(streams[8], pop, practices),
-        "clinical_events": _events_table(events, picker, pop, with_units=True),
-        "medications": _events_table(medications, picker, pop, with_units=False),
-        "encounters": encounters,
-        "care_home_residence": _care_home_table(streams[9], pop, care_home),
-        "deaths": _deaths_table(streams[9], pop, care_home, palliative),
-        "small_areas": areas,
-        "practices": practices,
-    }
+def _summary(
+    options: SynthOptions,
+    pop: Population,
+    practices: int,
+    ltc: np.ndarray,
+    deficits: np.ndarray,
+    housebound: np.ndarray,
+    needs: _Needs,
+) -> dict[str, object]:
+    """The figures ``nhc synth`` prints, to compare with the published ones."""
     alive = pop.alive
     older = alive & (pop.age >= 65)
-    summary: dict[str, object] = {
+    living = max(alive.sum(), 1)
+    return {
         "people generated (incl. deaths)": pop.n,
         "alive and registered at as-of": int(alive.sum()),
         "deaths in the two years": int((~alive).sum()),
-        "practices": practices.num_rows,
+        "practices": practices,
         "as-of date": str(options.as_of),
-        "aged 65+ (%)": f"{100 * older.sum() / max(alive.sum(), 1):.1f}",
-        "aged 75+ (%)": f"{100 * (alive & (pop.age >= 75)).sum() / max(alive.sum(), 1):.1f}",
-        "2+ long-term conditions (%)": f"{100 * (alive & (ltc >= 2)).sum() / max(alive.sum(), 1):.1f}",
+        "aged 65+ (%)": f"{100 * older.sum() / living:.1f}",
+        "aged 75+ (%)": f"{100 * (alive & (pop.age >= 75)).sum() / living:.1f}",
+        "2+ long-term conditions (%)": f"{100 * (alive & (ltc >= 2)).sum() / living:.1f}",
         "65+ with moderate or severe frailty (%)": f"{100 * (older & (deficits >= 9)).sum() / max(older.sum(), 1):.1f}",
-        "care home residents": int((alive & care_home).sum()),
+        "care home residents": int((alive & needs.care_home).sum()),
         "housebound": int((alive & housebound).sum()),
-        "on palliative care register": int(alive[palliative].sum()),
-        "pregnant": len(pregnant),
+        "on palliative care register": int(alive[needs.palliative].sum()),
+        "pregnant": len(needs.pregnant),
     }
-    return County(tables=tables, summary=summary)
 
 
 def _care_home(rng: np.random.Generator, pop: Population, deficits: np.ndarray) -> np.ndarray:
