@@ -13,30 +13,17 @@ import ibis
 from nhc.analytics import multimorbidity, segmentation
 from nhc.analytics.frailty import N_DEFICITS
 from nhc.errors import NhcError
-from nhc.nhs_number import is_valid
+from nhc.identifiers import InvalidIdentifier, parse_nhs_number
+from nhc.nhs_number import is_valid as valid_nhs_number
 
 if TYPE_CHECKING:
     from nhc.lake.engine import Engine
 
 
-# The one NHS number rule (kept under this name for callers of the analytics).
-valid_nhs_number = is_valid
-
-
 def explain(engine: Engine, nhs_number: str) -> dict[str, Any]:
     """Everything known about why this person is where they are (a JSON-ready dict)."""
-    number = nhs_number.replace(" ", "")
-    if not valid_nhs_number(number):
-        raise NhcError(f"{nhs_number!r} is not a valid NHS number", hint="10 digits with a valid check digit")
-    patients = engine.table("patients")
-    found = engine.to_arrow(
-        patients.filter(patients.nhs_number == number).select(
-            "patient_id", "given_name", "family_name", "date_of_birth", "sex"
-        )
-    ).to_pylist()
-    if not found:
-        raise NhcError(f"no patient with NHS number {number} in the lake")
-    person = found[0]
+    number = _canonical(nhs_number)
+    person = _person(engine, number)
     pid = person["patient_id"]
     ins = engine.table("patient_insights")
     rows = engine.to_arrow(ins.filter(ins.patient_id == ibis.literal(pid))).to_pylist()
@@ -45,29 +32,55 @@ def explain(engine: Engine, nhs_number: str) -> dict[str, Any]:
             f"NHS number {number} is not in the analysed population (not registered or not alive at as-of)",
             hint="run `nhc run` first if the analytics have not been run",
         )
-    row = rows[0]
     ev = engine.table("patient_evidence")
     evidence = engine.to_arrow(ev.filter(ev.patient_id == ibis.literal(pid))).to_pylist()
     evidence.sort(key=lambda r: (r["kind"], str(r["date"]), r["item"]))
     wl = engine.table("worklists")
     on_lists = engine.to_arrow(wl.filter(wl.patient_id == ibis.literal(pid))).to_pylist()
+    return {"nhs_number": number, **_explanation(person, rows[0], evidence, on_lists)}
 
-    def of(kind: str) -> list[dict]:
-        return [
-            {
-                "item": r["item"],
-                "code": r["code"],
-                "date": str(r["date"]) if r["date"] else None,
-                "detail": r["detail"],
-            }
-            for r in evidence
-            if r["kind"] == kind
-        ]
 
+def _canonical(nhs_number: str) -> str:
+    """The ten digits of a valid NHS number (the one parser, then the check digit); NhcError if not."""
+    try:
+        number = parse_nhs_number(nhs_number)
+    except InvalidIdentifier:
+        number = None
+    if number is None or not valid_nhs_number(number):
+        raise NhcError(f"{nhs_number!r} is not a valid NHS number", hint="10 digits with a valid check digit")
+    return number
+
+
+def _person(engine: Engine, number: str) -> dict[str, Any]:
+    patients = engine.table("patients")
+    found = engine.to_arrow(
+        patients.filter(patients.nhs_number == number).select(
+            "patient_id", "given_name", "family_name", "date_of_birth", "sex"
+        )
+    ).to_pylist()
+    if not found:
+        raise NhcError(f"no patient with NHS number {number} in the lake")
+    return found[0]
+
+
+def _of(evidence: list[dict], kind: str) -> list[dict]:
+    return [
+        {
+            "item": r["item"],
+            "code": r["code"],
+            "date": str(r["date"]) if r["date"] else None,
+            "detail": r["detail"],
+        }
+        for r in evidence
+        if r["kind"] == kind
+    ]
+
+
+def _explanation(person: dict, row: dict, evidence: list[dict], on_lists: list[dict]) -> dict[str, Any]:
+    """The explanation of one person's insight row, with the evidence behind each part."""
     return {
-        "nhs_number": number,
         "name": f"{person['given_name']} {person['family_name']}",
-        "patient_id": pid,
+        "patient_id": person["patient_id"],
         "as_of": str(row["as_of"]),
         "age": row["age"],
         "sex": row["sex"],
@@ -85,21 +98,21 @@ def explain(engine: Engine, nhs_number: str) -> dict[str, Any]:
             "name": row["pyramid_name"],
             "rule": next(t.description for t in segmentation.PYRAMID_RULES if t.code == row["pyramid_tier"]),
         },
-        "registers": of("register"),
+        "registers": _of(evidence, "register"),
         "ltc_count": row["ltc_count"],
         "efi": {
             "score": round(row["efi_score"], 3),
             "deficits": row["efi_deficits"],
             "of": N_DEFICITS,
             "category": row["efi_category"],
-            "found": of("efi"),
+            "found": _of(evidence, "efi"),
         },
         "cms": {
             "score": row["cms"],
-            "conditions": of("cms"),
+            "conditions": _of(evidence, "cms"),
             "conditions_without_codelist": list(multimorbidity.MISSING_CONDITIONS),
         },
-        "frailty_markers": {"count": row["frailty_markers"], "found": of("frailty_marker")},
+        "frailty_markers": {"count": row["frailty_markers"], "found": _of(evidence, "frailty_marker")},
         "use": {"emergency_admissions_12m": row["emergency_admissions_12m"], "ae_12m": row["ae_12m"]},
         "risk": {"probability": row["risk"], "top_factors": row["risk_factors"]},
         "worklists": [
