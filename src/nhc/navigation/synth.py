@@ -183,7 +183,7 @@ class _Builder:
             description=fields.pop("description", f"{KINDS[kind]} ({area[0]})."),
             assured_date=ASSURED,
             last_modified=MODIFIED,
-            phone=_phone(key),
+            phone=fields.pop("phone", _phone(key)),
             url=f"https://example.org/nhc/{uid(key)[:8]}",
             schedules=() if location else schedules,
             locations=sites,
@@ -268,7 +268,7 @@ def _county_services(b: _Builder, by_nb: dict[str, dict]) -> None:
     county = ("Oxfordshire", "county")
     nhs = b.org("nhs111", "NHS 111", "Urgent medical help by phone and online, 24 hours")
     always = (_weekly("nhs111", EVERY_DAY, "00:00", "00:00", closed_on_bank_holidays=False, attending_type="phone"),)  # fmt: skip
-    b.service("nhs111", nhs, "NHS 111 (phone 111, or 111.nhs.uk)", "nhs_111", always, None, county, description="Call 111 or go to 111.nhs.uk, any time, for urgent advice.")  # fmt: skip
+    b.service("nhs111", nhs, "NHS 111 (phone 111, or 111.nhs.uk)", "nhs_111", always, None, county, description="Call 111 or go to 111.nhs.uk, any time, for urgent advice.", phone="111")  # fmt: skip
     trust = b.org("ouh", "Oxford University Hospitals (synthetic)", "Acute hospital trust")
     for name, nb in EMERGENCY_DEPARTMENTS:
         p = by_nb[nb]
