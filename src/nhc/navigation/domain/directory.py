@@ -37,7 +37,8 @@ class Rag(StrEnum):
 
 @dataclass(frozen=True)
 class Capacity:
-    """A capacity status that lapses back to green at ``expires_at`` (so a stale red cannot hide a service)."""
+    """A capacity status that lapses back to green at ``expires_at`` (UK local time, like the navigator's
+    clock), so a stale red cannot hide a service."""
 
     status: Rag
     expires_at: dt.datetime | None = None
