@@ -1,5 +1,5 @@
-"""Navigation on the web: the navigator's JSON API (``/api/navigate``) and, when built, the Open
-Referral UK read API. Include the routers in the app::
+"""Navigation on the web: the navigator's JSON API (``/api/navigate``) and the Open Referral UK read
+API (``/openreferral/...``, open to read, CORS ``*``). Include the routers in the app::
 
     from nhc.web.navigation import routers
     for r in routers:
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from nhc.web.navigation.api import router
 from nhc.web.navigation.deps import navigation_service
+from nhc.web.navigation.openreferral import router as openreferral_router
 
-routers = [router]
+routers = [router, openreferral_router]
 
-__all__ = ["navigation_service", "router", "routers"]
+__all__ = ["navigation_service", "openreferral_router", "router", "routers"]
