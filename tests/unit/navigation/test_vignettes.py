@@ -9,6 +9,7 @@ Day 2026.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
@@ -335,8 +336,6 @@ def test_red_capacity_hides_a_service_and_the_catch_all_steps_in(rules, director
 
 
 def test_red_capacity_that_has_expired_no_longer_hides_a_service(rules, directory):
-    import datetime as dt
-
     lapsed = dataclasses.replace(directory, services=dict(directory.services))
     for sid, s in lapsed.services.items():
         if s.kind == "community_pharmacy":
