@@ -22,7 +22,7 @@ def _nhc(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 @pytest.mark.parametrize(
     ("args", "problem", "hint"),
     [
-        (("explain",), "Missing argument 'nhs_number'", "(see `nhc explain --help`)"),
+        (("explain",), "Missing argument 'NHS_NUMBER'", "(see `nhc explain --help`)"),
         (("synth", "--patients", "abc"), "Invalid value for '--patients'", "(see `nhc synth --help`)"),
         (("nosuch",), "No such command 'nosuch'", "(see `nhc --help`)"),
         (("care", "staff"), "Missing option '--neighbourhood'", "(see `nhc care staff --help`)"),

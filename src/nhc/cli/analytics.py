@@ -69,7 +69,9 @@ def run(
 
 
 def explain(
-    nhs_number: Annotated[str, typer.Argument(help="The person's NHS number (10 digits).")],
+    nhs_number: Annotated[
+        str, typer.Argument(help="The person's NHS number (10 digits).", metavar="NHS_NUMBER")
+    ],
     as_user: Annotated[
         str | None,
         typer.Option(
