@@ -262,3 +262,25 @@ def test_audit_rows_cannot_be_changed_through_the_app_database(app) -> None:
     sign_in(app, "cli").get(f"/patients/{patient_in(app.state.lake, 'Banbury')}")
     with pytest.raises(sa.exc.DatabaseError), app.state.security.db.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM audit_events"))
+
+
+def test_an_unexpected_failure_is_answered_in_the_form_of_its_area(app) -> None:
+    """One problem builder: a page, the JSON API and the FHIR API each get their own form of 500,
+    with no trace of the failure in it."""
+    from fastapi.testclient import TestClient
+
+    def fail() -> None:
+        raise RuntimeError("secret internal detail")
+
+    for path in ("/boom", "/api/boom", "/fhir/boom"):
+        app.add_api_route(path, fail)
+        app.router.routes.insert(0, app.router.routes.pop())  # before the FHIR router's /fhir/{type}
+    c = TestClient(app, raise_server_exceptions=False)
+    page, api, fhir = c.get("/boom"), c.get("/api/boom"), c.get("/fhir/boom")
+    assert {page.status_code, api.status_code, fhir.status_code} == {500}
+    assert 'class="nhsuk-heading-l"' in page.text and "Something went wrong" in page.text
+    assert api.headers["content-type"] == "application/problem+json" and api.json()["status"] == 500
+    assert fhir.headers["content-type"].startswith("application/fhir+json")
+    assert fhir.json()["resourceType"] == "OperationOutcome"
+    for r in (page, api, fhir):
+        assert "secret internal detail" not in r.text and "Traceback" not in r.text
