@@ -17,10 +17,14 @@ from nhc.cli import analytics, care, demo, fhir, lake, web
 from nhc.cli.common import err_console
 from nhc.errors import NhcError
 
-try:  # Typer >= 0.20 carries its own copy of Click
+try:  # recent Typer carries its own copy of Click
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
 except ImportError:  # pragma: no cover - older Typer runs on Click itself
-    from click.exceptions import NoArgsIsHelpError, UsageError
+    import click.exceptions
+    from click.exceptions import UsageError
+
+    # Click before 8.2 shows the help itself for a bare group; nothing to catch then.
+    NoArgsIsHelpError = getattr(click.exceptions, "NoArgsIsHelpError", ())  # type: ignore[misc]
 
 #: The areas, in the order their commands are listed by ``nhc --help``.
 AREAS = (lake, analytics, fhir, web, care, demo)
