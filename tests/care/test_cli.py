@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from typer.testing import CliRunner
 
-from nhc import cli_care
+from nhc.cli import care as cli_care
 
 
 def _app() -> typer.Typer:

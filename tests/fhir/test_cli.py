@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from nhc import cli_fhir
+from nhc.cli import fhir as cli_fhir
 from nhc.synth.county import SynthOptions, generate_to_lake
 
 

@@ -12,10 +12,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# The CLI as it will be wired: a Typer app with this module's commands registered.
-PROGRAM = (
-    "import typer; from nhc import cli_navigation; app = typer.Typer(); cli_navigation.register(app); app()"
-)
 REQUEST = {
     "age": 55,
     "sex": "male",
@@ -36,7 +32,7 @@ def env(tmp_path_factory):
 
 def nhc(env, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", PROGRAM, *args],
+        [sys.executable, "-m", "nhc.cli", *args],  # the `nhc` command itself
         input=stdin,
         capture_output=True,
         text=True,

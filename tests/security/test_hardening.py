@@ -124,7 +124,7 @@ def test_the_command_line_disables_enables_and_resets(security: SecurityService,
     import typer
     from typer.testing import CliRunner
 
-    from nhc import cli_web
+    from nhc.cli import web as cli_web
 
     security.create_user("cli", "Cli", "clinician", password=PASSWORD, neighbourhoods=["Banbury"])
     monkeypatch.setattr(cli_web, "_security", lambda data: security)
@@ -189,7 +189,7 @@ def test_serve_lets_uvicorn_believe_forwarded_headers_only_from_trusted_proxies(
     import uvicorn
     from typer.testing import CliRunner
 
-    from nhc import cli_web
+    from nhc.cli import web as cli_web
 
     calls: list[dict] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append(kw))
@@ -362,7 +362,7 @@ def test_the_deny_list_is_shipped_with_its_provenance() -> None:
 
 
 def test_demo_users_get_passwords_that_meet_the_policy(monkeypatch) -> None:
-    from nhc import cli_web
+    from nhc.cli import web as cli_web
 
     for username, *_ in cli_web.DEMO_USERS:
         check_policy(cli_web._demo_password(username), username)

@@ -7,6 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from nhc.insights.service import InsightsService
 from nhc.settings import Settings
 from nhc.web.app import create_app
 from tests.web.fixture_lake import patient_in
@@ -18,10 +19,7 @@ PASSWORD = "correct-horse-battery-staple"
 @pytest.fixture
 def app(fixture_lake, db_url, tmp_path):
     settings = Settings(data_dir=tmp_path, database_url=db_url)
-    application = create_app(settings, insights=None)
-    from nhc.insights import InsightsService
-
-    application.state.insights = InsightsService(fixture_lake.root)
+    application = create_app(settings, insights=InsightsService(fixture_lake.root))
     sec = application.state.security
     sec.create_user("ana", "Ana Analyst", "analyst", password=PASSWORD)
     sec.create_user("cli", "Cli Clinician", "clinician", password=PASSWORD, neighbourhoods=["Banbury"])
@@ -211,7 +209,9 @@ def test_patient_page_rules_and_audit(app) -> None:
     r = tea.get(f"/patients/{other}")
     assert r.status_code == 403 and "Break glass" not in r.text
     # break-glass: reason required, then access with a banner, audited
-    token = _token(r.text) if "csrf_token" in r.text else None
+    # a team member cannot break the glass: the refusal offers no form for it, only the way out
+    assert f'action="/patients/{other}/break-glass"' not in r.text and "recorded in the audit log" in r.text
+    sign_out_token = _token(r.text)
     r = cli.get(f"/patients/{other}")
     r = cli.post(f"/patients/{other}/break-glass", data={"reason": "short", "csrf_token": _token(r.text)})
     assert r.status_code == 400 and "at least 10" in r.text
@@ -229,7 +229,10 @@ def test_patient_page_rules_and_audit(app) -> None:
     actions = [(e["username"], e["action"], e["outcome"]) for e in events]
     assert ("cli", "break_glass", "success") in actions and ("tea", "view_patient", "denied") in actions
     assert ("cli", "view_patient", "success") in actions
-    assert token is None or token
+    # the refusal page's token signs the team member out, after which the record needs sign-in
+    assert tea.post("/sign-out", data={"csrf_token": sign_out_token}).status_code == 303
+    r = tea.get(f"/patients/{other}")
+    assert r.status_code == 303 and r.headers["location"].startswith("/sign-in")
 
 
 def test_openapi_describes_the_api(app) -> None:
@@ -259,3 +262,25 @@ def test_audit_rows_cannot_be_changed_through_the_app_database(app) -> None:
     sign_in(app, "cli").get(f"/patients/{patient_in(app.state.lake, 'Banbury')}")
     with pytest.raises(sa.exc.DatabaseError), app.state.security.db.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM audit_events"))
+
+
+def test_an_unexpected_failure_is_answered_in_the_form_of_its_area(app) -> None:
+    """One problem builder: a page, the JSON API and the FHIR API each get their own form of 500,
+    with no trace of the failure in it."""
+    from fastapi.testclient import TestClient
+
+    def fail() -> None:
+        raise RuntimeError("secret internal detail")
+
+    for path in ("/boom", "/api/boom", "/fhir/boom"):
+        app.add_api_route(path, fail)
+        app.router.routes.insert(0, app.router.routes.pop())  # before the FHIR router's /fhir/{type}
+    c = TestClient(app, raise_server_exceptions=False)
+    page, api, fhir = c.get("/boom"), c.get("/api/boom"), c.get("/fhir/boom")
+    assert {page.status_code, api.status_code, fhir.status_code} == {500}
+    assert 'class="nhsuk-heading-l"' in page.text and "Something went wrong" in page.text
+    assert api.headers["content-type"] == "application/problem+json" and api.json()["status"] == 500
+    assert fhir.headers["content-type"].startswith("application/fhir+json")
+    assert fhir.json()["resourceType"] == "OperationOutcome"
+    for r in (page, api, fhir):
+        assert "secret internal detail" not in r.text and "Traceback" not in r.text

@@ -1,4 +1,4 @@
-"""The web commands through a Typer app with ``nhc.cli_web.register`` (as cli.py wires it)."""
+"""The web commands through a Typer app with ``nhc.cli.web.register`` (as nhc.cli.root wires it)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import typer
 from typer.testing import CliRunner
 
-from nhc import cli_web
+from nhc.cli import web as cli_web
 
 
 def _app() -> typer.Typer:

@@ -1,7 +1,7 @@
 """Engine connections: the lake's tables as Ibis tables on DuckDB (default) or Spark (local mode).
 
 The analytics never name an engine; they receive Ibis tables. This module is the edge where the
-engine is chosen (``NHC_ENGINE``) and where engine differences are isolated, one small class per
+engine is chosen (``Settings.engine``) and where engine differences are isolated, one small class per
 engine.
 """
 
@@ -20,12 +20,11 @@ import ibis
 from nhc.errors import NhcError
 from nhc.lake.schema import table_schema
 from nhc.lake.store import Lake
+from nhc.settings import Settings
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pyarrow as pa
-
-    from nhc.settings import Settings
 
 
 class Engine:
@@ -196,8 +195,10 @@ class SparkEngine(Engine):
     name = "spark"
 
     @classmethod
-    def open(cls, lake: Lake | None = None) -> SparkEngine:
-        return cls(ibis.pyspark.connect(spark_session()), lake)
+    def open(cls, lake: Lake | None = None, settings: Settings | None = None) -> SparkEngine:
+        """Spark over ``lake``, its cores and memory from ``settings`` (default: the environment's)."""
+        settings = settings or Settings.from_env()
+        return cls(ibis.pyspark.connect(spark_session(settings.spark_cores, settings.spark_memory)), lake)
 
     def _read(self, name: str, files: list[Path]) -> ir.Table:
         # Spark takes one path, not a list: the table's folder (it skips hidden files).
@@ -229,21 +230,21 @@ def _read_enums_as_strings() -> None:
 
 
 @cache
-def spark_session() -> Any:
-    """One local Spark session per process (its start-up takes seconds)."""
+def spark_session(cores: int = 2, memory: str = "4g") -> Any:
+    """One local Spark session per process (its start-up takes seconds); ``cores`` and ``memory``
+    (``Settings.spark_cores``/``spark_memory``) apply to the first session a process starts."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:  # pragma: no cover - depends on the install
         raise NhcError("the Spark engine needs pyspark", hint="pip install 'nhc[spark]'") from None
     os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
-    cores = os.environ.get("NHC_SPARK_CORES", "2")
     return (
-        SparkSession.builder.master(f"local[{cores}]")
+        SparkSession.builder.master(f"local[{int(cores)}]")
         .appName("nhc")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.memory", os.environ.get("NHC_SPARK_MEMORY", "4g"))
+        .config("spark.driver.memory", memory)
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         # A warehouse per process: managed tables left by an earlier run would clash by name.
         .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="nhc-spark-warehouse-"))
@@ -260,4 +261,6 @@ def connect(settings: Settings) -> Engine:
     cls = ENGINE_CLASSES.get(settings.engine)
     if cls is None:
         raise NhcError(f"unknown analytics engine {settings.engine!r}", hint="use duckdb or spark")
+    if cls is SparkEngine:
+        return SparkEngine.open(lake, settings)
     return cls.open(lake)

@@ -8,6 +8,6 @@ from nhc.insights.access import PatientAccess
 
 
 def patient_access(request: Request) -> PatientAccess:
-    """:class:`PatientAccess` over the app's security service and insight tables."""
-    state = request.app.state
-    return PatientAccess(state.security, state.insights.patient_neighbourhood)
+    """:class:`PatientAccess` over the app's security service and insight tables (built once by
+    :func:`nhc.bootstrap.build`)."""
+    return request.app.state.services.patient_access

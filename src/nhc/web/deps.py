@@ -9,12 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from fastapi.encoders import jsonable_encoder
 from markupsafe import Markup
 from starlette.responses import Response
 
 from nhc.insights import InsightsService
 from nhc.security.roles import Principal, Role
 from nhc.security.service import AccessDenied, SecurityService
+from nhc.web.middleware import resolve_client_ip
 
 SESSION_COOKIE = "nhc_session"
 CSRF_COOKIE = "nhc_csrf"
@@ -35,8 +37,6 @@ def insights(request: Request) -> InsightsService:
 def client_ip(request: Request) -> str:
     """The client's address: the direct peer's, or, when the peer is one of the trusted proxies
     (``NHC_TRUSTED_PROXIES``, none by default), the right-most untrusted X-Forwarded-For entry."""
-    from nhc.web.middleware import resolve_client_ip
-
     settings = getattr(request.app.state, "settings", None)
     trusted = settings.trusted_proxy_networks if settings is not None else ()
     return resolve_client_ip(
@@ -59,16 +59,6 @@ def current_user(request: Request) -> Principal:
     principal = _load(request)
     if principal is None:
         raise SignInRequired
-    return principal
-
-
-def clinical_user(request: Request) -> Principal:
-    """A signed-in user with a clinical role (person-level data, e.g. FHIR reads)."""
-    principal = current_user(request)
-    if not principal.is_clinical:
-        raise AccessDenied(
-            f"Your role ({principal.role_label}) cannot see information about individual people."
-        )
     return principal
 
 
@@ -153,8 +143,6 @@ def json_cached(request: Request, key: tuple, content: Callable[[], Any]) -> Res
     cache: dict = request.app.state.json_cache
     hit = cache.get(key)
     if hit is None or hit[0] != gen:
-        from fastapi.encoders import jsonable_encoder
-
         body = json.dumps(jsonable_encoder(content()), separators=(",", ":")).encode()
         if len(cache) > 5000:
             cache.clear()

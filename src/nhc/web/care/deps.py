@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Path, Request
 
-from nhc.care.directory import InsightsDirectory, neighbourhoods
+from nhc.care.directory import neighbourhoods
 from nhc.care.domain import CareError, InvalidCareInput
 from nhc.care.services import CareService
 from nhc.identifiers import InvalidIdentifier, parse_patient_id, parse_whole_number
@@ -20,12 +20,8 @@ RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="A care recor
 
 
 def care(request: Request) -> CareService:
-    svc = getattr(request.app.state, "care", None)
-    if svc is None:
-        sec = request.app.state.security
-        svc = CareService(sec.db, sec, InsightsDirectory(request.app.state.insights))
-        request.app.state.care = svc
-    return svc
+    """The app's care service (built once by :func:`nhc.bootstrap.build`)."""
+    return request.app.state.care
 
 
 class BadForm(CareError):

@@ -1,29 +1,14 @@
-"""Where the navigation routers get their service from.
-
-:func:`navigation_service` is the one dependency the routers use. It returns
-``request.app.state.navigation`` when the composition root has set it; until then it builds one on
-the app's operational database (``app.state.security.db``) and keeps it there. Tests override it with
-``app.dependency_overrides[navigation_service]``.
+"""Where the navigation routers get their service from: the composition root, built once at start-up
+(``app.state.navigation``, set by :func:`nhc.web.app.create_app` from :func:`nhc.bootstrap.build`).
+Tests may override :func:`navigation_service` with ``app.dependency_overrides``.
 """
 
 from __future__ import annotations
-
-import threading
 
 from fastapi import Request
 
 from nhc.navigation.services import NavigationService
 
-_LOCK = threading.Lock()
-
 
 def navigation_service(request: Request) -> NavigationService:
-    state = request.app.state
-    service = getattr(state, "navigation", None)
-    if service is None:
-        with _LOCK:
-            service = getattr(state, "navigation", None)
-            if service is None:
-                service = NavigationService(state.security.db)
-                state.navigation = service
-    return service
+    return request.app.state.navigation

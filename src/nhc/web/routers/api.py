@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from nhc.identifiers import MAX_ID, parse_patient_id
-from nhc.insights.service import DIMENSIONS
+from nhc.insights.service import DIMENSIONS, NotFound
 from nhc.security.roles import Principal
 from nhc.web.access import patient_access
 from nhc.web.deps import admin_user, client_ip, current_user, insights, json_cached
@@ -167,8 +167,6 @@ def patient(
         user, frozenset({pid}), action="view_patient", resource=f"api:patient:{pid}", ip=client_ip(request)
     )[pid]
     if svc.patient_neighbourhood(pid) is None:
-        from nhc.insights import NotFound
-
         raise NotFound(f"there is no person with id {pid}")
     return {**svc.patient(pid), "access_basis": decision.basis}
 

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from nhc.errors import NhcError
 from nhc.identifiers import parse_patient_id
+from nhc.insights.service import NotFound
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 from nhc.web.access import patient_access
@@ -94,8 +95,6 @@ def patient(request: Request, patient_id: str, user: Principal = Depends(current
             status_code=403,
         )
     if svc.patient_neighbourhood(pid) is None:
-        from nhc.insights import NotFound
-
         raise NotFound(f"there is no person with id {pid}")
     return render(
         request, "patient.html", {**svc.patient(pid), "basis": decision.basis, "page_title": f"Patient {pid}"}

@@ -5,7 +5,6 @@ Contract of ``nhc navigate``: with ``--json`` it reads the request JSON on stand
 the response JSON (the same bodies as ``POST /api/navigate``); ``--reasons --json`` prints the reasons
 list with the red flags each asks about. A bad request (unknown reason, impossible age, unknown
 practice...) prints one line naming the field and the allowed values on standard error and exits 2.
-Wire into the CLI with ``cli_navigation.register(app)``.
 """
 
 from __future__ import annotations
@@ -18,36 +17,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from nhc.db import Database
+from nhc.cli.common import DataOption, add_commands, add_group, console, services_for
 from nhc.errors import NhcError
 from nhc.navigation.services import NavigationService, uk_now
-from nhc.settings import Settings
-
-console = Console()
-err = Console(stderr=True)
-directory_app = typer.Typer(help="The community asset directory (Open Referral UK).", no_args_is_help=True)
-
-DataOption = Annotated[
-    Path | None,
-    typer.Option("--data", help="Data folder (default: $NHC_DATA or ./data).", show_default=False),
-]
 
 
 def _service(data: Path | None) -> NavigationService:
-    settings = Settings.from_env()
-    if data is not None:
-        settings = Settings(data_dir=data, database_url=settings.database_url, engine=settings.engine)
-    db = Database(settings.db_url)
-    db.upgrade()
-    return NavigationService(db)
-
-
-def _fail(exc: NhcError) -> typer.Exit:
-    """One line on standard error and exit status 2: a usage error, never a traceback."""
-    err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
+    return services_for(data).navigation
 
 
 def _request_from_stdin() -> Any:
@@ -92,59 +69,54 @@ def navigate(
 ) -> None:
     """Send a person to the most appropriate service: a disposition, two services open in time, why,
     what to do if it gets worse, and a phone or face-to-face alternative."""
-    try:
-        service = _service(data)
-        if reasons:
-            listed = service.reasons()
-            if as_json:
-                print(json.dumps({"reasons": listed}, indent=2, ensure_ascii=False))
-            else:
-                for r in listed:
-                    console.print(
-                        f"[bold]{r['id']}[/] {r['label']}: " + ", ".join(f["id"] for f in r["red_flags"])
-                    )
-            return
-        if as_json:
-            body = _request_from_stdin()
-        else:
-            fields = {"age": age, "sex": sex, "reason": reason, "red_flags": red_flag or [], "when": when,
-                      "practice_code": practice_code, "small_area": small_area, "postcode": postcode}  # fmt: skip
-            body = {k: v for k, v in fields.items() if v is not None}
-        answer = service.navigate(body, asked_by=f"cli:{getpass.getuser()}", channel="cli")
-    except NhcError as exc:
-        raise _fail(exc) from None
+    service = _service(data)
+    if reasons:
+        _print_reasons(service.reasons(), as_json)
+        return
+    if as_json:
+        body = _request_from_stdin()
+    else:
+        fields = {"age": age, "sex": sex, "reason": reason, "red_flags": red_flag or [], "when": when,
+                  "practice_code": practice_code, "small_area": small_area, "postcode": postcode}  # fmt: skip
+        body = {k: v for k, v in fields.items() if v is not None}
+    answer = service.navigate(body, asked_by=f"cli:{getpass.getuser()}", channel="cli")
     if as_json:
         print(json.dumps(answer, indent=2, ensure_ascii=False))
     else:
         _print_answer(answer)
 
 
-@directory_app.command("synth")
-def synth(data: DataOption = None) -> None:
+def _print_reasons(listed: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"reasons": listed}, indent=2, ensure_ascii=False))
+        return
+    for r in listed:
+        console.print(f"[bold]{r['id']}[/] {r['label']}: " + ", ".join(f["id"] for f in r["red_flags"]))
+
+
+def directory_synth(data: DataOption = None) -> None:
     """Replace the directory with the synthetic Oxfordshire one (approximate locations)."""
     count = _service(data).load_synthetic()
     console.print(f"{count} services loaded (synthetic Oxfordshire directory).")
 
 
-@directory_app.command("import")
-def import_(path: Annotated[Path, typer.Argument(help="ORUK JSON file.")], data: DataOption = None) -> None:
+def directory_import(
+    path: Annotated[Path, typer.Argument(help="ORUK JSON file.")], data: DataOption = None
+) -> None:
     """Replace the directory with an Open Referral UK JSON file: all of it, or nothing on an error."""
-    try:
-        count = _service(data).import_json(path)
-    except NhcError as exc:
-        raise _fail(exc) from None
+    count = _service(data).import_json(path)
     console.print(f"{count} services imported from {path}.")
 
 
-@directory_app.command("export")
-def export(path: Annotated[Path, typer.Argument(help="File to write.")], data: DataOption = None) -> None:
+def directory_export(
+    path: Annotated[Path, typer.Argument(help="File to write.")], data: DataOption = None
+) -> None:
     """Write the directory as Open Referral UK JSON."""
     count = _service(data).export_json(path)
     console.print(f"{count} services written to {path}.")
 
 
-@directory_app.command("capacity")
-def capacity(
+def directory_capacity(
     service_id: Annotated[str, typer.Argument(help="Service id.")],
     status: Annotated[str, typer.Argument(help="green, amber or red.")],
     hours: Annotated[float, typer.Option("--hours", help="Hours until it lapses to green.")] = 24.0,
@@ -153,13 +125,21 @@ def capacity(
 ) -> None:
     """Set a provider's capacity status (red services are not offered by the navigator)."""
     expires = uk_now() + dt.timedelta(hours=hours)
-    try:
-        _service(data).set_capacity(service_id, status, expires_at=expires, reason=reason)
-    except NhcError as exc:
-        raise _fail(exc) from None
+    _service(data).set_capacity(service_id, status, expires_at=expires, reason=reason)
     console.print(f"{service_id}: {status} until {expires:%Y-%m-%d %H:%M} (UK time).")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("navigate")(navigate)
-    app.add_typer(directory_app, name="directory")
+    """Add ``nhc navigate`` and ``nhc directory synth|import|export|capacity`` to ``app``."""
+    add_commands(app, {"navigate": navigate})
+    add_group(
+        app,
+        "directory",
+        "The community asset directory (Open Referral UK).",
+        {
+            "synth": directory_synth,
+            "import": directory_import,
+            "export": directory_export,
+            "capacity": directory_capacity,
+        },
+    )

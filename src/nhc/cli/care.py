@@ -1,7 +1,7 @@
 """Care commands (``nhc care ...``): a demo team, the caseload and allocation from the terminal.
 
-Thin wrappers around :class:`nhc.care.services.CareService`, run as the system user (audited as
-``system``). Wire into the CLI with ``cli_care.register(app)``.
+Thin wrappers around :class:`nhc.care.services.CareService` (from the composition root), run as
+the system user (audited as ``system``).
 """
 
 from __future__ import annotations
@@ -10,19 +10,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
-care_app = typer.Typer(
-    help="The integrated neighbourhood team: staff, caseload, allocation.", no_args_is_help=True
-)
-
-DataOption = Annotated[
-    Path | None,
-    typer.Option("--data", help="Data folder (default: $NHC_DATA or ./data).", show_default=False),
-]
-NbOption = Annotated[str, typer.Option("--neighbourhood", "-n", help="Neighbourhood name, e.g. Headington.")]
+from nhc.bootstrap import Services
+from nhc.care.directory import StaticDirectory, neighbourhoods
+from nhc.care.domain import CareError
+from nhc.cli.common import DataOption, NeighbourhoodOption, add_group, console, services_for, settings_for
+from nhc.errors import NhcError
 
 #: The demo team of one neighbourhood: role, how many, capacity (points a week), working pattern.
 DEMO_TEAM = (
@@ -86,28 +80,18 @@ FAMILY = (
 )
 
 
-def _services(data: Path | None, *, with_lake: bool = True):
-    from nhc.care.directory import InsightsDirectory, StaticDirectory
-    from nhc.care.services import CareService
-    from nhc.db import Database
-    from nhc.security.service import SecurityService
-    from nhc.settings import Settings
-
-    settings = Settings.from_env()
-    if data is not None:
-        settings = Settings(data_dir=data, database_url=settings.database_url, engine=settings.engine)
-    db = Database(settings.db_url)
-    db.upgrade()
-    directory = StaticDirectory()
-    if with_lake and (settings.lake_dir / "patient_insights").exists():
-        from nhc.insights import InsightsService
-
-        directory = InsightsDirectory(InsightsService(settings.lake_dir))
-    security = SecurityService(db)
-    return CareService(db, security, directory), security
+def _services(data: Path | None, *, with_lake: bool = True) -> Services:
+    """The services over ``--data``; the care service looks people up in the lake's insight tables
+    when ``with_lake`` and the analytics have been run, else in an empty in-memory directory."""
+    analysed = (settings_for(data).lake_dir / "patient_insights").exists()
+    return services_for(data, care_directory=None if with_lake and analysed else StaticDirectory())
 
 
-@care_app.command("seed-team")
+def _demo_name(seq: int, neighbourhood: str) -> str:
+    given = GIVEN[(seq * 7 + len(neighbourhood)) % len(GIVEN)]
+    return f"{given} {FAMILY[(seq * 5 + len(neighbourhood) * 3) % len(FAMILY)]}"
+
+
 def seed_team(
     neighbourhood: Annotated[
         list[str] | None,
@@ -120,14 +104,12 @@ def seed_team(
 ) -> None:
     """Create a demo team (GP, nurses, pharmacist, physio, mental health link worker, social
     prescriber, care home support) in each neighbourhood that has no staff yet."""
-    from nhc.care.directory import neighbourhoods
-    from nhc.errors import NhcError
-
-    care, security = _services(data, with_lake=False)
+    services = _services(data, with_lake=False)
+    care = services.care
     names = neighbourhood or sorted(nb for nb, loc in neighbourhoods().items() if loc == "Oxford City")
     lead_id = None
     if lead:
-        user = security.get_user(lead)
+        user = services.security.get_user(lead)
         if user is None:
             raise NhcError(f"there is no user {lead!r}", hint="create the account first")
         lead_id = user.id
@@ -139,12 +121,10 @@ def seed_team(
         made = 0
         for role, count, capacity, pattern in DEMO_TEAM:
             for _ in range(count):
-                name = f"{GIVEN[(seq * 7 + len(nb)) % len(GIVEN)]} {FAMILY[(seq * 5 + len(nb) * 3) % len(FAMILY)]}"
-                seq += 1
                 is_lead = role == "gp"
                 care.add_staff(
                     None,
-                    name,
+                    _demo_name(seq, nb),
                     role,
                     nb,
                     capacity=capacity,
@@ -152,15 +132,15 @@ def seed_team(
                     is_lead=is_lead,
                     user_id=lead_id if is_lead else None,
                 )
+                seq += 1
                 made += 1
         console.print(f"{nb}: {made} staff added.")
         lead_id = None  # the --lead account leads the first neighbourhood only
 
 
-@care_app.command("staff")
-def staff(neighbourhood: NbOption, data: DataOption = None) -> None:
+def staff(neighbourhood: NeighbourhoodOption, data: DataOption = None) -> None:
     """The team of a neighbourhood: roles, skills, load and capacity, absence."""
-    care, _ = _services(data, with_lake=False)
+    care = _services(data, with_lake=False).care
     t = Table(title=f"Team – {neighbourhood}")
     for c in ("id", "name", "role", "skills", "load/capacity", "absent until"):
         t.add_column(c)
@@ -176,17 +156,14 @@ def staff(neighbourhood: NbOption, data: DataOption = None) -> None:
     console.print(t)
 
 
-@care_app.command("admit-worklist")
 def admit_worklist(
-    neighbourhood: NbOption,
+    neighbourhood: NeighbourhoodOption,
     worklist: Annotated[str | None, typer.Option("--worklist", help="Worklist name (default: any).")] = None,
     top: Annotated[int, typer.Option("--top", help="How many people to admit, best ranked first.")] = 10,
     data: DataOption = None,
 ) -> None:
     """Admit the top-ranked people on a neighbourhood's worklist(s) to the virtual ward (demo)."""
-    from nhc.care.domain import CareError
-
-    care, _ = _services(data)
+    care = _services(data).care
     admitted = 0
     for row in care.worklist_candidates(None, neighbourhood, worklist, limit=max(1, top) * 3):
         if admitted >= top:
@@ -199,9 +176,8 @@ def admit_worklist(
     console.print(f"{admitted} admitted to the {neighbourhood} virtual ward.")
 
 
-@care_app.command("allocate")
 def allocate(
-    neighbourhood: NbOption,
+    neighbourhood: NeighbourhoodOption,
     rebalance: Annotated[
         bool, typer.Option("--rebalance", help="Only re-propose absent staff's patients.")
     ] = False,
@@ -212,7 +188,7 @@ def allocate(
     data: DataOption = None,
 ) -> None:
     """Propose (and with --accept, accept) an allocation of the caseload to named staff."""
-    care, _ = _services(data)
+    care = _services(data).care
     p = care.propose_allocation(None, neighbourhood, rebalance=rebalance, time_limit=time_limit)
     t = Table(
         title=f"Proposal {p.id} – {neighbourhood}: {p.method} {p.solver_status}, cost {p.objective}, "
@@ -234,4 +210,10 @@ def allocate(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(care_app, name="care")
+    """Add ``nhc care seed-team|staff|admit-worklist|allocate`` to ``app``."""
+    add_group(
+        app,
+        "care",
+        "The integrated neighbourhood team: staff, caseload, allocation.",
+        {"seed-team": seed_team, "staff": staff, "admit-worklist": admit_worklist, "allocate": allocate},
+    )

@@ -1,0 +1,5 @@
+"""``python -m nhc.cli``: the ``nhc`` command."""
+
+from nhc.cli.root import main
+
+main()

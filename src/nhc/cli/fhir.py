@@ -1,0 +1,122 @@
+"""FHIR commands: ``nhc ingest fhir <folder-or-file>`` and ``nhc export fhir [--output DIR]``.
+
+Thin wrappers over :mod:`nhc.fhir.ingest` and :mod:`nhc.fhir.export`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from nhc.cli.common import DataOption, JsonOption, add_group, console, print_json, settings_for
+from nhc.fhir.export import export_fhir
+from nhc.fhir.ingest import ingest_fhir
+
+
+def print_ingest(result) -> None:
+    """What an ingest read, accepted, quarantined and changed, as tables."""
+    t = Table(title=f"FHIR ingest into {result.lake_dir}")
+    for c in ("resource type", "read", "accepted", "quarantined", "skipped"):
+        t.add_column(c, justify="left" if c == "resource type" else "right")
+    for rtype, c in sorted(result.counts.items()):
+        t.add_row(rtype, f"{c.read:,}", f"{c.accepted:,}", f"{c.quarantined:,}", f"{c.skipped:,}")
+    tot = [
+        sum(getattr(c, k) for c in result.counts.values())
+        for k in ("read", "accepted", "quarantined", "skipped")
+    ]
+    t.add_row("total", *(f"{v:,}" for v in tot))
+    console.print(t)
+    rows = Table(title="Lake tables")
+    for c in ("table", "rows before", "rows after", "changed"):
+        rows.add_column(c, justify="left" if c == "table" else "right")
+    for name, before in result.rows_before.items():
+        rows.add_row(
+            name, f"{before:,}", f"{result.rows_after[name]:,}", "yes" if name in result.changed else ""
+        )
+    console.print(rows)
+    console.print(f"patients: {result.patients_new:,} new, {result.patients_matched:,} matched by NHS number")
+    if result.quarantine:
+        console.print(
+            f"[yellow]{result.quarantined:,} quarantined, {result.warnings:,} warnings:[/] {result.quarantine}"
+        )
+    if not result.changed:
+        console.print("lake unchanged")
+    console.print(f"{result.seconds:.1f} s ({result.resources / max(result.seconds, 1e-9):,.0f} resources/s)")
+
+
+def ingest(
+    source: Annotated[Path, typer.Argument(help="An NDJSON / Bundle file, or a folder of them (.gz too).")],
+    quarantine: Annotated[
+        Path | None,
+        typer.Option(
+            "--quarantine", help="Where rejected resources go (default <data>/quarantine/fhir-<time>.ndjson)."
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Also check every resource against the FHIR R4 models (slower).")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Reader processes (default: CPUs, max 4).")
+    ] = None,
+    max_line_mb: Annotated[
+        int, typer.Option("--max-line-mb", help="Longest NDJSON line accepted, in MB.")
+    ] = 16,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load FHIR R4 bulk data (NDJSON, $export output) or Bundles into the lake."""
+    settings = settings_for(data)
+    result = ingest_fhir(
+        source,
+        settings.lake_dir,
+        quarantine_path=quarantine,
+        progress=not as_json,
+        strict=strict,
+        workers=workers,
+        max_line_bytes=max_line_mb * 1024 * 1024,
+        trace=settings.fhir_trace,  # NHC_FHIR_TRACE: per-statement timings on stderr, for tuning
+    )
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        print_ingest(result)
+
+
+def export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Folder (default <data>/export/fhir).")
+    ] = None,
+    validate: Annotated[
+        bool, typer.Option("--validate", help="Check every resource against the FHIR R4 models (slow).")
+    ] = False,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="URL the files will be served from (for the manifest).")
+    ] = None,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the lake as FHIR R4 bulk NDJSON (one file per resource type) with a $export manifest."""
+    settings = settings_for(data)
+    out = output or settings.data_dir / "export" / "fhir"
+    result = export_fhir(settings.lake_dir, out, progress=not as_json, validate=validate, base_url=base_url)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    t = Table(title=f"FHIR export to {result.output_dir}")
+    t.add_column("resource type")
+    t.add_column("resources", justify="right")
+    for rtype, n in result.counts.items():
+        t.add_row(rtype, f"{n:,}")
+    t.add_row("total", f"{result.resources:,}")
+    console.print(t)
+    console.print(f"manifest: {result.output_dir / 'manifest.json'}")
+    console.print(f"{result.seconds:.1f} s ({result.resources / max(result.seconds, 1e-9):,.0f} resources/s)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``nhc ingest fhir`` and ``nhc export fhir`` to ``app``."""
+    add_group(app, "ingest", "Load data into the lake.", {"fhir": ingest})
+    add_group(app, "export", "Write the lake out in interchange formats.", {"fhir": export})

@@ -1,0 +1,112 @@
+"""Lake commands: ``nhc synth`` (the synthetic county) and ``nhc lake info|dictionary``.
+
+Thin wrappers over :mod:`nhc.synth.county`, :mod:`nhc.lake.store` and :mod:`nhc.lake.dictionary`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from nhc.cli.common import (
+    DataOption,
+    JsonOption,
+    add_commands,
+    add_group,
+    console,
+    parse_date,
+    print_json,
+    settings_for,
+)
+from nhc.errors import NhcError
+from nhc.lake.dictionary import write_dictionary
+from nhc.lake.store import Lake
+from nhc.synth.county import SynthOptions, SynthResult, generate_to_lake
+
+
+def synth(
+    patients: Annotated[
+        int, typer.Option("--patients", "-n", help="How many people to generate (the county has ~726,000).")
+    ] = 726_000,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed: the same seed gives a byte-identical lake.")
+    ] = 1,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date the data runs up to (default 2026-03-31).")
+    ] = None,
+    locality: Annotated[
+        list[str] | None,
+        typer.Option("--locality", help="Only generate these localities (repeatable; default all six)."),
+    ] = None,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Generate a synthetic county into the lake (replacing the lake as one unit)."""
+    settings = settings_for(data)
+    options = SynthOptions(
+        patients=patients, seed=seed, as_of=parse_date(as_of, "--as-of"), localities=tuple(locality or ())
+    )
+    result = generate_to_lake(options, settings.lake_dir, progress=not as_json)
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        print_synth_result(result)
+
+
+def print_synth_result(result: SynthResult) -> None:
+    """What ``nhc synth`` built: rows per table and the county's summary."""
+    table = Table(title=f"Synthetic county written to {result.lake_dir}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in result.rows.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    summary = Table(title="What was built")
+    summary.add_column("measure")
+    summary.add_column("value", justify="right")
+    for key, value in result.summary.items():
+        summary.add_row(key, value if isinstance(value, str) else f"{value:,}")
+    console.print(summary)
+    console.print(f"{result.seconds:.1f} s")
+
+
+def lake_info(data: DataOption = None, as_json: JsonOption = False) -> None:
+    """List the lake's tables with rows and bytes."""
+    settings = settings_for(data)
+    infos = Lake(settings.lake_dir).info()
+    if not infos:
+        raise NhcError(f"no lake tables in {settings.lake_dir}", hint="run `nhc synth` first")
+    if as_json:
+        print_json([i.__dict__ for i in infos])
+        return
+    table = Table(title=f"Lake {settings.lake_dir}")
+    for col in ("table", "rows", "bytes", "files"):
+        table.add_column(col, justify="left" if col == "table" else "right")
+    for i in infos:
+        table.add_row(i.name, f"{i.rows:,}", f"{i.bytes:,}", str(i.files))
+    table.add_row("total", f"{sum(i.rows for i in infos):,}", f"{sum(i.bytes for i in infos):,}", "")
+    console.print(table)
+
+
+def lake_dictionary(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the Markdown.")] = Path(
+        "docs/data-dictionary.md"
+    ),
+) -> None:
+    """Write the data dictionary (every lake table and column) as Markdown."""
+    write_dictionary(output)
+    console.print(f"wrote {output}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``nhc synth`` and ``nhc lake info|dictionary`` to ``app``."""
+    add_commands(app, {"synth": synth})
+    add_group(
+        app,
+        "lake",
+        "Inspect the lake (the Parquet tables).",
+        {"info": lake_info, "dictionary": lake_dictionary},
+    )
