@@ -38,12 +38,12 @@ def _function_level_nhc_imports(path: Path) -> list[str]:
                 names = [inner.module]
             elif isinstance(inner, ast.Import):
                 names = [a.name for a in inner.names]
-            found += [
+            found |= {
                 f"{path.relative_to(PACKAGE.parent)}:{inner.lineno} {n}"
                 for n in names
                 if n.split(".")[0] == "nhc"
-            ]
-    return found
+            }
+    return sorted(found)
 
 
 def test_nhc_modules_are_imported_at_the_top_of_a_module() -> None:

@@ -21,6 +21,7 @@ import orjson
 from nhc.errors import NhcError
 from nhc.fhir import mapping as m
 from nhc.fhir import queries as q
+from nhc.fhir.validate import validate_resource
 from nhc.lake.store import Lake
 
 BATCH = 50_000
@@ -118,8 +119,6 @@ def export_fhir(
     con = q.open_lake(lake.root)
     handles: dict[str, Any] = {}
     counts: dict[str, int] = {}
-    if validate:
-        from nhc.fhir.validate import validate_resource
     dumps = orjson.dumps
     try:
         with Progress(

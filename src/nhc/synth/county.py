@@ -22,7 +22,13 @@ from nhc.errors import NhcError
 from nhc.lake.store import Lake, write_lake
 from nhc.reference import geography
 from nhc.synth import identity
-from nhc.synth.conditions import CONDITIONS, condition_matrix, diagnosis_days
+from nhc.synth.conditions import (
+    CONDITION_INDEX,
+    CONDITIONS,
+    condition_matrix,
+    diagnosis_days,
+    solve_intercept,
+)
 from nhc.synth.encounters import build_encounters
 from nhc.synth.frailty import EXTRA_DEFICITS, EXTRA_NAMES, choose_extra_deficits, target_counts
 from nhc.synth.medicines import emit_medicines, medicine_matrix
@@ -299,8 +305,6 @@ def _palliative(
     rng: np.random.Generator, pop: Population, has: np.ndarray, deficits: np.ndarray
 ) -> np.ndarray:
     """People on the palliative care register: 0.32% of the living (QOF 2019/20 Oxfordshire)."""
-    from nhc.synth.conditions import CONDITION_INDEX, solve_intercept
-
     x = (
         0.45 * (pop.age - 50) / 10
         + 2.6 * has[:, CONDITION_INDEX["cancer"]]
@@ -349,8 +353,6 @@ def _care_processes(
         pop.last_day[mdt] - rng.integers(0, 365, len(mdt)),
         picker.pick(rng, "multidisciplinary-team", len(mdt)),
     )
-    from nhc.synth.conditions import CONDITION_INDEX
-
     lonely = has[:, CONDITION_INDEX["depression"]] | has[:, CONDITION_INDEX["anxiety"]] | (deficits >= 5)
     deprivation = (5.5 - pop.imd_decile) / 2.87
     p = np.where(pop.age >= 18, 0.004 + 0.02 * lonely + 0.004 * deprivation, 0)
