@@ -79,6 +79,9 @@ class Attack:
 
     bounds: dict[Expr, list] = field(default_factory=dict)  # expression -> [lo, hi, sources]
     targets: dict[Expr, str] = field(default_factory=dict)  # small cells to bound -> where seen
+    sums: list[tuple[Expr, Any, str, bool]] = field(default_factory=list)  # read, not yet settled
+    derived_mode: bool = False  # every figure over several unknowns is a sum of base cells
+    _truth: dict[Any, int] = field(default_factory=dict)
 
     def constrain(self, e: Expr, lo: float, hi: float, source: str) -> None:
         if not e:
@@ -94,6 +97,39 @@ class Attack:
         self.constrain(e, lo, hi, f"{source} = {'suppressed' if value is None else value}")
         if value is None and small and e:
             self.targets.setdefault(e, source)
+
+    def publish_sum(self, e: Expr, value: int | None, source: str, withheld: bool = False) -> None:
+        """A published figure that may be a sum of published base cells (see :meth:`settle`);
+        ``withheld``: the service says it withheld this cell (no value, so no constraint)."""
+        self.sums.append((e, value, source, withheld))
+
+    def settle(self) -> None:
+        """Base cells (one unknown) are controlled counts. Figures over several unknowns are either
+        all sums of their published base cells (suppressed as 0; all suppressed: suppressed) — then
+        they are functions of the base cells and say nothing more — or, if any one is not, the
+        system rounds each figure separately and every one of them is a controlled count."""
+        if not self.sums:
+            return
+        base: dict[Any, Any] = {}
+        for e, value, _, withheld in self.sums:
+            if len(e) == 1 and next(iter(e))[1] == 1:
+                base[next(iter(e))[0]] = None if withheld else value
+        derivable = {}
+        for i, (e, value, _, withheld) in enumerate(self.sums):
+            atoms = [k for k, c in e if c == 1]
+            if not withheld and len(e) > 1 and len(atoms) == len(e) and all(k in base for k in atoms):
+                shown = [base[k] for k in atoms if base[k]]
+                derivable[i] = sum(shown) if shown else (0 if all(base[k] == 0 for k in atoms) else None)
+        self.derived_mode = all(self.sums[i][1] == d for i, d in derivable.items())
+        for i, (e, value, source, withheld) in enumerate(self.sums):
+            if withheld:
+                continue
+            if i in derivable and self.derived_mode:
+                if value is None:
+                    self.targets.setdefault(e, source)
+                continue
+            self.publish(e, value, source)
+        self.sums.clear()
 
     def components(self) -> list[tuple[list[Any], list[Expr]]]:
         parent: dict[Any, Any] = {}
@@ -119,6 +155,7 @@ class Attack:
 
     def solve(self, truth: dict[Any, int], tolerance: float = 1e-6) -> dict[Expr, tuple[int, int]]:
         """For every target whose true value is 1-7, the integer interval the constraints allow."""
+        self.settle()
         value = lambda e: sum(truth.get(k, 0) * c for k, c in e)  # noqa: E731
         wrong = [
             (self.bounds[e][2], value(e), self.bounds[e][:2])
@@ -127,6 +164,7 @@ class Attack:
         ]
         assert not wrong, f"the attacker misread the published rule: truth outside {wrong[:5]}"
         small = {e for e in self.targets if 1 <= value(e) <= SUPPRESSED_MAX}
+        self._truth = truth
         out: dict[Expr, tuple[int, int]] = {}
         for unknowns, exprs in self.components():
             mine = [e for e in small if next(iter(e))[0] in set(unknowns)]
@@ -152,30 +190,40 @@ class Attack:
         n = len(unknowns)
         a_ub = csr_matrix((vals, (rows, cols)), shape=(len(b_ub), n)) if b_ub else None
         a_eq = csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(b_eq), n)) if b_eq else None
-        out = {}
+        vectors = {}
         for e in targets:
-            c = np.zeros(n)
+            vectors[e] = np.zeros(n)
             for k, v in e:
-                c[col[k]] = v
-            ends = []
-            for sign in (1, -1):
-                r = linprog(
-                    sign * c,
-                    A_ub=a_ub,
-                    b_ub=b_ub or None,
-                    A_eq=a_eq,
-                    b_eq=b_eq or None,
-                    bounds=(0, None),
-                    method="highs",
-                )
-                assert r.status == 0, r.message
-                ends.append(sign * r.fun)
-            out[e] = (math.ceil(ends[0] - 1e-6), math.floor(ends[1] + 1e-6))
+                vectors[e][col[k]] += v
+        truth = np.array([self._truth.get(u, 0) for u in unknowns], dtype=float)
+        seen = {e: [c @ truth, c @ truth] for e, c in vectors.items()}  # values feasible points give
+
+        def solve(objective: np.ndarray) -> float:
+            r = linprog(objective, A_ub=a_ub, b_ub=b_ub or None, A_eq=a_eq, b_eq=b_eq or None, bounds=(0, None), method="highs")
+            assert r.status == 0, r.message
+            for e, c in vectors.items():  # every vertex is a feasible point for every target
+                v = c @ r.x
+                seen[e][0], seen[e][1] = min(seen[e][0], v), max(seen[e][1], v)
+            return r.fun
+
+        def open_(e: Expr) -> bool:  # two feasible points already more than 4 apart: not pinned
+            return math.floor(seen[e][1] + 1e-6) - math.ceil(seen[e][0] - 1e-6) > PINNED_WIDTH
+
+        everything = sum(vectors.values())
+        solve(everything), solve(-everything)  # one vertex each way moves many targets at once
+        out = {}
+        for e, c in vectors.items():
+            if open_(e):
+                out[e] = (math.ceil(seen[e][0] - 1e-6), math.floor(seen[e][1] + 1e-6))
+                continue
+            lo, hi = solve(c), -solve(-c)
+            out[e] = (math.ceil(lo - 1e-6), math.floor(hi + 1e-6))
         return out
 
 
 def pinned(attack: Attack, truth: dict[Any, int]) -> list[str]:
     """Every small true count the attacker pins to within ±2, described for a failure message."""
+    attack.settle()
     found = []
     for e, (lo, hi) in sorted(attack.solve(truth).items(), key=lambda kv: attack.targets[kv[0]]):
         if hi - lo <= PINNED_WIDTH:
@@ -270,7 +318,8 @@ def filters() -> list[Population]:
 
 
 def derived_or_published(attack: Attack, value: Any, cells: list[Any], e: Expr, source: str) -> None:
-    """A margin equal to the sum of its published cells adds nothing; anything else is a count."""
+    """A margin equal to the sum of its table's published cells adds nothing; anything else is a
+    controlled count."""
     shown = [c for c in cells if c]
     derived = sum(shown) if shown else (0 if all(c == 0 for c in cells) else None)
     if value != derived:
@@ -279,7 +328,7 @@ def derived_or_published(attack: Attack, value: Any, cells: list[Any], e: Expr, 
 
 def read_overview(attack: Attack, pop: Population, ov: dict, source: str) -> None:
     for g in ov["pngs"]:
-        attack.publish(pop.people([g["png"]]), g["count"], f"{source} group {g['png']}")
+        attack.publish_sum(pop.people([g["png"]]), g["count"], f"{source} group {g['png']}")
     for b in ov["bands"]:
         ps = [p for p in PNGS if BAND_OF[p] == b["band"]]
         cells = [g["count"] for g in ov["pngs"] if g["png"] in ps]
@@ -299,98 +348,154 @@ def cell(pop: Population, dimension: str, key: str, band: str) -> Expr:
 
 
 def read_breakdown(attack: Attack, pop: Population, dimension: str, table: dict, source: str) -> None:
+    withheld = set(table.get("withheld", []))
     for row in table["rows"]:
         here = f"{source} row {row['key'] or 'Unknown'}"
         for b in BANDS:
-            attack.publish(cell(pop, dimension, row["key"], b), row[b], f"{here} {b}")
+            e = cell(pop, dimension, row["key"], b)
+            attack.publish_sum(e, row[b], f"{here} {b}", withheld=row["key"] in withheld and len(e) == 1)
         everyone = expr(*(t for b in BANDS for t in cell(pop, dimension, row["key"], b)))
         derived_or_published(attack, row["total"], [row[b] for b in BANDS], everyone, f"{here} total")
 
 
-def from_share(share: float | None, whole: int | None, per: float = 100.0) -> tuple[float, float] | None:
-    """The counts a published share (or rate) of a published whole can have come from: the hull of
-    every disclosure-controlled value that gives it, widened by the rounding of that value."""
+def candidates(share: float | None, whole: int | None, per: float = 100.0) -> list[Any] | None:
+    """The controlled values a published share (or rate) of a published whole can come from:
+    ``[None]`` for a missing share of a known whole (the part is suppressed), ``None`` when the
+    whole is unknown (the share says nothing)."""
     if not whole:
         return None
     if share is None:
-        return 0, SUPPRESSED_MAX
+        return [None]
     centre = int(share * whole / per) // 5 * 5
     fits = [v for v in range(max(10, centre - 10), centre + 15, 5) if round(per * v / whole, 1) == share]
     assert fits, (share, whole)
-    return max(SUPPRESSED_MAX + 1, min(fits) - HALF_WIDTH), max(fits) + HALF_WIDTH
+    return fits
+
+
+def hull(values: list[Any]) -> tuple[float, float]:
+    ends = [published_interval(v) for v in values]
+    return min(lo for lo, _ in ends), max(hi for _, hi in ends)
 
 
 def old_people(practices: list[str]) -> Expr:
     return expr(*(("old", pr, p) for pr in practices for p in PNGS))
 
 
+def aged_65(neighbourhoods: list[str]) -> Expr:
+    return expr(*(("age", nb, p, a) for nb in neighbourhoods for p in PNGS for a in OLD))
+
+
 def adm(practices: list[str], quintiles: Any = QUINTILES) -> Expr:
     return expr(*(("adm", pr, q) for pr in practices for q in quintiles))
 
 
-def read_profile(attack: Attack, nb: str, p: dict, county_imd: dict, source: str) -> None:
+def read_profile(attack: Attack, nb: str, p: dict, county_imd: dict, source: str) -> dict:
+    """A neighbourhood profile; returns the admission counts its IMD rates come from."""
     here = Population(frozenset(PNGS), frozenset(PRACTICES_IN[nb]), f"?neighbourhood={nb}")
     county = Population(frozenset(PNGS), frozenset(GEOGRAPHY), "")
     read_overview(attack, here, p["overview"], f"{source} overview")
     read_overview(attack, county, p["county"], f"{source} county overview")
     for key, total, ov in (("population", here.people(), "overview"), ("county_population", county.people(), "county")):
         derived_or_published(attack, p[key], [g["count"] for g in p[ov]["pngs"]], total, f"{source} {key}")
-    attack.publish(old_people(PRACTICES_IN[nb]), p["aged_65_plus"], f"{source} aged 65+")
+    attack.publish_sum(aged_65([nb]), p["aged_65_plus"], f"{source} aged 65+")
     for r in p["registers"]:
         attack.publish(expr(("reg", nb, r["register"])), r["count"], f"{source} register {r['register']}")
-        hull = from_share(r["county_share"], p["county_population"])
-        if hull:
-            reg = expr(*(("reg", n, r["register"]) for n in NEIGHBOURHOODS))
-            attack.constrain(reg, *hull, f"{source} county share on {r['register']} = {r['county_share']}")
     for f in p["frailty"]:
         attack.publish(expr(("efi", nb, f["category"])), f["count"], f"{source} frailty {f['category']}")
+    admissions = {}
     for row in p["imd"]:
         q = "" if row["quintile"] == "Unknown" else row["quintile"]
         here_q = expr(*(t for b in BANDS for t in cell(here, "imd_quintile", q, b)))
         published = county_imd[nb][q]
         derived_or_published(attack, row["population"], [published["total"]], here_q, f"{source} IMD {q} people")
         derived_or_published(attack, row["high"], [published["high"]], cell(here, "imd_quintile", q, "high"), f"{source} IMD {q} higher")
-        for rate, whole, prs, label in (
-            (row["admissions_per_1000"], row["population"], PRACTICES_IN[nb], "admissions"),
-            (row["county_admissions_per_1000"], county_imd[""][q]["total"], list(GEOGRAPHY), "county admissions"),
-        ):
-            hull = from_share(rate, whole, 1000)
-            if hull:
-                attack.constrain(adm(prs, [q]), *hull, f"{source} IMD {q} {label} rate = {rate}")
-                if rate is None:
-                    attack.targets.setdefault(adm(prs, [q]), f"{source} IMD {q} {label} (suppressed)")
-    read_county_frailty(attack, p, source)
+        fits = candidates(row["admissions_per_1000"], row["population"], 1000)
+        if fits and not row.get("admissions_withheld"):
+            attack.constrain(adm(PRACTICES_IN[nb], [q]), *hull(fits), f"{source} IMD {q} admissions rate")
+            if fits == [None]:
+                attack.targets.setdefault(adm(PRACTICES_IN[nb], [q]), f"{source} IMD {q} admissions (suppressed)")
+        admissions[q] = fits
     for pr in p["practices"]:
         code = pr["code"]
         attack.publish(old_people([code]), pr["aged_65_plus"], f"{source} practice {code} aged 65+")
-        hull = from_share(pr["admissions_per_1000"], pr["population"], 1000)
-        if hull:
-            attack.constrain(adm([code]), *hull, f"{source} practice {code} admissions rate")
+        fits = candidates(pr["admissions_per_1000"], pr["population"], 1000)
+        if fits:
+            attack.constrain(adm([code]), *hull(fits), f"{source} practice {code} admissions rate")
+    return admissions
+
+
+def read_county_figures(attack: Attack, profiles: dict[str, dict], admissions: dict[str, dict]) -> None:
+    """County registers, frailty and admissions appear only as shares and rates. When they are the
+    sums of the neighbourhoods' published figures they say nothing more; otherwise the attacker
+    recovers the counts behind them."""
+    any_profile = next(iter(profiles.values()))
+    county_pop = any_profile["county_population"]
+    county_65 = derived([p["aged_65_plus"] for p in profiles.values()])
+    for i, r in enumerate(any_profile["registers"]):
+        parts = [p["registers"][i]["count"] for p in profiles.values()]
+        fits = candidates(r["county_share"], county_pop)
+        if share(derived(parts), county_pop) != r["county_share"] and fits:
+            reg = expr(*(("reg", nb, r["register"]) for nb in NEIGHBOURHOODS))
+            attack.constrain(reg, *hull(fits), f"county share on {r['register']} = {r['county_share']}")
+    for i, f in enumerate(any_profile["frailty"]):
+        parts = [p["frailty"][i]["count"] for p in profiles.values()]
+        if share(derived(parts), county_65) != f["county_share"]:
+            read_county_frailty(attack, any_profile, "county frailty")
+            break
+    for row in any_profile["imd"]:
+        q = "" if row["quintile"] == "Unknown" else row["quintile"]
+        parts = [admissions[nb][q] for nb in profiles]
+        county_rate = row["county_admissions_per_1000"]
+        people = COUNTY_IMD[q]["total"]
+        most = int((county_rate or 0) * (people or 0) / 1000) + 10
+        parts = [f or [None, *range(10, most, 5)] for f in parts]  # a rate of nobody hides its count
+        if any(  # some reading of the neighbourhoods' rates sums to the county's
+            _per_1000(derived(list(combo)), people) == county_rate for combo in itertools.product(*parts)
+        ):
+            continue
+        fits = candidates(county_rate, COUNTY_IMD[q]["total"], 1000)
+        if fits:
+            attack.constrain(adm(list(GEOGRAPHY), [q]), *hull(fits), f"county IMD {q} admissions rate = {county_rate}")
+
+
+COUNTY_IMD: dict[str, dict] = {}
+
+
+def _per_1000(events: Any, people: Any) -> float | None:
+    return round(1000 * events / people, 1) if events and people else None
+
+
+def derived(values: list[Any]) -> Any:
+    shown = [v for v in values if v]
+    return sum(shown) if shown else (0 if all(v == 0 for v in values) else None)
+
+
+def share(part: Any, whole: Any) -> float | None:
+    return None if part is None or not whole else round(100.0 * part / whole, 1)
 
 
 def read_county_frailty(attack: Attack, p: dict, source: str) -> None:
-    """County frailty is published only as shares of an unpublished county 65+ count: every
-    (count, 65+) pair of controlled values that gives all the shares bounds both."""
+    """County frailty published as shares of a county 65+ count not derived from published cells:
+    every (count, 65+) pair of controlled values that gives all the shares bounds both."""
     fits: dict[int, list[tuple[float, float]]] = {}
     for whole in range(10, (p["county_population"] or 5 * N_PEOPLE) + 50, 5):  # every possible 65+
-        hulls = [from_share_or_none(f["county_share"], whole) for f in p["frailty"]]
-        if all(h is not None for h in hulls):
-            fits[whole] = hulls  # type: ignore[assignment]
+        found = [candidates(f["county_share"], whole) if _fits(f["county_share"], whole) else None for f in p["frailty"]]
+        if all(found):
+            fits[whole] = [hull(c) for c in found]  # type: ignore[arg-type]
     if not fits:
         return
-    everyone = old_people(list(GEOGRAPHY))
-    attack.constrain(everyone, min(fits) - HALF_WIDTH, max(fits) + HALF_WIDTH, f"{source} county 65+ from shares")
+    attack.constrain(old_people(list(GEOGRAPHY)), min(fits) - HALF_WIDTH, max(fits) + HALF_WIDTH, f"{source}: county 65+")
     for i, f in enumerate(p["frailty"]):
         lo, hi = min(h[i][0] for h in fits.values()), max(h[i][1] for h in fits.values())
         county = expr(*(("efi", nb, f["category"]) for nb in NEIGHBOURHOODS))
-        attack.constrain(county, lo, hi, f"{source} county frailty {f['category']} share {f['county_share']}")
+        attack.constrain(county, lo, hi, f"{source} {f['category']} share {f['county_share']}")
 
 
-def from_share_or_none(share: float | None, whole: int) -> tuple[float, float] | None:
+def _fits(value: float | None, whole: int) -> bool:
     try:
-        return from_share(share, whole)
+        return candidates(value, whole) is not None
     except AssertionError:
-        return None
+        return False
 
 
 def read_variation(attack: Attack, indicator: str, v: dict, practice_rows: dict) -> None:
@@ -398,13 +503,14 @@ def read_variation(attack: Attack, indicator: str, v: dict, practice_rows: dict)
     for u in v["practices"]:
         code, here = u["unit"], f"{source} {u['unit']}"
         row = practice_rows[code]
+        everyone = Population(frozenset(PNGS), frozenset([code]), "").people()
         if indicator in ("emergency_admissions", "high_need"):
-            derived_or_published(attack, u["n"], [row["total"]], Population(frozenset(PNGS), frozenset([code]), "").people(), f"{here} n")
+            derived_or_published(attack, u["n"], [row["total"]], everyone, f"{here} n")
         if indicator == "emergency_admissions":
             attack.publish(adm([code]), u["y"], f"{here} admissions")
         elif indicator == "high_need":
-            high = [p for p in PNGS if BAND_OF[p] == "high"]
-            derived_or_published(attack, u["y"], [row["high"]], Population(frozenset(high), frozenset([code]), "").people(), f"{here} y")
+            high = Population(frozenset(p for p in PNGS if BAND_OF[p] == "high"), frozenset([code]), "")
+            derived_or_published(attack, u["y"], [row["high"]], high.people(), f"{here} y")
         elif indicator == "frailty_65":
             attack.publish(old_people([code]), u["n"], f"{here} aged 65+")
             attack.publish(expr(("frail", code)), u["y"], f"{here} moderate/severe frailty")
@@ -496,15 +602,18 @@ def read_everything(get: Any) -> tuple[Attack, int]:
                 county_imd[nb] = {r["key"]: r for r in table["rows"]}
             if dimension == "practice_code" and pop.query == "":
                 practice_rows = {r["key"]: r for r in table["rows"]}
+    COUNTY_IMD.update(county_imd[""])
+    profiles, admissions = {}, {}
     for row in fetch(get, "/api/neighbourhoods"):
-        profile = fetch(get, f"/api/neighbourhoods/{row['name']}")
-        requests += 2
-        read_profile(attack, row["name"], profile, county_imd, f"neighbourhoods/{row['name']}")
+        profile = profiles[row["name"]] = fetch(get, f"/api/neighbourhoods/{row['name']}")
+        requests += 1
+        admissions[row["name"]] = read_profile(attack, row["name"], profile, county_imd, f"neighbourhoods/{row['name']}")
         here = Population(frozenset(PNGS), frozenset(PRACTICES_IN[row["name"]]), "")
         derived_or_published(attack, row["population"], [profile["population"]], here.people(), f"neighbourhoods {row['name']}")
         high = [p for p in PNGS if BAND_OF[p] == "high"]
         high_count = profile["overview"]["bands"][2]["count"]
         derived_or_published(attack, row["high"], [high_count], here.people(high), f"neighbourhoods {row['name']} higher")
+    read_county_figures(attack, profiles, admissions)
     for indicator in ("emergency_admissions", "high_need", "frailty_65", "diabetes_prevalence"):
         read_variation(attack, indicator, fetch(get, f"/api/variation/{indicator}"), practice_rows)
         requests += 1
@@ -546,7 +655,8 @@ def test_no_small_count_can_be_pinned_by_differencing_any_tables_the_analyst_can
     unknowns = {k for e in attack.bounds for k, _ in e}
     small = [e for e in attack.targets if 1 <= sum(truth.get(k, 0) * c for k, c in e) <= SUPPRESSED_MAX]
     stats = (
-        f"{requests} requests read in {read:.1f}s; {len(attack.bounds)} distinct constraints on "
+        f"{requests} requests read in {read:.1f}s (coarse figures are sums of base cells: "
+        f"{attack.derived_mode}); {len(attack.bounds)} distinct constraints on "
         f"{len(unknowns)} unknowns in {len(attack.components())} independent parts; {len(small)} small "
         f"cells bounded in {solved:.1f}s"
     )
