@@ -104,22 +104,26 @@ class Attack:
         self.sums.append((e, value, source, withheld))
 
     def settle(self) -> None:
-        """Base cells (one unknown) are controlled counts. Figures over several unknowns are either
-        all sums of their published base cells (suppressed as 0; all suppressed: suppressed) — then
-        they are functions of the base cells and say nothing more — or, if any one is not, the
-        system rounds each figure separately and every one of them is a controlled count."""
+        """Figures about people of one neighbourhood are controlled counts (base cells). Figures
+        about several neighbourhoods are either all sums of their neighbourhoods' published figures
+        (suppressed as 0; all suppressed: suppressed) — then they are functions of those and say
+        nothing more — or, if any one is not, the system rounds every figure separately and each
+        is a controlled count too."""
         if not self.sums:
             return
-        base: dict[Any, Any] = {}
+        base: dict[Expr, Any] = {}
         for e, value, _, withheld in self.sums:
-            if len(e) == 1 and next(iter(e))[1] == 1:
-                base[next(iter(e))[0]] = None if withheld else value
+            if len({home(k) for k, _ in e}) == 1:
+                base[e] = None if withheld else value
         derivable = {}
-        for i, (e, value, _, withheld) in enumerate(self.sums):
-            atoms = [k for k, c in e if c == 1]
-            if not withheld and len(e) > 1 and len(atoms) == len(e) and all(k in base for k in atoms):
-                shown = [base[k] for k in atoms if base[k]]
-                derivable[i] = sum(shown) if shown else (0 if all(base[k] == 0 for k in atoms) else None)
+        for i, (e, _, _, withheld) in enumerate(self.sums):
+            parts = defaultdict(set)
+            for k, c in e:
+                parts[home(k)].add((k, c))
+            if len(parts) > 1 and not withheld and all(Expr(p) in base for p in parts.values()):
+                values = [base[Expr(p)] for p in parts.values()]
+                shown = [v for v in values if v]
+                derivable[i] = sum(shown) if shown else (0 if all(v == 0 for v in values) else None)
         self.derived_mode = all(self.sums[i][1] == d for i, d in derivable.items())
         for i, (e, value, source, withheld) in enumerate(self.sums):
             if withheld:
@@ -199,7 +203,15 @@ class Attack:
         seen = {e: [c @ truth, c @ truth] for e, c in vectors.items()}  # values feasible points give
 
         def solve(objective: np.ndarray) -> float:
-            r = linprog(objective, A_ub=a_ub, b_ub=b_ub or None, A_eq=a_eq, b_eq=b_eq or None, bounds=(0, None), method="highs")
+            r = linprog(
+                objective,
+                A_ub=a_ub,
+                b_ub=b_ub or None,
+                A_eq=a_eq,
+                b_eq=b_eq or None,
+                bounds=(0, None),
+                method="highs",
+            )
             assert r.status == 0, r.message
             for e, c in vectors.items():  # every vertex is a feasible point for every target
                 v = c @ r.x
@@ -230,6 +242,13 @@ def pinned(attack: Attack, truth: dict[Any, int]) -> list[str]:
             true = sum(truth.get(k, 0) * c for k, c in e)
             found.append(f"{attack.targets[e]}: true {true}, pinned to {lo}..{hi}; from {explain(attack, e)}")
     return found
+
+
+def home(unknown: Any) -> Any:
+    """The neighbourhood an unknown's people live in (``None`` outside the county's geography)."""
+    if len(unknown) > 1 and unknown[1] in GEOGRAPHY:
+        return GEOGRAPHY[unknown[1]][0]
+    return unknown[1] if len(unknown) > 1 else None
 
 
 def explain(attack: Attack, target: Expr, limit: int = 8) -> list[str]:
@@ -275,7 +294,7 @@ def test_the_attacker_does_not_pin_what_the_tables_leave_open() -> None:
 
 
 # ------------------------------------------------------------------ the attacker against the app
-N_PEOPLE = 1203  # not a multiple of 5, so no total is accidentally exact
+N_PEOPLE = 1207  # not a multiple of 5, so no total is accidentally exact
 NEIGHBOURHOODS = sorted({nb for nb, _ in GEOGRAPHY.values()})
 LOCALITIES = sorted({loc for _, loc in GEOGRAPHY.values()})
 PRACTICES_IN = {nb: [p for p, (n, _) in GEOGRAPHY.items() if n == nb] for nb in NEIGHBOURHOODS}
@@ -328,7 +347,9 @@ def derived_or_published(attack: Attack, value: Any, cells: list[Any], e: Expr, 
 
 def read_overview(attack: Attack, pop: Population, ov: dict, source: str) -> None:
     for g in ov["pngs"]:
-        attack.publish_sum(pop.people([g["png"]]), g["count"], f"{source} group {g['png']}")
+        e, withheld = pop.people([g["png"]]), g["png"] in ov.get("withheld", [])
+        single = len({home(k) for k, _ in e}) == 1
+        attack.publish_sum(e, g["count"], f"{source} group {g['png']}", withheld=withheld and single)
     for b in ov["bands"]:
         ps = [p for p in PNGS if BAND_OF[p] == b["band"]]
         cells = [g["count"] for g in ov["pngs"] if g["png"] in ps]
@@ -348,12 +369,13 @@ def cell(pop: Population, dimension: str, key: str, band: str) -> Expr:
 
 
 def read_breakdown(attack: Attack, pop: Population, dimension: str, table: dict, source: str) -> None:
-    withheld = set(table.get("withheld", []))
+    withheld = {tuple(w) for w in table.get("withheld", [])}
     for row in table["rows"]:
         here = f"{source} row {row['key'] or 'Unknown'}"
         for b in BANDS:
             e = cell(pop, dimension, row["key"], b)
-            attack.publish_sum(e, row[b], f"{here} {b}", withheld=row["key"] in withheld and len(e) == 1)
+            single = len({home(k) for k, _ in e}) == 1  # one neighbourhood's base cell
+            attack.publish_sum(e, row[b], f"{here} {b}", withheld=(row["key"], b) in withheld and single)
         everyone = expr(*(t for b in BANDS for t in cell(pop, dimension, row["key"], b)))
         derived_or_published(attack, row["total"], [row[b] for b in BANDS], everyone, f"{here} total")
 
@@ -395,31 +417,53 @@ def read_profile(attack: Attack, nb: str, p: dict, county_imd: dict, source: str
     county = Population(frozenset(PNGS), frozenset(GEOGRAPHY), "")
     read_overview(attack, here, p["overview"], f"{source} overview")
     read_overview(attack, county, p["county"], f"{source} county overview")
-    for key, total, ov in (("population", here.people(), "overview"), ("county_population", county.people(), "county")):
+    for key, total, ov in (
+        ("population", here.people(), "overview"),
+        ("county_population", county.people(), "county"),
+    ):
         derived_or_published(attack, p[key], [g["count"] for g in p[ov]["pngs"]], total, f"{source} {key}")
-    attack.publish_sum(aged_65([nb]), p["aged_65_plus"], f"{source} aged 65+")
+    old_cells = [
+        row[b]
+        for row in TABLES["age_band", f"?neighbourhood={nb}"]["rows"]
+        if row["key"] in OLD
+        for b in BANDS
+    ]
+    derived_or_published(attack, p["aged_65_plus"], old_cells, aged_65([nb]), f"{source} aged 65+")
     for r in p["registers"]:
-        attack.publish(expr(("reg", nb, r["register"])), r["count"], f"{source} register {r['register']}")
+        if not r.get("withheld"):
+            attack.publish(expr(("reg", nb, r["register"])), r["count"], f"{source} register {r['register']}")
     for f in p["frailty"]:
-        attack.publish(expr(("efi", nb, f["category"])), f["count"], f"{source} frailty {f['category']}")
+        if not f.get("withheld"):
+            attack.publish(expr(("efi", nb, f["category"])), f["count"], f"{source} frailty {f['category']}")
     admissions = {}
     for row in p["imd"]:
         q = "" if row["quintile"] == "Unknown" else row["quintile"]
         here_q = expr(*(t for b in BANDS for t in cell(here, "imd_quintile", q, b)))
         published = county_imd[nb][q]
-        derived_or_published(attack, row["population"], [published["total"]], here_q, f"{source} IMD {q} people")
-        derived_or_published(attack, row["high"], [published["high"]], cell(here, "imd_quintile", q, "high"), f"{source} IMD {q} higher")
+        derived_or_published(
+            attack, row["population"], [published["total"]], here_q, f"{source} IMD {q} people"
+        )
+        derived_or_published(
+            attack,
+            row["high"],
+            [published["high"]],
+            cell(here, "imd_quintile", q, "high"),
+            f"{source} IMD {q} higher",
+        )
         fits = candidates(row["admissions_per_1000"], row["population"], 1000)
         if fits and not row.get("admissions_withheld"):
             attack.constrain(adm(PRACTICES_IN[nb], [q]), *hull(fits), f"{source} IMD {q} admissions rate")
             if fits == [None]:
-                attack.targets.setdefault(adm(PRACTICES_IN[nb], [q]), f"{source} IMD {q} admissions (suppressed)")
+                attack.targets.setdefault(
+                    adm(PRACTICES_IN[nb], [q]), f"{source} IMD {q} admissions (suppressed)"
+                )
         admissions[q] = fits
     for pr in p["practices"]:
         code = pr["code"]
-        attack.publish(old_people([code]), pr["aged_65_plus"], f"{source} practice {code} aged 65+")
+        if "old" not in pr.get("withheld", []):
+            attack.publish(old_people([code]), pr["aged_65_plus"], f"{source} practice {code} aged 65+")
         fits = candidates(pr["admissions_per_1000"], pr["population"], 1000)
-        if fits:
+        if fits and "admp" not in pr.get("withheld", []):
             attack.constrain(adm([code]), *hull(fits), f"{source} practice {code} admissions rate")
     return admissions
 
@@ -455,10 +499,13 @@ def read_county_figures(attack: Attack, profiles: dict[str, dict], admissions: d
             continue
         fits = candidates(county_rate, COUNTY_IMD[q]["total"], 1000)
         if fits:
-            attack.constrain(adm(list(GEOGRAPHY), [q]), *hull(fits), f"county IMD {q} admissions rate = {county_rate}")
+            attack.constrain(
+                adm(list(GEOGRAPHY), [q]), *hull(fits), f"county IMD {q} admissions rate = {county_rate}"
+            )
 
 
 COUNTY_IMD: dict[str, dict] = {}
+TABLES: dict[tuple[str, str], dict] = {}  # (dimension, query) -> the breakdown as fetched
 
 
 def _per_1000(events: Any, people: Any) -> float | None:
@@ -479,12 +526,17 @@ def read_county_frailty(attack: Attack, p: dict, source: str) -> None:
     every (count, 65+) pair of controlled values that gives all the shares bounds both."""
     fits: dict[int, list[tuple[float, float]]] = {}
     for whole in range(10, (p["county_population"] or 5 * N_PEOPLE) + 50, 5):  # every possible 65+
-        found = [candidates(f["county_share"], whole) if _fits(f["county_share"], whole) else None for f in p["frailty"]]
+        found = [
+            candidates(f["county_share"], whole) if _fits(f["county_share"], whole) else None
+            for f in p["frailty"]
+        ]
         if all(found):
             fits[whole] = [hull(c) for c in found]  # type: ignore[arg-type]
     if not fits:
         return
-    attack.constrain(old_people(list(GEOGRAPHY)), min(fits) - HALF_WIDTH, max(fits) + HALF_WIDTH, f"{source}: county 65+")
+    attack.constrain(
+        old_people(list(GEOGRAPHY)), min(fits) - HALF_WIDTH, max(fits) + HALF_WIDTH, f"{source}: county 65+"
+    )
     for i, f in enumerate(p["frailty"]):
         lo, hi = min(h[i][0] for h in fits.values()), max(h[i][1] for h in fits.values())
         county = expr(*(("efi", nb, f["category"]) for nb in NEIGHBOURHOODS))
@@ -521,6 +573,7 @@ def read_variation(attack: Attack, indicator: str, v: dict, practice_rows: dict)
 
 def add_links(attack: Attack) -> None:
     """What is true of any population: the same people counted by different unknowns."""
+
     def minus(e: Expr) -> list:
         return [(k, -c) for k, c in e]
 
@@ -528,14 +581,25 @@ def add_links(attack: Attack) -> None:
         for p in PNGS:
             people = expr(*(("z", pr, p) for pr in prs))
             for dim, values in (("age", AGES), ("sex", SEXES), ("imd", QUINTILES)):
-                attack.constrain(expr(*((dim, nb, p, v) for v in values), *minus(people)), 0, 0, f"{dim} partition")
+                attack.constrain(
+                    expr(*((dim, nb, p, v) for v in values), *minus(people)), 0, 0, f"{dim} partition"
+                )
             aged = expr(*(("age", nb, p, a) for a in OLD))
-            attack.constrain(expr(*(("old", pr, p) for pr in prs), *minus(aged)), 0, 0, "65+ is the age bands")
+            attack.constrain(
+                expr(*(("old", pr, p) for pr in prs), *minus(aged)), 0, 0, "65+ is the age bands"
+            )
             for pr in prs:
                 attack.constrain(expr(("old", pr, p), (("z", pr, p), -1)), -math.inf, 0, "65+ within")
         old = old_people(prs)
         attack.constrain(expr(*(("efi", nb, c) for c in EFI), *minus(old)), 0, 0, "frailty of the 65+")
-        attack.constrain(expr(*(("frail", pr) for pr in prs), *minus(expr(("efi", nb, "moderate"), ("efi", nb, "severe")))), 0, 0, "moderate/severe")
+        attack.constrain(
+            expr(
+                *(("frail", pr) for pr in prs), *minus(expr(("efi", nb, "moderate"), ("efi", nb, "severe")))
+            ),
+            0,
+            0,
+            "moderate/severe",
+        )
         adults = expr(*(("age", nb, p, a) for p in PNGS for a in AGES[1:]))
         children = expr(*(("age", nb, p, AGES[0]) for p in PNGS))
         n17 = expr(*(("n17", pr) for pr in prs))
@@ -549,7 +613,12 @@ def add_links(attack: Attack) -> None:
         for pr in prs:
             attack.constrain(expr(("frail", pr), *minus(old_people([pr]))), -math.inf, 0, "frail within 65+")
             attack.constrain(expr(("dia17", pr), (("n17", pr), -1)), -math.inf, 0, "diabetes 17+ within 17+")
-            attack.constrain(expr(("n17", pr), *minus(expr(*(("z", pr, p) for p in PNGS)))), -math.inf, 0, "17+ within everyone")
+            attack.constrain(
+                expr(("n17", pr), *minus(expr(*(("z", pr, p) for p in PNGS)))),
+                -math.inf,
+                0,
+                "17+ within everyone",
+            )
             attack.constrain(expr(("n17", pr), *minus(old_people([pr]))), 0, math.inf, "17+ includes 65+")
 
 
@@ -593,8 +662,16 @@ def read_everything(get: Any) -> tuple[Attack, int]:
         if pop.query == "":  # (a group's own page shows its cell of this overview: one value per population)
             read_overview(attack, pop, fetch(get, f"/api/overview{pop.query}"), f"overview{pop.query}")
             requests += 1
-        for dimension in ("age_band", "sex", "imd_quintile", "locality", "neighbourhood", "practice_code", "png"):
-            table = fetch(get, f"/api/breakdown/{dimension}{pop.query}")
+        for dimension in (
+            "age_band",
+            "sex",
+            "imd_quintile",
+            "locality",
+            "neighbourhood",
+            "practice_code",
+            "png",
+        ):
+            table = TABLES[dimension, pop.query] = fetch(get, f"/api/breakdown/{dimension}{pop.query}")
             requests += 1
             read_breakdown(attack, pop, dimension, table, f"breakdown/{dimension}{pop.query}")
             if dimension == "imd_quintile" and "png" not in pop.query and "locality" not in pop.query:
@@ -607,12 +684,18 @@ def read_everything(get: Any) -> tuple[Attack, int]:
     for row in fetch(get, "/api/neighbourhoods"):
         profile = profiles[row["name"]] = fetch(get, f"/api/neighbourhoods/{row['name']}")
         requests += 1
-        admissions[row["name"]] = read_profile(attack, row["name"], profile, county_imd, f"neighbourhoods/{row['name']}")
+        admissions[row["name"]] = read_profile(
+            attack, row["name"], profile, county_imd, f"neighbourhoods/{row['name']}"
+        )
         here = Population(frozenset(PNGS), frozenset(PRACTICES_IN[row["name"]]), "")
-        derived_or_published(attack, row["population"], [profile["population"]], here.people(), f"neighbourhoods {row['name']}")
+        derived_or_published(
+            attack, row["population"], [profile["population"]], here.people(), f"neighbourhoods {row['name']}"
+        )
         high = [p for p in PNGS if BAND_OF[p] == "high"]
         high_count = profile["overview"]["bands"][2]["count"]
-        derived_or_published(attack, row["high"], [high_count], here.people(high), f"neighbourhoods {row['name']} higher")
+        derived_or_published(
+            attack, row["high"], [high_count], here.people(high), f"neighbourhoods {row['name']} higher"
+        )
     read_county_figures(attack, profiles, admissions)
     for indicator in ("emergency_admissions", "high_need", "frailty_65", "diabetes_prevalence"):
         read_variation(attack, indicator, fetch(get, f"/api/variation/{indicator}"), practice_rows)
@@ -634,11 +717,19 @@ def analyst(tmp_path_factory: pytest.TempPathFactory):
     from tests.web.test_app import PASSWORD, _token
 
     data = tmp_path_factory.mktemp("differencing")
-    lake = write_fixture_lake(data / "lake", n=N_PEOPLE, seed=5)
-    app = create_app(Settings(data_dir=data, database_url=f"sqlite:///{data / 'nhc.sqlite3'}"), insights=InsightsService(lake.root))
+    lake = write_fixture_lake(data / "lake", n=N_PEOPLE, seed=3)  # a lake where the audit withholds
+    app = create_app(
+        Settings(data_dir=data, database_url=f"sqlite:///{data / 'nhc.sqlite3'}"),
+        insights=InsightsService(lake.root),
+    )
     app.state.security.create_user("ana", "Ana Analyst", "analyst", password=PASSWORD)
     client = TestClient(app, follow_redirects=False)
-    form = {"username": "ana", "password": PASSWORD, "csrf_token": _token(client.get("/sign-in").text), "next": "/"}
+    form = {
+        "username": "ana",
+        "password": PASSWORD,
+        "csrf_token": _token(client.get("/sign-in").text),
+        "next": "/",
+    }
     assert client.post("/sign-in", data=form).status_code == 303
     yield client, lake
     app.state.security.db.dispose()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ortools.linear_solver import pywraplp
 
@@ -47,14 +48,21 @@ class Fact:
 
 
 def pinned(
-    figures: Sequence[Figure], facts: Sequence[Fact], truth: Mapping[Hashable, int], withheld: set
+    figures: Sequence[Figure],
+    facts: Sequence[Fact],
+    truth: Mapping[Hashable, int],
+    withheld: set,
+    only: Figure | None = None,
 ) -> list[Figure]:
-    """The suppressed figures (true count 1-7) that the other figures pin to within ±2."""
+    """The suppressed figures (true count 1-7; or just ``only``) that the other figures pin to
+    within ±2."""
     shown = [f for f in figures if f.group not in withheld]
     small = [
         f
         for f in shown
-        if f.value is None and 1 <= _value(f.terms, truth) <= SUPPRESS_AT_OR_BELOW
+        if f.value is None
+        and 1 <= _value(f.terms, truth) <= SUPPRESS_AT_OR_BELOW
+        and (only is None or f == only)
     ]
     if not small:
         return []
@@ -70,20 +78,39 @@ def pinned(
             solver.Add(_expr(var, x.terms) >= x.lo)
         if math.isfinite(x.hi):
             solver.Add(_expr(var, x.terms) <= x.hi)
+    # Every optimum is a feasible point for every target: a target two feasible points already put
+    # more than 4 apart is not pinned, whatever the remaining solves would say.
+    seen = {f.key: [_value(f.terms, truth)] * 2 for f in small}
+
+    def solve(terms: Linear, maximise: bool) -> float | None:
+        objective = solver.Objective()
+        objective.Clear()
+        for k, c in terms.items():
+            objective.SetCoefficient(var[k], c)
+        objective.SetMaximization() if maximise else objective.SetMinimization()
+        if solver.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        point = {k: v.solution_value() for k, v in var.items()}
+        for f in small:
+            value = sum(point[k] * c for k, c in f.terms.items())
+            seen[f.key] = [min(seen[f.key][0], value), max(seen[f.key][1], value)]
+        return objective.Value()
+
+    def open_(f: Figure) -> bool:
+        lo, hi = seen[f.key]
+        return math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) > PINNED_WIDTH
+
+    everything: dict[Hashable, int] = {}
+    for f in small:
+        for k, c in f.terms.items():
+            everything[k] = everything.get(k, 0) + c
+    solve(everything, False), solve(everything, True)
     out = []
     for f in small:
-        ends = []
-        for maximise in (False, True):
-            objective = solver.Objective()
-            objective.Clear()
-            for k, c in f.terms.items():
-                objective.SetCoefficient(var[k], c)
-            objective.SetMaximization() if maximise else objective.SetMinimization()
-            status = solver.Solve()
-            if status != pywraplp.Solver.OPTIMAL:  # unbounded above: not pinned
-                ends.append(math.inf if maximise else 0.0)
-                continue
-            ends.append(objective.Value())
+        if open_(f):
+            continue
+        lo, hi = solve(f.terms, False), solve(f.terms, True)
+        ends = (0.0 if lo is None else lo, math.inf if hi is None else hi)
         if math.floor(ends[1] + 1e-6) - math.ceil(ends[0] - 1e-6) <= PINNED_WIDTH:
             out.append(f)
     return out
@@ -95,23 +122,27 @@ def withhold_until_safe(
     truth: Mapping[Hashable, int],
     remedies: Callable[[Figure], Sequence[Hashable]],
 ) -> set:
-    """The groups to withhold so that no small count is pinned: while something is pinned,
-    withhold the first group ``remedies(figure)`` offers for the first pinned figure that is not
-    withheld yet. Ends because each round withholds one more group (at worst all of them)."""
+    """The groups to withhold so that no small count is pinned: while something is pinned, take
+    the first pinned figure and withhold the first group ``remedies(figure)`` offers that frees it
+    on its own (or, if none does, the first group offered). Ends because each round withholds one
+    more group (at worst every group offered)."""
     withheld: set = set()
+    groups = {f.group for f in figures}
     while True:
         found = pinned(figures, facts, truth, withheld)
         if not found:
             return withheld
-        options = [g for f in found for g in remedies(f) if g not in withheld]
+        first = found[0]
+        options = [g for g in dict.fromkeys(remedies(first)) if g in groups and g not in withheld]
         if not options:
-            raise RuntimeError(f"disclosure audit: nothing left to withhold for {found[0].key!r}")
-        withheld.add(options[0])
+            raise RuntimeError(f"disclosure audit: nothing left to withhold for {first.key!r}")
+        frees = (g for g in options if not pinned(figures, facts, truth, withheld | {g}, only=first))
+        withheld.add(next(frees, options[0]))
 
 
 def _value(terms: Linear, truth: Mapping[Hashable, int]) -> int:
     return sum(truth.get(k, 0) * c for k, c in terms.items())
 
 
-def _expr(var: dict, terms: Linear):  # noqa: ANN202 - an OR-Tools linear expression
+def _expr(var: dict, terms: Linear) -> Any:  # an OR-Tools linear expression
     return sum(var[k] * c for k, c in terms.items())

@@ -27,7 +27,10 @@ class Profiles:
         here_filter = (("neighbourhood", name),)
         overview, county = self.overview(here_filter), self.overview(())
         pop, county_pop = overview["total"], county["total"]
-        old_keys = [("age_band", nb, p, a) for nb in nbs for p in self.png_names() for a in OLD]
+        # the 65+ are the three oldest rows of the age breakdown (band cells, summed)
+        old_keys = [
+            k for band in rel.band_sets() for a in OLD for k in rel.family_keys("age_band", nbs, band, a)
+        ]
         n65 = rel.total(k for k in old_keys if k[1] == name)
         county_n65 = rel.total(old_keys)
         registers = []
@@ -40,6 +43,7 @@ class Profiles:
                     "count": count,
                     "share": share(count, pop),
                     "county_share": share(rel.total(("reg", nb, r) for nb in nbs), county_pop),
+                    "withheld": rel.is_withheld(("reg", name, r)),
                 }
             )
         frailty = []
@@ -51,6 +55,7 @@ class Profiles:
                     "count": count,
                     "share": share(count, n65),
                     "county_share": share(rel.total(("efi", nb, cat) for nb in nbs), county_n65),
+                    "withheld": rel.is_withheld(("efi", name, cat)),
                 }
             )
         return {
@@ -112,6 +117,7 @@ class Profiles:
                     "high": hi,
                     "high_share": share(hi, pop),
                     "admissions_per_1000": _per_1000(rel.value(("admp", code)), pop),
+                    "withheld": [k for k in ("old", "admp") if rel.is_withheld((k, code))],
                 }
             )
         return out

@@ -2,18 +2,20 @@
 
 Disclosure control across tables (docs/security.md, "Disclosure control"):
 
-* **Base cells** are the finest figures published, each :func:`safe_count` of its true count once:
-  people by practice x Patient Need Group; by neighbourhood x group x age band, sex and IMD
-  quintile; people aged 65+, aged 17+, aged 17+ with diabetes, and aged 65+ with moderate or
-  severe frailty by practice; frailty categories of the 65+, register counts and emergency
-  admissions by IMD quintile by neighbourhood; emergency admissions by practice; worklist sizes.
-* **Every other figure is a sum of base cells** (:meth:`Release.total`, suppressed cells counting
-  as 0), so it says nothing the base cells do not. County and locality figures are sums of their
-  neighbourhoods' or practices' cells, need bands are sums of their groups.
+* **Base cells** are the figures about people of *one neighbourhood*, each :func:`safe_count` of
+  its true count, once (one value per population): people of the neighbourhood or of one of its
+  practices in one Patient Need Group or one need band; the same by age band, sex and IMD
+  quintile (neighbourhood level); people aged 65+, aged 17+, aged 17+ with diabetes, aged 65+ with
+  moderate or severe frailty, and emergency admissions, by practice; frailty categories of the 65+,
+  register counts and emergency admissions by IMD quintile, by neighbourhood; worklist sizes.
+* **Every figure about more than one neighbourhood is the sum of its neighbourhoods' base cells**
+  (:meth:`Release.total`, suppressed cells counting as 0): county and locality figures say nothing
+  the neighbourhoods' figures do not.
 * What is left is the overlap *within* a neighbourhood: one population counted by practice, by
-  age, by sex and by IMD quintile. The :mod:`audit <nhc.insights.audit>` checks, by linear
-  programming, that no suppressed count of 1-7 can be pinned to within ±2 from a neighbourhood's
-  base cells and the relations between them, and withholds whole breakdowns until none can.
+  group and band, by age, by sex and by IMD quintile. The :mod:`audit <nhc.insights.audit>`
+  checks, by linear programming, that no suppressed count of 1-7 can be pinned to within ±2 from
+  a neighbourhood's base cells and the relations between them, and withholds whole breakdowns
+  (published as withheld, counted as 0) until none can.
 """
 
 from __future__ import annotations
@@ -62,8 +64,42 @@ class Release:
         suppressed or withheld is ``None``; otherwise the sum of those published."""
         return derived_total(self.value(k) for k in keys)
 
-    def neighbourhood_of(self, practice: str) -> str:
-        return self.practices[practice]
+    def band_sets(self) -> list[tuple[int, ...]]:
+        """The Patient Need Groups of each need band."""
+        bands: dict[str, list[int]] = defaultdict(list)
+        for p, band in sorted(self.pngs.items()):
+            bands[band].append(p)
+        return [tuple(ps) for ps in bands.values()]
+
+    def png_sets(self) -> list[tuple[int, ...]]:
+        """The groups of people a cell can be about: one Patient Need Group, or one need band."""
+        singles = [(p,) for p in sorted(self.pngs)]
+        return singles + [s for s in self.band_sets() if s not in singles]
+
+    def people_keys(self, practices: Iterable[str], pngs: Iterable[int]) -> list[Hashable]:
+        """The base cells, one per neighbourhood, whose sum is the people of ``practices`` in
+        ``pngs`` (a group or a band). Within a neighbourhood the practices are all of them or one."""
+        pngset = tuple(sorted(pngs))
+        if not pngset:
+            return []
+        by_nb: dict[str, list[str]] = defaultdict(list)
+        for pr in sorted(practices):
+            by_nb[self.practices[pr]].append(pr)
+        out = []
+        for nb, prs in sorted(by_nb.items()):
+            if prs == self.practices_in(nb):
+                out.append(("people", nb, pngset))
+            else:
+                out += [("people", pr, pngset) for pr in prs]
+        return out
+
+    def family_keys(
+        self, family: str, neighbourhoods: Iterable[str], pngs: Iterable[int], value: Any
+    ) -> list:
+        """The base cells whose sum is the people of ``neighbourhoods`` in ``pngs`` with
+        ``family = value``."""
+        pngset = tuple(sorted(pngs))
+        return [(family, nb, pngset, value) for nb in sorted(neighbourhoods)] if pngset else []
 
     def practices_in(self, neighbourhood: str) -> list[str]:
         return sorted(p for p, nb in self.practices.items() if nb == neighbourhood)
@@ -88,20 +124,29 @@ class Release:
 
     def _home(self, key: Any) -> str | None:
         kind = key[0]
-        if kind in ("z", "old", "frail", "n17", "dia17", "admp"):
+        if kind in ("old", "frail", "n17", "dia17", "admp"):
             return self.practices[key[1]]
+        if kind == "people":
+            return self.practices.get(key[1], key[1])
         if kind in (*FAMILIES, "efi", "reg", "admq"):
             return key[1]
         return None  # worklist sizes: no other figure counts the same people
 
     def _remedies(self, figure: Figure) -> list[Hashable]:
+        """What may be withheld when ``figure`` is pinned, preferred first: its own breakdown; the
+        neighbourhood's band cells and its practices' cells for the same people; the breakdowns of
+        the same people by the other dimensions; last, a group's own neighbourhood cell."""
         kind, nb = figure.group[0], figure.group[1]
-        if kind in (*FAMILIES, "z"):
-            png = figure.group[2]
-            return [g for g in [figure.group] + [(d, nb, png) for d in REMEDY_ORDER] if g[0] != "z"]
         if kind in ("admq", "admp"):
             return [("admq", nb), ("admp", nb)]
-        return [*(("age_band", nb, p) for p in self.pngs), figure.group]
+        if kind not in (*FAMILIES, "people", "practices"):
+            return [*(("age_band", nb, s) for s in self.png_sets()), figure.group]
+        pngset = figure.key[2]
+        related = [pngset] + [s for s in self.png_sets() if s != pngset and set(s) & set(pngset)]
+        out = [figure.group] if kind != "people" or len(pngset) > 1 else []
+        out += [("people", nb, s) for s in related if len(s) > 1] + [("practices", nb, s) for s in related]
+        out += [(d, nb, s) for s in related for d in REMEDY_ORDER]
+        return [*out, figure.group]
 
     def facts(self, nb: str) -> list[Fact]:
         """What is true of any population in ``nb``: the same people counted two ways."""
@@ -154,24 +199,38 @@ def build(
         truth["old", pr, png] += old
         for family, v in zip(FAMILIES, (age_band, sex, imd), strict=True):
             truth[family, nb, png, v] += n
-    for pr, q, adm in rows("SELECT practice_code, imd_quintile, sum(emergency_admissions_12m) FROM pi GROUP BY ALL"):
+    for pr, q, adm in rows(
+        "SELECT practice_code, imd_quintile, sum(emergency_admissions_12m) FROM pi GROUP BY ALL"
+    ):
         truth["adm", pr, q] = int(adm or 0)
     rel.truth.update(truth)
-    for pr, nb in practices.items():
-        for p in pngs:
-            rel.base(("z", pr, p), truth["z", pr, p], {("z", pr, p): 1}, ("z", nb, p))
     for nb in sorted(set(practices.values())):
-        for p in pngs:
-            for family in FAMILIES:
-                for v in categories[family]:
-                    key = (family, nb, p, v)
-                    rel.base(key, truth[key], {key: 1}, (family, nb, p))
+        for pngset in rel.png_sets():
+            _population_figures(rel, nb, pngset)
     _practice_figures(rel, rows, truth)
     _neighbourhood_figures(rel, rows)
     for nb, w, n in rows("SELECT neighbourhood, worklist, count(*) FROM wl GROUP BY ALL"):
         rel.base(("wl", nb, w), n, {("wl", nb, w): 1}, ("wl", nb))
     rel.audit()
     return rel
+
+
+def _population_figures(rel: Release, nb: str, pngset: tuple[int, ...]) -> None:
+    """The base cells of the people of ``nb`` in ``pngset``: all of them, each practice's (when
+    the neighbourhood has several), and by each value of age band, sex and IMD quintile."""
+    prs = rel.practices_in(nb)
+    places = [nb] + (prs if len(prs) > 1 else [])
+    for place in places:
+        terms = {("z", pr, p): 1 for pr in ([place] if place in rel.practices else prs) for p in pngset}
+        group = ("people", nb, pngset) if place == nb else ("practices", nb, pngset)
+        key = ("people", place, pngset)
+        rel.base(key, sum(rel.truth.get(k, 0) for k in terms), terms, group)
+    for family in FAMILIES:
+        for v in rel.categories[family]:
+            terms = {(family, nb, p, v): 1 for p in pngset}
+            rel.base(
+                (family, nb, pngset, v), sum(rel.truth.get(k, 0) for k in terms), terms, (family, nb, pngset)
+            )
 
 
 def _practice_figures(rel: Release, rows: Rows, truth: dict[Hashable, int]) -> None:
@@ -195,7 +254,12 @@ def _practice_figures(rel: Release, rows: Rows, truth: dict[Hashable, int]) -> N
 
 
 def _neighbourhood_figures(rel: Release, rows: Rows) -> None:
-    efi = {(nb, c): n for nb, c, n in rows("SELECT neighbourhood, efi_category, count(*) FROM pi WHERE age >= 65 GROUP BY ALL")}
+    efi = {
+        (nb, c): n
+        for nb, c, n in rows(
+            "SELECT neighbourhood, efi_category, count(*) FROM pi WHERE age >= 65 GROUP BY ALL"
+        )
+    }
     regs = {
         (nb, r): n
         for nb, r, n in rows(

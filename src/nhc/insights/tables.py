@@ -96,18 +96,17 @@ class PublishedTables:
         observed = [r[0] for r in self._rows(f"SELECT DISTINCT {dimension} FROM pi")]
         return sorted(observed, key=lambda k: display_order(dimension, k))
 
-    def _cell_keys(
-        self, dimension: str, key: Any, pngs: set[int], practices: set[str]
-    ) -> list[Hashable]:
-        """The base cells whose sum is the people with ``dimension = key`` in the population."""
-        geo = self.geography()["practices"]
+    def _cell_keys(self, dimension: str, key: Any, pngs: set[int], practices: set[str]) -> list[Hashable]:
+        """The base cells (one per neighbourhood) whose sum is the people with ``dimension = key``
+        in the population (``pngs``: one group or the groups of one band)."""
+        rel, geo = self.release(), self.geography()["practices"]
         if dimension in FAMILIES:
             nbs = {geo[pr]["neighbourhood"] for pr in practices}
-            return [(dimension, nb, p, key) for nb in sorted(nbs) for p in sorted(pngs)]
+            return rel.family_keys(dimension, nbs, pngs, key)
         if dimension == "png":
-            return [("z", pr, key) for pr in sorted(practices)] if key in pngs else []
+            return rel.people_keys(practices, [key] if key in pngs else [])
         field = {"practice_code": "code"}.get(dimension, dimension)
-        return [("z", pr, p) for pr in sorted(practices) if geo[pr][field] == key for p in sorted(pngs)]
+        return rel.people_keys([pr for pr in practices if geo[pr][field] == key], pngs)
 
     def _whole_neighbourhoods(self, dimension: str, practices: set[str]) -> None:
         if dimension not in FAMILIES:
@@ -126,9 +125,7 @@ class PublishedTables:
         practices, possible = self._possible(dict(filters))
         rel = self.release()
         names = self.png_names()
-        cells = {
-            p: rel.total(("z", pr, p) for pr in sorted(practices)) if p in possible else 0 for p in names
-        }
+        cells = {p: rel.total(rel.people_keys(practices, [p])) if p in possible else 0 for p in names}
         band_counts = {b: derived_total(c for p, c in cells.items() if names[p]["band"] == b) for b in BANDS}
         total = derived_total(cells.values())
         bands = [
@@ -142,9 +139,16 @@ class PublishedTables:
             for b in BANDS
         ]
         pngs = [
-            {"png": p, "name": m["name"], "band": m["band"], "count": cells[p], "share": share(cells[p], total)}
+            {
+                "png": p,
+                "name": m["name"],
+                "band": m["band"],
+                "count": cells[p],
+                "share": share(cells[p], total),
+            }
             for p, m in names.items()
         ]
+        withheld = [p for p in possible if any(rel.is_withheld(k) for k in rel.people_keys(practices, [p]))]
         return {
             "as_of": self.as_of(),
             "total": total,
@@ -152,6 +156,7 @@ class PublishedTables:
             "pngs": pngs,
             "filters": dict(filters),
             "totals": TOTALS_NOTE,
+            "withheld": sorted(withheld),
         }
 
     # ----------------------------------------------------------------- breakdown
@@ -162,10 +167,10 @@ class PublishedTables:
         Contract: every possible row is listed (:meth:`categories`); a cell that cannot hold anyone
         (the band is not one of the filtered groups' bands, or the row is outside the filtered
         geography) is ``0`` ("none"); every other cell is the sum of its base cells (a
-        neighbourhood x group cell for age, sex and IMD; a practice x group cell otherwise), so a
+        neighbourhood x group cell for age, sex and IMD; a practice or neighbourhood x group or band cell otherwise), so a
         cell whose base cells are all suppressed is ``None`` ("suppressed"). A row's ``total`` is
-        the sum of its published cells; shares are of that total. ``withheld`` lists the rows with
-        a cell the disclosure audit withheld (counted as 0).
+        the sum of its published cells; shares are of that total. ``withheld`` lists the
+        ``[row key, band]`` cells with a base cell the disclosure audit withheld (counted as 0).
         """
         if dimension not in DIMENSIONS:
             raise BadParameter(f"cannot break down by {dimension!r}; choose one of {', '.join(DIMENSIONS)}")
@@ -184,8 +189,11 @@ class PublishedTables:
             }
             counts = {b: rel.total(cells[b]) for b in BANDS}
             total = derived_total(counts.values())
-            if any(rel.is_withheld(k) for b in BANDS for k in cells[b]):
-                withheld.append("" if key is None else str(key))
+            withheld += [
+                ["" if key is None else str(key), b]
+                for b in BANDS
+                if any(rel.is_withheld(k) for k in cells[b])
+            ]
             rows.append(
                 {
                     "key": "" if key is None else str(key),
