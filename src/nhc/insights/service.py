@@ -2,9 +2,9 @@
 
 The insight tables are loaded once into an in-memory DuckDB database (sorted by patient, so point
 look-ups are quick) and reloaded when ``nhc run`` rewrites them. Aggregates are per-request
-invariant, so they are cached until the lake changes. Every aggregate returned here has passed
-disclosure control (:func:`nhc.analytics.disclosure.safe_count`: 7 or fewer suppressed, others
-rounded to 5); shares are computed from the controlled counts. Person-level methods
+invariant, so they are cached until the lake changes. Every aggregate is a sum of the audited
+base cells of :mod:`nhc.insights.release` (disclosure control within and across tables:
+:mod:`nhc.insights.tables`, :mod:`nhc.insights.profiles`). Person-level methods
 (:meth:`InsightsService.worklist`, :meth:`InsightsService.patient`) return raw rows: callers must
 have authorised the read with :mod:`nhc.security` first.
 """
