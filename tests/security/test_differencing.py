@@ -8,10 +8,12 @@ smallest and largest value each true count of 1–7 can take. A count pinned to 
 4 or less (within ±2) is a disclosure; the test fails and says which cells and why.
 
 Model (the published rule, as a reader of ``docs/security.md`` knows it): a suppressed cell is
-0..7; "none" is exactly 0; a published count r is r-2..r+2 and at least 8; a total or band count
-equal to the sum of its table's published cells is a function of them (no new fact), any other
-total is read as one more rounded count. Shares are turned back into the count they were computed
-from when that count is not published itself (county register, frailty and admission figures).
+0..7; "none" is exactly 0; a published count r is r-2..r+2 and at least 8; a cell the service
+lists as ``withheld`` says nothing; a total or band count equal to the sum of its table's published
+cells is a function of them (no new fact), any other total is one more rounded count. Figures about
+one neighbourhood are read as rounded counts; figures about several neighbourhoods are functions of
+the neighbourhoods' figures if *all* of them are those sums, and rounded counts otherwise. Shares
+and rates are turned back into the counts they came from when those are not published themselves.
 
 Unknowns, chosen so the linear programme is exact for what is published and splits into
 independent parts: people by practice x Patient Need Group (``z``); by neighbourhood x group x age
