@@ -1,4 +1,8 @@
-"""Disclosure control: counts of 7 or fewer suppressed, others rounded to the nearest 5 (OpenSAFELY)."""
+"""Disclosure control, as specs: tiny input, expected output, one behaviour per test.
+
+A count of 7 or fewer is suppressed, others are rounded to the nearest 5 (OpenSAFELY); a margin is
+the sum of its published cells; and across tables, a figure a combination of tables would pin to
+within ±2 is withheld (the audit, :mod:`nhc.insights.audit`)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nhc.analytics import disclosure
+from nhc.insights.audit import Fact, Figure, pinned, withhold_until_safe
 
 from .helpers import load, rows
 
@@ -69,3 +74,53 @@ def _duck():
     if not _ENGINE:
         _ENGINE.append(DuckDBEngine.open())
     return _ENGINE[0]
+
+
+# ----------------------------------------------------------------- what a published value says
+@pytest.mark.parametrize(
+    ("published", "interval"),
+    [(None, (0, 7)), (0, (0, 0)), (10, (8, 12)), (15, (13, 17)), (100, (98, 102))],
+    ids=["suppressed is 0 to 7", "none is exactly 0", "10 is 8 to 12", "15 is 13 to 17", "100 is 98 to 102"],
+)
+def test_what_a_published_value_tells_a_reader(published, interval):
+    assert disclosure.published_interval(published) == interval
+
+
+def test_a_margin_is_the_sum_of_the_published_cells_with_suppressed_cells_as_zero():
+    assert disclosure.derived_total([10, None, 25, 0]) == 35
+
+
+def test_a_margin_of_cells_that_are_all_suppressed_is_suppressed():
+    assert disclosure.derived_total([None, None, 0]) is None
+
+
+def test_a_margin_of_structural_zeros_is_none():
+    assert disclosure.derived_total([0, 0]) == 0
+
+
+# ---------------------------------------------------------------------- the audit across tables
+# One population published as a group count and broken down by sex: {F, M} unknowns.
+GROUP = Figure("group", {"F": 1, "M": 1}, 10, "overview")
+FEMALE = Figure("female", {"F": 1}, 10, "by sex")
+MALE = Figure("male", {"M": 1}, None, "by sex")
+
+
+def test_a_group_of_10_with_10_women_pins_the_suppressed_men_to_0_to_4():
+    assert pinned([GROUP, FEMALE, MALE], [], {"F": 9, "M": 2}, set()) == [MALE]
+
+
+def test_a_group_of_15_with_10_women_leaves_the_suppressed_men_open():
+    group = Figure("group", {"F": 1, "M": 1}, 15, "overview")
+    assert pinned([group, FEMALE, MALE], [], {"F": 10, "M": 5}, set()) == []
+
+
+def test_the_audit_withholds_the_breakdown_that_pins_a_small_count():
+    withheld = withhold_until_safe([GROUP, FEMALE, MALE], [], {"F": 9, "M": 2}, lambda f: ["by sex"])
+    assert withheld == {"by sex"}
+
+
+def test_a_fact_linking_two_breakdowns_is_used_by_the_audit():
+    # the same people by sex (10 women + suppressed men) and by age (one band of 10)
+    figures = [FEMALE, MALE, Figure("age", {"A": 1}, 10, "by age")]
+    same_people = Fact({"F": 1, "M": 1, "A": -1}, 0, 0)
+    assert pinned(figures, [same_people], {"F": 8, "M": 2, "A": 10}, set()) == [MALE]

@@ -2,8 +2,9 @@
 by subtracting the published cells from a separately rounded total, nor learn that a suppressed row
 holds 1–7 people because empty rows are left out.
 
-(Across tables — the same population cut by different dimensions and filters — a linear-programme
-attacker is still to be written: see docs/security.md, "What is not yet proven".)"""
+Across tables — the same population cut by different dimensions and filters — the linear-programme
+attacker is tests/security/test_differencing.py; here, the rule it relies on: a figure about
+several neighbourhoods is the sum of the neighbourhoods' published figures."""
 
 from __future__ import annotations
 
@@ -54,3 +55,18 @@ def test_a_cell_nobody_can_be_in_is_none_and_a_small_count_is_suppressed(app) ->
     for row in table["rows"]:
         assert row["low"] == 0 and row["moderate"] == 0  # structural: published as "none"
         assert row["high"] is None or (row["high"] >= 10 and row["high"] % 5 == 0)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_county_cell_is_the_sum_of_its_neighbourhoods_published_cells(app) -> None:  # noqa: F811
+    c = sign_in(app, "ana")
+    neighbourhoods = [r["name"] for r in c.get("/api/neighbourhoods").json()]
+    for dimension in ("age_band", "sex", "imd_quintile", "png"):
+        county = c.get(f"/api/breakdown/{dimension}").json()
+        parts = [c.get(f"/api/breakdown/{dimension}?neighbourhood={nb}").json() for nb in neighbourhoods]
+        for i, row in enumerate(county["rows"]):
+            for b in BANDS:
+                cells = [p["rows"][i][b] for p in parts]
+                shown = [v for v in cells if v]
+                expected = sum(shown) if shown else (0 if all(v == 0 for v in cells) else None)
+                assert row[b] == expected, (dimension, row["key"], b, cells)

@@ -10,6 +10,7 @@ Suppressed counts become NULL; so a consumer can never recover a small number.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import ibis
@@ -26,6 +27,29 @@ def safe_count(n: int | None) -> int | None:
     if n is None or n <= SUPPRESS_AT_OR_BELOW:
         return None
     return int(((2 * n + ROUND_TO) // (2 * ROUND_TO)) * ROUND_TO)
+
+
+def published_interval(value: int | None) -> tuple[int, int]:
+    """What a published value says about the true count, to anyone who knows this rule:
+    suppressed (``None``) is 0..7, ``0`` ("none", a structural zero) is exactly 0, and a rounded
+    value ``r`` is ``r-2..r+2`` and at least 8."""
+    if value is None:
+        return 0, SUPPRESS_AT_OR_BELOW
+    if value == 0:
+        return 0, 0
+    half = ROUND_TO // 2
+    return max(SUPPRESS_AT_OR_BELOW + 1, value - half), value + half
+
+
+def derived_total(values: Iterable[int | None]) -> int | None:
+    """A margin derived from published cells: the sum of those with people in them, ``0`` when
+    every cell is a structural zero, and suppressed (``None``) when no cell is published. Being a
+    function of published values, it discloses nothing the cells do not."""
+    cells = list(values)
+    shown = [v for v in cells if v]
+    if shown:
+        return sum(shown)
+    return 0 if all(v == 0 for v in cells) else None
 
 
 def safe_count_column(count: ir.IntegerValue) -> ir.IntegerValue:
