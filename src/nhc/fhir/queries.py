@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nhc.lake.engine import DuckDBEngine
-from nhc.lake.tables import table_schema
+from nhc.lake.schema import table_schema
 from nhc.lake.store import Lake
 
 TABLES_READ = (
