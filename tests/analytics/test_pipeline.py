@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from nhc.analytics import pipeline
@@ -114,8 +116,6 @@ def test_pipeline_tiny_lake(tmp_path, kind, request):
 def test_missing_column_names_table_and_column(tmp_path):
     lake = _lake(tmp_path / "lake")
     ev = lake.read("clinical_events").drop_columns(["snomed_code"])
-    import pyarrow.parquet as pq
-
     pq.write_table(ev, lake.files("clinical_events")[0])
     with pytest.raises(NhcError, match="table clinical_events: missing column snomed_code"):
         pipeline.run(DuckDBEngine.open(lake), AS_OF, codelists=CODES, write=False)
@@ -123,8 +123,6 @@ def test_missing_column_names_table_and_column(tmp_path):
 
 def test_missing_table(tmp_path):
     lake = _lake(tmp_path / "lake")
-    import shutil
-
     shutil.rmtree(lake.path("encounters"))
     with pytest.raises(NhcError, match="encounters"):
         pipeline.run(DuckDBEngine.open(lake), AS_OF, codelists=CODES, write=False)

@@ -33,7 +33,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from nhc.errors import NhcError
-from nhc.lake.store import Lake, conform
+from nhc.lake.store import Lake
 from nhc.lake.tables import table_schema
 
 GENERATIONS = ".generations"
@@ -45,19 +45,19 @@ LEFTOVER_SECONDS = 24 * 3600  # an unmarked generation this old was left by a ru
 def publish(lake: Lake, tables: Mapping[str, pa.Table], group: str = "insights") -> Path:
     """Make ``tables`` the lake's tables of ``group``, all at once; return the generation's folder.
 
-    Every table is checked against its schema before anything is written (a bad one fails with the
-    store's message naming table and column). Any failure before the switch leaves the lake's tables
-    exactly as they were. Tables of an earlier generation of ``group`` that are not in ``tables``
+    Every table is checked against its schema as it is written into the new generation (a bad one
+    fails with the store's message naming table and column). Any failure before the switch leaves
+    the lake's tables exactly as they were. Tables of an earlier generation of ``group`` that are not in ``tables``
     disappear with the switch (a generation is the whole set).
     """
-    conformed = {name: conform(table, table_schema(name)) for name, table in tables.items()}
+    names = [table_schema(name).name for name in tables]  # an unknown name fails here
     home = lake.root / GENERATIONS / group
     home.mkdir(parents=True, exist_ok=True)
-    generation = _write_generation(home, conformed)
+    generation = _write_generation(home, tables)  # each table checked as it is written
     try:
         with _locked(home):
-            _adopt_folders(lake.root, home, list(conformed))
-            for name in conformed:
+            _adopt_folders(lake.root, home, names)
+            for name in names:
                 _link_table(lake.root, group, name)
             previous = _point(home, generation.name)
             if previous is not None:

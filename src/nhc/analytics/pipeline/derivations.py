@@ -139,7 +139,7 @@ def training_fraction(population_size: pa.Table) -> float:
     return risk.sample_fraction(int(population_size.column("n")[0].as_py()))
 
 
-def training_population(sources: Inputs, as_of: dt.date, training_fraction: float) -> ir.Table:
+def training_population(sources: Inputs, as_of: dt.date, training_fraction: float = 1.0) -> ir.Table:
     """The people the risk model learns from: about ``training_fraction`` of those registered and
     alive one year before ``as_of`` (:func:`risk.in_training_sample`), with their attributes then."""
     t0, _outcome_end = risk.training_window(as_of)

@@ -22,7 +22,7 @@ import pyarrow as pa
 from nhc.analytics import multimorbidity, registers, risk
 from nhc.analytics.inputs import require_columns
 from nhc.analytics.pipeline.derivations import SOURCE_TABLES, Inputs, clusters_read, marker_table
-from nhc.analytics.pipeline.graph import PIPELINE
+from nhc.analytics.pipeline.graph import PIPELINE, On, Result
 from nhc.analytics.pipeline.scheduler import evaluate, schedule
 from nhc.errors import NhcError
 from nhc.lake.publish import publish
@@ -156,15 +156,15 @@ def run(
     say("checking inputs")
     inputs = load_inputs(engine, codelists)
     loaded = time.perf_counter()
-    made: list[str] = list(inputs.loaded)  # tables made on the engine for this run, dropped at its end
-
-    def table_name(node: str) -> str:
-        made.append(_unique(f"nhc_{node}"))
-        return made[-1]
-
+    # the tables the helper may cache on the engine, named up front and dropped at the end
+    beside = {
+        n.name: _unique(f"nhc_{n.name}")
+        for n in PIPELINE.nodes
+        if n.on is On.HELPER and n.result is Result.CACHE
+    }
     try:
         given = {"sources": inputs, "as_of": as_of, "clusters": clusters_read()}
-        outcome = schedule(PIPELINE, given, engine, table_name=table_name, say=say)
+        outcome = schedule(PIPELINE, given, engine, table_name=beside.__getitem__, say=say)
         tables = {name: outcome.values[name] for name in OUTPUT_TABLES}
         timings = {"load_inputs": round(loaded - started, 3), **outcome.timings}
         if write and engine.lake is not None:
@@ -173,7 +173,7 @@ def run(
             publish(engine.lake, tables)
             timings["write"] = round(time.perf_counter() - t, 3)
     finally:
-        drop_loaded(engine, made)
+        drop_loaded(engine, (*inputs.loaded, *beside.values()))
     summary = dict(outcome.values["run_summary"])
     summary["timings"] = timings
     model = outcome.values["model"]
