@@ -132,8 +132,8 @@ class Graph:
         return Graph((*self.given, *values), tuple(n for n in self.nodes if n.name not in values))
 
 
-M, H = On.MAIN, On.HELPER
-VALUE, CACHE, FETCH, QUERY = Result.VALUE, Result.CACHE, Result.FETCH, Result.QUERY
+H = On.HELPER  # main is the default
+CACHE, FETCH, QUERY = Result.CACHE, Result.FETCH, Result.QUERY
 
 #: The whole pipeline. Given: ``sources`` (:class:`~.derivations.Inputs`), ``as_of`` and
 #: ``clusters`` (the codelists the event summary covers).
