@@ -82,7 +82,7 @@ def test_train_and_score_with_factors():
     assert r[low]["risk_factors"] == "no factor above average"
     assert model.table().num_rows == len(risk.FEATURE_NAMES) + 1
     # the run puts everyone's scores in the insights' row order, whatever order the features came in
-    from nhc.analytics.pipeline import _score_in_order
+    from nhc.analytics.pipeline import score_in_order as _score_in_order
 
     insights = pa.table({"patient_id": table.column("patient_id"), "neighbourhood": ["N1", "N2"] * (n // 2)})
     for features in (table, table.take(rng.permutation(n))):

@@ -9,10 +9,10 @@ import pyarrow as pa
 import pytest
 
 from nhc.errors import NhcError
-from nhc.lake.dictionary import render_dictionary
 from nhc.lake.engine import DuckDBEngine, connect
-from nhc.lake.schema import TABLES
 from nhc.lake.store import Lake
+from nhc.lake.tables import TABLES
+from nhc.lake.tables.dictionary import render_dictionary
 from nhc.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

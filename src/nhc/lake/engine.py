@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from nhc.errors import NhcError
-from nhc.lake.schema import table_schema
 from nhc.lake.store import Lake
+from nhc.lake.tables import table_schema
 from nhc.settings import Settings
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from typing import Any
 import pyarrow as pa
 
 from nhc.errors import InputError, NhcError
-from nhc.lake.schema import PRACTICES, SMALL_AREAS
+from nhc.lake.tables import PRACTICES, SMALL_AREAS
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "geography"
 

@@ -1,0 +1,180 @@
+"""The edge of the pipeline: read the lake on an engine, run the graph, publish the insight tables.
+
+:func:`run` reads the source tables from an engine, checks them, runs :data:`~.graph.PIPELINE`
+with :func:`~.scheduler.schedule` (every insight derived by the pure functions of this package, the
+risk model fitted in numpy), publishes the insight tables to the lake as one generation (all or
+none: :func:`nhc.lake.publish.publish`) and returns a summary (what was found, what was excluded and
+why).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from nhc.analytics import multimorbidity, registers, risk
+from nhc.analytics.inputs import require_columns
+from nhc.analytics.pipeline.derivations import SOURCE_TABLES, Inputs, clusters_read, marker_table
+from nhc.analytics.pipeline.graph import PIPELINE, On, Result
+from nhc.analytics.pipeline.scheduler import evaluate, schedule
+from nhc.errors import NhcError
+from nhc.lake.publish import publish
+from nhc.lake.tables.insights import INSIGHT_TABLES
+from nhc.reference.codelists import load_codelists
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from nhc.lake.engine import Engine
+
+DEFAULT_AS_OF = dt.date(2026, 3, 31)
+Progress = Callable[[str], None]
+
+#: The tables a run writes, in the order of the data dictionary.
+OUTPUT_TABLES = tuple(t.name for t in INSIGHT_TABLES)
+
+
+@dataclass
+class RunResult:
+    as_of: dt.date
+    engine: str
+    summary: dict[str, Any]
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    model: risk.RiskModel | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "engine": self.engine,
+            "seconds": round(self.seconds, 2),
+            **self.summary,
+        }
+
+
+@dataclass(frozen=True)
+class Derived:
+    """The pipeline's per-person blocks as Ibis expressions (see :func:`derive`)."""
+
+    summary: ir.Table
+    population: ir.Table
+    registers: ir.Table
+    deficits: ir.Table
+    cms_conditions: ir.Table
+    utilisation: ir.Table  # use of services in the 12 months to as-of
+    medicines: ir.Table
+    insights: ir.Table  # facts + segmentation, one row per person (no risk)
+    evidence: ir.Table  # the codes and dates behind registers, deficits, CMS and markers
+
+
+def _unique(name: str) -> str:
+    """A table name unique to this run (Spark's ``from_arrow`` writes a managed table; a fixed name
+    would collide with a folder left in the warehouse by an earlier process)."""
+    return f"{name}_{uuid.uuid4().hex[:12]}"
+
+
+def _put(
+    engine: Engine, table: pa.Table, name: str, categorical: tuple[str, ...] = ()
+) -> tuple[ir.Table, str]:
+    """Load a small Arrow table onto the engine under a name unique to this run."""
+    unique = _unique(name)
+    if categorical:
+        return engine.from_arrow_categorical(table, unique, categorical), unique
+    return engine.from_arrow(table, unique), unique
+
+
+def load_inputs(engine: Engine, codelists: pa.Table | None = None) -> Inputs:
+    """Source tables from the engine's lake, columns checked; codelists and rules loaded onto the
+    engine (their names in :attr:`Inputs.loaded`, for :func:`drop_loaded`)."""
+    tables = {name: require_columns(engine.table(name), name) for name in SOURCE_TABLES}
+    if codelists is None:
+        codelists = load_codelists()
+    missing = [c for c in ("code", "cluster") if c not in codelists.column_names]
+    if missing:
+        raise NhcError(
+            f"table codelists: missing column {missing[0]}", hint="codelists need code and cluster"
+        )
+    cl, cl_name = _put(
+        engine, codelists.select(["code", "cluster"]), "nhc_codelists", categorical=("code", "cluster")
+    )
+    rules = {
+        "registers": _put(engine, registers.rules_table(), "nhc_register_rules"),
+        "cms": _put(engine, multimorbidity.rules_table(), "nhc_cms_rules"),
+        "frailty_markers": _put(engine, marker_table(), "nhc_frailty_markers"),
+    }
+    names = (cl_name, *(name for _, name in rules.values()))
+    return Inputs(tables, cl, {k: t for k, (t, _) in rules.items()}, names)
+
+
+def drop_loaded(engine: Engine, names: Collection[str]) -> None:
+    """Drop the tables a run loaded onto the engine (Spark keeps them in its warehouse)."""
+    for name in names:
+        with contextlib.suppress(Exception):  # best-effort clean-up only
+            engine.drop(name)
+
+
+def derive(
+    inputs: Inputs, as_of: dt.date, *, cache: bool = True, clusters: Collection[str] | None = None
+) -> Derived:
+    """The pipeline's per-person blocks for ``as_of`` as expressions (cached on the engine when
+    ``cache``), without the risk model's training sample: what :func:`run` derives, to inspect.
+
+    ``clusters``: the codelists the event summary covers (default :func:`clusters_read`).
+    """
+    given = {
+        "sources": inputs,
+        "as_of": as_of,
+        "clusters": clusters_read() if clusters is None else clusters,
+        "training_fraction": None,  # no training sample: one year of prescriptions and encounters
+    }
+    names = ("summary", "population", "registers", "efi_deficits", "cms_conditions")
+    v = evaluate(PIPELINE, given, (*names, "utilisation", "medicines", "insights", "evidence"), cache=cache)
+    return Derived(*(v[n] for n in names), v["utilisation"], v["medicines"], v["insights"], v["evidence"])
+
+
+def run(
+    engine: Engine,
+    as_of: dt.date | None = None,
+    *,
+    codelists: pa.Table | None = None,
+    write: bool = True,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run the whole pipeline on ``engine``; publish the insight tables to its lake when ``write``
+    (all of them at once: a failure leaves the lake's previous insight tables as they were)."""
+    as_of = as_of or DEFAULT_AS_OF
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    say("checking inputs")
+    inputs = load_inputs(engine, codelists)
+    loaded = time.perf_counter()
+    # the tables the helper may cache on the engine, named up front and dropped at the end
+    beside = {
+        n.name: _unique(f"nhc_{n.name}")
+        for n in PIPELINE.nodes
+        if n.on is On.HELPER and n.result is Result.CACHE
+    }
+    try:
+        given = {"sources": inputs, "as_of": as_of, "clusters": clusters_read()}
+        outcome = schedule(PIPELINE, given, engine, table_name=beside.__getitem__, say=say)
+        tables = {name: outcome.values[name] for name in OUTPUT_TABLES}
+        timings = {"load_inputs": round(loaded - started, 3), **outcome.timings}
+        if write and engine.lake is not None:
+            say("writing insight tables to the lake")
+            t = time.perf_counter()
+            publish(engine.lake, tables)
+            timings["write"] = round(time.perf_counter() - t, 3)
+    finally:
+        drop_loaded(engine, (*inputs.loaded, *beside.values()))
+    summary = dict(outcome.values["run_summary"])
+    summary["timings"] = timings
+    model = outcome.values["model"]
+    return RunResult(as_of, engine.name, summary, tables, model, time.perf_counter() - started, timings)

@@ -1,0 +1,72 @@
+"""Lake tables that FHIR interchange needs beyond the source tables (:mod:`nhc.lake.tables.sources`).
+
+FHIR resources carry more than the lake models: codings in code systems other than SNOMED CT /
+dm+d (ICD-10, Read, local codes) and resource types (Procedure, AllergyIntolerance,
+MedicationStatement) that the lake rows alone cannot tell apart. Both are kept here, beside the
+rows they annotate, so nothing an importer sends is thrown away and an export gives the same
+resource types back. Written by ``nhc ingest fhir`` (:mod:`nhc.fhir.ingest`).
+
+Registered in :data:`nhc.lake.tables.TABLES` with the source and insight tables.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from nhc.lake.tables.schema import Column, TableSchema
+
+#: Resource types a clinical_events / medications row can come from.
+EVENT_RESOURCE_TYPES = ("Condition", "Observation", "Procedure", "AllergyIntolerance")
+MEDICATION_RESOURCE_TYPES = ("MedicationRequest", "MedicationStatement")
+
+FHIR_CODINGS = TableSchema(
+    "fhir_codings",
+    "Codings in code systems other than SNOMED CT (events) or dm+d (medicines) carried by ingested FHIR "
+    "resources, joined to their lake row by patient, date and lake code.",
+    (
+        Column("patient_id", pa.int64(), "Pseudonymous patient key."),
+        Column(
+            "resource_type",
+            pa.string(),
+            "FHIR resource type the coding came from.",
+            allowed=EVENT_RESOURCE_TYPES + MEDICATION_RESOURCE_TYPES,
+        ),
+        Column("date", pa.date32(), "Date of the resource (the lake row's date)."),
+        Column(
+            "lake_code",
+            pa.string(),
+            "SNOMED CT / dm+d code of the lake row the coding belongs to; empty when the resource had no "
+            "SNOMED CT / dm+d coding (then it is kept only here).",
+            nullable=True,
+        ),
+        Column("system", pa.string(), "Code system URI of the coding."),
+        Column("code", pa.string(), "The code."),
+        Column("display", pa.string(), "Display text sent with the coding.", nullable=True),
+    ),
+)
+
+FHIR_RECORD_TYPES = TableSchema(
+    "fhir_record_types",
+    "The FHIR resource type of a clinical_events / medications row where it is not the default "
+    "(events: Observation when there is a value, else Condition; medicines: MedicationRequest).",
+    (
+        Column(
+            "lake_table",
+            pa.string(),
+            "clinical_events or medications.",
+            allowed=("clinical_events", "medications"),
+        ),
+        Column("patient_id", pa.int64(), "Pseudonymous patient key."),
+        Column("date", pa.date32(), "Date of the row."),
+        Column("code", pa.string(), "snomed_code / dmd_code of the row."),
+        Column(
+            "resource_type",
+            pa.string(),
+            "FHIR resource type to use for the row.",
+            allowed=EVENT_RESOURCE_TYPES + MEDICATION_RESOURCE_TYPES,
+        ),
+    ),
+    key=("lake_table", "patient_id", "date", "code"),
+)
+
+FHIR_TABLES: tuple[TableSchema, ...] = (FHIR_CODINGS, FHIR_RECORD_TYPES)
