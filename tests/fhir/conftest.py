@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import nhc.lake.fhir_tables  # noqa: F401  (registers the FHIR side tables until schema.py imports them)
 from nhc.synth.county import SynthOptions, generate_to_lake
 
 SAMPLE_PATIENTS = 3_000

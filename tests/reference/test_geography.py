@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from nhc.errors import InputError, NhcError
-from nhc.lake.schema import PRACTICES, SMALL_AREAS
+from nhc.lake.tables import PRACTICES, SMALL_AREAS
 from nhc.reference import geography
 from nhc.reference.geography import LOCALITIES, check_locality, neighbourhoods, practices, small_areas
 

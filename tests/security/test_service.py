@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 import nhc.security
 from nhc.errors import NhcError
+from nhc.insights.access import PatientAccess
 from nhc.security import service as service_module
 from nhc.security.models import AuditEvent, BreakGlass, CareRelationship, SignInAttempt, User, UserSession
 from nhc.security.roles import Role
@@ -308,3 +309,41 @@ def test_the_parts_share_the_facades_clock_and_policy(security, clock) -> None:
     security.policy = type(security.policy)(break_glass_min_reason=3)
     principal, _ = security.sign_in("cli", PASSWORD, "10.0.0.1")
     assert security.break_glass(principal, 9, "A&E").reason == "A&E"
+
+
+def test_the_one_access_decision_decides_and_audits_a_request_in_one_transaction(
+    security, monkeypatch
+) -> None:
+    """PatientAccess (pages, /api, /fhir): every id a request resolves to is decided and audited together."""
+    p = _users(security)
+    security.add_relationship(p["tea"].user_id, 43, "referral")
+    access = PatientAccess(security, lambda pid: "Witney")
+    opened = []
+    unit_of_work = security.db.unit_of_work
+    monkeypatch.setattr(security.db, "unit_of_work", lambda: opened.append(1) or unit_of_work())
+    with pytest.raises(AccessDenied):
+        access.authorise(p["tea"], frozenset({43, 44}), action="fhir_read", resource="Patient", ip=None)
+    assert len(opened) == 1
+    monkeypatch.undo()
+    assert [(e.patient_id, e.outcome) for e in _audit(security) if e.action == "fhir_read"] == [
+        (43, "success"),
+        (44, "denied"),
+    ]
+
+
+def test_when_the_audit_cannot_be_written_the_read_is_refused_and_nothing_is_kept(
+    security, monkeypatch
+) -> None:
+    p = _users(security)
+    security.add_relationship(p["tea"].user_id, 43, "referral")
+    access = PatientAccess(security, lambda pid: "Witney")
+    before = len(_audit(security))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(security, "record_in", broken)
+    with pytest.raises(RuntimeError):
+        access.authorise(p["tea"], frozenset({43}), action="fhir_read", resource="Patient", ip=None)
+    monkeypatch.undo()
+    assert len(_audit(security)) == before

@@ -15,7 +15,7 @@ Spark), runs the call and compares the result with ``expect`` as a set of rows (
 order; floats compared approximately). The docs generator (``scripts/spec_docs.py``) calls the same
 function with a recorder instead, so the documentation shows exactly what the test checks.
 
-Inputs: a lake table's rows (``nhc.lake.schema.TABLES``; columns not given take the defaults of
+Inputs: a lake table's rows (``nhc.lake.tables.TABLES``; columns not given take the defaults of
 :func:`helpers.arrow`, and every lake table not given is empty, apart from one small area ``SA1`` and
 one practice ``P1``), ``facts`` rows (:func:`facts_rows.facts_table`), other rows (typed by their
 values: int64, float64, string, date, bool) or any ``pyarrow.Table``.
@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from nhc.lake.schema import TABLES
+from nhc.lake.tables import TABLES
 
 from .facts_rows import facts_table
 from .helpers import World, load, rows

@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from nhc.lake.schema import TABLES
+from nhc.lake.tables import TABLES
 
 AS_OF = dt.date(2026, 3, 31)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from nhc.lake.insight_tables import PATIENT_INSIGHTS
 from nhc.lake.store import Lake
+from nhc.lake.tables.insights import PATIENT_INSIGHTS
 
 AS_OF = dt.date(2026, 3, 31)
 GEOGRAPHY = {  # practice -> (neighbourhood, locality)

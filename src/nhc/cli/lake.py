@@ -1,6 +1,6 @@
 """Lake commands: ``nhc synth`` (the synthetic county) and ``nhc lake info|dictionary``.
 
-Thin wrappers over :mod:`nhc.synth.county`, :mod:`nhc.lake.store` and :mod:`nhc.lake.dictionary`.
+Thin wrappers over :mod:`nhc.synth.county`, :mod:`nhc.lake.store` and :mod:`nhc.lake.tables.dictionary`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from nhc.cli.common import (
     settings_for,
 )
 from nhc.errors import NhcError
-from nhc.lake.dictionary import write_dictionary
 from nhc.lake.store import Lake
+from nhc.lake.tables.dictionary import write_dictionary
 from nhc.synth.county import SynthOptions, SynthResult, generate_to_lake
 
 

@@ -13,6 +13,4 @@ library's R4-compatible package (the resources used here are unchanged between R
 
 from __future__ import annotations
 
-import nhc.lake.fhir_tables  # noqa: F401  (registers the FHIR side tables in the lake registry)
-
 FHIR_VERSION = "4.0.1"

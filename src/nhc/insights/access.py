@@ -11,10 +11,14 @@ written to the audit log with the resolved patient id, all in one transaction. A
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from nhc.errors import NhcError
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDecision, AccessDenied, SecurityService
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 POPULATION_WIDE = "Requests about people must be about one person: name them."
 
@@ -46,8 +50,29 @@ class PatientAccess:
 
         ``None`` means the request is population-wide (refused: person-level data is served one
         person at a time); an empty set means it resolved to no one (audited as a miss)."""
+        # One transaction: the relationships each decision rests on are read, and every decision is
+        # audited, together (a failure writing the audit leaves no unaudited read behind).
+        with self.security.db.unit_of_work() as s:
+            decisions = self._decide(s, principal, patient_ids, population_message)
+            self._audit(
+                s,
+                principal,
+                decisions,
+                action=action,
+                resource=resource,
+                ip=ip,
+                miss=patient_ids == frozenset(),
+            )
+        refused = [d for d in decisions.values() if not d.allowed]
+        if refused:
+            raise AccessDenied(refused[0].message, can_break_glass=principal.can_break_glass)
+        return {pid: d for pid, d in decisions.items() if pid is not None}
+
+    def _decide(
+        self, s: Session, principal: Principal, patient_ids: frozenset[int] | None, population_message: str
+    ) -> dict[int | None, AccessDecision]:
         if patient_ids is None:
-            decisions: dict[int | None, AccessDecision] = {
+            return {
                 None: AccessDecision(
                     False,
                     "none",
@@ -56,23 +81,16 @@ class PatientAccess:
                     else f"Your role ({principal.role_label}) cannot see information about individual people.",
                 )
             }
-        elif not patient_ids:
-            decisions = {None: AccessDecision(principal.is_clinical, "none", "not found")}
-        else:
-            decisions = {
-                pid: self.security.check_patient_access(principal, pid, self._neighbourhood(pid))
-                for pid in sorted(patient_ids)
-            }
-        self._audit(
-            principal, decisions, action=action, resource=resource, ip=ip, miss=patient_ids == frozenset()
-        )
-        refused = [d for d in decisions.values() if not d.allowed]
-        if refused:
-            raise AccessDenied(refused[0].message, can_break_glass=principal.can_break_glass)
-        return {pid: d for pid, d in decisions.items() if pid is not None}
+        if not patient_ids:
+            return {None: AccessDecision(principal.is_clinical, "none", "not found")}
+        return {
+            pid: self.security.check_patient_access(principal, pid, self._neighbourhood(pid), session=s)
+            for pid in sorted(patient_ids)
+        }
 
     def _audit(
         self,
+        s: Session,
         principal: Principal,
         decisions: dict[int | None, AccessDecision],
         *,
@@ -81,18 +99,17 @@ class PatientAccess:
         ip: str | None,
         miss: bool,
     ) -> None:
-        with self.security.db.unit_of_work() as s:
-            for pid, decision in decisions.items():
-                outcome = "success" if decision.allowed else "denied"
-                if miss and principal.is_clinical:
-                    outcome = "not_found"
-                self.security.record_in(
-                    s,
-                    principal,
-                    action,
-                    outcome=outcome,
-                    patient_id=pid,
-                    resource=resource,
-                    ip=ip,
-                    detail=f"basis={decision.basis}" if pid is not None else decision.message[:200],
-                )
+        for pid, decision in decisions.items():
+            outcome = "success" if decision.allowed else "denied"
+            if miss and principal.is_clinical:
+                outcome = "not_found"
+            self.security.record_in(
+                s,
+                principal,
+                action,
+                outcome=outcome,
+                patient_id=pid,
+                resource=resource,
+                ip=ip,
+                detail=f"basis={decision.basis}" if pid is not None else decision.message[:200],
+            )

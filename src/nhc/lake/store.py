@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from nhc.errors import NhcError
-from nhc.lake.schema import TABLES, TableSchema, table_schema
+from nhc.lake.tables import TABLES, TableSchema, table_schema
 
 ROW_GROUP_SIZE = 1_000_000
 PART_NAME = "part-00000.parquet"

@@ -8,7 +8,7 @@ provenance comments and are skipped. Every loader validates its file and raises
 :class:`~nhc.errors.InputError` naming the file, the 1-based line and the field of the first bad value.
 Results are cached (Arrow tables are immutable, so sharing them is safe).
 
-* :func:`practices` -- the lake's ``practices`` columns (:data:`nhc.lake.schema.PRACTICES`).
+* :func:`practices` -- the lake's ``practices`` columns (:data:`nhc.lake.tables.PRACTICES`).
 * :func:`small_areas` -- the lake's ``small_areas`` columns plus ``population`` (int64).
 * :func:`neighbourhoods` -- one row per neighbourhood: ``neighbourhood, locality, practices, list_size``.
 

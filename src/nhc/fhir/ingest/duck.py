@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from nhc.fhir.ingest.stage import STAGES
-from nhc.lake.schema import table_schema
 from nhc.lake.store import Lake
+from nhc.lake.tables import table_schema
 
 MERGE_MEMORY = "1GB"
 

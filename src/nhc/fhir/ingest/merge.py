@@ -30,9 +30,9 @@ import pyarrow as pa
 from nhc.fhir import mapping as m
 from nhc.fhir.ingest.duck import day, scalar
 from nhc.fhir.quarantine import Quarantine
-from nhc.lake.fhir_tables import FHIR_CODINGS, FHIR_RECORD_TYPES
-from nhc.lake.schema import table_schema
 from nhc.lake.store import ROW_GROUP_SIZE, update_lake
+from nhc.lake.tables import table_schema
+from nhc.lake.tables.fhir import FHIR_CODINGS, FHIR_RECORD_TYPES
 
 #: Lake tables an ingest can change.
 TARGET_TABLES = (
