@@ -14,7 +14,7 @@ import pytest
 from nhc.analytics.pipeline import OUTPUT_TABLES, run
 from nhc.lake import publish as publication
 from nhc.lake.engine import DuckDBEngine
-from nhc.lake.store import Lake
+from nhc.lake.store import GENERATIONS, Lake, update_lake
 from tests.analytics.engine_compare import canonical
 from tests.analytics.test_pipeline import CODES, _lake
 
@@ -117,3 +117,18 @@ def test_a_bad_table_fails_before_anything_is_written(tmp_path):
     assert lake.read("analytics_run").to_pylist() == good.to_pylist()
     assert not lake.exists("risk_model")
     assert len(list((lake.root / ".generations" / "insights").glob("g-*"))) == 1
+
+
+def test_an_ingest_after_a_run_keeps_the_published_generation(tmp_path):
+    """A source-table update (the FHIR ingest's one atomic swap) keeps the insight links and their
+    generation, so the next run swaps one link again rather than adopting plain folders."""
+    lake = _lake(tmp_path / "lake")
+    _run(lake, OLD)
+    insights_before = {n: lake.read(n) for n in OUTPUT_TABLES}
+    update_lake(lake.root, {"deaths": lake.read("deaths")})
+    assert (lake.root / GENERATIONS).is_dir()
+    for name in OUTPUT_TABLES:
+        assert (lake.root / name).is_symlink(), name
+        assert lake.read(name).equals(insights_before[name]), name
+    _run(lake, NEW)
+    assert _as_of_of_each(lake) == {n: {NEW} for n in OUTPUT_TABLES}

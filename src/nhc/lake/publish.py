@@ -33,10 +33,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from nhc.errors import NhcError
-from nhc.lake.store import Lake
+from nhc.lake.store import GENERATIONS, Lake
 from nhc.lake.tables import table_schema
 
-GENERATIONS = ".generations"
 CURRENT = "current"
 RETIRED = ".retired"  # marks a generation that was current once (safe to prune after the next)
 LEFTOVER_SECONDS = 24 * 3600  # an unmarked generation this old was left by a run that died

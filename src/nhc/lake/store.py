@@ -28,6 +28,9 @@ import pyarrow.parquet as pq
 from nhc.errors import NhcError
 from nhc.lake.tables import TABLES, TableSchema, table_schema
 
+#: Where :mod:`nhc.lake.publish` keeps the generations of a set of tables published together.
+GENERATIONS = ".generations"
+
 ROW_GROUP_SIZE = 1_000_000
 PART_NAME = "part-00000.parquet"
 
@@ -191,7 +194,11 @@ def _write_table(name: str, data: TableData, folder: Path) -> None:
 
 
 def _link_tree(src: Path, dst: Path) -> None:
-    """Hard-link ``src`` (a file or folder) at ``dst`` (a copy where links are not possible)."""
+    """Hard-link ``src`` (a file or folder) at ``dst`` (a copy where links are not possible); a
+    symbolic link stays a link to the same (relative) target, so published generations survive."""
+    if src.is_symlink():
+        os.symlink(os.readlink(src), dst)
+        return
     if src.is_dir():
         dst.mkdir()
         for child in src.iterdir():
@@ -249,7 +256,8 @@ def update_lake(root: Path | str, tables: Mapping[str, TableData]) -> Lake:
     Every other table and file of the lake is hard-linked into the staging lake (the same bytes;
     hidden names are left out), the given tables are written there (an Arrow table is conformed
     before anything is written; a stream of batches is conformed batch by batch as it is written),
-    and the staging lake replaces ``root`` with two renames. Either all the given tables change or,
+    and the staging lake replaces ``root`` with two renames. Published generations
+    (:mod:`nhc.lake.publish`: ``<table>`` links into ``.generations``) are kept as they are. Either all the given tables change or,
     if anything fails, the lake stays exactly as it was with no staging folder left behind. A
     missing ``root`` is created.
     """
@@ -263,7 +271,8 @@ def update_lake(root: Path | str, tables: Mapping[str, TableData]) -> Lake:
     def fill(staging: Path) -> None:
         if root.exists():
             for item in root.iterdir():
-                if not item.name.startswith(".") and item.name not in names:
+                hidden = item.name.startswith(".") and item.name != GENERATIONS
+                if not hidden and item.name not in names:
                     _link_tree(item, staging / item.name)
         for name, data in items:
             _write_table(name, data, staging / name)
