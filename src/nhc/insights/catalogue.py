@@ -9,11 +9,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from nhc.errors import NhcError
+from nhc.vocab import AGE_BANDS
 
-BANDS = ("low", "moderate", "high")
-BAND_LABELS = {"low": "Lower need", "moderate": "Moderate need", "high": "Higher need"}
-BAND_NUMBERS = {"low": 1, "moderate": 2, "high": 3}
-AGE_BANDS = ("0-17", "18-44", "45-64", "65-74", "75-84", "85+")
 DIMENSIONS = {
     "age_band": "Age band",
     "sex": "Sex",
@@ -23,7 +20,6 @@ DIMENSIONS = {
     "practice_code": "Practice",
     "png": "Patient Need Group",
 }
-EFI_CATEGORIES = ("fit", "mild", "moderate", "severe")
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from typing import Any
 
 from nhc.analytics.disclosure import derived_total
 from nhc.analytics.registers import REGISTER_NAMES
-from nhc.insights.catalogue import EFI_CATEGORIES, cached, share
+from nhc.insights.catalogue import cached, share
 from nhc.insights.release import OLD
+from nhc.vocab import EFI_CATEGORIES
 
 
 def _per_1000(events: int | None, people: int | None) -> float | None:

@@ -27,12 +27,13 @@ from typing import Any
 
 from nhc.analytics.disclosure import derived_total, safe_count
 from nhc.insights.audit import Fact, Figure, withhold_until_safe
+from nhc.vocab import AGE_BANDS, EFI_CATEGORIES
 
 FAMILIES = ("age_band", "sex", "imd_quintile")  # breakdowns published per neighbourhood x group
 REMEDY_ORDER = ("imd_quintile", "sex", "age_band")  # which breakdown of a population goes first
-OLD = ("65-74", "75-84", "85+")
-CHILDREN = "0-17"
-EFI = ("fit", "mild", "moderate", "severe")
+OLD = AGE_BANDS[3:]  # 65 and over
+CHILDREN = AGE_BANDS[0]
+EFI = EFI_CATEGORIES
 
 Rows = Callable[[str], list[tuple]]
 

@@ -23,12 +23,7 @@ from nhc.analytics.registers import REGISTER_NAMES
 from nhc.analytics.worklists import WORKLISTS
 from nhc.insights import release as release_module
 from nhc.insights.catalogue import (
-    AGE_BANDS,
-    BAND_LABELS,
-    BAND_NUMBERS,
-    BANDS,
     DIMENSIONS,
-    EFI_CATEGORIES,
     INDICATORS,
     TOTALS_NOTE,
     BadParameter,
@@ -41,6 +36,7 @@ from nhc.insights.catalogue import (
 from nhc.insights.profiles import Profiles
 from nhc.insights.release import FAMILIES, Release
 from nhc.insights.tables import PublishedTables
+from nhc.vocab import AGE_BANDS, BAND_LABELS, BAND_NUMBERS, BANDS, EFI_CATEGORIES
 
 __all__ = [
     "AGE_BANDS",

@@ -14,10 +14,6 @@ from typing import Any
 
 from nhc.analytics.disclosure import derived_total
 from nhc.insights.catalogue import (
-    AGE_BANDS,
-    BAND_LABELS,
-    BAND_NUMBERS,
-    BANDS,
     DIMENSIONS,
     INDICATORS,
     TOTALS_NOTE,
@@ -30,6 +26,7 @@ from nhc.insights.catalogue import (
 )
 from nhc.insights.funnel import Funnel, FunnelUnit, funnel
 from nhc.insights.release import FAMILIES
+from nhc.vocab import AGE_BANDS, BAND_LABELS, BAND_NUMBERS, BANDS
 
 # each indicator's denominator and numerator per practice, as base cells of the release
 # ("total"/"high": the practice's row of the practice breakdown)

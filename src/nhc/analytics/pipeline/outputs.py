@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from nhc.analytics import cube, multimorbidity, registers, risk, segmentation
 from nhc.analytics import worklists as wlm
 from nhc.analytics.pipeline.derivations import INSIGHT_COLUMNS, Scores
+from nhc.vocab import BANDS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -85,7 +86,7 @@ def _bands(ins: pa.Table) -> list[dict]:
             "target_percent": round(100 * segmentation.BAND_TARGETS[b], 1),
             "oxfordshire_count": segmentation.BAND_TARGET_COUNTS[b],
         }
-        for b in ("low", "moderate", "high")
+        for b in BANDS
     ]
 
 

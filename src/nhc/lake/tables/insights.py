@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from nhc.lake.tables.schema import Column, TableSchema
+from nhc.vocab import BANDS, EFI_CATEGORIES
 
 _PID = Column("patient_id", pa.int64(), "Pseudonymous patient key.")
 _AS_OF = Column("as_of", pa.date32(), "The as-of date of the run.")
@@ -30,7 +31,7 @@ PATIENT_INSIGHTS = TableSchema(
             "imd_quintile", pa.int32(), "IMD quintile of the small area (1 = most deprived).", nullable=True
         ),
         Column("care_home", pa.bool_(), "Living in a care home at as-of."),
-        Column("band", pa.string(), "Need band: low, moderate or high.", allowed=("low", "moderate", "high")),
+        Column("band", pa.string(), "Need band: low, moderate or high.", allowed=BANDS),
         Column("png", pa.int8(), "Patient Need Group 1-11 (open rules aiming at the ACG groups)."),
         Column("png_name", pa.string(), "Name of the Patient Need Group."),
         Column("png_reason", pa.string(), "Why the person is in their group (the rule and their values)."),
@@ -38,7 +39,7 @@ PATIENT_INSIGHTS = TableSchema(
         Column("pyramid_name", pa.string(), "Name of the pyramid tier."),
         Column("efi_deficits", pa.int32(), "Number of eFI deficits (of 36)."),
         Column("efi_score", pa.float64(), "Electronic Frailty Index: deficits / 36."),
-        Column("efi_category", pa.string(), "eFI category.", allowed=("fit", "mild", "moderate", "severe")),
+        Column("efi_category", pa.string(), "eFI category.", allowed=EFI_CATEGORIES),
         Column("cms", pa.float64(), "Cambridge Multimorbidity Score (general outcome weights)."),
         Column("ltc_count", pa.int32(), "Number of long-term-condition registers the person is on."),
         Column("registers", pa.string(), "The registers the person is on, separated by '; '."),
