@@ -148,6 +148,11 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=20, help="concurrent users")
     ap.add_argument("--requests", type=int, default=2000, help="requests in the measured phase")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument(
+        "--fhir",
+        action="store_true",
+        help="then time FHIR reads ($everything, Patient) in a second phase, in a table of their own",
+    )
     args = ap.parse_args()
 
     data = prepare(args.patients, args.seed)
@@ -188,15 +193,31 @@ def main() -> None:
                 raise SystemExit("the server did not start")
             time.sleep(0.2)
         first, times, elapsed = asyncio.run(load(base, urls, args.users, args.requests))
+        if args.fhir:
+            fhir_urls = fhir_reads(urls)
+            fhir = asyncio.run(load(base, fhir_urls, args.users, args.requests // 4))
     finally:
         server.terminate()
         server.wait(timeout=30)
 
+    title = f"{args.patients:,} patients, {args.users} concurrent users, {args.workers} uvicorn worker(s)"
+    print_table(f"Web latency: {title}", urls, first, times, elapsed)
+    if args.fhir:
+        print_table(f"FHIR reads: {title}", fhir_urls, *fhir)
+
+
+def fhir_reads(urls: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The FHIR reads of the patient the pages use (the old in-test check: $everything under 1 s)."""
+    pid = next(url for name, url in urls if name == "patient").rsplit("/", 1)[1]
+    return [
+        ("FHIR Patient", f"/fhir/Patient/{pid}"),
+        ("FHIR $everything", f"/fhir/Patient/{pid}/$everything"),
+    ]
+
+
+def print_table(title: str, urls: list[tuple[str, str]], first: dict, times: dict, elapsed: float) -> None:
     every = [t for ts in times.values() for t in ts]
-    print(
-        f"\nWeb latency: {args.patients:,} patients, {args.users} concurrent users, {len(every):,} requests, "
-        f"{args.workers} uvicorn worker(s), {os.cpu_count()} CPU(s)\n"
-    )
+    print(f"\n{title}, {len(every):,} requests, {os.cpu_count()} CPU(s)\n")
     print(f"| {'page':<24} | {'first hit ms':>12} | {'p50 ms':>7} | {'p95 ms':>7} | {'n':>5} |")
     print(f"|{'-' * 26}|{'-' * 14}|{'-' * 9}|{'-' * 9}|{'-' * 7}|")
     for name, _ in urls:
