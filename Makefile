@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PATIENTS ?= 726000
 PYTEST_ARGS ?=
+# Branch coverage of `make test`, measured (see the issue notes); a change that lowers it fails the build.
+COVERAGE_FLOOR ?= 85
 
 .PHONY: demo test lint venv clean bench docs docs-spec
 
@@ -25,12 +27,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	@scripts/system-deps.sh test
 	@scripts/frontend-assets.sh
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadgroup \
+		--cov=nhc --cov-branch --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/lint-imports
 
 docs: $(STAMP)
 	$(BIN)/nhc lake dictionary --output docs/data-dictionary.md
