@@ -6,8 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PATIENTS ?= 726000
 PYTEST_ARGS ?=
-# Branch coverage of `make test`, measured (see the issue notes); a change that lowers it fails the build.
-COVERAGE_FLOOR ?= 85
+# Branch coverage of `make test`: 91 % measured on 2026-12-01; a change that lowers it below the floor fails.
+COVERAGE_FLOOR ?= 90
 
 .PHONY: demo test lint venv clean bench docs docs-spec
 
