@@ -1,0 +1,38 @@
+"""``nhc visits plan --date ... --json`` through a real subprocess; a bad date exits 2 with one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM = "import typer; from nhc import cli_access; app = typer.Typer(); cli_access.register(app); app()"
+
+
+def nhc(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-c", PROGRAM, *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_visits_plan_prints_routes_with_reasons_as_json() -> None:
+    args = ["visits", "plan", "--date", "2026-03-02", "--json", "--visits", "20", "--clinicians", "3"]
+    run = nhc(*args, "--seconds", "0.5", "--compare")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["date"] == "2026-03-02"
+    assert doc["summary"]["visits"] == 20 and doc["baseline"]["method"] == "naive"
+    assert [r["clinician"] for r in doc["routes"]] == ["C01", "C02", "C03"]
+    planned = [s for r in doc["routes"] for s in r["stops"] if s["kind"] == "visit"]
+    assert len(planned) + len(doc["unplanned"]) == 20
+    assert all(s["reason"] for s in planned) and all(u["reason"] for u in doc["unplanned"])
+
+
+def test_a_bad_date_is_one_line_and_exit_2() -> None:
+    run = nhc("visits", "plan", "--date", "2026-13-40")
+    assert run.returncode == 2
+    assert run.stderr.strip().startswith("error: --date: not a date") and "Traceback" not in run.stderr
