@@ -25,6 +25,7 @@ from nhc.access.domain import (
     Slot,
     SlotStatus,
 )
+from nhc.access.domain.utilisation import SlotRecord
 from nhc.access.models import AppointmentRow, HubRow, ScheduleRow, SlotRow
 
 
@@ -217,3 +218,38 @@ class AccessRepository:
             AppointmentRow.slot_id == slot_id, AppointmentRow.status.in_(holding)
         )
         return int(self.session.scalar(query) or 0)
+
+    def slot_records(self, start: dt.datetime, end: dt.datetime) -> list[SlotRecord]:
+        """Every slot starting in ``[start, end)`` with its hub, and its holding appointment if any."""
+        holding = [s.value for s in AppointmentStatus if s is not AppointmentStatus.CANCELLED]
+        query = (
+            select(SlotRow, ScheduleRow.hub_id, AppointmentRow.status, AppointmentRow.practice_code)
+            .join(ScheduleRow, SlotRow.schedule_id == ScheduleRow.id)
+            .outerjoin(
+                AppointmentRow,
+                (AppointmentRow.slot_id == SlotRow.id) & AppointmentRow.status.in_(holding),
+            )
+            .where(SlotRow.start >= start, SlotRow.start < end)
+        )
+        return [
+            SlotRecord(
+                slot_id=slot.id,
+                hub_id=hub_id,
+                role=slot.service_type,
+                channel=slot.channel,
+                start=slot.start,
+                status=SlotStatus(slot.status),
+                appointment_status=AppointmentStatus(status) if status else None,
+                practice_code=practice,
+            )
+            for slot, hub_id, status, practice in self.session.execute(query)
+        ]
+
+    def appointments_between(self, start: dt.datetime, end: dt.datetime) -> list[tuple[Appointment, Slot]]:
+        """Holding appointments whose slot starts in ``[start, end)``, with their slots."""
+        query = (
+            select(AppointmentRow, SlotRow)
+            .join(SlotRow, AppointmentRow.slot_id == SlotRow.id)
+            .where(SlotRow.start >= start, SlotRow.start < end, AppointmentRow.status != "cancelled")
+        )
+        return [(_appointment(a), _slot(s)) for a, s in self.session.execute(query)]
