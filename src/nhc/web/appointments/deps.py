@@ -1,0 +1,43 @@
+"""Where the access routers get their service and their booker from.
+
+:func:`access_service` returns ``request.app.state.access`` when the composition root has set it;
+until then it builds one on the app's operational database (``app.state.security.db``) and keeps it.
+:func:`booker` is who books or cancels: a signed-in user whose JSON write carries the session's CSRF
+token (``X-CSRF-Token``). Tests override either with ``app.dependency_overrides``.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import Request
+
+from nhc.access.services import AccessService
+from nhc.errors import NhcError
+from nhc.web.deps import check_csrf, current_user
+
+_LOCK = threading.Lock()
+
+
+class MissingCsrf(NhcError):
+    http_status = 400
+
+
+def access_service(request: Request) -> AccessService:
+    state = request.app.state
+    service = getattr(state, "access", None)
+    if service is None:
+        with _LOCK:
+            service = getattr(state, "access", None)
+            if service is None:
+                service = AccessService(state.security.db)
+                state.access = service
+    return service
+
+
+def booker(request: Request) -> str:
+    """The signed-in user's name, after checking the CSRF header of the write."""
+    user = current_user(request)
+    if not check_csrf(request, request.headers.get("x-csrf-token")):
+        raise MissingCsrf("send the X-CSRF-Token header with the session's CSRF token")
+    return user.username
