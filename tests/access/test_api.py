@@ -12,11 +12,13 @@ from fastapi.testclient import TestClient
 
 from nhc.access.services import AccessService
 from nhc.access.unit_of_work import AccessUnitOfWork
+from nhc.security.roles import Principal, Role
 from nhc.web.appointments import access_service, booker, routers
 from tests.care.web_support import live_server
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 RACERS = 6
+NAVIGATOR = Principal(1, "navigator", "Navigator", Role.TEAM_MEMBER, frozenset({"North Town"}))
 
 
 def _app(access: AccessService) -> FastAPI:
@@ -24,7 +26,7 @@ def _app(access: AccessService) -> FastAPI:
     for router in routers:
         app.include_router(router)
     app.dependency_overrides[access_service] = lambda: access
-    app.dependency_overrides[booker] = lambda: "navigator"
+    app.dependency_overrides[booker] = lambda: NAVIGATOR
     return app
 
 

@@ -32,9 +32,7 @@ def _first_gp_slot(access: AccessService, hub: str = "hub-north-town"):
 
 
 def _book(access: AccessService, slot_id: str, patient_id: int = 1, practice: str = "K1"):
-    return access.book(
-        slot_id, patient_id=patient_id, practice_code=practice, booking_organisation=practice, booked_by="nav"
-    )
+    return access.book(slot_id, patient_id=patient_id, practice_code=practice, booking_organisation=practice)
 
 
 def test_search_returns_free_future_slots_earliest_first(access: AccessService) -> None:

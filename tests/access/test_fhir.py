@@ -16,7 +16,6 @@ def test_slot_schedule_and_appointment_validate_against_r4(access: AccessService
         patient_id=5,
         practice_code=hub.practices[0],
         booking_organisation=hub.practices[0],
-        booked_by="nav",
     )
     booked = access.slot(slot.id)
     resources = [

@@ -26,7 +26,8 @@ from nhc.access.domain.utilisation import (
     weekly_spc,
 )
 from nhc.access.services import booking
-from nhc.access.services.booking import SlotQuery
+from nhc.access.services.base import Access
+from nhc.access.services.booking import BookingRequest, SlotQuery
 from nhc.access.unit_of_work import AccessUnitOfWork
 from nhc.db import Database
 from nhc.reference import geography
@@ -49,21 +50,17 @@ def simulate(db: Database, stream: Sequence[AppointmentRequest], *, until: dt.da
     cancels: list[tuple[dt.datetime, str]] = []
     for request in stream:
         _cancel_due(db, cancels, request.at, counts)
+        access = Access(db, clock=lambda at=request.at: at)
         query = SlotQuery(service_type=request.role, hub_id=request.hub_id, start_from=request.at, limit=1)
-        found = booking.search(db, query, now=request.at)
+        found = booking.search(access, query)
         if not found or found[0][0].start >= until:
             counts["unmet"] += 1
             continue
         slot = found[0][0]
         try:
             appointment = booking.book(
-                db,
-                slot.id,
-                patient_id=request.patient_id,
-                practice_code=request.practice_code,
-                booking_organisation=request.practice_code,
-                booked_by="demand simulation",
-                now=request.at,
+                access,
+                BookingRequest(slot.id, request.patient_id, request.practice_code, request.practice_code),
             )
         except AccessAreaError:
             counts["unmet"] += 1
@@ -81,7 +78,7 @@ def _cancel_due(db: Database, cancels: list, now: dt.datetime, counts: dict[str,
     cancels.sort()
     while cancels and cancels[0][0] <= now:
         when, appointment_id = cancels.pop(0)
-        booking.cancel(db, appointment_id, now=when, reason="patient cancelled")
+        booking.cancel(Access(db, clock=lambda at=when: at), appointment_id, reason="patient cancelled")
         counts["cancelled"] += 1
 
 

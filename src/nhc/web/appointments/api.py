@@ -32,6 +32,7 @@ from nhc.access.domain import (
     parse_enum,
 )
 from nhc.access.services import AccessService, SlotQuery
+from nhc.security.roles import Principal
 from nhc.web.appointments.deps import access_service, booker
 
 router = APIRouter(prefix="/api/access", tags=["access"])
@@ -126,7 +127,7 @@ def slots(
 def book(
     body: Booking,
     service: Annotated[AccessService, Depends(access_service)],
-    who: Annotated[str, Depends(booker)],
+    who: Annotated[Principal, Depends(booker)],
 ):
     try:
         appointment = service.book(
@@ -134,7 +135,7 @@ def book(
             patient_id=body.patient_id,
             practice_code=body.practice_code,
             booking_organisation=body.booking_organisation,
-            booked_by=who,
+            principal=who,
         )
     except AccessAreaError as exc:
         return problem(exc)
@@ -146,10 +147,10 @@ def cancel(
     appointment_id: str,
     body: Cancellation,
     service: Annotated[AccessService, Depends(access_service)],
-    who: Annotated[str, Depends(booker)],
+    who: Annotated[Principal, Depends(booker)],
 ):
     try:
-        return _appointment_json(service.cancel(appointment_id, reason=body.reason))
+        return _appointment_json(service.cancel(appointment_id, reason=body.reason, principal=who))
     except AccessAreaError as exc:
         return problem(exc)
 
