@@ -159,22 +159,39 @@ class AccessRepository:
         actor_id: str | None = None,
         limit: int = 50,
     ) -> list[tuple[Slot, Schedule]]:
-        """Slots matching every given filter, earliest first, with their schedules."""
-        query = select(SlotRow, ScheduleRow).join(ScheduleRow, SlotRow.schedule_id == ScheduleRow.id)
+        """Slots matching every given filter, earliest first, with their schedules.
+
+        Plain columns, not ORM entities: the search is the hot path (many users, every keystroke
+        of a receptionist), and building identity-mapped rows costs more than the query."""
+        slot, schedule = SlotRow.__table__.c, ScheduleRow.__table__.c
+        query = select(
+            slot.id, slot.schedule_id, slot.start, slot.end, slot.service_type, slot.channel, slot.status,
+            schedule.hub_id, schedule.actor_kind, schedule.actor_id, schedule.actor_name, schedule.active,
+        ).join_from(SlotRow.__table__, ScheduleRow.__table__, slot.schedule_id == schedule.id)  # fmt: skip
         conditions = [
-            (status, lambda v: SlotRow.status == v.value),
-            (start_from, lambda v: SlotRow.start >= v),
-            (start_to, lambda v: SlotRow.start < v),
-            (service_type, lambda v: SlotRow.service_type == v.value),
-            (channel, lambda v: SlotRow.channel == v.value),
-            (hub_id, lambda v: ScheduleRow.hub_id == v),
-            (actor_id, lambda v: ScheduleRow.actor_id == v),
+            (status, lambda v: slot.status == v.value),
+            (start_from, lambda v: slot.start >= v),
+            (start_to, lambda v: slot.start < v),
+            (service_type, lambda v: slot.service_type == v.value),
+            (channel, lambda v: slot.channel == v.value),
+            (hub_id, lambda v: schedule.hub_id == v),
+            (actor_id, lambda v: schedule.actor_id == v),
         ]
         for value, condition in conditions:
             if value is not None:
                 query = query.where(condition(value))
-        query = query.order_by(SlotRow.start, SlotRow.id).limit(limit)
-        return [(_slot(s), _schedule(sc)) for s, sc in self.session.execute(query)]
+        query = query.order_by(slot.start, slot.id).limit(limit)
+        schedules: dict[str, Schedule] = {}
+        out = []
+        for sid, sched, start, end, st, ch, status_, hub, kind, actor, name, active in self.session.execute(
+            query
+        ):
+            role = ServiceType(st)
+            found = Slot(sid, sched, start, end, role, Channel(ch), SlotStatus(status_))
+            if sched not in schedules:
+                schedules[sched] = Schedule(sched, hub, ActorKind(kind), actor, name, role, active)
+            out.append((found, schedules[sched]))
+        return out
 
     def claim(self, slot: Slot) -> bool:
         """Mark ``slot`` busy only if it is still free in the database; False if someone else won."""
