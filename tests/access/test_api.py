@@ -50,13 +50,13 @@ def test_search_uses_fhir_parameter_names(client: TestClient) -> None:
         params={
             "status": "free",
             "start": "ge2026-03-07T00:00",
-            "service-type": "physiotherapist",
+            "service-type": "gp",
             "_count": 5,
         },
     )
     assert r.status_code == 200
     slots = r.json()["slots"]
-    assert len(slots) == 5 and all(s["service_type"] == "physiotherapist" for s in slots)
+    assert len(slots) == 5 and all(s["service_type"] == "gp" for s in slots)
     assert slots[0]["start"] == "2026-03-07T09:00:00"  # the first Saturday session
 
 

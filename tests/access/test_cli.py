@@ -36,3 +36,36 @@ def test_a_bad_date_is_one_line_and_exit_2() -> None:
     run = nhc("visits", "plan", "--date", "2026-13-40")
     assert run.returncode == 2
     assert run.stderr.strip().startswith("error: --date: not a date") and "Traceback" not in run.stderr
+
+
+def test_hubs_publish_simulate_and_report(tmp_path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200", "NHC_DATA": str(tmp_path)}
+    env.pop("NHC_DATABASE_URL", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", PROGRAM, "hubs", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+
+    published = run("publish", "--from", "2026-03-02", "--weeks", "1")
+    assert published.returncode == 0, published.stderr
+    assert published.stdout.startswith("24 hubs")
+    simulated = run("simulate", "--from", "2026-03-02", "--weeks", "1")
+    assert simulated.returncode == 0 and "booked" in simulated.stdout, simulated.stderr
+    reported = run("report", "--from", "2026-03-02", "--weeks", "1", "--json")
+    doc = json.loads(reported.stdout)
+    assert set(doc["by_role"]) == {
+        "gp",
+        "practice-nurse",
+        "physiotherapist",
+        "clinical-pharmacist",
+        "mental-health-practitioner",
+    }
+    assert 0 < doc["by_hub"]["hub-headington"]["utilisation"] <= 1
+    assert doc["weekly"][0]["week"] == "2026-03-02"
+    bad = run("report", "--from", "tomorrow")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --from: not a date")

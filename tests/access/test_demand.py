@@ -24,7 +24,7 @@ def test_simulated_requests_book_cancel_and_attend(db: Database, access: AccessS
         _request(2, MON + dt.timedelta(hours=9, minutes=1), Fate.DOES_NOT_ATTEND, practice="K2"),
         _request(3, MON + dt.timedelta(hours=9, minutes=2), Fate.CANCELS),
     ]
-    until = MON + dt.timedelta(days=1)
+    until = MON + dt.timedelta(days=7)  # North Town's GP sessions are on Saturday
     counts = simulate(db, stream, until=until)
     assert counts == {"requests": 3, "booked": 3, "unmet": 0, "cancelled": 1}
     out = report(db, MON, MON + dt.timedelta(days=14), now=until)

@@ -50,6 +50,8 @@ class SlotRow(Base):
     __tablename__ = "acc_slots"
     __table_args__ = (
         Index("ix_acc_slots_status_start", "status", "start"),
+        # Searches name a role: its free slots in time order without reading other roles' rows.
+        Index("ix_acc_slots_role_status_start", "service_type", "status", "start"),
         Index("ix_acc_slots_schedule_start", "schedule_id", "start"),
     )
 

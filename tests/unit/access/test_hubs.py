@@ -82,3 +82,17 @@ def test_the_county_has_one_hub_per_shipped_neighbourhood() -> None:
     hubs = county_hubs()
     assert len(hubs) == geography.neighbourhoods().num_rows
     assert all(isinstance(h, Hub) and h.practices for h in hubs)
+
+
+def test_each_role_gets_its_share_rounded_up_to_whole_sessions_and_no_more() -> None:
+    (hub,) = hubs_from_practices(ROWS)  # 960 minutes a week: GP 480, nurse 192, the others 96 each
+    week = timetable(staffing(hub), dt.date(2026, 3, 2), 7)
+    minutes = {role: 0 for role in ServiceType}
+    for s in week:
+        minutes[s.service_type] += s.minutes
+    # GP: the Saturday (480); nurse: three 90-minute evenings (270); others: one evening or Sunday
+    assert minutes[ServiceType.GP] == 480
+    assert minutes[ServiceType.PRACTICE_NURSE] == 270
+    assert all(
+        90 <= minutes[r] <= 180 for r in ServiceType if r not in (ServiceType.GP, ServiceType.PRACTICE_NURSE)
+    )

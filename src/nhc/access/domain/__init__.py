@@ -23,7 +23,7 @@ from nhc.access.domain.errors import (
     SlotTaken,
     SlotUnavailable,
 )
-from nhc.access.domain.hubs import Hub, hub_id, hubs_from_practices, staffing, timetable
+from nhc.access.domain.hubs import Hub, Rota, hub_id, hubs_from_practices, staffing, timetable
 
 __all__ = [
     "HOLDING",
@@ -37,6 +37,7 @@ __all__ = [
     "InvalidTransition",
     "NotEligible",
     "NotFound",
+    "Rota",
     "Schedule",
     "ServiceType",
     "Slot",

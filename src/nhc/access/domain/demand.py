@@ -7,7 +7,7 @@ Contract
 (5.5 - mean IMD decile of the neighbourhood)`` (more deprived neighbourhoods ask for more primary
 care; deciles from the shipped geography). Requests arrive uniformly across the week; the role
 follows the hub's capacity by role (:data:`~nhc.access.domain.hubs.ROLE_MIX` over slot length), so
-demand and capacity are in proportion and the load is realistic: about 85% of the scheme's slots.
+demand and capacity are in proportion and the load is realistic (see :data:`BASE_RATE`).
 Each request carries its fate: the patient later cancels (:data:`CANCEL_RATE`), does not attend
 (:data:`DNA_RATE` times need), or attends. Age and Patient Need Group are not used yet: they need
 the lake's person table (a later step).
@@ -25,9 +25,11 @@ from enum import StrEnum
 from nhc.access.domain.appointments import ServiceType
 from nhc.access.domain.hubs import ROLE_MIX, SLOT_MINUTES, Hub
 
-#: Requests per 1,000 registered patients per week at average need: 85% of the DES's 60 minutes per
-#: 1,000 at the role mix's average slot length (about 17.5 minutes).
-BASE_RATE = 2.9
+#: Requests per 1,000 registered patients per week at average need. A calibration, not a published
+#: rate: the hubs' timetables (the DES's 60 minutes per 1,000, rounded up to whole sessions) offer
+#: about 4.6 slots per 1,000 a week; at 4.2 requests the county's hubs run at 75-77% utilisation
+#: once the first week has filled (``nhc hubs simulate``), busier in deprived neighbourhoods.
+BASE_RATE = 4.2
 DEPRIVATION_GRADIENT = 0.06
 CANCEL_RATE = 0.08
 DNA_RATE = 0.05

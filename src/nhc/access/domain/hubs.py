@@ -10,7 +10,8 @@ Contract
   "Network Contract DES: enhanced access", 2022), plus Sunday mornings 10:00-13:00 (the county's
   seven-day offer).
 * Capacity follows the same DES: at least 60 minutes of appointments per 1,000 registered patients
-  per week (:data:`MINUTES_PER_1000`), split between the roles by :data:`ROLE_MIX`.
+  per week (:data:`MINUTES_PER_1000`), split between the roles by :data:`ROLE_MIX` and rounded up
+  to whole sessions (:func:`staffing`).
 * :func:`timetable` is pure and deterministic: the same hubs and dates give the same schedules and
   slots, with readable ids (``<schedule>-<YYYYMMDDHHMM>``).
 """
@@ -120,41 +121,66 @@ def hubs_from_practices(rows: Iterable[dict]) -> list[Hub]:
     return sorted(hubs, key=lambda h: h.id)
 
 
-def staffing(hub: Hub) -> list[Schedule]:
-    """The hub's clinician schedules: enough clinicians of each role that, working every session of
-    the scheme in parallel, they offer the role's share of :attr:`Hub.weekly_minutes`."""
-    scheme_minutes = sum(
-        (dt.datetime.combine(dt.date.min, c) - dt.datetime.combine(dt.date.min, o)).seconds // 60
-        for _, o, c in SCHEME
-    )
-    schedules = []
-    for role, share in ROLE_MIX.items():
-        count = max(1, math.ceil(hub.weekly_minutes * share / scheme_minutes))
-        for n in range(1, count + 1):
+#: The order sessions are handed out in (indices into :data:`SCHEME`: Saturday, then Monday to
+#: Friday evenings, then Sunday). Each role starts ``ROLE_OFFSET`` further along, so the roles
+#: spread over the whole week instead of all crowding onto the first days.
+SESSION_ORDER = (5, 0, 1, 2, 3, 4, 6)
+ROLE_OFFSET = 2
+
+
+@dataclass(frozen=True)
+class Rota:
+    """A schedule and the sessions of :data:`SCHEME` (indices) its clinician works each week."""
+
+    schedule: Schedule
+    sessions: tuple[int, ...]
+
+
+def _minutes(session: int) -> int:
+    _, opens, closes = SCHEME[session]
+    return (dt.datetime.combine(dt.date.min, closes) - dt.datetime.combine(dt.date.min, opens)).seconds // 60
+
+
+def staffing(hub: Hub) -> list[Rota]:
+    """The hub's clinicians and their sessions: each role's share of :attr:`Hub.weekly_minutes`,
+    rounded up to whole sessions, handed out session by session in :data:`SESSION_ORDER`
+    (a second clinician of the role once the first works every session)."""
+    rotas = []
+    for k, (role, share) in enumerate(ROLE_MIX.items()):
+        remaining = math.ceil(hub.weekly_minutes * share)
+        order = [SESSION_ORDER[(i + k * ROLE_OFFSET) % len(SESSION_ORDER)] for i in range(len(SESSION_ORDER))]
+        n = 0
+        while remaining > 0:
+            n += 1
+            sessions = []
+            for session in order:
+                if remaining <= 0:
+                    break
+                sessions.append(session)
+                remaining -= _minutes(session)
             sid = f"{hub.id}-{role.value}-{n}"
-            schedules.append(
-                Schedule(
-                    id=sid,
-                    hub_id=hub.id,
-                    actor_kind=ActorKind.PRACTITIONER,
-                    actor_id=f"{hub.id}-{role.value}-{n}",
-                    actor_name=f"{role.label} {n}, {hub.name}",
-                    service_type=role,
-                )
+            schedule = Schedule(
+                id=sid,
+                hub_id=hub.id,
+                actor_kind=ActorKind.PRACTITIONER,
+                actor_id=sid,
+                actor_name=f"{role.label} {n}, {hub.name}",
+                service_type=role,
             )
-    return schedules
+            rotas.append(Rota(schedule, tuple(sorted(sessions))))
+    return rotas
 
 
-def timetable(schedules: Sequence[Schedule], first: dt.date, days: int) -> list[Slot]:
-    """The slots of ``schedules`` on the scheme's sessions from ``first`` for ``days`` days."""
+def timetable(rotas: Sequence[Rota], first: dt.date, days: int) -> list[Slot]:
+    """The slots of ``rotas`` on their sessions from ``first`` for ``days`` days."""
     slots = []
     for offset in range(days):
         day = first + dt.timedelta(days=offset)
-        for weekday, opens, closes in SCHEME:
-            if weekday != day.weekday():
-                continue
-            for schedule in schedules:
-                slots.extend(_session_slots(schedule, day, opens, closes))
+        for rota in rotas:
+            for session in rota.sessions:
+                weekday, opens, closes = SCHEME[session]
+                if weekday == day.weekday():
+                    slots.extend(_session_slots(rota.schedule, day, opens, closes))
     return slots
 
 

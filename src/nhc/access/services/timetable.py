@@ -24,10 +24,10 @@ def publish(db: Database, first: dt.date, days: int, hubs: list[Hub] | None = No
     with AccessUnitOfWork(db) as uow:
         uow.repo.replace_hubs(hubs)
         for hub in hubs:
-            schedules = staffing(hub)
-            uow.repo.add_schedules(schedules)
-            slots = timetable(schedules, first, days)
+            rotas = staffing(hub)
+            uow.repo.add_schedules([r.schedule for r in rotas])
+            slots = timetable(rotas, first, days)
             uow.repo.add_slots(slots)
-            counts["schedules"] += len(schedules)
+            counts["schedules"] += len(rotas)
             counts["slots"] += len(slots)
     return counts

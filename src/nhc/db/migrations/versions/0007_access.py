@@ -69,6 +69,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_acc_slots_schedule_start", "acc_slots", ["schedule_id", "start"], unique=False)
     op.create_index("ix_acc_slots_status_start", "acc_slots", ["status", "start"], unique=False)
+    op.create_index(
+        "ix_acc_slots_role_status_start", "acc_slots", ["service_type", "status", "start"], unique=False
+    )
     op.create_table(
         "acc_appointments",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -104,6 +107,7 @@ def downgrade() -> None:
     op.drop_index("uq_acc_appointments_one_holding_per_slot", table_name="acc_appointments")
     op.drop_index(op.f("ix_acc_appointments_patient_id"), table_name="acc_appointments")
     op.drop_table("acc_appointments")
+    op.drop_index("ix_acc_slots_role_status_start", table_name="acc_slots")
     op.drop_index("ix_acc_slots_status_start", table_name="acc_slots")
     op.drop_index("ix_acc_slots_schedule_start", table_name="acc_slots")
     op.drop_table("acc_slots")
