@@ -11,7 +11,8 @@ the data folder's SQLite file).
 Contract of ``nhc visits plan --date YYYY-MM-DD``: plans that date's synthetic day (the same date
 gives the same visits and clinicians) with PyVRP and prints each clinician's run sheet, or with
 ``--json`` the plan document (summary, routes with a reason per stop, unplanned visits with a
-reason). ``--compare`` adds the naive baseline's summary. A bad option prints one line and exits 2.
+reason). ``--compare`` adds the naive baseline's summary. ``--urgent-at HH:MM`` adds an urgent GP
+visit arriving then and re-plans the rest of the day without moving the stops already started. A bad option prints one line and exits 2.
 Wire into the CLI with ``cli_access.register(app)``.
 """
 
@@ -28,7 +29,7 @@ from nhc.access.domain.demand import requests
 from nhc.access.routing.travel import TravelSettings
 from nhc.access.services import AccessService
 from nhc.access.services.demand import mean_deciles, report, simulate
-from nhc.access.services.visits import DayRequest, plan_day
+from nhc.access.services.visits import DayRequest, plan_day, replan_day
 from nhc.db import Database
 from nhc.errors import NhcError
 from nhc.settings import Settings
@@ -62,6 +63,14 @@ def _date(text: str, option: str = "--date") -> dt.date:
         raise NhcError(f"{option}: not a date: {text!r}", hint="use YYYY-MM-DD, e.g. 2026-03-02") from None
 
 
+def _minute(text: str) -> int:
+    try:
+        t = dt.time.fromisoformat(text)
+    except ValueError:
+        raise NhcError(f"--urgent-at: not a time: {text!r}", hint="use HH:MM, e.g. 11:30") from None
+    return t.hour * 60 + t.minute
+
+
 @visits_app.command("plan")
 def plan(
     date: Annotated[str, typer.Option("--date", help="The day to plan (YYYY-MM-DD).")],
@@ -72,6 +81,9 @@ def plan(
     road_factor: Annotated[float, typer.Option(min=1.0, max=3.0, help="Road / straight-line.")] = 1.3,
     speed: Annotated[float, typer.Option("--speed-kmh", min=5, max=120, help="Average speed.")] = 30.0,
     compare: Annotated[bool, typer.Option(help="Also plan with the naive baseline.")] = False,
+    urgent_at: Annotated[
+        str | None, typer.Option("--urgent-at", help="HH:MM: an urgent visit arrives then; re-plan the rest.")
+    ] = None,
 ) -> None:
     """Plan the day's home visits: a route per clinician and a reason per visit."""
     try:
@@ -82,9 +94,10 @@ def plan(
             seconds=seconds,
             travel=TravelSettings(road_factor=road_factor, speed_kmh=speed),
         )
+        at = _minute(urgent_at) if urgent_at else None
     except NhcError as exc:
         raise _fail(exc) from None
-    doc = plan_day(request, compare=compare)
+    doc = replan_day(request, at) if at is not None else plan_day(request, compare=compare)
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return

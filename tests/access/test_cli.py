@@ -69,3 +69,17 @@ def test_hubs_publish_simulate_and_report(tmp_path) -> None:
     assert doc["weekly"][0]["week"] == "2026-03-02"
     bad = run("report", "--from", "tomorrow")
     assert bad.returncode == 2 and bad.stderr.startswith("error: --from: not a date")
+
+
+def test_an_urgent_visit_mid_day_is_planned_without_moving_started_stops() -> None:
+    base = ["visits", "plan", "--date", "2026-03-02", "--json", "--visits", "30", "--clinicians", "4"]
+    run = nhc(*base, "--seconds", "0.5", "--urgent-at", "11:15")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["replanned_at"] == "11:15" and doc["urgent"]["clinician"] is not None
+    urgent = next(s for r in doc["routes"] for s in r["stops"] if s["visit"] == "URGENT")
+    assert "11:15" <= urgent["start"] <= "13:15"
+    started_before = [s for r in doc["routes"] for s in r["stops"] if s["start"] < "11:15"]
+    assert 0 < len(started_before) <= doc["kept"]
+    bad = nhc(*base, "--urgent-at", "25:00")
+    assert bad.returncode == 2 and "--urgent-at: not a time" in bad.stderr
