@@ -1,0 +1,88 @@
+"""The access service: one object the web, the CLI and the navigator call, grouping the use cases.
+
+Contract
+--------
+``AccessService(db, clock=..., security=..., neighbourhood_of=...)`` needs a migrated database.
+``publish_timetables(first, days)`` creates the county's hubs from the shipped geography and their
+slots; ``search`` lists future slots; ``book`` and ``cancel`` change one appointment each in one
+transaction -- for a signed-in ``principal``, with the relationship decision and audit lines in that
+same transaction (``security`` given) -- and raise :class:`~nhc.access.domain.AccessAreaError`
+subclasses (each with ``http_status``) for what the user can fix: :class:`~nhc.access.domain.SlotTaken`
+when a simultaneous booking won the slot. A refused relationship raises
+:class:`~nhc.security.service.AccessDenied`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from nhc.access.domain import Appointment, Hub, Schedule, Slot
+from nhc.access.services import booking, timetable
+from nhc.access.services.base import Access
+from nhc.access.services.booking import BookingRequest, SlotQuery
+from nhc.db import Database
+from nhc.security.roles import Principal
+from nhc.security.service import SecurityService
+
+__all__ = ["AccessService", "BookingRequest", "SlotQuery"]
+
+
+def local_now() -> dt.datetime:
+    """Now as naive local time to the minute (the hubs' wall clock)."""
+    return dt.datetime.now().replace(second=0, microsecond=0)
+
+
+class AccessService:
+    """Hub timetables, slot search, booking and cancelling."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], dt.datetime] = local_now,
+        security: SecurityService | None = None,
+        neighbourhood_of: Callable[[int], str | None] | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.access = Access(db, clock, security, neighbourhood_of)
+
+    def publish_timetables(self, first: dt.date, days: int, hubs: list[Hub] | None = None) -> dict[str, int]:
+        return timetable.publish(self.db, first, days, hubs)
+
+    def hubs(self) -> list[Hub]:
+        with self.access.uow() as uow:
+            return uow.repo.hubs()
+
+    def schedule(self, schedule_id: str) -> Schedule:
+        with self.access.uow() as uow:
+            return uow.repo.schedule(schedule_id)
+
+    def slot(self, slot_id: str) -> Slot:
+        with self.access.uow() as uow:
+            return uow.repo.slot(slot_id)
+
+    def appointment(self, appointment_id: str) -> Appointment:
+        with self.access.uow() as uow:
+            return uow.repo.appointment(appointment_id)
+
+    def search(self, query: SlotQuery) -> list[tuple[Slot, Schedule]]:
+        return booking.search(self.access, query)
+
+    def book(
+        self,
+        slot_id: str,
+        *,
+        patient_id: int,
+        practice_code: str,
+        booking_organisation: str,
+        principal: Principal | None = None,
+    ) -> Appointment:
+        request = BookingRequest(slot_id, patient_id, practice_code, booking_organisation)
+        return booking.book(self.access, request, principal)
+
+    def cancel(
+        self, appointment_id: str, *, reason: str = "", principal: Principal | None = None
+    ) -> Appointment:
+        return booking.cancel(self.access, appointment_id, reason=reason, principal=principal)

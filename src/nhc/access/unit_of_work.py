@@ -1,0 +1,118 @@
+"""One transaction per access use case, holding its authorisation, its change and its audit lines.
+
+``with AccessUnitOfWork(db, security, clock) as uow:`` gives a session and :attr:`repo`. A use case
+that touches a person calls :meth:`authorise` (the one relationship decision,
+:meth:`nhc.security.service.SecurityService.check_patient_access`, read in this transaction) and
+:meth:`audit`\\ s its change; leaving the block commits all of it, any error rolls all of it back.
+A decision is a fact to keep: when the transaction rolls back, the decisions it made are written
+again on their own. Without ``security`` (the CLI, the demand simulation) nothing is authorised or
+audited: the caller is the system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy.orm import Session
+
+from nhc.access.repository import AccessRepository
+from nhc.db import Database, utcnow
+from nhc.security.roles import Principal
+from nhc.security.service import AccessDenied, SecurityService
+
+Decision = tuple[Principal, str, str, int | None, str | None, str]
+
+
+class AccessUnitOfWork:
+    """A session and its repository, authorisation and audit: committed or rolled back as one."""
+
+    session: Session
+    repo: AccessRepository
+
+    def __init__(
+        self,
+        db: Database,
+        security: SecurityService | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.db, self.security, self.clock = db, security, clock
+        self._decisions: list[Decision] = []
+
+    def __enter__(self) -> AccessUnitOfWork:
+        self.session = self.db.sessions()
+        self.repo = AccessRepository(self.session)
+        self._decisions = []
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is not None:
+            self._roll_back()
+            return
+        try:
+            self.session.commit()
+        except BaseException:
+            self._roll_back()
+            raise
+        self.session.close()
+
+    def _roll_back(self) -> None:
+        self.session.rollback()
+        self.session.close()
+        if self.security is None:
+            return
+        for principal, action, outcome, patient_id, resource, detail in self._decisions:
+            self.security.record(
+                principal, action, outcome=outcome, patient_id=patient_id, resource=resource, detail=detail
+            )
+
+    def authorise(
+        self,
+        principal: Principal | None,
+        patient_id: int,
+        neighbourhood: str | None,
+        action: str,
+        resource: str,
+    ) -> None:
+        """Role + legitimate relationship with the patient, audited whatever the outcome; raises
+        :class:`~nhc.security.service.AccessDenied`. ``None`` (or no security) is the system."""
+        if principal is None or self.security is None:
+            return
+        decision = self.security.check_patient_access(
+            principal, patient_id, neighbourhood, session=self.session
+        )
+        outcome = "success" if decision.allowed else "denied"
+        detail = f"basis={decision.basis}"
+        self._decisions.append((principal, action, outcome, patient_id, resource, detail))
+        self.audit(
+            principal, action, outcome=outcome, patient_id=patient_id, resource=resource, detail=detail
+        )
+        if not decision.allowed:
+            raise AccessDenied(decision.message, can_break_glass=principal.can_break_glass)
+
+    def audit(
+        self,
+        principal: Principal | None,
+        action: str,
+        *,
+        outcome: str = "success",
+        patient_id: int | None = None,
+        resource: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """One audit line in this transaction (committed or dropped with the change)."""
+        if self.security is None or principal is None:
+            return
+        self.security.record_in(
+            self.session,
+            principal,
+            action,
+            outcome=outcome,
+            at=self.clock(),
+            patient_id=patient_id,
+            resource=resource,
+            detail=detail,
+        )

@@ -1,0 +1,20 @@
+"""Access on the web: the JSON API for slot search, booking and cancelling (no HTML pages yet).
+Include the routers in the app::
+
+    from nhc.web.appointments import routers
+    for r in routers:
+        app.include_router(r)
+
+Each takes its :class:`~nhc.access.services.AccessService` from :func:`access_service` (point it at
+the composition root with ``app.state.access = ...`` or a dependency override) and the booker from
+:func:`booker` (a signed-in user with the session's CSRF token).
+"""
+
+from __future__ import annotations
+
+from nhc.web.appointments.api import router
+from nhc.web.appointments.deps import access_service, booker
+
+routers = [router]
+
+__all__ = ["access_service", "booker", "router", "routers"]
