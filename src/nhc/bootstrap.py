@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from nhc.access.services import AccessService
 from nhc.care.directory import InsightsDirectory, PatientDirectory
 from nhc.care.services import CareService
 from nhc.db import Database
@@ -43,6 +44,7 @@ class Services:
     care: CareService
     patient_access: PatientAccess
     navigation: NavigationService
+    access: AccessService
 
     def close(self) -> None:
         """Release the database connections (the services are not used afterwards)."""
@@ -78,6 +80,7 @@ def build(
         security = SecurityService(open_database(settings, migrate=migrate), providers=providers)
     insights = insights or InsightsService(settings.lake_dir)
     directory = care_directory if care_directory is not None else InsightsDirectory(insights)
+    patient_access = PatientAccess(security, insights.patient_neighbourhood)
     return Services(
         settings=settings,
         db=security.db,
@@ -85,8 +88,11 @@ def build(
         insights=insights,
         care=CareService(security.db, security, directory),
         # The one person-level decision: role + relationship, on the resolved patient ids, audited.
-        patient_access=PatientAccess(security, insights.patient_neighbourhood),
+        patient_access=patient_access,
         navigation=NavigationService(security.db),
+        access=AccessService(
+            security.db, security=security, neighbourhood_of=patient_access.neighbourhood_of
+        ),
     )
 
 

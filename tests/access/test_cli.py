@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PROGRAM = "import typer; from nhc import cli_access; app = typer.Typer(); cli_access.register(app); app()"
 
 
 def nhc(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-c", PROGRAM, *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "nhc.cli", *args], capture_output=True, text=True, env=env, timeout=120
     )
 
 
@@ -44,7 +43,7 @@ def test_hubs_publish_simulate_and_report(tmp_path) -> None:
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-c", PROGRAM, "hubs", *args],
+            [sys.executable, "-m", "nhc.cli", "hubs", *args],
             capture_output=True,
             text=True,
             env=env,

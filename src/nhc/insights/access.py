@@ -30,7 +30,8 @@ class PatientAccess:
         self.security = security
         self._neighbourhood_of = neighbourhood_of
 
-    def _neighbourhood(self, patient_id: int) -> str | None:
+    def neighbourhood_of(self, patient_id: int) -> str | None:
+        """Where the patient is registered (None when the insight tables are not built)."""
         try:
             return self._neighbourhood_of(patient_id)
         except NhcError:  # insight tables not built: only a caseload or break-glass can allow it
@@ -84,7 +85,7 @@ class PatientAccess:
         if not patient_ids:
             return {None: AccessDecision(principal.is_clinical, "none", "not found")}
         return {
-            pid: self.security.check_patient_access(principal, pid, self._neighbourhood(pid), session=s)
+            pid: self.security.check_patient_access(principal, pid, self.neighbourhood_of(pid), session=s)
             for pid in sorted(patient_ids)
         }
 

@@ -29,6 +29,7 @@ from nhc.insights.service import BAND_LABELS, InsightsService
 from nhc.security.identity import IdentityProvider
 from nhc.security.service import SecurityService
 from nhc.settings import Settings
+from nhc.web import appointments as appointments_web
 from nhc.web import care as care_web
 from nhc.web import charts
 from nhc.web import navigation as navigation_web
@@ -118,7 +119,7 @@ def create_app(
     state = app.state
     state.settings, state.services = settings, services
     state.security, state.insights, state.care = services.security, services.insights, services.care
-    state.navigation = services.navigation
+    state.navigation, state.access = services.navigation, services.access
     state.secret_key = bootstrap.secret_key(settings)
     state.force_secure_cookies = (
         settings.secure_cookies if force_secure_cookies is None else force_secure_cookies
@@ -128,7 +129,7 @@ def create_app(
     _mount_static(app)
     for module in ROUTERS:
         app.include_router(module.router)
-    for router in navigation_web.routers:
+    for router in (*navigation_web.routers, *appointments_web.routers):
         app.include_router(router)
     # Care first: its FHIR types (EpisodeOfCare, CarePlan) must win over the lake's generic routes.
     care_web.install(app)

@@ -13,7 +13,6 @@ gives the same visits and clinicians) with PyVRP and prints each clinician's run
 ``--json`` the plan document (summary, routes with a reason per stop, unplanned visits with a
 reason). ``--compare`` adds the naive baseline's summary. ``--urgent-at HH:MM`` adds an urgent GP
 visit arriving then and re-plans the rest of the day without moving the stops already started. A bad option prints one line and exits 2.
-Wire into the CLI with ``cli_access.register(app)``.
 """
 
 from __future__ import annotations
@@ -23,19 +22,17 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from nhc.access.domain.demand import requests
 from nhc.access.routing.travel import TravelSettings
 from nhc.access.services import AccessService
 from nhc.access.services.demand import mean_deciles, report, simulate
 from nhc.access.services.visits import DayRequest, plan_day, replan_day
+from nhc.bootstrap import open_database
+from nhc.cli.common import console, settings_for
 from nhc.db import Database
 from nhc.errors import NhcError
-from nhc.settings import Settings
 
-console = Console()
-err = Console(stderr=True)
 visits_app = typer.Typer(help="The primary care visiting service's home visits.", no_args_is_help=True)
 hubs_app = typer.Typer(
     help="Extended-hours access hubs: timetables, demand, utilisation.", no_args_is_help=True
@@ -45,15 +42,7 @@ WeeksOption = Annotated[int, typer.Option(min=1, max=52, help="How many weeks.")
 
 
 def _database() -> Database:
-    db = Database(Settings.from_env().db_url)
-    db.upgrade()
-    return db
-
-
-def _fail(exc: NhcError) -> typer.Exit:
-    """One line on standard error and exit status 2: a usage error, never a traceback."""
-    err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
+    return open_database(settings_for(None))
 
 
 def _date(text: str, option: str = "--date") -> dt.date:
@@ -86,17 +75,14 @@ def plan(
     ] = None,
 ) -> None:
     """Plan the day's home visits: a route per clinician and a reason per visit."""
-    try:
-        request = DayRequest(
-            _date(date),
-            visits=visits,
-            clinicians=clinicians,
-            seconds=seconds,
-            travel=TravelSettings(road_factor=road_factor, speed_kmh=speed),
-        )
-        at = _minute(urgent_at) if urgent_at else None
-    except NhcError as exc:
-        raise _fail(exc) from None
+    request = DayRequest(
+        _date(date),
+        visits=visits,
+        clinicians=clinicians,
+        seconds=seconds,
+        travel=TravelSettings(road_factor=road_factor, speed_kmh=speed),
+    )
+    at = _minute(urgent_at) if urgent_at else None
     doc = replan_day(request, at) if at is not None else plan_day(request, compare=compare)
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
@@ -125,10 +111,7 @@ def _print(doc: dict) -> None:
 @hubs_app.command("publish")
 def publish(first: FromOption, weeks: WeeksOption = 8) -> None:
     """Replace the county's hubs and publish their 7-day access timetables."""
-    try:
-        counts = AccessService(_database()).publish_timetables(_date(first, "--from"), 7 * weeks)
-    except NhcError as exc:
-        raise _fail(exc) from None
+    counts = AccessService(_database()).publish_timetables(_date(first, "--from"), 7 * weeks)
     console.print(
         f"{counts['hubs']} hubs, {counts['schedules']} schedules, {counts['slots']} slots", highlight=False
     )
@@ -137,14 +120,11 @@ def publish(first: FromOption, weeks: WeeksOption = 8) -> None:
 @hubs_app.command("simulate")
 def simulate_demand(first: FromOption, weeks: WeeksOption = 8, seed: int = 1) -> None:
     """Play generated appointment requests against the published slots."""
-    try:
-        start = _date(first, "--from")
-        db = _database()
-        stream = requests(AccessService(db).hubs(), mean_deciles(), start, weeks, seed=seed)
-        until = dt.datetime.combine(start + dt.timedelta(weeks=weeks), dt.time())
-        counts = simulate(db, stream, until=until)
-    except NhcError as exc:
-        raise _fail(exc) from None
+    start = _date(first, "--from")
+    db = _database()
+    stream = requests(AccessService(db).hubs(), mean_deciles(), start, weeks, seed=seed)
+    until = dt.datetime.combine(start + dt.timedelta(weeks=weeks), dt.time())
+    counts = simulate(db, stream, until=until)
     console.print(", ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
 
 
@@ -155,12 +135,9 @@ def utilisation_report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Utilisation, DNA rate, time to third next available and the weekly SPC series."""
-    try:
-        start = dt.datetime.combine(_date(first, "--from"), dt.time())
-        end = start + dt.timedelta(weeks=weeks)
-        doc = report(_database(), start, end, now=end)
-    except NhcError as exc:
-        raise _fail(exc) from None
+    start = dt.datetime.combine(_date(first, "--from"), dt.time())
+    end = start + dt.timedelta(weeks=weeks)
+    doc = report(_database(), start, end, now=end)
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
