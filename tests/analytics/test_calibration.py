@@ -100,7 +100,8 @@ def test_each_person_gets_the_risk_of_their_own_features(county):
     that person's own as-of features (an order mix-up would give people others' risks)."""
     import numpy as np
 
-    from nhc.analytics import pipeline, risk
+    from nhc.analytics import pipeline
+    from nhc.analytics.rules import risk
     from nhc.lake.engine import DuckDBEngine
     from nhc.lake.store import Lake
 

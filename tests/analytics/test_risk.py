@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from nhc.analytics import risk
+from nhc.analytics.rules import risk
 
 
 def test_auroc_known_values():

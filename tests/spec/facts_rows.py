@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from nhc.analytics.registers import REGISTER_NAMES
+from nhc.analytics.rules.registers import REGISTER_NAMES
 
 BASE = {
     "patient_id": 0,

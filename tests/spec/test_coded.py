@@ -7,7 +7,7 @@ import uuid
 
 import pyarrow as pa
 
-from nhc.analytics import coded
+from nhc.analytics.rules import coded
 
 from .helpers import AS_OF, arrow, d, load, rows
 

@@ -3,7 +3,7 @@ the disclosure rule (7 or fewer suppressed, the rest rounded to the nearest 5)."
 
 from __future__ import annotations
 
-from nhc.analytics import cube
+from nhc.analytics.rules import cube
 
 
 def _people(n: int, band: str, png: int, png_name: str, age_band: str) -> list[dict]:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nhc.analytics import disclosure
+from nhc.analytics.rules import disclosure
 from nhc.insights.audit import Fact, Figure, pinned, withhold_until_safe
 
 from .helpers import load, rows

@@ -8,7 +8,7 @@ import ibis
 import pyarrow as pa
 import pytest
 
-from nhc.analytics import facts
+from nhc.analytics.rules import facts
 
 from .helpers import AS_OF, rows
 
@@ -125,7 +125,7 @@ def test_pregnancy_ends_with_a_later_delivery(engine):
 def test_condition_facts_equal_the_register_efi_and_cms_blocks(engine):
     """The run joins registers, eFI and CMS as one block (one aggregate over their long tables); for
     everyone in any of them it says what the three separate rules say."""
-    from nhc.analytics import frailty, multimorbidity, registers
+    from nhc.analytics.rules import frailty, multimorbidity, registers
 
     d = AS_OF - 30 * DAY
     regs = pa.table(

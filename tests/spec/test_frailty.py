@@ -8,7 +8,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nhc.analytics import coded, frailty
+from nhc.analytics.rules import coded, frailty
 
 from .helpers import AS_OF, d
 

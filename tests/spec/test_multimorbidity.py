@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from nhc.analytics import coded, multimorbidity
+from nhc.analytics.rules import coded, multimorbidity
 
 from .helpers import AS_OF, d
 

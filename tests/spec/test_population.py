@@ -6,7 +6,7 @@ dead on or before it. As-of is 2026-03-31 throughout.
 
 from __future__ import annotations
 
-from nhc.analytics import population
+from nhc.analytics.rules import population
 
 from .helpers import AS_OF, d
 

@@ -7,7 +7,7 @@ Each spec gives the events, the codelists and each person's age at as-of (the po
 
 from __future__ import annotations
 
-from nhc.analytics import coded, registers
+from nhc.analytics.rules import coded, registers
 
 from .helpers import AS_OF, d
 

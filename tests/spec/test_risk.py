@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from nhc.analytics import population, risk, utilisation
+from nhc.analytics.rules import population, risk, utilisation
 
 from .helpers import AS_OF, d, load
 

@@ -7,7 +7,7 @@ active in the last 12 months, with no condition, no frailty and no use of servic
 
 from __future__ import annotations
 
-from nhc.analytics import segmentation
+from nhc.analytics.rules import segmentation
 
 
 def test_no_activity_in_12_months_is_png_1_non_user(spec):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from nhc.analytics import coded, frailty, utilisation
+from nhc.analytics.rules import coded, frailty, utilisation
 
 from .helpers import AS_OF, arrow, load, rows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from nhc.analytics import worklists
+from nhc.analytics.rules import worklists
 
 from .helpers import load, rows
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from nhc.analytics import multimorbidity, segmentation
-from nhc.analytics.frailty import N_DEFICITS
+from nhc.analytics.rules import multimorbidity, segmentation
+from nhc.analytics.rules.frailty import N_DEFICITS
 from nhc.errors import NhcError
 from nhc.identifiers import InvalidIdentifier, parse_nhs_number
 from nhc.nhs_number import is_valid as valid_nhs_number

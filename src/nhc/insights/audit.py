@@ -21,7 +21,7 @@ from typing import Any
 
 from ortools.linear_solver import pywraplp
 
-from nhc.analytics.disclosure import SUPPRESS_AT_OR_BELOW, published_interval
+from nhc.analytics.rules.disclosure import SUPPRESS_AT_OR_BELOW, published_interval
 
 PINNED_WIDTH = 4  # a count of 1-7 known to within ±2 is disclosed
 Linear = Mapping[Hashable, int]  # unknown -> coefficient

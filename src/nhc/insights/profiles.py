@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from nhc.analytics.disclosure import derived_total
-from nhc.analytics.registers import REGISTER_NAMES
+from nhc.analytics.rules.disclosure import derived_total
+from nhc.analytics.rules.registers import REGISTER_NAMES
 from nhc.insights.catalogue import cached, share
 from nhc.insights.release import OLD
 from nhc.vocab import EFI_CATEGORIES

@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nhc.analytics.disclosure import derived_total, safe_count
+from nhc.analytics.rules.disclosure import derived_total, safe_count
 from nhc.insights.audit import Fact, Figure, withhold_until_safe
 from nhc.vocab import AGE_BANDS, EFI_CATEGORIES
 

@@ -19,8 +19,8 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from nhc.analytics.registers import REGISTER_NAMES
-from nhc.analytics.worklists import WORKLISTS
+from nhc.analytics.rules.registers import REGISTER_NAMES
+from nhc.analytics.rules.worklists import WORKLISTS
 from nhc.insights import release as release_module
 from nhc.insights.catalogue import (
     DIMENSIONS,

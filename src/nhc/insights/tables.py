@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from nhc.analytics.disclosure import derived_total
+from nhc.analytics.rules.disclosure import derived_total
 from nhc.insights.catalogue import (
     DIMENSIONS,
     INDICATORS,

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, NamedTuple
 import ibis
 import pyarrow as pa
 
-from nhc.analytics import coded, frailty, multimorbidity, population, registers, risk, segmentation
-from nhc.analytics import facts as factsm
-from nhc.analytics import utilisation as util
-from nhc.analytics import worklists as wlm
-from nhc.analytics.coded import nullable
-from nhc.analytics.inputs import check_unique_patients, duplicate_patients
+from nhc.analytics.rules import coded, frailty, multimorbidity, population, registers, risk, segmentation
+from nhc.analytics.rules import facts as factsm
+from nhc.analytics.rules import utilisation as util
+from nhc.analytics.rules import worklists as wlm
+from nhc.analytics.rules.coded import nullable
+from nhc.analytics.rules.inputs import check_unique_patients, duplicate_patients
 from nhc.lake.tables.insights import PATIENT_INSIGHTS
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def unique_patients(duplicates: pa.Table) -> bool:
 
 
 def population_at(inputs: Inputs, as_of: dt.date, fraction: float = 1.0) -> ir.Table:
-    """:func:`nhc.analytics.population.population` of the sources on ``as_of``: everyone, or about
+    """:func:`nhc.analytics.rules.population.population` of the sources on ``as_of``: everyone, or about
     ``fraction`` of them (:func:`risk.in_training_sample`)."""
     t = inputs
 

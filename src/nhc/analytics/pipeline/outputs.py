@@ -13,9 +13,9 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nhc.analytics import cube, multimorbidity, registers, risk, segmentation
-from nhc.analytics import worklists as wlm
 from nhc.analytics.pipeline.derivations import INSIGHT_COLUMNS, Scores
+from nhc.analytics.rules import cube, multimorbidity, registers, risk, segmentation
+from nhc.analytics.rules import worklists as wlm
 from nhc.vocab import BANDS
 
 if TYPE_CHECKING:

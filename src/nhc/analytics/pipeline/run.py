@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from nhc.analytics import multimorbidity, registers, risk
-from nhc.analytics.inputs import require_columns
 from nhc.analytics.pipeline.derivations import SOURCE_TABLES, Inputs, clusters_read, marker_table
 from nhc.analytics.pipeline.graph import PIPELINE, On, Result
 from nhc.analytics.pipeline.scheduler import evaluate, schedule
+from nhc.analytics.rules import multimorbidity, registers, risk
+from nhc.analytics.rules.inputs import require_columns
 from nhc.errors import NhcError
 from nhc.lake.publish import publish
 from nhc.lake.tables.insights import INSIGHT_TABLES

@@ -12,11 +12,11 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nhc.analytics import facts as factsm
-from nhc.analytics import frailty, registers, risk
-from nhc.analytics import utilisation as util
-from nhc.analytics import worklists as wlm
 from nhc.analytics.pipeline.derivations import Inputs, Scores
+from nhc.analytics.rules import facts as factsm
+from nhc.analytics.rules import frailty, registers, risk
+from nhc.analytics.rules import utilisation as util
+from nhc.analytics.rules import worklists as wlm
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import ibis
 
-from nhc.analytics.coded import in_window
-from nhc.analytics.frailty import N_DEFICITS, category_expr
-from nhc.analytics.registers import REGISTER_NAMES, flags_from_masks, register_bits
+from nhc.analytics.rules.coded import in_window
+from nhc.analytics.rules.frailty import N_DEFICITS, category_expr
+from nhc.analytics.rules.registers import REGISTER_NAMES, flags_from_masks, register_bits
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -91,7 +91,7 @@ def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
     """One pass over the cluster summary: window flags, frailty markers, latest HbA1c.
 
     People with none of these clusters get no row (:func:`patient_facts` fills their gaps).
-    ``summary`` has one row per patient and cluster (:func:`nhc.analytics.coded.summarise`).
+    ``summary`` has one row per patient and cluster (:func:`nhc.analytics.rules.coded.summarise`).
     """
     # Each (flag, cluster) pair gets its own bit. A row (one patient, one cluster) adds the bits of
     # the pairs whose window holds its last date; as a patient has one row per cluster, no bit is
@@ -142,11 +142,11 @@ def cluster_facts(summary: ir.Table, as_of: dt.date) -> ir.Table:
 def condition_facts(regs: ir.Table, deficits: ir.Table, cms_conditions: ir.Table) -> ir.Table:
     """Registers, eFI and CMS per person, from their long tables in one aggregate.
 
-    ``regs``: :func:`nhc.analytics.registers.registers`; ``deficits``:
-    :func:`nhc.analytics.frailty.efi_deficits`; ``cms_conditions``:
-    :func:`nhc.analytics.multimorbidity.cms_conditions` (each one row per person and item). Gives
-    what :func:`~nhc.analytics.registers.register_flags`, :func:`~nhc.analytics.frailty.efi` and
-    :func:`~nhc.analytics.multimorbidity.cms` give, for the people in any of the three (the others
+    ``regs``: :func:`nhc.analytics.rules.registers.registers`; ``deficits``:
+    :func:`nhc.analytics.rules.frailty.efi_deficits`; ``cms_conditions``:
+    :func:`nhc.analytics.rules.multimorbidity.cms_conditions` (each one row per person and item). Gives
+    what :func:`~nhc.analytics.rules.registers.register_flags`, :func:`~nhc.analytics.rules.frailty.efi` and
+    :func:`~nhc.analytics.rules.multimorbidity.cms` give, for the people in any of the three (the others
     are filled by :func:`patient_facts`): one block to join onto everyone instead of three.
     """
     zero, none = ibis.literal(0, type="int64"), ibis.literal(0.0, type="float64")

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 import ibis
 
-from nhc.analytics.coded import in_window, nullable, this_year_and_before
-from nhc.analytics.inputs import require_columns
+from nhc.analytics.rules.coded import in_window, nullable, this_year_and_before
+from nhc.analytics.rules.inputs import require_columns
 from nhc.vocab import EFI_CATEGORIES
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def polypharmacy(
     A person with no issue in the 12 months has no row.
 
     With ``earlier``, also the 12 months before those for the issues it selects, in one pass: rows
-    then carry ``year_before`` (0 or 1; :func:`nhc.analytics.coded.this_year_and_before`).
+    then carry ``year_before`` (0 or 1; :func:`nhc.analytics.rules.coded.this_year_and_before`).
     """
     m = require_columns(medications, "medications")
     if earlier is None:

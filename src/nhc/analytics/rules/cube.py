@@ -1,5 +1,5 @@
 """The aggregate cube: counts of people by need band, PNG, age band, sex, IMD quintile, practice,
-neighbourhood and locality, with disclosure control applied (:mod:`nhc.analytics.disclosure`).
+neighbourhood and locality, with disclosure control applied (:mod:`nhc.analytics.rules.disclosure`).
 
 Cells are produced for a set of grouping sets (:data:`GROUPINGS`); a dimension outside a grouping
 set reads ``All``. Each grouping set is computed from person-level data and controlled on its own,
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import ibis
 
-from nhc.analytics import disclosure
-from nhc.analytics.coded import nullable
+from nhc.analytics.rules import disclosure
+from nhc.analytics.rules.coded import nullable
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nhc.analytics.coded import nullable
+from nhc.analytics.rules.coded import nullable
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir

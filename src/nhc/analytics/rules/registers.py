@@ -142,7 +142,7 @@ def registers(
 ) -> ir.Table:
     """Long table of register membership: patient_id, register, first_date, last_date, code.
 
-    ``summary`` is :func:`nhc.analytics.coded.cluster_summary` output (codes up to ``as_of``);
+    ``summary`` is :func:`nhc.analytics.rules.coded.cluster_summary` output (codes up to ``as_of``);
     ``population`` gives ages (``patient_id, age``). ``code`` is the first diagnosis code.
     ``rules_on_engine`` is :func:`rules_table` already loaded on the engine (the pipeline passes it);
     without it the rules go in as an in-memory table.

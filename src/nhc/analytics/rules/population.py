@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import ibis
 
-from nhc.analytics.inputs import require_columns
+from nhc.analytics.rules.inputs import require_columns
 from nhc.vocab import AGE_BAND_LIMITS
 
 if TYPE_CHECKING:

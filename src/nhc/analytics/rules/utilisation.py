@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from nhc.analytics.coded import in_window, nullable, this_year_and_before
-from nhc.analytics.inputs import require_columns
+from nhc.analytics.rules.coded import in_window, nullable, this_year_and_before
+from nhc.analytics.rules.inputs import require_columns
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -37,7 +37,7 @@ def utilisation(
     the 12 months has no row.
 
     With ``earlier``, also the 12 months before those for the encounters it selects, in one pass:
-    rows then carry ``year_before`` (0 or 1; :func:`nhc.analytics.coded.this_year_and_before`).
+    rows then carry ``year_before`` (0 or 1; :func:`nhc.analytics.rules.coded.this_year_and_before`).
     """
     e = require_columns(encounters, "encounters")
     if earlier is None:
@@ -52,7 +52,7 @@ def utilisation(
 def active_patients(events: ir.Table, medicines: ir.Table, use: ir.Table, as_of: dt.date) -> ir.Table:
     """Patients with any clinical event, prescription issue or encounter in the 12 months: patient_id.
 
-    ``medicines`` is :func:`nhc.analytics.frailty.polypharmacy` and ``use`` is :func:`utilisation`
+    ``medicines`` is :func:`nhc.analytics.rules.frailty.polypharmacy` and ``use`` is :func:`utilisation`
     output for the same ``as_of`` (so prescriptions and encounters are not read again).
     """
     ev = nullable(events.filter(in_window(events.date, as_of)).select("patient_id"))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import ibis
 
-from nhc.analytics.inputs import require_columns
+from nhc.analytics.rules.inputs import require_columns
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir

@@ -83,7 +83,7 @@ INPUT_COLUMNS: tuple[str, ...] = (
 
 
 def risk_features(facts: ir.Table) -> ir.Table:
-    """Model features from a facts table (see :mod:`nhc.analytics.facts`): patient_id + FEATURE_NAMES."""
+    """Model features from a facts table (see :mod:`nhc.analytics.rules.facts`): patient_id + FEATURE_NAMES."""
     f = facts
     q = f.imd_quintile.fill_null(3)
     cols: dict[str, ir.Value] = {
