@@ -312,7 +312,7 @@ def _url(path: str, values: dict[str, str]) -> str:
 
 
 def _json_body(model: Any, world: World) -> dict[str, Any]:
-    """A valid body for the care API's request models (by field name)."""
+    """A valid body for the API's request models (by field name; others by type)."""
     b = world.baseline
     examples: dict[str, Any] = {
         "patient_id": int(b["patient_id"]),
@@ -325,8 +325,11 @@ def _json_body(model: Any, world: World) -> dict[str, Any]:
         "status": "in_progress",
         "version": 1,
     }
+    # Any other required field (a new area's request model) gets a plain value of its type, so the
+    # hostile value under test is the only thing wrong with the request.
+    plain = {int: 1, float: 1.0, bool: False, str: "fuzz"}
     return {
-        name: examples[name]
+        name: examples[name] if name in examples else plain.get(info.annotation, "fuzz")
         for name, info in model.model_fields.items()
         if name in examples or info.is_required()
     }
