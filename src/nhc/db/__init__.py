@@ -23,7 +23,12 @@ from nhc.errors import NhcError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Modules whose models live on Base (imported by the migrations' env.py). Areas append theirs.
-MODEL_MODULES: list[str] = ["nhc.security.models", "nhc.care.models", "nhc.navigation.models"]
+MODEL_MODULES: list[str] = [
+    "nhc.security.models",
+    "nhc.security.oauth.models",
+    "nhc.care.models",
+    "nhc.navigation.models",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -36,6 +36,7 @@ from nhc.web.fhir import get_current_user, get_server
 from nhc.web.fhir import router as fhir_router
 from nhc.web.fhir_security import fhir_server, fhir_user
 from nhc.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
+from nhc.web.oauth import install as install_oauth
 
 HERE = Path(__file__).parent
 log = logging.getLogger("nhc.web")
@@ -252,6 +253,7 @@ def create_app(
     # Care first: its FHIR types (EpisodeOfCare, CarePlan) must win over the lake's generic routes.
     app.state.care_installed = _install_care(app)
     app.state.fhir_mounted = _mount_fhir(app)
+    install_oauth(app)  # SMART on FHIR: /.well-known/smart-configuration, /oauth/*
     _install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY)
     app.add_middleware(SecurityHeadersMiddleware)

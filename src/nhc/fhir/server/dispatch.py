@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nhc.fhir.server.capability import capability_statement
+from nhc.fhir.server.capability import SmartSecurity, capability_statement
 from nhc.fhir.server.care import care_record, care_searchers, record_number
 from nhc.fhir.server.lake import UncodedRecords, lake_searchers
 from nhc.fhir.server.outcome import FhirError
@@ -33,6 +33,9 @@ KNOWN_PARAMS = TABLE.all_params | {"_count", "_offset", "_format"}
 #: Decides whether the requester may read the given patients (``None``: a population-wide query,
 #: an empty set: the query resolves to no one). Raises to refuse; audits whatever the outcome.
 PatientGuard = Callable[[frozenset[int] | None], None]
+#: Decides whether the requester may read resources of a type at all (an access token's scopes).
+#: Raises :class:`FhirError` (403) to refuse, audited by whoever supplies it.
+TypeGuard = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -41,15 +44,27 @@ class User:
 
     The server calls :meth:`authorise` with the patient ids a request *resolves to* (after parsing,
     before reading anything), and restricts the query to those ids: the decision is never made on
-    raw parameters. Without a guard (the bare router, the system user) every read is allowed."""
+    raw parameters. Without a guard (the bare router, the system user) every read is allowed.
+
+    ``types`` (an access token's scopes) is asked first, with the resource type, for every read,
+    search and operation; ``may_read`` says, without refusing, which types ``$everything`` includes."""
 
     username: str
     roles: tuple[str, ...] = ()
     guard: PatientGuard | None = None
+    types: TypeGuard | None = None
+    may_read: Callable[[str], bool] | None = None
 
     def authorise(self, patient_ids: frozenset[int] | None) -> None:
         if self.guard is not None:
             self.guard(patient_ids)
+
+    def authorise_type(self, rtype: str) -> None:
+        if self.types is not None:
+            self.types(rtype)
+
+    def reads(self, rtype: str) -> bool:
+        return self.may_read is None or self.may_read(rtype)
 
 
 SYSTEM_USER = User("system", ("system",))
@@ -63,9 +78,10 @@ def _one(found: frozenset[int]) -> frozenset[int]:
 class FhirServer:
     """The FHIR server over ``sources`` (the lake, and the care record when it is given)."""
 
-    def __init__(self, sources: Sources, table: Table = TABLE) -> None:
+    def __init__(self, sources: Sources, table: Table = TABLE, security: SmartSecurity | None = None) -> None:
         self.sources = sources
         self.table = table
+        self.security = security
 
     def served(self, rtype: str) -> ResourceType:
         found = self.table.get(rtype, self.sources)
@@ -74,11 +90,12 @@ class FhirServer:
         return found
 
     def capability(self, base: str) -> dict[str, Any]:
-        return capability_statement(self.table.served(self.sources), base)
+        return capability_statement(self.table.served(self.sources), base, self.security)
 
     def read(self, user: User, rtype: str, rid: str) -> dict[str, Any]:
         """``rtype/rid``: the decision on the patient the id resolves to, then the read."""
         part = self.served(rtype).reader_of(rid)
+        user.authorise_type(rtype)
         scope = None
         if part.person_level:
             scope = _one(part.patients_of(self.sources, [rid]))
@@ -92,6 +109,7 @@ class FhirServer:
         """(one page of resources, total matches, the parsed search), decided and restricted."""
         served = self.served(rtype)
         s = parse_search(rtype, params, {p.name for p in served.params})
+        user.authorise_type(rtype)
         if served.person_level:
             s.scope = self.resolve_scope(served, s)
             user.authorise(s.scope)
@@ -121,6 +139,7 @@ class FhirServer:
 
     def everything(self, user: User, pid: str) -> list[dict[str, Any]]:
         """``Patient/{pid}/$everything``: the patient, then every served type's resources about them."""
+        user.authorise_type("Patient")
         try:
             patient_id = parse_patient_id(pid)
         except InvalidIdentifier:
@@ -135,18 +154,21 @@ class FhirServer:
         if not out:
             raise FhirError(404, "not-found", f"Patient/{patient_id} is not known")
         for served in self.table.served(self.sources):
-            if served.name != "Patient" and served.person_level:
+            if served.name != "Patient" and served.person_level and user.reads(served.name):
                 found, _ = served.search(
                     self.sources, Search(served.name, None, [], [], None, [], EVERYTHING, 0, scope)
                 )
                 out += found
         for extra in self.table.extras:
             if self.sources.has(extra.source):
-                out += extra.everything(self.sources, patient_id)
+                out += [
+                    r for r in extra.everything(self.sources, patient_id) if user.reads(r["resourceType"])
+                ]
         return out
 
     def care_record(self, user: User, rid: str) -> list[dict[str, Any]]:
         """``EpisodeOfCare/{rid}/$care-record``: the care episode with its team, plan, tasks, referrals."""
+        user.authorise_type("EpisodeOfCare")
         number = record_number(rid, "care-episode-")
         care = self.sources.care
         part: Searcher | None = next(

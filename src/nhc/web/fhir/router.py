@@ -3,11 +3,13 @@ translates — parameters in, a resource or Bundle out, :class:`~nhc.fhir.server
 OperationOutcome. What is served, and who may see it, is :class:`nhc.fhir.server.FhirServer`'s.
 
 Interactions: ``read`` (``GET /fhir/{type}/{id}``), ``search-type`` (``GET /fhir/{type}?...``),
-``GET /fhir/Patient/{id}/$everything`` and ``GET /fhir/metadata``, for every type in the server's
-table (lake and care). Responses are ``application/fhir+json``.
+``GET /fhir/Patient/{id}/$everything`` and ``GET /fhir/metadata`` (public: no user), for every type
+in the server's table (lake and care). Responses are ``application/fhir+json``.
 
 Two dependency seams: :func:`get_server` (the server over its sources) and
-:func:`get_current_user` (for now the system user); the apps override both.
+:func:`get_current_user` (for now the system user); the apps override both. Every route is a
+:class:`FhirRoute`: a :class:`FhirError` raised anywhere, dependencies included (a missing or
+refused access token is a 401 with ``WWW-Authenticate``), becomes an OperationOutcome.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import urlencode
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from nhc.fhir.server import (
     FHIR_JSON,
@@ -47,15 +50,35 @@ def fhir_response(body: dict[str, Any]) -> Response:
     return Response(orjson.dumps(body), media_type=FHIR_JSON)
 
 
-def outcome_response(status: int, diagnostics: str, code: str | None = None) -> Response:
+def outcome_response(
+    status: int, diagnostics: str, code: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
     """An OperationOutcome response (the one builder: :func:`nhc.fhir.server.operation_outcome`)."""
     return Response(
-        orjson.dumps(operation_outcome(status, diagnostics, code)), status_code=status, media_type=FHIR_JSON
+        orjson.dumps(operation_outcome(status, diagnostics, code)),
+        status_code=status,
+        media_type=FHIR_JSON,
+        headers=headers,
     )
 
 
 def error_response(exc: FhirError) -> Response:
-    return outcome_response(exc.status, exc.message, exc.code)
+    return outcome_response(exc.status, exc.message, exc.code, exc.headers)
+
+
+class FhirRoute(APIRoute):
+    """A route whose :class:`FhirError` (from the endpoint or a dependency) is an OperationOutcome."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except FhirError as exc:
+                return error_response(exc)
+
+        return handle
 
 
 def base_url(request: Request) -> str:
@@ -78,33 +101,24 @@ def _page_links(
 
 
 def build_router() -> APIRouter:
-    router = APIRouter(prefix="/fhir", tags=["FHIR"])
+    router = APIRouter(prefix="/fhir", tags=["FHIR"], route_class=FhirRoute)
 
     @router.get("/metadata")
-    def metadata(request: Request, server: Server, user: CurrentUser) -> Response:
+    def metadata(request: Request, server: Server) -> Response:
         return fhir_response(server.capability(base_url(request)))
 
     @router.get("/Patient/{pid}/$everything")
     def everything(pid: str, request: Request, server: Server, user: CurrentUser) -> Response:
-        try:
-            resources = server.everything(user, pid)
-        except FhirError as exc:
-            return error_response(exc)
+        resources = server.everything(user, pid)
         return fhir_response(searchset(resources, base_url(request), total=len(resources)))
 
     @router.get("/{rtype}/{rid}")
     def read(rtype: str, rid: str, server: Server, user: CurrentUser) -> Response:
-        try:
-            return fhir_response(server.read(user, rtype, rid))
-        except FhirError as exc:
-            return error_response(exc)
+        return fhir_response(server.read(user, rtype, rid))
 
     @router.get("/{rtype}")
     def search(rtype: str, request: Request, server: Server, user: CurrentUser) -> Response:
-        try:
-            resources, total, s = server.search(user, rtype, list(request.query_params.multi_items()))
-        except FhirError as exc:
-            return error_response(exc)
+        resources, total, s = server.search(user, rtype, list(request.query_params.multi_items()))
         self_url, next_url = _page_links(request, rtype, s.offset, s.count, len(resources), total)
         return fhir_response(
             searchset(resources, base_url(request), total=total, self_url=self_url, next_url=next_url)
