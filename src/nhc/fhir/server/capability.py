@@ -52,6 +52,8 @@ def _entry(t: ResourceType, served: set[str]) -> dict[str, Any]:
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [{"name": p.name, "type": p.type} for p in t.params],
     }
+    if t.includes:
+        entry["searchInclude"] = [i.value for i in t.includes]
     ops = [
         {"name": name, "definition": definition}
         for rtype, name, definition in OPERATIONS

@@ -21,14 +21,14 @@ from nhc.fhir.server.capability import SmartSecurity, capability_statement
 from nhc.fhir.server.care import care_record, care_searchers, record_number
 from nhc.fhir.server.lake import UncodedRecords, lake_searchers
 from nhc.fhir.server.outcome import FhirError
-from nhc.fhir.server.params import Search, parse_search
+from nhc.fhir.server.params import COMMON_PARAMS, Search, parse_search
 from nhc.fhir.server.table import CARE, EVERYTHING, ResourceType, Searcher, Sources, Table
 from nhc.identifiers import InvalidIdentifier, parse_patient_id
 
 #: THE table: every type the server can serve, lake first, then the care record.
 TABLE = Table([*lake_searchers(), *care_searchers()], extras=[UncodedRecords()])
 SEARCHABLE = TABLE.all_types
-KNOWN_PARAMS = TABLE.all_params | {"_count", "_offset", "_format"}
+KNOWN_PARAMS = TABLE.all_params | set(COMMON_PARAMS)
 
 #: Decides whether the requester may read the given patients (``None``: a population-wide query,
 #: an empty set: the query resolves to no one). Raises to refuse; audits whatever the outcome.
@@ -70,6 +70,16 @@ class User:
 SYSTEM_USER = User("system", ("system",))
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a search: the matches, the total, the parsed search and ``_include`` resources."""
+
+    resources: list[dict[str, Any]]
+    total: int
+    search: Search
+    included: list[dict[str, Any]]
+
+
 def _one(found: frozenset[int]) -> frozenset[int]:
     """A read is about exactly one patient; an id that resolves to none (or, impossibly, more) is a miss."""
     return found if len(found) == 1 else frozenset()
@@ -107,14 +117,49 @@ class FhirServer:
 
     def search(self, user: User, rtype: str, params: list[tuple[str, str]]) -> tuple[list[dict], int, Search]:
         """(one page of resources, total matches, the parsed search), decided and restricted."""
+        found = self.search_page(user, rtype, params)
+        return found.resources, found.total, found.search
+
+    def search_page(self, user: User, rtype: str, params: list[tuple[str, str]]) -> SearchPage:
+        """One page of a search, decided and restricted, with its ``_include`` resources."""
         served = self.served(rtype)
-        s = parse_search(rtype, params, {p.name for p in served.params})
+        s = parse_search(rtype, params, {p.name for p in served.params}, [i.value for i in served.includes])
         user.authorise_type(rtype)
         if served.person_level:
             s.scope = self.resolve_scope(served, s)
             user.authorise(s.scope)
         resources, total = served.search(self.sources, s)
-        return resources, total, s
+        return SearchPage(resources, total, s, self._included(user, served, s, resources))
+
+    def _included(
+        self, user: User, served: ResourceType, s: Search, resources: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The resources the page refers to through ``s.includes`` — only those about the people the
+        search was decided on (the decision already made covers them), and of types the user reads."""
+        out: list[dict[str, Any]] = []
+        for inc in (i for i in served.includes if i.value in s.includes):
+            target = self.table.get(inc.target, self.sources)
+            if target is None or not user.reads(inc.target):
+                continue
+            for rid in dict.fromkeys(r for res in resources for r in inc.references(res)):
+                out += self._read_within(target, rid, s.scope)
+        unique = {(r["resourceType"], r["id"]): r for r in out}
+        return list(unique.values())
+
+    def _read_within(
+        self, target: ResourceType, rid: str, scope: frozenset[int] | None
+    ) -> list[dict[str, Any]]:
+        try:
+            part = target.reader_of(rid)
+        except FhirError:
+            return []
+        if part.person_level:
+            owners = part.patients_of(self.sources, [rid])
+            if scope is None or not owners or not owners <= scope:
+                return []
+            scope = owners
+        found, _ = part.search(self.sources, Search(target.name, None, [], [], None, [rid], 1, 0, scope))
+        return found
 
     def resolve_scope(self, served: ResourceType, s: Search) -> frozenset[int] | None:
         """The patients a person-level search can return resources about; ``None`` if population-wide.

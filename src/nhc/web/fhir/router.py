@@ -118,11 +118,13 @@ def build_router() -> APIRouter:
 
     @router.get("/{rtype}")
     def search(rtype: str, request: Request, server: Server, user: CurrentUser) -> Response:
-        resources, total, s = server.search(user, rtype, list(request.query_params.multi_items()))
-        self_url, next_url = _page_links(request, rtype, s.offset, s.count, len(resources), total)
-        return fhir_response(
-            searchset(resources, base_url(request), total=total, self_url=self_url, next_url=next_url)
+        page = server.search_page(user, rtype, list(request.query_params.multi_items()))
+        s = page.search
+        self_url, next_url = _page_links(request, rtype, s.offset, s.count, len(page.resources), page.total)
+        bundle = searchset(
+            page.resources, base_url(request), page.total, self_url, next_url, included=page.included
         )
+        return fhir_response(bundle)
 
     return router
 
