@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from authlib.oauth2.rfc6749.errors import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -51,13 +51,34 @@ def _server(request: Request) -> NhcAuthorizationServer:
     return NhcAuthorizationServer(oauth_service(request), endpoints(request))
 
 
+def _printable(text: str) -> bool:
+    return all(" " <= c <= "~" for c in text)
+
+
+class _Refused(Exception):
+    """An OAuth error found before Authlib's server ran (e.g. plain HTTP from a remote host)."""
+
+    def __init__(self, error: OAuth2Error) -> None:
+        super().__init__(error.description)
+        self.error = error
+
+
 async def _form_request(request: Request, skip: tuple[str, ...] = ()) -> FormRequest:
+    """The request as Authlib reads it (:class:`_Refused` when OAuth may not run over it at all:
+    Authlib refuses plain HTTP except on a loopback address)."""
     if request.method == "GET":
         items = list(request.query_params.multi_items())
     else:
         items = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
     items = [(k, v) for k, v in items if k not in skip]
-    return FormRequest(request.method, str(request.url), dict(request.headers), items)
+    if not all(_printable(k) and _printable(v) for k, v in items):
+        # RFC 6749 parameters are printable ASCII (VSCHAR); Authlib would put others in an error
+        # description, which it then refuses to build
+        raise _Refused(InvalidRequestError("OAuth parameters must be printable ASCII"))
+    try:
+        return FormRequest(request.method, str(request.url), dict(request.headers), items)
+    except OAuth2Error as exc:
+        raise _Refused(exc) from None
 
 
 def _respond(result: tuple[int, Any, list[tuple[str, str]]]) -> Response:
@@ -95,12 +116,20 @@ def jwks(request: Request) -> JSONResponse:
 
 @router.post("/oauth/token")
 async def token(request: Request) -> Response:
-    return _respond(_server(request).create_token_response(await _form_request(request)))
+    try:
+        req = await _form_request(request)
+    except _Refused as exc:
+        return _respond(exc.error())
+    return _respond(_server(request).create_token_response(req))
 
 
 @router.post("/oauth/revoke")
 async def revoke(request: Request) -> Response:
-    server, req = _server(request), await _form_request(request)
+    server = _server(request)
+    try:
+        req = await _form_request(request)
+    except _Refused as exc:
+        return _respond(exc.error())
     try:
         client = server.authenticate_client(req, ["none", PRIVATE_KEY_JWT], "revocation")
     except OAuth2Error as exc:
@@ -125,10 +154,12 @@ def _needs_patient(scope: str) -> bool:
 @router.get("/oauth/authorize")
 async def authorize_page(request: Request) -> Response:
     current_user(request)  # sign in first (the sign-in page comes back here)
-    req = await _form_request(request)
     server = _server(request)
     try:
+        req = await _form_request(request)
         grant = server.get_consent_grant(req)
+    except _Refused as exc:
+        return _error(request, exc.error)
     except OAuth2Error as exc:
         return _error(request, exc)
     scope = req.scope or ""
@@ -169,10 +200,12 @@ async def authorize(request: Request) -> Response:
             {"status": 400, "title": "Bad request", "detail": "The form expired; start again from the app."},
             400,
         )
-    req = await _form_request(request, skip=OWN_FIELDS)
     server = _server(request)
     try:
+        req = await _form_request(request, skip=OWN_FIELDS)
         grant = server.get_consent_grant(req)
+    except _Refused as exc:
+        return _error(request, exc.error)
     except OAuth2Error as exc:
         return _error(request, exc)
     grantee = None
