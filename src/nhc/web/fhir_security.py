@@ -22,10 +22,16 @@ care record, and the SMART endpoints for the CapabilityStatement's ``rest.securi
 
 from __future__ import annotations
 
+import re
+import threading
+
 from fastapi import Request
 
+from nhc.errors import NhcError
 from nhc.fhir.server import FhirError, FhirServer, LakeReader, Sources, User
+from nhc.fhir.server.bulk import BulkExports, BulkJob
 from nhc.fhir.server.capability import SmartSecurity
+from nhc.security.access import AccessBasis
 from nhc.security.oauth import GrantedScopes, TokenRefused, TokenUse
 from nhc.security.roles import Principal
 from nhc.web.access import patient_access
@@ -33,6 +39,9 @@ from nhc.web.care.deps import care
 from nhc.web.deps import SignInRequired, client_ip, optional_user, security
 from nhc.web.oauth.deps import endpoints, oauth_service
 
+_BULK_LOCK = threading.Lock()
+#: The Group that is the requester's own caseload (everyone else is a neighbourhood, by its slug).
+CASELOAD_GROUP = "caseload"
 POPULATION_WIDE = "FHIR searches must be about one person: give patient=, subject=, _id= or identifier=."
 REALM = 'Bearer realm="nhc-fhir"'
 
@@ -64,11 +73,30 @@ def fhir_reader(request: Request) -> LakeReader:
     return reader
 
 
+def bulk_exports(request: Request) -> BulkExports:
+    """The app's export jobs, in ``<data>/bulk`` (made on first use)."""
+    state = request.app.state
+    exports = getattr(state, "fhir_bulk", None)
+    if exports is None:
+        with _BULK_LOCK:
+            exports = getattr(state, "fhir_bulk", None)
+            if exports is None:
+                exports = BulkExports(state.settings.data_dir / "bulk")
+                state.fhir_bulk = exports
+    return exports
+
+
 def fhir_server(request: Request) -> FhirServer:
     """The FHIR server over the app's lake and care record, advertising the SMART endpoints."""
     root = endpoints(request).issuer
     smart = SmartSecurity(f"{root}/oauth/authorize", f"{root}/oauth/token", f"{root}/oauth/revoke")
-    return FhirServer(Sources(lambda: fhir_reader(request), care(request)), security=smart)
+    sources = Sources(lambda: fhir_reader(request), care(request))
+    return FhirServer(sources, security=smart, bulk=bulk_exports(request))
+
+
+def group_slug(neighbourhood: str) -> str:
+    """A neighbourhood's Group id for ``Group/{id}/$export`` (``Central Oxford`` -> ``central-oxford``)."""
+    return re.sub(r"[^a-z0-9]+", "-", neighbourhood.lower()).strip("-")
 
 
 def _resource(request: Request) -> str:
@@ -145,10 +173,66 @@ def _user(request: Request, principal: Principal, use: TokenUse | None) -> User:
             population_message=POPULATION_WIDE,
         )
 
+    exporter = use is not None and granted is not None and granted.may_export
     return User(
         principal.username,
         (principal.role.value,),
         guard,
         types if granted is not None else None,
         granted.may_read if granted is not None else None,
+        population=_population(request, principal, resource, ip) if exporter else None,
+        owner=f"client:{use.claims.client_id}" if use else f"user:{principal.username}",
+        exported=lambda job: _audit_export(request, principal, job),
+    )
+
+
+def _population(request: Request, principal: Principal, resource: str, ip: str):
+    """The people a ``system/*.read`` token may export: each person in the lake (of the Group, if
+    one is named) on whom the one decision allows the account a neighbourhood or care relationship
+    (break-glass is for one person in an emergency, never for bulk), audited person by person."""
+
+    def population(group: str | None) -> frozenset[int]:
+        sec, insights = security(request), request.app.state.insights
+        if (
+            group is not None
+            and group != CASELOAD_GROUP
+            and group not in {group_slug(n) for n in principal.neighbourhoods}
+        ):
+            raise FhirError(403, "forbidden", "Group: give 'caseload' or one of your neighbourhoods")
+        ids = [
+            int(r["patient_id"])
+            for r in fhir_reader(request).rows("SELECT patient_id FROM patients ORDER BY 1")
+        ]
+        allowed: list[int] = []
+        with sec.db.unit_of_work() as s:
+            for pid in ids:
+                try:
+                    nb = insights.patient_neighbourhood(pid)
+                except NhcError:
+                    nb = None
+                if group is not None and group != CASELOAD_GROUP and (nb is None or group_slug(nb) != group):
+                    continue
+                decision = sec.check_patient_access(principal, pid, nb, session=s)
+                basis = str(decision.basis)
+                if not decision.allowed or basis == AccessBasis.BREAK_GLASS:
+                    continue
+                if group == CASELOAD_GROUP and basis == AccessBasis.NEIGHBOURHOOD:
+                    continue
+                allowed.append(pid)
+        patient_access(request).authorise(
+            principal, frozenset(allowed), action="fhir_bulk_export", resource=resource, ip=ip
+        )
+        return frozenset(allowed)
+
+    return population
+
+
+def _audit_export(request: Request, principal: Principal, job: BulkJob) -> None:
+    counts = ", ".join(f"{o['type']}={o['count']}" for o in job.output) or "no rows"
+    security(request).record(
+        principal,
+        "fhir_bulk_export_done",
+        outcome="success" if job.status == "done" else "failure",
+        resource=f"job:{job.id}",
+        detail=f"{counts}{'; ' + job.error if job.error else ''}"[:1000],
     )

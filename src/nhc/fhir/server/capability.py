@@ -17,6 +17,10 @@ OPERATIONS = (
 )
 
 
+BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+PATIENT_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"
+GROUP_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"
+
 SMART_OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 
@@ -65,14 +69,21 @@ def _entry(t: ResourceType, served: set[str]) -> dict[str, Any]:
 
 
 def capability_statement(
-    types: list[ResourceType], base: str, security: SmartSecurity | None = None
+    types: list[ResourceType], base: str, security: SmartSecurity | None = None, bulk: bool = False
 ) -> dict[str, Any]:
     """What this server serves now: every type in ``types`` with its interactions and parameters,
-    and, when tokens are accepted, how to get one (``rest.security``)."""
+    when tokens are accepted how to get one (``rest.security``), and Bulk Data ``$export`` when
+    it is served (system level; ``Patient/$export``; ``Group/{id}/$export``)."""
     sources = {part.source for t in types for part in t.parts}
     rest: dict[str, Any] = {"mode": "server", "resource": [_entry(t, sources) for t in types]}
     if security is not None:
         rest["security"] = security.as_fhir()
+    if bulk:
+        rest["operation"] = [
+            {"name": "export", "definition": BULK_EXPORT},
+            {"name": "patient-export", "definition": PATIENT_EXPORT},
+            {"name": "group-export", "definition": GROUP_EXPORT},
+        ]
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

@@ -192,12 +192,7 @@ class CareEpisodeSearcher(CareSearcher):
 
 class CarePlanSearcher(CareSearcher):
     rtype, model, prefix = "CarePlan", CarePlan, "care-plan-"
-    params = (*PATIENT, ID, Param("_lastUpdated", "date"))
     includes = (*patient_includes("CarePlan"), Include("CarePlan", "care-team", ("careTeam",), "CareTeam"))
-
-    def matches(self, resource: dict[str, Any], s: Search) -> bool:
-        updated = (resource.get("meta") or {}).get("lastUpdated")
-        return date_matches(list(s.last_updated), dt.date.fromisoformat(updated[:10]) if updated else None)
 
     def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
         return [plan_resource(care, r.id) for r in records]

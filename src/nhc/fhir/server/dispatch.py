@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from nhc.fhir.server.bulk import BulkExports, BulkJob
 from nhc.fhir.server.capability import SmartSecurity, capability_statement
 from nhc.fhir.server.care import care_record, care_searchers, record_number
 from nhc.fhir.server.lake import UncodedRecords, lake_searchers
@@ -54,6 +55,13 @@ class User:
     guard: PatientGuard | None = None
     types: TypeGuard | None = None
     may_read: Callable[[str], bool] | None = None
+    #: Bulk export: the people this user may export (``group``: a Group id, ``None``: everyone
+    #: they may see), decided and audited; ``None``: this user may not export (403).
+    population: Callable[[str | None], frozenset[int]] | None = None
+    #: Who owns the export jobs this user starts (a client id, a username).
+    owner: str = ""
+    #: Called when an export job ends (to audit it with its row counts).
+    exported: Callable[[BulkJob], None] | None = None
 
     def authorise(self, patient_ids: frozenset[int] | None) -> None:
         if self.guard is not None:
@@ -88,10 +96,17 @@ def _one(found: frozenset[int]) -> frozenset[int]:
 class FhirServer:
     """The FHIR server over ``sources`` (the lake, and the care record when it is given)."""
 
-    def __init__(self, sources: Sources, table: Table = TABLE, security: SmartSecurity | None = None) -> None:
+    def __init__(
+        self,
+        sources: Sources,
+        table: Table = TABLE,
+        security: SmartSecurity | None = None,
+        bulk: BulkExports | None = None,
+    ) -> None:
         self.sources = sources
         self.table = table
         self.security = security
+        self.bulk = bulk
 
     def served(self, rtype: str) -> ResourceType:
         found = self.table.get(rtype, self.sources)
@@ -100,7 +115,9 @@ class FhirServer:
         return found
 
     def capability(self, base: str) -> dict[str, Any]:
-        return capability_statement(self.table.served(self.sources), base, self.security)
+        return capability_statement(
+            self.table.served(self.sources), base, self.security, self.bulk is not None
+        )
 
     def read(self, user: User, rtype: str, rid: str) -> dict[str, Any]:
         """``rtype/rid``: the decision on the patient the id resolves to, then the read."""
@@ -226,3 +243,58 @@ class FhirServer:
         if not scope:
             raise FhirError(404, "not-found", f"EpisodeOfCare/{rid[:60]} is not known")
         return care_record(care, number)
+
+    # ------------------------------------------------------------------------------ bulk export
+    def _exports(self) -> BulkExports:
+        if self.bulk is None:
+            raise FhirError(404, "not-supported", "bulk export is not served here")
+        return self.bulk
+
+    def export_types(self, user: User, wanted: list[str] | None) -> list[ResourceType]:
+        """The types an export writes: ``_type`` (each served and readable), or every served type
+        the user reads."""
+        served = {t.name: t for t in self.table.served(self.sources)}
+        if wanted is None:
+            return [t for name, t in served.items() if user.reads(name)]
+        unknown = [w for w in wanted if w not in served]
+        if unknown:
+            raise FhirError(400, "not-supported", f"_type: not served here: {', '.join(unknown)[:200]}")
+        for name in wanted:
+            user.authorise_type(name)
+        return [served[name] for name in dict.fromkeys(wanted)]
+
+    def export(
+        self, user: User, group: str | None, wanted: list[str] | None, since: Any, request: str
+    ) -> BulkJob:
+        """Kick off ``$export`` (``group``: ``Group/{id}/$export``; ``None``: system or patient level)."""
+        exports = self._exports()
+        if user.population is None:
+            raise FhirError(403, "forbidden", "bulk export needs an access token with system/*.read")
+        types = self.export_types(user, wanted)
+        patients = user.population(group)
+        done = user.exported or (lambda job: None)
+        return exports.start(
+            types,
+            self.sources,
+            owner=user.owner,
+            request=request,
+            patients=patients,
+            since=since,
+            on_done=done,
+        )
+
+    def export_job(self, user: User, job_id: str) -> BulkJob:
+        job = self._exports().job(job_id, user.owner)
+        if job is None:
+            raise FhirError(404, "not-found", "no such export (it may have expired)")
+        return job
+
+    def export_file(self, user: User, job_id: str, name: str) -> Any:
+        path = self._exports().file(job_id, user.owner, name)
+        if path is None:
+            raise FhirError(404, "not-found", "no such export file (it may have expired)")
+        return path
+
+    def export_delete(self, user: User, job_id: str) -> None:
+        if not self._exports().delete(job_id, user.owner):
+            raise FhirError(404, "not-found", "no such export")

@@ -62,8 +62,6 @@ class Search:
     sort: str | None = None
     #: ``_include`` values (``CarePlan:care-team``), checked against the type's includes.
     includes: tuple[str, ...] = ()
-    #: ``_lastUpdated`` values (date prefixes as ``date``), on types that record when they changed.
-    last_updated: tuple[str, ...] = ()
 
     @property
     def descending(self) -> bool:
@@ -217,7 +215,6 @@ def parse_search(
     if rtype == "Patient":  # Patient ids are numbers: anything else is a malformed request
         ids = [str(patient_ref(i, "_id")) for i in ids]
     _date_bounds(get("date"))  # checked now, so a bad date is a 400 before any lookup
-    _date_bounds(get("_lastUpdated"))
     sort = _one_of(get("_sort"), "_sort", SORTS if "date" in allowed else ())
     summary = _one_of(get("_summary"), "_summary", SUMMARIES)
     _one_of(get("_total"), "_total", TOTALS)
@@ -235,7 +232,6 @@ def parse_search(
         _number(get("_offset"), "_offset", 0),
         sort=sort,
         includes=wanted,
-        last_updated=tuple(get("_lastUpdated")),
     )
 
 

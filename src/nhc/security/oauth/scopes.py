@@ -108,6 +108,13 @@ class GrantedScopes:
         return any(s.allows(rtype, "r") for s in self.scopes)
 
     @property
+    def may_export(self) -> bool:
+        """Bulk export: a ``system/*.read`` (or ``system/*.rs``) scope."""
+        return any(
+            s.context == "system" and s.rtype == "*" and {"r", "s"} <= s.permissions for s in self.scopes
+        )
+
+    @property
     def patient_only(self) -> bool:
         """Every resource scope is a ``patient/`` scope: the token is bound to its launch patient."""
         return bool(self.scopes) and all(s.context == "patient" for s in self.scopes)

@@ -14,36 +14,36 @@ refused access token is a 401 with ``WWW-Authenticate``), becomes an OperationOu
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from nhc.fhir.server import (
     FHIR_JSON,
-    SYSTEM_USER,
     FhirError,
-    FhirServer,
-    User,
     operation_outcome,
     searchset,
 )
+from nhc.web.fhir.bulk import add_bulk_routes
+from nhc.web.fhir.deps import CurrentUser, Server, get_current_user, get_server
 
-
-def get_current_user() -> User:
-    """Dependency seam for sign-in, roles and audit (overridden by the main web app)."""
-    return SYSTEM_USER
-
-
-def get_server() -> FhirServer:  # pragma: no cover - always overridden by the app
-    raise RuntimeError("get_server must be overridden with the app's FhirServer")
-
-
-Server = Annotated[FhirServer, Depends(get_server)]
-CurrentUser = Annotated[User, Depends(get_current_user)]
+__all__ = [
+    "CurrentUser",
+    "FhirRoute",
+    "Server",
+    "base_url",
+    "build_router",
+    "error_response",
+    "fhir_response",
+    "get_current_user",
+    "get_server",
+    "outcome_response",
+    "router",
+]
 
 
 def fhir_response(body: dict[str, Any]) -> Response:
@@ -102,6 +102,7 @@ def _page_links(
 
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/fhir", tags=["FHIR"], route_class=FhirRoute)
+    add_bulk_routes(router, base_url)  # first: /Patient/$export is not a read
 
     @router.get("/metadata")
     def metadata(request: Request, server: Server) -> Response:
