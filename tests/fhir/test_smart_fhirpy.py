@@ -3,6 +3,9 @@ the CapabilityStatement without a token, then searches, paging and ``$everything
 
 from __future__ import annotations
 
+import json
+import time
+
 import httpx
 import pytest
 from fhirpy import SyncFHIRClient
@@ -59,8 +62,39 @@ def test_fhirpy_reads_metadata_then_searches_pages_and_runs_everything_with_a_to
         client.resources("Observation").search(patient=pid).limit(2).fetch_all()
     )  # next links, 2 at a time
     assert total >= 3 and len(pages) == total and len({o.id for o in pages}) == total
+    raw = (
+        client.resources("Observation")
+        .search(patient=pid)
+        .include("Observation", "patient")
+        .limit(2)
+        .fetch_raw()
+    )
+    included = [e["resource"]["id"] for e in raw["entry"] if e["search"]["mode"] == "include"]
+    assert included == [pid]
     everything = client.reference("Patient", pid).execute("$everything", method="get")
     types = {e["resource"]["resourceType"] for e in everything["entry"]}
     assert {"Patient", "Observation"} <= types
     for entry in everything["entry"]:
         assert validate_resource(entry["resource"]) is None
+
+
+def test_a_backend_runs_a_bulk_export_to_completion(served):
+    """Kick-off, poll as the status URL says (``Retry-After``), fetch every file in the manifest."""
+
+    headers = {"Authorization": f"Bearer {_backend_token(served)}", "Accept": "application/fhir+json"}
+    with httpx.Client(base_url=f"{served['root']}/fhir", headers=headers) as http:
+        kick = http.get("/$export", headers={"Prefer": "respond-async"})
+        assert kick.status_code == 202
+        status = kick.headers["content-location"]
+        for _ in range(300):
+            poll = http.get(status)
+            if poll.status_code == 200:
+                break
+            assert poll.status_code == 202
+            time.sleep(min(float(poll.headers["retry-after"]), 0.1))
+        manifest = poll.json()
+        assert manifest["output"] and {o["type"] for o in manifest["output"]} >= {"Patient", "Observation"}
+        for output in manifest["output"]:
+            lines = http.get(output["url"]).text.splitlines()
+            assert len(lines) == output["count"]
+            assert validate_resource(json.loads(lines[0])) is None
