@@ -10,8 +10,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from nhc.analytics.pipeline import run
+from nhc.fhir.server import TABLE
 from nhc.fhir.validate import validate_resource
+from nhc.lake.engine import DuckDBEngine
+from nhc.lake.store import Lake
 from nhc.settings import Settings
+from nhc.synth.county import SynthOptions, generate_to_lake
 from nhc.web.app import create_app
 from nhc.web.care.deps import care
 from tests.fhir.smart_support import PASSWORD, ROOT, sign_in
@@ -21,11 +26,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.te
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from nhc.analytics.pipeline import run
-    from nhc.lake.engine import DuckDBEngine
-    from nhc.lake.store import Lake
-    from nhc.synth.county import SynthOptions, generate_to_lake
-
     data: Path = tmp_path_factory.mktemp("smart-search")
     generate_to_lake(SynthOptions(patients=800, seed=5), data / "lake")
     run(DuckDBEngine.open(Lake(data / "lake")))
@@ -154,8 +154,6 @@ def test_every_reference_in_the_record_resolves_or_is_contained(world):
 
 
 def test_the_capability_statement_is_what_the_server_does(world):
-    from nhc.fhir.server import TABLE
-
     statement = world["client"].get("/fhir/metadata").json()
     types = {t["type"]: t for t in statement["rest"][0]["resource"]}
     assert set(types) == set(TABLE.all_types)  # the app serves the lake and the care record
