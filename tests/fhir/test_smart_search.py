@@ -119,6 +119,10 @@ def test_include_care_team_brings_the_team_around_the_episode(world):
     assert team["id"] == f"care-episode-{world['episode']}-team"
     assert team["subject"] == {"reference": f"Patient/{world['mine']}"}
     assert bundle["total"] == 1  # the total counts matches only
+    tasks = _search(world, "Task", patient=world["mine"], _include="Task:patient")
+    assert [e["resource"]["id"] for e in tasks["entry"] if e["search"]["mode"] == "include"] == [
+        str(world["mine"])
+    ]
     with_patient = _search(
         world, "Observation", patient=world["mine"], _include="Observation:patient", _count=2
     )

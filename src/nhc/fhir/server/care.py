@@ -222,6 +222,7 @@ class TaskSearcher(CareSearcher):
     """Tasks and referrals about one person (team tasks about no one are not person-level)."""
 
     rtype, model, prefix = "Task", Task, "care-task-"
+    includes = patient_includes("Task", ("for",))
 
     def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
         views = task_views(care, records)
@@ -232,6 +233,7 @@ class ServiceRequestSearcher(CareSearcher):
     """Referrals about one person (a referral's ServiceRequest; its Task is served as Task)."""
 
     rtype, model, prefix = "ServiceRequest", Task, "care-referral-"
+    includes = patient_includes("ServiceRequest")
 
     def where(self) -> list[Any]:
         return [*super().where(), Task.kind == "referral"]

@@ -89,9 +89,9 @@ def sort_by_date(resources: list[dict[str, Any]], descending: bool) -> list[dict
     return dated + [r for r in resources if not resource_date(r)]
 
 
-def patient_includes(rtype: str) -> tuple[Include, ...]:
-    """``Type:patient`` and ``Type:subject``: the patient the resource is about."""
-    return tuple(Include(rtype, name, ("subject", "patient"), "Patient") for name in ("patient", "subject"))
+def patient_includes(rtype: str, elements: tuple[str, ...] = ("subject", "patient")) -> tuple[Include, ...]:
+    """``Type:patient`` and ``Type:subject``: the patient the resource is about (at ``elements``)."""
+    return tuple(Include(rtype, name, elements, "Patient") for name in ("patient", "subject"))
 
 
 ID = Param("_id", "token")
