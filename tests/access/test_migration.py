@@ -37,13 +37,13 @@ def test_migration_matches_the_models(db_url: str) -> None:
     db.dispose()
 
 
-def test_downgrade_to_0005_and_upgrade_again(db_url: str) -> None:
+def test_downgrade_below_access_and_upgrade_again(db_url: str) -> None:
     db = Database(db_url)
     db.upgrade()
     cfg = alembic_config(db_url)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005_navigation")
+        command.downgrade(cfg, "0006_oauth_clients")
     assert not set(sa.inspect(db.engine).get_table_names()) & ACCESS_TABLES
     db.upgrade()
     assert set(sa.inspect(db.engine).get_table_names()) >= ACCESS_TABLES

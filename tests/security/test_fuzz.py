@@ -567,3 +567,88 @@ def test_the_walk_covers_the_html_pages_hidden_from_the_openapi_document(world: 
     hidden = {c.path for c in world.cases} - set(world.app.openapi()["paths"])
     for page in ("/patients/{patient_id}", "/care/episodes/{episode_id}", "/admin/audit", "/sign-in"):
         assert page in hidden
+
+
+# ------------------------------------------------------------------------ (d) tokens and OAuth
+
+OAUTH_FIELDS = (
+    "grant_type",
+    "scope",
+    "client_id",
+    "client_assertion_type",
+    "client_assertion",
+    "code",
+    "code_verifier",
+    "redirect_uri",
+    "token",
+)
+AUTHORIZE_FIELDS = (
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "aud",
+    "code_challenge",
+    "code_challenge_method",
+)
+
+
+def _hostile_tokens() -> list[str]:
+    import base64
+    import json as _json
+
+    def enc(d: Any) -> str:
+        return base64.urlsafe_b64encode(_json.dumps(d).encode()).rstrip(b"=").decode()
+
+    return [
+        *HOSTILE,
+        "a.b.c",
+        f"{enc({'alg': 'none'})}.{enc({'sub': '1'})}.",
+        f"{enc({'alg': 'RS256', 'kid': '²'})}.{enc({'sub': 2**70, 'exp': 'soon'})}.AAAA",
+        f"{enc([1, 2])}.{enc('x')}.AAAA",
+        "x" * 20_000,
+    ]
+
+
+def test_tokens_and_the_oauth_endpoints_answer_hostile_input_without_a_5xx(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    anonymous = _client(world.app)
+    secure = TestClient(world.app, base_url="https://testserver", raise_server_exceptions=True)
+    # plain HTTP from a non-loopback host is refused by the OAuth endpoints before anything else
+    assert anonymous.post("/oauth/token", data={"grant_type": "client_credentials"}).json()["error"] == (
+        "insecure_transport"
+    )
+    problems = []
+    for token in _hostile_tokens():
+        headers = [h for h in (f"Bearer {token}", token, f"Basic {token}") if h.isascii()]  # HTTP headers
+        for header in headers:
+            try:
+                r = anonymous.get(
+                    f"/fhir/Patient/{world.patient}", headers={"Authorization": header[:30_000]}
+                )
+                if r.status_code != 401:
+                    problems.append(f"Authorization {header[:40]!r} -> {r.status_code} (expected 401)")
+            except Exception as exc:
+                problems.append(f"Authorization {header[:40]!r} -> raised {type(exc).__name__}")
+        for path in ("/oauth/token", "/oauth/revoke"):
+            for field in OAUTH_FIELDS:
+                form = {"grant_type": "client_credentials", field: token[:5000]}
+                try:
+                    r = secure.post(path, data=form)
+                    if r.status_code >= 500:
+                        problems.append(f"POST {path} {field}={token[:40]!r} -> {r.status_code}")
+                except Exception as exc:
+                    problems.append(f"POST {path} {field}={token[:40]!r} -> raised {type(exc).__name__}")
+    clinician = world.clients["clinician"]
+    clinician.base_url = "https://testserver"  # the session cookie is not marked Secure: it still goes
+    for value in HOSTILE:
+        for field in AUTHORIZE_FIELDS:
+            try:
+                r = clinician.get("/oauth/authorize", params={field: value})
+                if r.status_code >= 500:
+                    problems.append(f"GET /oauth/authorize {field}={value[:40]!r} -> {r.status_code}")
+            except Exception as exc:
+                problems.append(f"GET /oauth/authorize {field}={value[:40]!r} -> raised {type(exc).__name__}")
+    assert not problems, f"{len(problems)} hostile OAuth requests went wrong:\n" + "\n".join(problems[:300])

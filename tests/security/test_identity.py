@@ -9,25 +9,37 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import OctKey, RSAKey
 
 from nhc.errors import NhcError
 from nhc.security.identity import OidcIdentityProvider
 from nhc.security.service import SecurityService, SignInError
 
 ISSUER = "https://idp.example.nhs.uk"
+#: The provider's signing key (its public half is served at jwks_uri by the mock provider).
+IDP_KEY = RSAKey.generate_key(2048, private=True, auto_kid=True)
 
 
-def _token(claims: dict) -> str:
-    enc = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
-    return f"{enc({'alg': 'RS256'})}.{enc(claims)}.sig"
+def _enc(d: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
 
 
-def _provider(claims_for) -> OidcIdentityProvider:
+def _token(claims: dict, key: RSAKey | None = None, alg: str = "RS256") -> str:
+    """An ID token signed as the provider signs it (or with ``key``, a forger's)."""
+    claims = {k: int(v) if k == "exp" else v for k, v in claims.items()}
+    signer = key or IDP_KEY
+    return jwt.encode({"alg": alg, "kid": signer.kid}, claims, signer, algorithms=[alg])
+
+
+def _provider(claims_for, sign=_token, keys=lambda: [IDP_KEY]) -> OidcIdentityProvider:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/token":
             form = parse_qs(request.content.decode())
             assert form["grant_type"] == ["authorization_code"] and form["code_verifier"][0]
-            return httpx.Response(200, json={"id_token": _token(claims_for(form))})
+            return httpx.Response(200, json={"id_token": sign(claims_for(form))})
+        if request.url.path == "/jwks":
+            return httpx.Response(200, json={"keys": [k.as_dict(private=False) for k in keys()]})
         return httpx.Response(404)
 
     return OidcIdentityProvider(
@@ -37,7 +49,11 @@ def _provider(claims_for) -> OidcIdentityProvider:
         "nhc-client",
         "secret",
         http=httpx.Client(transport=httpx.MockTransport(handler)),
-        metadata={"authorization_endpoint": f"{ISSUER}/authorize", "token_endpoint": f"{ISSUER}/token"},
+        metadata={
+            "authorization_endpoint": f"{ISSUER}/authorize",
+            "token_endpoint": f"{ISSUER}/token",
+            "jwks_uri": f"{ISSUER}/jwks",
+        },
     )
 
 
@@ -102,3 +118,70 @@ def test_oidc_rejects_a_wrong_state() -> None:
     _, kept = idp.begin("https://x/cb")
     with pytest.raises(NhcError, match="state"):
         idp.complete({"code": "abc", "state": "forged"}, kept, "https://x/cb")
+
+
+def _good_claims(holder: dict) -> dict:
+    return {"iss": ISSUER, "aud": "nhc-client", "exp": time.time() + 60, "sub": "1", "nonce": holder["nonce"]}
+
+
+def _forged(claims: dict) -> str:
+    return _token(claims, key=RSAKey.generate_key(2048, private=True, auto_kid=True))
+
+
+def _forged_same_kid(claims: dict) -> str:
+    forger = RSAKey.generate_key(2048, private=True, parameters={"kid": IDP_KEY.kid})
+    return _token(claims, key=forger)
+
+
+def _unsigned(claims: dict) -> str:
+    return f"{_enc({'alg': 'none', 'typ': 'JWT'})}.{_enc({**claims, 'exp': int(claims['exp'])})}."
+
+
+def _hmac_with_public_key(claims: dict) -> str:
+    """The algorithm-confusion attack: HS256 keyed with the provider's public key."""
+    secret = OctKey.import_key(json.dumps(IDP_KEY.as_dict(private=False)).encode())
+    payload = {**claims, "exp": int(claims["exp"])}
+    return jwt.encode({"alg": "HS256", "kid": IDP_KEY.kid}, payload, secret, algorithms=["HS256"])
+
+
+def _bad_signature(claims: dict) -> str:
+    head, body, sig = _token(claims).split(".")
+    return f"{head}.{body}.{sig[:-4]}AAAA"
+
+
+@pytest.mark.parametrize(
+    "sign", [_forged, _forged_same_kid, _unsigned, _hmac_with_public_key, _bad_signature]
+)
+def test_oidc_refuses_id_tokens_not_signed_by_the_provider(sign) -> None:
+    holder: dict = {}
+    idp = _provider(lambda form: _good_claims(holder), sign=sign)
+    _, kept = idp.begin("https://x/cb")
+    holder["nonce"] = kept["nonce"]
+    with pytest.raises(NhcError, match=r"ID token|identity provider"):
+        idp.complete({"code": "abc", "state": kept["state"]}, kept, "https://x/cb")
+
+
+def test_oidc_follows_a_key_rotation() -> None:
+    holder: dict = {}
+    new_key = RSAKey.generate_key(2048, private=True, auto_kid=True)
+    served = {"keys": [IDP_KEY]}
+    idp = _provider(
+        lambda form: _good_claims(holder),
+        sign=lambda c: _token(c, key=served["signer"]),
+        keys=lambda: served["keys"],
+    )
+    for signer in (IDP_KEY, new_key):  # the provider rotates to a new key between two sign-ins
+        served["signer"] = signer
+        served["keys"] = [signer]
+        _, kept = idp.begin("https://x/cb")
+        holder["nonce"] = kept["nonce"]
+        assert idp.complete({"code": "abc", "state": kept["state"]}, kept, "https://x/cb").subject == "1"
+
+
+def test_oidc_needs_azp_when_the_token_has_several_audiences() -> None:
+    holder: dict = {}
+    idp = _provider(lambda form: {**_good_claims(holder), "aud": ["nhc-client", "other-app"]})
+    _, kept = idp.begin("https://x/cb")
+    holder["nonce"] = kept["nonce"]
+    with pytest.raises(NhcError, match="azp"):
+        idp.complete({"code": "abc", "state": kept["state"]}, kept, "https://x/cb")

@@ -96,8 +96,12 @@ def _audit(app) -> list[tuple]:
 
 
 def test_fhir_needs_sign_in_and_a_clinical_role(fhir) -> None:
-    r = fhir["client"]().get("/fhir/metadata")
+    # issue 15: the CapabilityStatement is public (SMART clients read it before they have a token);
+    # everything person-level needs a sign-in or a token: 401 with a Bearer challenge
+    assert fhir["client"]().get("/fhir/metadata").status_code == 200
+    r = fhir["client"]().get(f"/fhir/Patient/{fhir['mine']}")
     assert r.status_code == 401 and r.json()["resourceType"] == "OperationOutcome"
+    assert r.headers["www-authenticate"].startswith("Bearer")
     ana = fhir["client"]("ana")
     assert ana.get("/fhir/metadata").status_code == 200
     r = ana.get(f"/fhir/Patient/{fhir['mine']}")
@@ -206,7 +210,7 @@ def test_capability_statement_lists_lake_and_care_types_with_their_parameters(fh
 def test_every_fhir_error_is_an_operation_outcome_with_severity_error(fhir) -> None:
     cli, other = fhir["client"]("cli"), fhir["other"]
     answers = {
-        401: fhir["client"]().get("/fhir/metadata"),  # the app's handler (sign-in)
+        401: fhir["client"]().get(f"/fhir/Patient/{other}"),  # no credentials (metadata is public: issue 15)
         403: cli.get(f"/fhir/Patient/{other}"),  # the app's handler (access refused)
         400: cli.get("/fhir/Observation?patient=1&date=ge2025-02-30"),  # the router
         404: cli.get("/fhir/Patient/not-a-number"),  # the router

@@ -25,6 +25,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Modules whose models live on Base (imported by the migrations' env.py). Areas append theirs.
 MODEL_MODULES: list[str] = [
     "nhc.security.models",
+    "nhc.security.oauth.models",
     "nhc.care.models",
     "nhc.navigation.models",
     "nhc.access.models",

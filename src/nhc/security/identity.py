@@ -6,7 +6,9 @@ Two kinds:
   (:class:`LocalIdentityProvider`, accounts in the operational database, Argon2id hashes).
 * :class:`RedirectIdentityProvider` — the user is sent to an external sign-in service and comes back
   with a code (OpenID Connect authorisation code flow, e.g. NHS Care Identity Service 2).
-  :class:`OidcIdentityProvider` implements it with PKCE, ``state`` and ``nonce``.
+  :class:`OidcIdentityProvider` implements it with PKCE, ``state`` and ``nonce``, and checks the ID
+  token's signature against the provider's published keys (JWKS) with joserfc, on a fixed list of
+  asymmetric algorithms (never ``none``, never HMAC).
 
 Either way the provider returns an :class:`Identity` (``provider``, ``subject``); the security service
 maps it to a local :class:`~nhc.security.models.User` by ``(identity_provider, subject)``. Roles and
@@ -18,14 +20,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
-import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -83,21 +86,20 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _jwt_claims(token: str) -> dict[str, Any]:
-    try:
-        payload = token.split(".")[1]
-        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError) as exc:
-        raise NhcError(f"the identity provider returned a malformed ID token: {exc}") from None
+#: ID token signature algorithms accepted by default (asymmetric only; CIS2 signs with RS512).
+ID_TOKEN_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
+#: Clock skew allowed on ``exp`` / ``iat`` (seconds).
+LEEWAY = 60
 
 
 class OidcIdentityProvider(RedirectIdentityProvider):
     """OpenID Connect authorisation code flow with PKCE (e.g. NHS CIS2 as an OIDC provider).
 
-    The ID token is received directly from the token endpoint over TLS, so (OIDC Core 3.1.3.7) TLS
-    authenticates the issuer; its ``iss``, ``aud``, ``exp`` and ``nonce`` are checked here. A
-    deployment that wants signature checks too can override :meth:`validate_id_token`.
-    ``http`` is an ``httpx.Client`` (injectable for tests).
+    The ID token's signature is checked against the provider's JWKS (``jwks_uri`` in its discovery
+    document; fetched again once when a token names a key id not yet seen, so key rotation works),
+    with the algorithms in ``algorithms`` only; then ``iss``, ``aud`` (and ``azp`` when there are
+    several audiences), ``exp``, ``sub`` and ``nonce`` (OIDC Core 3.1.3.7). ``http`` is an
+    ``httpx.Client`` (injectable for tests).
     """
 
     def __init__(
@@ -110,11 +112,14 @@ class OidcIdentityProvider(RedirectIdentityProvider):
         scopes: str = "openid profile",
         http: Any | None = None,
         metadata: dict[str, Any] | None = None,
+        algorithms: tuple[str, ...] = ID_TOKEN_ALGS,
     ) -> None:
         self.name, self.label, self.issuer = name, label, issuer.rstrip("/")
         self.client_id, self.client_secret, self.scopes = client_id, client_secret, scopes
         self._http = http
         self._metadata = metadata
+        self.algorithms = tuple(a for a in algorithms if a != "none" and not a.startswith("HS"))
+        self._jwks: KeySet | None = None
 
     @property
     def http(self):
@@ -176,17 +181,58 @@ class OidcIdentityProvider(RedirectIdentityProvider):
         claims = self.validate_id_token(resp.json().get("id_token", ""), kept["nonce"])
         return Identity(self.name, str(claims["sub"]), claims.get("name"), claims)
 
+    def _keys(self, refresh: bool = False) -> KeySet:
+        """The provider's signing keys (cached; fetched again when ``refresh``)."""
+        if self._jwks is None or refresh:
+            uri = self.metadata().get("jwks_uri")
+            if not uri:
+                raise NhcError("the identity provider publishes no signing keys (jwks_uri)")
+            resp = self.http.get(uri)
+            if resp.status_code != 200:
+                raise NhcError(
+                    f"could not fetch the identity provider's signing keys (HTTP {resp.status_code})"
+                )
+            try:
+                self._jwks = KeySet.import_key_set(resp.json())
+            except (JoseError, ValueError, TypeError, KeyError):
+                raise NhcError("the identity provider's signing keys are malformed") from None
+        return self._jwks
+
+    def _verified_claims(self, id_token: str) -> dict[str, Any]:
+        """The ID token's claims once its signature verifies with one of the provider's keys."""
+        try:
+            header = jws.extract_compact(id_token.encode()).headers()
+        except (JoseError, ValueError, UnicodeError):
+            raise NhcError("the identity provider returned a malformed ID token") from None
+        if header.get("alg") not in self.algorithms:
+            raise NhcError(
+                f"ID token is not signed with an accepted algorithm ({str(header.get('alg'))[:20]})"
+            )
+        keys = self._keys()
+        kid = header.get("kid")
+        if kid and all(k.kid != kid for k in keys):
+            keys = self._keys(refresh=True)  # the provider may have rotated its keys
+        try:
+            return dict(jwt.decode(id_token, keys, algorithms=list(self.algorithms)).claims)
+        except (JoseError, ValueError, TypeError):
+            raise NhcError("ID token signature does not verify against the provider's keys") from None
+
     def validate_id_token(self, id_token: str, nonce: str) -> dict[str, Any]:
-        claims = _jwt_claims(id_token)
+        claims = self._verified_claims(id_token)
         aud = claims.get("aud")
         auds = aud if isinstance(aud, list) else [aud]
         if str(claims.get("iss", "")).rstrip("/") != self.issuer:
             raise NhcError("ID token issuer does not match the provider")
         if self.client_id not in auds:
             raise NhcError("ID token is not for this application")
-        if float(claims.get("exp", 0)) < time.time():
-            raise NhcError("ID token has expired")
-        if claims.get("nonce") != nonce:
+        if len(auds) > 1 and claims.get("azp") != self.client_id:
+            raise NhcError("ID token was issued to another party (azp)")
+        registry = jwt.JWTClaimsRegistry(leeway=LEEWAY, exp={"essential": True})
+        try:
+            registry.validate(claims)
+        except JoseError:
+            raise NhcError("ID token has expired") from None
+        if not isinstance(nonce, str) or not nonce or claims.get("nonce") != nonce:
             raise NhcError("ID token nonce does not match")
         if not claims.get("sub"):
             raise NhcError("ID token has no subject")

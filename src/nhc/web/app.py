@@ -38,6 +38,7 @@ from nhc.web.fhir import get_current_user, get_server
 from nhc.web.fhir import router as fhir_router
 from nhc.web.fhir_security import fhir_server, fhir_user
 from nhc.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
+from nhc.web.oauth import install as install_oauth
 from nhc.web.routers import admin, api, auth, neighbourhoods, overview, variation, worklists
 
 HERE = Path(__file__).parent
@@ -134,6 +135,7 @@ def create_app(
     # Care first: its FHIR types (EpisodeOfCare, CarePlan) must win over the lake's generic routes.
     care_web.install(app)
     _mount_fhir(app)
+    install_oauth(app)  # SMART on FHIR: /.well-known/smart-configuration, /oauth/*
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY)
     app.add_middleware(SecurityHeadersMiddleware)

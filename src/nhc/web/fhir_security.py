@@ -1,25 +1,64 @@
-"""Our sign-in, roles, relationships and audit for the FHIR router (:mod:`nhc.web.fhir`).
+"""Our sign-in, tokens, roles, relationships and audit for the FHIR router (:mod:`nhc.web.fhir`).
 
-The router's ``get_current_user`` dependency is replaced by :func:`fhir_user`: signed in, and a
-guard the server calls with the patient ids each request *resolves to* (after parsing with the one
-identifier parser, before reading anything). The guard is the one person-level access decision
-(:class:`nhc.insights.access.PatientAccess`): clinical roles only, a legitimate relationship with
-every patient, population-wide searches refused, every decision audited with the resolved patient
-id. ``/fhir/metadata`` and ``Organization`` (practices) are not person-level. ``get_server`` is
-replaced by :func:`fhir_server`: the lake (opened on first use) and the care record.
+The router's ``get_current_user`` dependency is replaced by :func:`fhir_user`. A request comes in
+one of two ways:
+
+* ``Authorization: Bearer <token>`` — an access token NHC issued (:mod:`nhc.security.oauth`),
+  checked for signature, issuer, audience (this FHIR base URL), expiry, a live client, a live
+  account and revocation. Missing or refused: 401 with ``WWW-Authenticate: Bearer`` (RFC 6750),
+  audited.
+* the session cookie of the web sign-in, as before.
+
+Either way the request acts as an NHC account (:class:`~nhc.security.roles.Principal`), and the
+server's guard is the one person-level access decision (:class:`nhc.insights.access.PatientAccess`:
+clinical roles only, a legitimate relationship with every patient the request resolves to,
+population-wide searches refused, every decision audited with the resolved patient id). A token
+narrows that further: its scopes must allow reading the resource type (else 403
+``insufficient_scope``, audited), and a ``patient/`` token reaches only its launch patient (any
+other patient: 403, audited). ``/fhir/metadata`` and ``Organization`` (practices) are not
+person-level. ``get_server`` is replaced by :func:`fhir_server`: the lake (opened on first use), the
+care record, and the SMART endpoints for the CapabilityStatement's ``rest.security``.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+
 from fastapi import Request
 
-from nhc.fhir.server import FhirServer, LakeReader, Sources, User
+from nhc.errors import NhcError
+from nhc.fhir.server import FhirError, FhirServer, LakeReader, Sources, User
+from nhc.fhir.server.bulk import BulkExports, BulkJob
+from nhc.fhir.server.capability import SmartSecurity
+from nhc.security.access import AccessBasis
+from nhc.security.oauth import GrantedScopes, TokenRefused, TokenUse
 from nhc.security.roles import Principal
 from nhc.web.access import patient_access
 from nhc.web.care.deps import care
-from nhc.web.deps import client_ip, current_user
+from nhc.web.deps import SignInRequired, client_ip, optional_user, security
+from nhc.web.oauth.deps import endpoints, oauth_service
 
+_BULK_LOCK = threading.Lock()
+#: The Group that is the requester's own caseload (everyone else is a neighbourhood, by its slug).
+CASELOAD_GROUP = "caseload"
 POPULATION_WIDE = "FHIR searches must be about one person: give patient=, subject=, _id= or identifier=."
+REALM = 'Bearer realm="nhc-fhir"'
+
+
+class Unauthorised(FhirError, SignInRequired):
+    """No usable credentials (401 with a ``WWW-Authenticate`` challenge). A :class:`SignInRequired`
+    too, so routes outside the FHIR router's error handling still answer 401."""
+
+    def __init__(self, message: str, error: str | None = None) -> None:
+        challenge = (
+            REALM if error is None else f'{REALM}, error="{error}", error_description="{_quoted(message)}"'
+        )
+        super().__init__(401, "login", message, {"WWW-Authenticate": challenge})
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "").replace('"', "'")[:200]
 
 
 def fhir_reader(request: Request) -> LakeReader:
@@ -34,19 +73,97 @@ def fhir_reader(request: Request) -> LakeReader:
     return reader
 
 
+def bulk_exports(request: Request) -> BulkExports:
+    """The app's export jobs, in ``<data>/bulk`` (made on first use)."""
+    state = request.app.state
+    exports = getattr(state, "fhir_bulk", None)
+    if exports is None:
+        with _BULK_LOCK:
+            exports = getattr(state, "fhir_bulk", None)
+            if exports is None:
+                exports = BulkExports(state.settings.data_dir / "bulk")
+                state.fhir_bulk = exports
+    return exports
+
+
 def fhir_server(request: Request) -> FhirServer:
-    """The FHIR server over the app's lake and care record."""
-    return FhirServer(Sources(lambda: fhir_reader(request), care(request)))
+    """The FHIR server over the app's lake and care record, advertising the SMART endpoints."""
+    root = endpoints(request).issuer
+    smart = SmartSecurity(f"{root}/oauth/authorize", f"{root}/oauth/token", f"{root}/oauth/revoke")
+    sources = Sources(lambda: fhir_reader(request), care(request))
+    return FhirServer(sources, security=smart, bulk=bulk_exports(request))
+
+
+def group_slug(neighbourhood: str) -> str:
+    """A neighbourhood's Group id for ``Group/{id}/$export`` (``Central Oxford`` -> ``central-oxford``)."""
+    return re.sub(r"[^a-z0-9]+", "-", neighbourhood.lower()).strip("-")
+
+
+def _resource(request: Request) -> str:
+    return (request.url.path + (f"?{request.url.query}" if request.url.query else ""))[:500]
+
+
+def bearer_token(request: Request, header: str) -> TokenUse:
+    """The live token in an ``Authorization`` header (:class:`Unauthorised`, audited, otherwise)."""
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorised("the Authorization header must be 'Bearer <access token>'", "invalid_request")
+    ep = endpoints(request)
+    try:
+        return oauth_service(request).verify_token(
+            token.strip(),
+            issuer=ep.issuer,
+            audience=ep.fhir_base,
+            ip=client_ip(request),
+            resource=_resource(request),
+        )
+    except TokenRefused as exc:
+        raise Unauthorised(exc.reason, "invalid_token") from None
 
 
 def fhir_user(request: Request) -> User:
-    """The signed-in user, with the access decision as the server's guard."""
-    principal: Principal = current_user(request)
+    """Who is asking (a token, or the signed-in user), with the access decision as the guard."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        use = bearer_token(request, header)
+        return _user(request, use.principal, use)
+    principal = optional_user(request)
+    if principal is None:
+        raise Unauthorised(
+            "sign in, or send Authorization: Bearer <access token> (see /.well-known/smart-configuration)"
+        )
+    return _user(request, principal, None)
+
+
+def _user(request: Request, principal: Principal, use: TokenUse | None) -> User:
     access = patient_access(request)
-    resource = (request.url.path + (f"?{request.url.query}" if request.url.query else ""))[:500]
-    ip = client_ip(request)
+    resource, ip = _resource(request), client_ip(request)
+    granted = GrantedScopes.of(use.claims.scope) if use else None
+    bound = use.claims.patient_id if use else None
+
+    def refuse(message: str, patient_ids: frozenset[int] | None, error: str | None = None) -> None:
+        for pid in sorted(patient_ids) if patient_ids else [None]:
+            security(request).record(
+                principal,
+                "fhir_read",
+                outcome="denied",
+                patient_id=pid,
+                resource=resource,
+                ip=ip,
+                detail=f"client={use.claims.client_id if use else '-'}: {message}"[:200],
+            )
+        headers = {"WWW-Authenticate": f'{REALM}, error="{error}"'} if error else None
+        raise FhirError(403, "forbidden", message, headers)
+
+    def types(rtype: str) -> None:
+        if granted is not None and not granted.may_read(rtype):
+            refuse(f"the access token's scopes do not allow reading {rtype[:40]}", None, "insufficient_scope")
 
     def guard(patient_ids: frozenset[int] | None) -> None:
+        if granted is not None and granted.patient_only:
+            allowed = frozenset({bound}) if bound is not None else frozenset()
+            if patient_ids is None or not patient_ids <= allowed:
+                refuse("this access token reaches only its own patient's record", patient_ids)
         access.authorise(
             principal,
             patient_ids,
@@ -56,4 +173,66 @@ def fhir_user(request: Request) -> User:
             population_message=POPULATION_WIDE,
         )
 
-    return User(principal.username, (principal.role.value,), guard)
+    exporter = use is not None and granted is not None and granted.may_export
+    return User(
+        principal.username,
+        (principal.role.value,),
+        guard,
+        types if granted is not None else None,
+        granted.may_read if granted is not None else None,
+        population=_population(request, principal, resource, ip) if exporter else None,
+        owner=f"client:{use.claims.client_id}" if use else f"user:{principal.username}",
+        exported=lambda job: _audit_export(request, principal, job),
+    )
+
+
+def _population(request: Request, principal: Principal, resource: str, ip: str):
+    """The people a ``system/*.read`` token may export: each person in the lake (of the Group, if
+    one is named) on whom the one decision allows the account a neighbourhood or care relationship
+    (break-glass is for one person in an emergency, never for bulk), audited person by person."""
+
+    def population(group: str | None) -> frozenset[int]:
+        sec, insights = security(request), request.app.state.insights
+        if (
+            group is not None
+            and group != CASELOAD_GROUP
+            and group not in {group_slug(n) for n in principal.neighbourhoods}
+        ):
+            raise FhirError(403, "forbidden", "Group: give 'caseload' or one of your neighbourhoods")
+        ids = [
+            int(r["patient_id"])
+            for r in fhir_reader(request).rows("SELECT patient_id FROM patients ORDER BY 1")
+        ]
+        allowed: list[int] = []
+        with sec.db.unit_of_work() as s:
+            for pid in ids:
+                try:
+                    nb = insights.patient_neighbourhood(pid)
+                except NhcError:
+                    nb = None
+                if group is not None and group != CASELOAD_GROUP and (nb is None or group_slug(nb) != group):
+                    continue
+                decision = sec.check_patient_access(principal, pid, nb, session=s)
+                basis = str(decision.basis)
+                if not decision.allowed or basis == AccessBasis.BREAK_GLASS:
+                    continue
+                if group == CASELOAD_GROUP and basis == AccessBasis.NEIGHBOURHOOD:
+                    continue
+                allowed.append(pid)
+        patient_access(request).authorise(
+            principal, frozenset(allowed), action="fhir_bulk_export", resource=resource, ip=ip
+        )
+        return frozenset(allowed)
+
+    return population
+
+
+def _audit_export(request: Request, principal: Principal, job: BulkJob) -> None:
+    counts = ", ".join(f"{o['type']}={o['count']}" for o in job.output) or "no rows"
+    security(request).record(
+        principal,
+        "fhir_bulk_export_done",
+        outcome="success" if job.status == "done" else "failure",
+        resource=f"job:{job.id}",
+        detail=f"{counts}{'; ' + job.error if job.error else ''}"[:1000],
+    )

@@ -11,8 +11,10 @@ def searchset(
     total: int | None = None,
     self_url: str | None = None,
     next_url: str | None = None,
+    included: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A ``searchset`` Bundle: every entry a match, with ``self`` and ``next`` links when given."""
+    """A ``searchset`` Bundle: the matches, then ``included`` resources (search mode ``include``),
+    with ``self`` and ``next`` links when given."""
     links = []
     if self_url:
         links.append({"relation": "self", "url": self_url})
@@ -24,8 +26,9 @@ def searchset(
     if links:
         out["link"] = links
     out["entry"] = [
-        {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
-        for r in resources
+        {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": mode}}
+        for group, mode in ((resources, "match"), (included or [], "include"))
+        for r in group
     ]
     return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from nhc.fhir import FHIR_VERSION
@@ -16,12 +17,47 @@ OPERATIONS = (
 )
 
 
+BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+PATIENT_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"
+GROUP_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"
+
+SMART_OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+
+
+@dataclass(frozen=True)
+class SmartSecurity:
+    """Where a SMART client gets tokens (``rest.security`` with the SMART ``oauth-uris`` extension)."""
+
+    authorize: str
+    token: str
+    revoke: str | None = None
+
+    def as_fhir(self) -> dict[str, Any]:
+        uris = [{"url": "authorize", "valueUri": self.authorize}, {"url": "token", "valueUri": self.token}]
+        if self.revoke:
+            uris.append({"url": "revoke", "valueUri": self.revoke})
+        return {
+            "cors": False,
+            "service": [
+                {
+                    "coding": [{"system": SECURITY_SERVICE, "code": "SMART-on-FHIR"}],
+                    "text": "OAuth 2 bearer tokens (SMART App Launch 2, SMART Backend Services)",
+                }
+            ],
+            "description": "Send Authorization: Bearer <token>; discovery at /.well-known/smart-configuration.",
+            "extension": [{"url": SMART_OAUTH_URIS, "extension": uris}],
+        }
+
+
 def _entry(t: ResourceType, served: set[str]) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "type": t.name,
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [{"name": p.name, "type": p.type} for p in t.params],
     }
+    if t.includes:
+        entry["searchInclude"] = [i.value for i in t.includes]
     ops = [
         {"name": name, "definition": definition}
         for rtype, name, definition in OPERATIONS
@@ -32,9 +68,22 @@ def _entry(t: ResourceType, served: set[str]) -> dict[str, Any]:
     return entry
 
 
-def capability_statement(types: list[ResourceType], base: str) -> dict[str, Any]:
-    """What this server serves now: every type in ``types`` with its interactions and parameters."""
+def capability_statement(
+    types: list[ResourceType], base: str, security: SmartSecurity | None = None, bulk: bool = False
+) -> dict[str, Any]:
+    """What this server serves now: every type in ``types`` with its interactions and parameters,
+    when tokens are accepted how to get one (``rest.security``), and Bulk Data ``$export`` when
+    it is served (system level; ``Patient/$export``; ``Group/{id}/$export``)."""
     sources = {part.source for t in types for part in t.parts}
+    rest: dict[str, Any] = {"mode": "server", "resource": [_entry(t, sources) for t in types]}
+    if security is not None:
+        rest["security"] = security.as_fhir()
+    if bulk:
+        rest["operation"] = [
+            {"name": "export", "definition": BULK_EXPORT},
+            {"name": "patient-export", "definition": PATIENT_EXPORT},
+            {"name": "group-export", "definition": GROUP_EXPORT},
+        ]
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -45,5 +94,5 @@ def capability_statement(types: list[ResourceType], base: str) -> dict[str, Any]
         "implementation": {"description": "NHC FHIR API over the lake and the care record", "url": base},
         "fhirVersion": FHIR_VERSION,
         "format": ["json", FHIR_JSON],
-        "rest": [{"mode": "server", "resource": [_entry(t, sources) for t in types]}],
+        "rest": [rest],
     }

@@ -22,12 +22,80 @@ from nhc.care.services import CareService, TaskView
 from nhc.fhir import mapping as m
 from nhc.fhir.server.outcome import FhirError
 from nhc.fhir.server.params import Search, codes_match, date_matches
-from nhc.fhir.server.table import CARE, DATE, ID, PATIENT, Param, Searcher, Sources
+from nhc.fhir.server.table import (
+    CARE,
+    DATE,
+    ID,
+    PATIENT,
+    Include,
+    Param,
+    Searcher,
+    Sources,
+    patient_includes,
+    sort_by_date,
+)
 from nhc.identifiers import InvalidIdentifier, parse_whole_number
 
 #: Care record ids are 32-bit ``integer`` columns in PostgreSQL: a larger number is no record.
 MAX_RECORD_ID = 2**31 - 1
 VIRTUAL_WARD = "virtual-ward"
+
+
+def contain_practitioners(resource: dict[str, Any]) -> dict[str, Any]:
+    """Staff references (``Practitioner/staff-<n>``) made ``contained`` Practitioners (name only), so
+    every reference in a served resource resolves without publishing staff records on their own
+    (a team's staff list is for its members: see docs/security.md)."""
+    contained: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("reference")
+            if isinstance(ref, str) and ref.startswith("Practitioner/staff-"):
+                rid = ref.split("/", 1)[1]
+                node["reference"] = f"#{rid}"
+                practitioner: dict[str, Any] = {"resourceType": "Practitioner", "id": rid}
+                if node.get("display"):
+                    practitioner["name"] = [{"text": node["display"]}]
+                contained.setdefault(rid, practitioner)
+            for key, value in node.items():
+                if key != "contained":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(resource)
+    if contained:
+        resource["contained"] = [*resource.get("contained", []), *contained.values()]
+    return resource
+
+
+def episode_team(episode_id: int) -> dict[str, str]:
+    """The reference to the team around one episode (served as ``CareTeam``)."""
+    return {"reference": f"CareTeam/care-episode-{episode_id}-team"}
+
+
+def episode_resource(care: CareService, episode_id: int) -> dict[str, Any]:
+    """An EpisodeOfCare whose team is the (served) team around the episode."""
+    detail = care.episode(None, episode_id).episode
+    res = care_fhir.episode_of_care(detail)
+    res["team"] = [episode_team(episode_id) | {"display": f"{detail.neighbourhood} team"}]
+    return contain_practitioners(res)
+
+
+def plan_resource(care: CareService, plan_id: int) -> dict[str, Any]:
+    """A CarePlan, with ``careTeam`` naming the team around its episode."""
+    plan = care.care_plan(None, plan_id)
+    res = care_fhir.care_plan(plan)
+    if plan.episode_id:
+        res["careTeam"] = [episode_team(plan.episode_id)]
+    return contain_practitioners(res)
+
+
+def team_resource(care: CareService, episode_id: int) -> dict[str, Any]:
+    episode = care.episode(None, episode_id).episode
+    staff = care.list_staff(episode.neighbourhood)
+    return contain_practitioners(care_fhir.care_team(episode.neighbourhood, staff, episode=episode))
 
 
 def record_number(rid: str, prefix: str, suffix: str = "") -> int:
@@ -98,6 +166,8 @@ class CareSearcher(Searcher):
                 return [], 0
         found = self.records(src.care, ids=ids, patients=s.scope)
         resources = [r for r in self.build(src.care, found) if self.matches(r, s)]
+        if s.sort is not None:
+            resources = sort_by_date(resources, s.descending)
         return resources[s.offset : s.offset + max(s.count, 0)], len(resources)
 
 
@@ -111,9 +181,10 @@ class CareEpisodeSearcher(CareSearcher):
 
     rtype, model, prefix = "EpisodeOfCare", Episode, "care-episode-"
     params = (*PATIENT, Param("code", "token"), DATE, ID)
+    includes = patient_includes("EpisodeOfCare")
 
     def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
-        return [care_fhir.episode_of_care(care.episode(None, r.id).episode) for r in records]
+        return [episode_resource(care, r.id) for r in records]
 
     def matches(self, resource: dict[str, Any], s: Search) -> bool:
         return codes_match(s.codes, m.EPISODE_TYPE, VIRTUAL_WARD) and date_matches(s.dates, _start(resource))
@@ -121,23 +192,20 @@ class CareEpisodeSearcher(CareSearcher):
 
 class CarePlanSearcher(CareSearcher):
     rtype, model, prefix = "CarePlan", CarePlan, "care-plan-"
+    includes = (*patient_includes("CarePlan"), Include("CarePlan", "care-team", ("careTeam",), "CareTeam"))
 
     def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
-        return [care_fhir.care_plan(care.care_plan(None, r.id)) for r in records]
+        return [plan_resource(care, r.id) for r in records]
 
 
 class CareTeamSearcher(CareSearcher):
     """The team around one episode (the neighbourhood's staff, with the patient as subject)."""
 
     rtype, model, prefix, suffix = "CareTeam", Episode, "care-episode-", "-team"
+    includes = patient_includes("CareTeam")
 
     def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
-        out = []
-        for r in records:
-            episode = care.episode(None, r.id).episode
-            staff = care.list_staff(episode.neighbourhood)
-            out.append(care_fhir.care_team(episode.neighbourhood, staff, episode=episode))
-        return out
+        return [team_resource(care, r.id) for r in records]
 
 
 def task_views(care: CareService, records: list[Any]) -> dict[int, TaskView]:
@@ -154,39 +222,40 @@ class TaskSearcher(CareSearcher):
     """Tasks and referrals about one person (team tasks about no one are not person-level)."""
 
     rtype, model, prefix = "Task", Task, "care-task-"
+    includes = patient_includes("Task", ("for",))
 
     def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
         views = task_views(care, records)
-        return [care_fhir.task(views[r.id]) for r in records if r.id in views]
+        return [contain_practitioners(care_fhir.task(views[r.id])) for r in records if r.id in views]
 
 
 class ServiceRequestSearcher(CareSearcher):
     """Referrals about one person (a referral's ServiceRequest; its Task is served as Task)."""
 
     rtype, model, prefix = "ServiceRequest", Task, "care-referral-"
+    includes = patient_includes("ServiceRequest")
 
     def where(self) -> list[Any]:
         return [*super().where(), Task.kind == "referral"]
 
     def build(self, care: CareService, records: list[Any]) -> list[dict[str, Any]]:
         views = task_views(care, records)
-        return [care_fhir.service_request(views[r.id]) for r in records if r.id in views]
+        return [
+            contain_practitioners(care_fhir.service_request(views[r.id])) for r in records if r.id in views
+        ]
 
 
 def care_record(care: CareService, episode_id: int) -> list[dict[str, Any]]:
-    """``EpisodeOfCare/{id}/$care-record``: the episode, its team, current plan, tasks and referrals."""
+    """``EpisodeOfCare/{id}/$care-record``: the episode, its team, current plan, tasks and referrals
+    (the same resources, references and contained staff as reads and searches serve)."""
     detail = care.episode(None, episode_id)
-    episode = detail.episode
-    resources = [
-        care_fhir.episode_of_care(episode),
-        care_fhir.care_team(episode.neighbourhood, care.list_staff(episode.neighbourhood), episode=episode),
-    ]
+    resources = [episode_resource(care, episode_id), team_resource(care, episode_id)]
     if detail.plan_id is not None:
-        resources.append(care_fhir.care_plan(care.care_plan(None, detail.plan_id)))
+        resources.append(plan_resource(care, detail.plan_id))
     for t in detail.tasks:
-        resources.append(care_fhir.task(t))
+        resources.append(contain_practitioners(care_fhir.task(t)))
         if t.kind == "referral" and t.patient_id is not None:
-            resources.append(care_fhir.service_request(t))
+            resources.append(contain_practitioners(care_fhir.service_request(t)))
     return resources
 
 

@@ -17,22 +17,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nhc.fhir.server.capability import capability_statement
+from nhc.fhir.server.bulk import BulkExports, BulkJob
+from nhc.fhir.server.capability import SmartSecurity, capability_statement
 from nhc.fhir.server.care import care_record, care_searchers, record_number
 from nhc.fhir.server.lake import UncodedRecords, lake_searchers
 from nhc.fhir.server.outcome import FhirError
-from nhc.fhir.server.params import Search, parse_search
+from nhc.fhir.server.params import COMMON_PARAMS, Search, parse_search
 from nhc.fhir.server.table import CARE, EVERYTHING, ResourceType, Searcher, Sources, Table
 from nhc.identifiers import InvalidIdentifier, parse_patient_id
 
 #: THE table: every type the server can serve, lake first, then the care record.
 TABLE = Table([*lake_searchers(), *care_searchers()], extras=[UncodedRecords()])
 SEARCHABLE = TABLE.all_types
-KNOWN_PARAMS = TABLE.all_params | {"_count", "_offset", "_format"}
+KNOWN_PARAMS = TABLE.all_params | set(COMMON_PARAMS)
 
 #: Decides whether the requester may read the given patients (``None``: a population-wide query,
 #: an empty set: the query resolves to no one). Raises to refuse; audits whatever the outcome.
 PatientGuard = Callable[[frozenset[int] | None], None]
+#: Decides whether the requester may read resources of a type at all (an access token's scopes).
+#: Raises :class:`FhirError` (403) to refuse, audited by whoever supplies it.
+TypeGuard = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -41,18 +45,47 @@ class User:
 
     The server calls :meth:`authorise` with the patient ids a request *resolves to* (after parsing,
     before reading anything), and restricts the query to those ids: the decision is never made on
-    raw parameters. Without a guard (the bare router, the system user) every read is allowed."""
+    raw parameters. Without a guard (the bare router, the system user) every read is allowed.
+
+    ``types`` (an access token's scopes) is asked first, with the resource type, for every read,
+    search and operation; ``may_read`` says, without refusing, which types ``$everything`` includes."""
 
     username: str
     roles: tuple[str, ...] = ()
     guard: PatientGuard | None = None
+    types: TypeGuard | None = None
+    may_read: Callable[[str], bool] | None = None
+    #: Bulk export: the people this user may export (``group``: a Group id, ``None``: everyone
+    #: they may see), decided and audited; ``None``: this user may not export (403).
+    population: Callable[[str | None], frozenset[int]] | None = None
+    #: Who owns the export jobs this user starts (a client id, a username).
+    owner: str = ""
+    #: Called when an export job ends (to audit it with its row counts).
+    exported: Callable[[BulkJob], None] | None = None
 
     def authorise(self, patient_ids: frozenset[int] | None) -> None:
         if self.guard is not None:
             self.guard(patient_ids)
 
+    def authorise_type(self, rtype: str) -> None:
+        if self.types is not None:
+            self.types(rtype)
+
+    def reads(self, rtype: str) -> bool:
+        return self.may_read is None or self.may_read(rtype)
+
 
 SYSTEM_USER = User("system", ("system",))
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a search: the matches, the total, the parsed search and ``_include`` resources."""
+
+    resources: list[dict[str, Any]]
+    total: int
+    search: Search
+    included: list[dict[str, Any]]
 
 
 def _one(found: frozenset[int]) -> frozenset[int]:
@@ -63,9 +96,17 @@ def _one(found: frozenset[int]) -> frozenset[int]:
 class FhirServer:
     """The FHIR server over ``sources`` (the lake, and the care record when it is given)."""
 
-    def __init__(self, sources: Sources, table: Table = TABLE) -> None:
+    def __init__(
+        self,
+        sources: Sources,
+        table: Table = TABLE,
+        security: SmartSecurity | None = None,
+        bulk: BulkExports | None = None,
+    ) -> None:
         self.sources = sources
         self.table = table
+        self.security = security
+        self.bulk = bulk
 
     def served(self, rtype: str) -> ResourceType:
         found = self.table.get(rtype, self.sources)
@@ -74,11 +115,14 @@ class FhirServer:
         return found
 
     def capability(self, base: str) -> dict[str, Any]:
-        return capability_statement(self.table.served(self.sources), base)
+        return capability_statement(
+            self.table.served(self.sources), base, self.security, self.bulk is not None
+        )
 
     def read(self, user: User, rtype: str, rid: str) -> dict[str, Any]:
         """``rtype/rid``: the decision on the patient the id resolves to, then the read."""
         part = self.served(rtype).reader_of(rid)
+        user.authorise_type(rtype)
         scope = None
         if part.person_level:
             scope = _one(part.patients_of(self.sources, [rid]))
@@ -90,13 +134,49 @@ class FhirServer:
 
     def search(self, user: User, rtype: str, params: list[tuple[str, str]]) -> tuple[list[dict], int, Search]:
         """(one page of resources, total matches, the parsed search), decided and restricted."""
+        found = self.search_page(user, rtype, params)
+        return found.resources, found.total, found.search
+
+    def search_page(self, user: User, rtype: str, params: list[tuple[str, str]]) -> SearchPage:
+        """One page of a search, decided and restricted, with its ``_include`` resources."""
         served = self.served(rtype)
-        s = parse_search(rtype, params, {p.name for p in served.params})
+        s = parse_search(rtype, params, {p.name for p in served.params}, [i.value for i in served.includes])
+        user.authorise_type(rtype)
         if served.person_level:
             s.scope = self.resolve_scope(served, s)
             user.authorise(s.scope)
         resources, total = served.search(self.sources, s)
-        return resources, total, s
+        return SearchPage(resources, total, s, self._included(user, served, s, resources))
+
+    def _included(
+        self, user: User, served: ResourceType, s: Search, resources: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The resources the page refers to through ``s.includes`` — only those about the people the
+        search was decided on (the decision already made covers them), and of types the user reads."""
+        out: list[dict[str, Any]] = []
+        for inc in (i for i in served.includes if i.value in s.includes):
+            target = self.table.get(inc.target, self.sources)
+            if target is None or not user.reads(inc.target):
+                continue
+            for rid in dict.fromkeys(r for res in resources for r in inc.references(res)):
+                out += self._read_within(target, rid, s.scope)
+        unique = {(r["resourceType"], r["id"]): r for r in out}
+        return list(unique.values())
+
+    def _read_within(
+        self, target: ResourceType, rid: str, scope: frozenset[int] | None
+    ) -> list[dict[str, Any]]:
+        try:
+            part = target.reader_of(rid)
+        except FhirError:
+            return []
+        if part.person_level:
+            owners = part.patients_of(self.sources, [rid])
+            if scope is None or not owners or not owners <= scope:
+                return []
+            scope = owners
+        found, _ = part.search(self.sources, Search(target.name, None, [], [], None, [rid], 1, 0, scope))
+        return found
 
     def resolve_scope(self, served: ResourceType, s: Search) -> frozenset[int] | None:
         """The patients a person-level search can return resources about; ``None`` if population-wide.
@@ -121,6 +201,7 @@ class FhirServer:
 
     def everything(self, user: User, pid: str) -> list[dict[str, Any]]:
         """``Patient/{pid}/$everything``: the patient, then every served type's resources about them."""
+        user.authorise_type("Patient")
         try:
             patient_id = parse_patient_id(pid)
         except InvalidIdentifier:
@@ -135,18 +216,21 @@ class FhirServer:
         if not out:
             raise FhirError(404, "not-found", f"Patient/{patient_id} is not known")
         for served in self.table.served(self.sources):
-            if served.name != "Patient" and served.person_level:
+            if served.name != "Patient" and served.person_level and user.reads(served.name):
                 found, _ = served.search(
                     self.sources, Search(served.name, None, [], [], None, [], EVERYTHING, 0, scope)
                 )
                 out += found
         for extra in self.table.extras:
             if self.sources.has(extra.source):
-                out += extra.everything(self.sources, patient_id)
+                out += [
+                    r for r in extra.everything(self.sources, patient_id) if user.reads(r["resourceType"])
+                ]
         return out
 
     def care_record(self, user: User, rid: str) -> list[dict[str, Any]]:
         """``EpisodeOfCare/{rid}/$care-record``: the care episode with its team, plan, tasks, referrals."""
+        user.authorise_type("EpisodeOfCare")
         number = record_number(rid, "care-episode-")
         care = self.sources.care
         part: Searcher | None = next(
@@ -159,3 +243,58 @@ class FhirServer:
         if not scope:
             raise FhirError(404, "not-found", f"EpisodeOfCare/{rid[:60]} is not known")
         return care_record(care, number)
+
+    # ------------------------------------------------------------------------------ bulk export
+    def _exports(self) -> BulkExports:
+        if self.bulk is None:
+            raise FhirError(404, "not-supported", "bulk export is not served here")
+        return self.bulk
+
+    def export_types(self, user: User, wanted: list[str] | None) -> list[ResourceType]:
+        """The types an export writes: ``_type`` (each served and readable), or every served type
+        the user reads."""
+        served = {t.name: t for t in self.table.served(self.sources)}
+        if wanted is None:
+            return [t for name, t in served.items() if user.reads(name)]
+        unknown = [w for w in wanted if w not in served]
+        if unknown:
+            raise FhirError(400, "not-supported", f"_type: not served here: {', '.join(unknown)[:200]}")
+        for name in wanted:
+            user.authorise_type(name)
+        return [served[name] for name in dict.fromkeys(wanted)]
+
+    def export(
+        self, user: User, group: str | None, wanted: list[str] | None, since: Any, request: str
+    ) -> BulkJob:
+        """Kick off ``$export`` (``group``: ``Group/{id}/$export``; ``None``: system or patient level)."""
+        exports = self._exports()
+        if user.population is None:
+            raise FhirError(403, "forbidden", "bulk export needs an access token with system/*.read")
+        types = self.export_types(user, wanted)
+        patients = user.population(group)
+        done = user.exported or (lambda job: None)
+        return exports.start(
+            types,
+            self.sources,
+            owner=user.owner,
+            request=request,
+            patients=patients,
+            since=since,
+            on_done=done,
+        )
+
+    def export_job(self, user: User, job_id: str) -> BulkJob:
+        job = self._exports().job(job_id, user.owner)
+        if job is None:
+            raise FhirError(404, "not-found", "no such export (it may have expired)")
+        return job
+
+    def export_file(self, user: User, job_id: str, name: str) -> Any:
+        path = self._exports().file(job_id, user.owner, name)
+        if path is None:
+            raise FhirError(404, "not-found", "no such export file (it may have expired)")
+        return path
+
+    def export_delete(self, user: User, job_id: str) -> None:
+        if not self._exports().delete(job_id, user.owner):
+            raise FhirError(404, "not-found", "no such export")

@@ -13,7 +13,7 @@ from typing import Any
 from nhc.fhir import mapping as m
 from nhc.fhir import queries as q
 from nhc.fhir.server.params import Search, date_clauses, id_parts, whole_numbers
-from nhc.fhir.server.table import CODE, DATE, ID, LAKE, PATIENT, Param, Searcher, Sources
+from nhc.fhir.server.table import CODE, DATE, ID, LAKE, PATIENT, Param, Searcher, Sources, patient_includes
 from nhc.identifiers import IdentifierToken
 
 Page = tuple[list[dict[str, Any]], int]
@@ -32,6 +32,13 @@ def _scope(s: Search) -> tuple[list[str], list[Any]] | None:
         return None
     c, p = _in("patient_id", s.scope)
     return [c], p
+
+
+def _order(s: Search, date_column: str, natural: str) -> str:
+    """``natural`` order, or by date first when the search asks (``_sort=date`` / ``-date``)."""
+    if s.sort is None:
+        return natural
+    return f"{date_column} {'DESC' if s.descending else 'ASC'} NULLS LAST, {natural}"
 
 
 def _page(reader: Any, sql: str, params: list[Any], order: str, s: Search) -> Page:
@@ -94,6 +101,7 @@ class RowSearcher(Searcher):
 
     def __init__(self, rtype: str) -> None:
         self.rtype = rtype
+        self.includes = patient_includes(rtype)
         self.is_event = rtype in m.EVENT_TYPES
         self.prefix = "ce" if self.is_event else "med"
 
@@ -124,7 +132,7 @@ class RowSearcher(Searcher):
             outer.append("(" + " OR ".join("(patient_id = ? AND n = ?)" for _ in keys) + ")")
             params += [v for k in keys for v in k]
         sql = f"SELECT * FROM ({base}) WHERE {' AND '.join(outer)}"
-        rows, total = _page(src.lake, sql, params, "patient_id, n", s)
+        rows, total = _page(src.lake, sql, params, _order(s, "date", "patient_id, n"), s)
         build = m.event_resource if self.is_event else m.medication_resource
         return [build(r, r["rtype"], q.clean_codings(r["extra"])) for r in rows], total
 
@@ -132,6 +140,7 @@ class RowSearcher(Searcher):
 class EncounterSearcher(Searcher):
     rtype, source = "Encounter", LAKE
     params = (*PATIENT, CODE, DATE, ID)
+    includes = patient_includes("Encounter")
 
     def patients_of(self, src: Sources, ids: list[str]) -> frozenset[int]:
         numbers = whole_numbers(ids)
@@ -162,7 +171,7 @@ class EncounterSearcher(Searcher):
             where.append(c)
             params += p
         sql = f"SELECT * FROM encounters WHERE {' AND '.join(where) or 'TRUE'}"
-        rows, total = _page(src.lake, sql, params, "encounter_id", s)
+        rows, total = _page(src.lake, sql, params, _order(s, "start_date", "encounter_id"), s)
         return [m.encounter_resource(r) for r in rows], total
 
 
@@ -178,6 +187,7 @@ class LakeEpisodeSearcher(Searcher):
 
     rtype, source = "EpisodeOfCare", LAKE
     params = (*PATIENT, CODE, DATE, ID)
+    includes = patient_includes("EpisodeOfCare")
 
     def claims(self, rid: str) -> bool:
         return rid.startswith(("reg-", "ch-"))
@@ -206,7 +216,8 @@ class LakeEpisodeSearcher(Searcher):
             return [], 0
         sql = " UNION ALL ".join(p for p, _ in parts)
         rows = src.lake.rows(
-            f"SELECT * FROM ({sql}) ORDER BY patient_id, start_date, kind", [v for _, p in parts for v in p]
+            f"SELECT * FROM ({sql}) ORDER BY {_order(s, 'start_date', 'patient_id, start_date, kind')}",
+            [v for _, p in parts for v in p],
         )
         res = [
             m.episode_resource(dict(r, practice_code=r["org"], care_home_code=r["org"]), r["kind"])

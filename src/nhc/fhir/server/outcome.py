@@ -26,11 +26,13 @@ ISSUE_CODES = {
 
 
 class FhirError(Exception):
-    """A request the server answers with an OperationOutcome (``status``, issue ``code``, message)."""
+    """A request the server answers with an OperationOutcome (``status``, issue ``code``, message);
+    ``headers`` go on the response (``WWW-Authenticate`` on a 401 or an insufficient scope)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
 
 
 def operation_outcome(status: int, diagnostics: str, code: str | None = None) -> dict[str, Any]:

@@ -5,6 +5,11 @@ Every identifier goes through the one parser (:mod:`nhc.identifiers`): ``999 088
 (400). Dates take the FHIR prefixes ``eq``/``ge``/``le``/``gt``/``lt`` at year, month or day
 precision. A parameter the resource type does not declare is refused (400), so what the
 CapabilityStatement lists is exactly what a search honours.
+
+Result parameters every search takes: ``_count`` (page size, at most 1,000; ``0`` = the total only),
+``_offset``, ``_summary=count`` (the total only) or ``false``, ``_total`` (``none``, ``estimate`` or
+``accurate``: the total is always accurate), ``_sort`` (``date`` or ``-date``, on types with a
+``date`` parameter) and ``_include`` (the type's declared includes, e.g. ``CarePlan:care-team``).
 """
 
 from __future__ import annotations
@@ -28,8 +33,12 @@ from nhc.identifiers import (
 
 MAX_COUNT = 1000
 DEFAULT_COUNT = 50
-#: Parameters every search takes, whatever the resource type.
-COMMON_PARAMS = ("_count", "_offset", "_format")
+#: Parameters every search takes, whatever the resource type (``_sort`` and ``_include`` are
+#: checked against the type: see :func:`parse_search`).
+COMMON_PARAMS = ("_count", "_offset", "_format", "_summary", "_total", "_sort", "_include")
+SUMMARIES = ("count", "false")
+TOTALS = ("none", "estimate", "accurate")
+SORTS = ("date", "-date")
 
 _DATE_PARAM = re.compile(r"^(eq|ge|le|gt|lt)?(\d{4}(-\d{2}(-\d{2})?)?)$", re.ASCII)
 _OPS = {"eq": "=", "ge": ">=", "le": "<=", "gt": ">", "lt": "<"}
@@ -49,6 +58,14 @@ class Search:
     count: int
     offset: int
     scope: frozenset[int] | None = None
+    #: ``"date"`` (oldest first), ``"-date"`` (newest first) or ``None`` (the type's natural order).
+    sort: str | None = None
+    #: ``_include`` values (``CarePlan:care-team``), checked against the type's includes.
+    includes: tuple[str, ...] = ()
+
+    @property
+    def descending(self) -> bool:
+        return self.sort == "-date"
 
 
 def _bad(exc: InvalidIdentifier) -> FhirError:
@@ -167,9 +184,23 @@ def _identifier(values: list[str]) -> IdentifierToken | None:
         raise _bad(exc) from None
 
 
-def parse_search(rtype: str, params: list[tuple[str, str]], allowed: Collection[str]) -> Search:
+def _one_of(values: list[str], name: str, allowed: tuple[str, ...]) -> str | None:
+    if values and not allowed:
+        raise FhirError(400, "not-supported", f"{name} is not supported on this resource type")
+    for value in values:
+        if value not in allowed:
+            raise FhirError(
+                400, "not-supported", f"{name} must be one of {', '.join(allowed)}, not {value[:40]!r}"
+            )
+    return values[-1] if values else None
+
+
+def parse_search(
+    rtype: str, params: list[tuple[str, str]], allowed: Collection[str], includes: Collection[str] = ()
+) -> Search:
     """Parse and check every search parameter of a ``rtype`` search that takes ``allowed``
-    (plus :data:`COMMON_PARAMS`): 400 for anything malformed or not supported on this type."""
+    (plus :data:`COMMON_PARAMS`): 400 for anything malformed or not supported on this type.
+    ``includes`` are the ``_include`` values the type honours."""
     unknown = sorted({k for k, _ in params} - set(allowed) - set(COMMON_PARAMS))
     if unknown:
         raise FhirError(
@@ -184,6 +215,12 @@ def parse_search(rtype: str, params: list[tuple[str, str]], allowed: Collection[
     if rtype == "Patient":  # Patient ids are numbers: anything else is a malformed request
         ids = [str(patient_ref(i, "_id")) for i in ids]
     _date_bounds(get("date"))  # checked now, so a bad date is a 400 before any lookup
+    sort = _one_of(get("_sort"), "_sort", SORTS if "date" in allowed else ())
+    summary = _one_of(get("_summary"), "_summary", SUMMARIES)
+    _one_of(get("_total"), "_total", TOTALS)
+    wanted = tuple(i for v in get("_include") for i in v.split(","))
+    _one_of(list(wanted), "_include", tuple(includes))
+    count = min(_number(get("_count"), "_count", DEFAULT_COUNT), MAX_COUNT)
     return Search(
         rtype,
         frozenset(named) if named else None,
@@ -191,8 +228,10 @@ def parse_search(rtype: str, params: list[tuple[str, str]], allowed: Collection[
         get("date"),
         _identifier(get("identifier")),
         ids,
-        min(_number(get("_count"), "_count", DEFAULT_COUNT), MAX_COUNT),
+        0 if summary == "count" else count,
         _number(get("_offset"), "_offset", 0),
+        sort=sort,
+        includes=wanted,
     )
 
 

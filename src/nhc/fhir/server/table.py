@@ -33,6 +33,67 @@ class Param:
     type: str
 
 
+@dataclass(frozen=True)
+class Include:
+    """An ``_include`` a type honours: ``Source:name`` follows the references at ``elements``
+    (top-level elements, each one reference or a list of them) to resources of ``target``."""
+
+    source: str
+    name: str
+    elements: tuple[str, ...]
+    target: str
+
+    def references(self, resource: dict[str, Any]) -> list[str]:
+        """The ids of ``target`` resources this resource refers to (``Target/id`` references only)."""
+        out = []
+        for element in self.elements:
+            value = resource.get(element)
+            for ref in value if isinstance(value, list) else [value]:
+                text = ref.get("reference") if isinstance(ref, dict) else None
+                if isinstance(text, str) and text.startswith(f"{self.target}/"):
+                    out.append(text.split("/", 1)[1])
+        return out
+
+    @property
+    def value(self) -> str:
+        return f"{self.source}:{self.name}"
+
+
+#: Where a resource keeps its date, in the order looked at (for sorting in Python).
+_DATE_PATHS = (
+    ("period", "start"),
+    ("effectiveDateTime", None),
+    ("onsetDateTime", None),
+    ("performedDateTime", None),
+    ("authoredOn", None),
+    ("recordedDate", None),
+    ("occurrenceDateTime", None),
+    ("issued", None),
+)
+
+
+def resource_date(resource: dict[str, Any]) -> str:
+    """The resource's clinical date as ISO text (``""`` if it has none), to sort by."""
+    for element, child in _DATE_PATHS:
+        value = resource.get(element)
+        if child is not None and isinstance(value, dict):
+            value = value.get(child)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def sort_by_date(resources: list[dict[str, Any]], descending: bool) -> list[dict[str, Any]]:
+    """Resources by date (stable; undated last either way)."""
+    dated = sorted((r for r in resources if resource_date(r)), key=resource_date, reverse=descending)
+    return dated + [r for r in resources if not resource_date(r)]
+
+
+def patient_includes(rtype: str, elements: tuple[str, ...] = ("subject", "patient")) -> tuple[Include, ...]:
+    """``Type:patient`` and ``Type:subject``: the patient the resource is about (at ``elements``)."""
+    return tuple(Include(rtype, name, elements, "Patient") for name in ("patient", "subject"))
+
+
 ID = Param("_id", "token")
 PATIENT = (Param("patient", "reference"), Param("subject", "reference"))
 CODE = Param("code", "token")
@@ -70,6 +131,7 @@ class Searcher:
     rtype: str = ""
     source: str = LAKE
     params: tuple[Param, ...] = ()
+    includes: tuple[Include, ...] = ()
     #: ``False``: reference data (practices), no patient and no access decision.
     person_level: bool = True
 
@@ -110,6 +172,12 @@ class ResourceType:
         names = set.intersection(*({p.name for p in part.params} for part in self.parts))
         return tuple(p for p in self.parts[0].params if p.name in names)
 
+    @property
+    def includes(self) -> tuple[Include, ...]:
+        """The ``_include`` values every part honours."""
+        values = set.intersection(*({i.value for i in part.includes} for part in self.parts))
+        return tuple(i for i in self.parts[0].includes if i.value in values)
+
     def reader_of(self, rid: str) -> Searcher:
         """The part whose id format ``rid`` has (checked: it may raise :class:`FhirError`)."""
         part = next((p for p in self.parts if p.claims(rid)), self.parts[-1])
@@ -131,7 +199,14 @@ class ResourceType:
         return out
 
     def search(self, src: Sources, s: Search) -> tuple[list[dict[str, Any]], int]:
-        """One page across the parts (the first part's matches, then the next's), and the total."""
+        """One page across the parts (the first part's matches, then the next's; by date across
+        all of them when the search is sorted), and the total."""
+        if s.sort is not None and len(self.parts) > 1:
+            found: list[dict[str, Any]] = []
+            for part in self.parts:
+                found += part.search(src, replace(s, offset=0, count=EVERYTHING))[0]
+            ordered = sort_by_date(found, s.descending)
+            return ordered[s.offset : s.offset + max(s.count, 0)], len(ordered)
         page: list[dict[str, Any]] = []
         total, skip, want = 0, s.offset, s.count
         for part in self.parts:

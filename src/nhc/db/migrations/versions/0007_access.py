@@ -2,7 +2,7 @@
 appointments (a partial unique index over the appointments that hold their slot).
 
 Revision ID: 0007_access
-Revises: 0005_navigation
+Revises: 0006_oauth_clients
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_access"
-down_revision = "0005_navigation"
+down_revision = "0006_oauth_clients"
 branch_labels = None
 depends_on = None
 
