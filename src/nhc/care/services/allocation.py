@@ -11,6 +11,7 @@ from nhc.care.matching import COST_UNASSIGNED, Allocation, CasePatient, greedy, 
 from nhc.care.matching import StaffMember as Member
 from nhc.care.models import AllocationItem, AllocationRun, Assignment, Episode, Staff
 from nhc.care.services.base import Care, by, check_neighbourhood, whole
+from nhc.care.services.people import labelled
 from nhc.care.services.views import EpisodeView, ProposalView, episode_view, proposal_view
 from nhc.care.unit_of_work import CareUnitOfWork
 from nhc.security.roles import Principal
@@ -170,7 +171,7 @@ def proposal(care: Care, principal: Principal | None, run_id: int) -> ProposalVi
     with care.uow() as uow:
         view = _proposal_view(uow, uow.repo.get(AllocationRun, run_id, "allocation proposal"))
         uow.authorise_list(principal, view.neighbourhood, f"care_allocation:{run_id}", len(view.items))
-    return view
+    return labelled(care.directory, view)
 
 
 def latest_proposal(care: Care, principal: Principal | None, neighbourhood: str) -> ProposalView | None:

@@ -14,7 +14,7 @@ from nhc.web.care.deps import (
     record_number,
     require_csrf,
 )
-from nhc.web.care.pages.common import TEXT, common, see
+from nhc.web.care.pages.common import TEXT, common, see, who
 from nhc.web.deps import current_user
 
 router = APIRouter(prefix="/care", include_in_schema=False)
@@ -60,7 +60,7 @@ def _plan_form(
             "plan": plan,
             "form": form,
             "error": error,
-            "page_title": f"Care plan – patient {detail.episode.patient_id}",
+            "page_title": f"Care plan – {who(detail.episode)}",
         },
         status_code=error.http_status if error else 200,
     )
