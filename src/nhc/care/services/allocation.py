@@ -26,6 +26,7 @@ class Caseload:
     room: dict[int, int]
     absent: dict[int, dt.date]
     names: dict[int, str]
+    carried: dict[int, int]
 
 
 def _caseload(uow: CareUnitOfWork, nb: str, locality: str, rebalance: bool, on: dt.date) -> Caseload:
@@ -41,7 +42,7 @@ def _caseload(uow: CareUnitOfWork, nb: str, locality: str, rebalance: bool, on: 
         carried = d.carried_while_moving(uow.repo.loads(), [(e.staff_id, e.load) for e in eps if e.staff_id])
     else:
         carried = uow.repo.loads(outside=nb)
-    return Caseload(eps, staff, d.room(capacity, carried), absent, names)
+    return Caseload(eps, staff, d.room(capacity, carried), absent, names, carried)
 
 
 def _solver_input(c: Caseload, locality: str) -> tuple[list[CasePatient], list[Member]]:
@@ -58,7 +59,15 @@ def _solver_input(c: Caseload, locality: str) -> tuple[list[CasePatient], list[M
     ]
     members = [
         Member(
-            str(st.id), st.name, st.neighbourhood, st.locality, st.skill_set, c.room[st.id], st.id in c.absent
+            str(st.id),
+            st.name,
+            st.neighbourhood,
+            st.locality,
+            st.skill_set,
+            c.room[st.id],
+            st.id in c.absent,
+            # what they carry elsewhere counts towards balance (never below 0, never above capacity)
+            min(max(0, c.carried.get(st.id, 0)), st.capacity),
         )
         for st in c.staff
     ]
