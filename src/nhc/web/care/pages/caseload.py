@@ -164,8 +164,15 @@ def admit(
     return see(f"/care/episodes/{ep.id}")
 
 
-@router.get("/episodes/{episode_id}")
-def episode(request: Request, episode_id: RecordId, user: Principal = Depends(current_user)):
+def _episode_page(
+    request: Request,
+    user: Principal,
+    episode_id: int,
+    *,
+    error: CareError | None = None,
+    form: dict | None = None,
+):
+    """The episode, or (after a refused change) the episode with the message and what was typed."""
     svc = care(request)
     detail = svc.episode(user, episode_id)
     nb = detail.episode.neighbourhood
@@ -176,9 +183,17 @@ def episode(request: Request, episode_id: RecordId, user: Principal = Depends(cu
             **common(nb, "caseload"),
             "d": detail,
             "staff": svc.list_staff(locality=detail.episode.locality),
+            "error": error,
+            "form": form or {},
             "page_title": f"{who(detail.episode)} – virtual ward",
         },
+        status_code=error.http_status if error else 200,
     )
+
+
+@router.get("/episodes/{episode_id}")
+def episode(request: Request, episode_id: RecordId, user: Principal = Depends(current_user)):
+    return _episode_page(request, user, episode_id)
 
 
 @router.post("/episodes/{episode_id}/status")
@@ -192,13 +207,18 @@ def change_status(
     user: Principal = Depends(current_user),
 ):
     require_csrf(request, csrf_token)
-    care(request).change_status(
-        user,
-        episode_id,
-        status,
-        outcome=outcome or None,
-        expected_version=record_number(version, "version"),
-    )
+    try:
+        care(request).change_status(
+            user,
+            episode_id,
+            status,
+            outcome=outcome or None,
+            expected_version=record_number(version, "version"),
+        )
+    except CareError as exc:
+        return _episode_page(
+            request, user, episode_id, error=exc, form={"status": status, "outcome": outcome}
+        )
     return see(f"/care/episodes/{episode_id}")
 
 
@@ -211,7 +231,10 @@ def set_review(
     user: Principal = Depends(current_user),
 ):
     require_csrf(request, csrf_token)
-    care(request).set_review(user, episode_id, review_due)
+    try:
+        care(request).set_review(user, episode_id, review_due)
+    except CareError as exc:
+        return _episode_page(request, user, episode_id, error=exc, form={"review_due": review_due})
     return see(f"/care/episodes/{episode_id}")
 
 
@@ -226,5 +249,9 @@ def record_event(
     user: Principal = Depends(current_user),
 ):
     require_csrf(request, csrf_token)
-    care(request).record_event(user, episode_id, kind, occurred_on or None, detail)
+    try:
+        care(request).record_event(user, episode_id, kind, occurred_on or None, detail)
+    except CareError as exc:
+        form = {"kind": kind, "occurred_on": occurred_on, "detail": detail}
+        return _episode_page(request, user, episode_id, error=exc, form=form)
     return see(f"/care/episodes/{episode_id}")

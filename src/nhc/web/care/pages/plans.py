@@ -37,7 +37,7 @@ def _plan_form(
                 "what_matters": plan.what_matters,
                 "goals": "\n".join(plan.goals),
                 "actions": list(plan.actions),
-                "review_date": plan.review_date.isoformat(),
+                "review_date": plan.review_date.strftime("%d/%m/%Y"),
                 "shared": plan.shared_with_patient,
                 "version": plan.version,
             }
@@ -46,7 +46,7 @@ def _plan_form(
                 "what_matters": "",
                 "goals": "",
                 "actions": [],
-                "review_date": detail.episode.review_due.isoformat(),
+                "review_date": detail.episode.review_due.strftime("%d/%m/%Y"),
                 "shared": False,
                 "version": "",
             }
