@@ -228,3 +228,20 @@ def test_admin_filters_the_audit_log_and_pages_back(browser, server) -> None:
     cells = page.get_by_test_id("audit").locator("tbody tr td:nth-child(2)").all_inner_texts()
     assert cells and all(c.startswith("clinician") for c in cells)
     page.context.close()
+
+
+def test_analyst_downloads_a_table_from_a_neighbourhood_profile(browser, server) -> None:
+    """Issue 20: overview -> need group -> neighbourhood -> CSV, and every page says its as-of date."""
+    page = _page(browser, server, "analyst")
+    assert page.get_by_test_id("as-of").inner_text().startswith("Data as of")
+    page.get_by_role("link", name="Drill down to the 11 Patient Need Groups").click()
+    page.get_by_role("link", name="11 Frailty").click()
+    page.goto("/neighbourhoods")
+    page.get_by_role("link", name=server["home"], exact=True).click()
+    _axe(page)
+    with page.expect_download() as info:
+        page.locator('a[href^="/downloads/practices.csv"]').click()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    assert text.startswith("Practice code,Practice,People,Aged 65+,Higher need")
+    assert info.value.suggested_filename.endswith(".csv")
+    page.context.close()
