@@ -80,6 +80,13 @@ def test_admit_allocate_mdt_care_plan_in_the_browser(live_app, page) -> None:
     page.wait_for_url("**/care/episodes/*")
     episode_url = page.url
     assert "emergency admissions in 12 months" in page.inner_text("[data-testid=episode]")
+    # Issue 20: the episode links to the person's record and says its data is live; a UK date works.
+    assert page.get_attribute("[data-testid=patient-link]", "href") == f"/patients/{pid}"
+    assert page.inner_text("[data-testid=as-of]").startswith("Live record, as of")
+    page.fill("#occurred_on", "31/12/2029")
+    page.click("button >> text=Record event")
+    assert "31 Dec 2029" in page.inner_text("main")
+    assert_accessible(page)
 
     # Propose and accept the allocation.
     page.goto(f"{base}/care/{NB}/allocation")

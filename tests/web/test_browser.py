@@ -7,6 +7,7 @@ scripts/frontend-assets.sh) checks each page for serious or critical accessibili
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -63,7 +64,14 @@ def server(county: Path):
     while not srv.started and time.time() < deadline:
         time.sleep(0.05)
     assert srv.started, "uvicorn did not start"
-    yield {"url": f"http://127.0.0.1:{port}", "home": home, "mine": mine, "other": other}
+    yield {
+        "url": f"http://127.0.0.1:{port}",
+        "home": home,
+        "mine": mine,
+        "other": other,
+        "security": sec,
+        "worklist": svc.worklist(home),
+    }
     srv.should_exit = True
     thread.join(timeout=10)
 
@@ -158,4 +166,85 @@ def test_analyst_is_refused_the_patient_page(browser, server) -> None:
         "cannot see information about individual people" in page.get_by_test_id("error-detail").inner_text()
     )
     _axe(page)
+    page.context.close()
+
+
+def test_clinician_goes_from_the_worklist_to_the_patient_and_admits_them(browser, server) -> None:
+    """Issue 20: people shown as people, and a path from the population to an action."""
+    rows = server["worklist"]
+    person = next(r for r in rows if r["patient_id"] != server["mine"])
+    pid, name = person["patient_id"], f"{person['given_name']} {person['family_name']}"
+    spaced = f"{person['nhs_number'][:3]} {person['nhs_number'][3:6]} {person['nhs_number'][6:]}"
+    page = _page(browser, server, "clinician")
+    page.goto(f"/worklists/{server['home']}")
+    row = page.get_by_test_id("worklist").locator("tr", has=page.locator(f'a[href="/patients/{pid}"]')).first
+    assert spaced in row.inner_text() and "Not on the caseload" in row.inner_text()
+    row.locator(f'a[href="/patients/{pid}"]').click()
+    assert name in page.get_by_role("heading", level=1).inner_text()
+    _axe(page)
+    page.get_by_test_id("admit-link").click()
+    assert name in page.get_by_role("heading", level=1).inner_text()
+    _axe(page)
+    page.get_by_role("button", name="Admit to the caseload").click()
+    page.wait_for_url("**/care/episodes/*")
+    assert name in page.get_by_role("heading", level=1).inner_text()
+    _axe(page)
+    # A UK date in the review box is accepted; a date that cannot be read keeps the form.
+    page.get_by_label("Review date").fill("31/02/2030")
+    page.get_by_role("button", name="Save review date").click()
+    assert "must be a real date" in page.get_by_test_id("error-summary").inner_text()
+    assert page.get_by_label("Review date").input_value() == "31/02/2030"
+    _axe(page)
+    page.get_by_label("Review date").fill("28/02/2030")
+    page.get_by_role("button", name="Save review date").click()
+    assert "28 Feb 2030" in page.get_by_test_id("episode").inner_text()
+    page.get_by_test_id("patient-link").click()
+    assert page.get_by_test_id("episode-link").is_visible() and page.get_by_test_id("admit-link").count() == 0
+    page.goto(f"/worklists/{server['home']}")
+    row = page.get_by_test_id("worklist").locator("tr", has=page.locator(f'a[href="/patients/{pid}"]')).first
+    assert "On the caseload" in row.inner_text()
+    page.context.close()
+
+
+def test_admin_filters_the_audit_log_and_pages_back(browser, server) -> None:
+    """Issue 20: Filter worked only with a patient id, and Older always failed."""
+    for i in range(60):
+        server["security"].record(None, "export_table", outcome="success", detail=f"browser-{i}")
+    _page(browser, server, "clinician").context.close()  # a sign-in for the user filter to find
+
+    def details(page) -> set[str]:
+        return set(re.findall(r"browser-\d+", page.get_by_test_id("audit").inner_text()))
+
+    page = _page(browser, server, "admin")
+    page.goto("/admin/audit")
+    page.get_by_label("Action").fill("export_table")
+    page.get_by_role("button", name="Filter").click()
+    assert details(page) == {f"browser-{i}" for i in range(10, 60)}  # newest first, 50 a page
+    _axe(page)
+    page.get_by_test_id("older").click()
+    assert details(page) == {f"browser-{i}" for i in range(10)}
+    page.get_by_test_id("newer").click()
+    assert "browser-59" in details(page)
+    page.goto("/admin/audit")
+    page.get_by_label("Username").fill("clinician")
+    page.get_by_role("button", name="Filter").click()
+    cells = page.get_by_test_id("audit").locator("tbody tr td:nth-child(2)").all_inner_texts()
+    assert cells and all(c.startswith("clinician") for c in cells)
+    page.context.close()
+
+
+def test_analyst_downloads_a_table_from_a_neighbourhood_profile(browser, server) -> None:
+    """Issue 20: overview -> need group -> neighbourhood -> CSV, and every page says its as-of date."""
+    page = _page(browser, server, "analyst")
+    assert page.get_by_test_id("as-of").inner_text().startswith("Data as of")
+    page.get_by_role("link", name="Drill down to the 11 Patient Need Groups").click()
+    page.get_by_role("link", name="11 Frailty").click()
+    page.goto("/neighbourhoods")
+    page.get_by_role("link", name=server["home"], exact=True).click()
+    _axe(page)
+    with page.expect_download() as info:
+        page.locator('a[href^="/downloads/practices.csv"]').click()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    assert text.startswith("Practice code,Practice,People,Aged 65+,Higher need")
+    assert info.value.suggested_filename.endswith(".csv")
     page.context.close()

@@ -4,7 +4,8 @@ The allocation problem: each patient on the caseload / virtual ward needs some s
 ``nursing``, ``medicines``, ``mental_health``) and takes some workload points a week; each staff
 member has skills, a neighbourhood and a weekly capacity in points. We want every patient assigned
 to one person who has all the skills they need, nobody over capacity, the same clinician kept where
-possible (continuity), and people seen by staff of their own neighbourhood first (travel).
+possible (continuity), people seen by staff of their own neighbourhood first (travel), and the work
+spread evenly (balance: nobody carries everything while a colleague with the same skills has none).
 
 :func:`optimise` solves it exactly as an integer programme with OR-Tools CP-SAT (minimum total
 cost, unassigned patients heavily penalised) and reports the optimiser's bound and gap;
@@ -17,9 +18,11 @@ and the team lead accepts or overrides the proposal.
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from nhc.errors import NhcError
 
@@ -29,6 +32,12 @@ COST_OTHER_NEIGHBOURHOOD = 6
 COST_OTHER_LOCALITY = 15
 COST_NEW_CLINICIAN = 8
 COST_UNASSIGNED = 1_000
+# Balance: each person's load costs load² / capacity points (their whole capacity, counting what they
+# already carry elsewhere), so two nurses of 20 points carrying 12 + 0 cost 7.2 and 6 + 6 cost 3.6.
+# One move of a typical patient changes it by less than a change of clinician or of neighbourhood,
+# so balance decides between otherwise equal choices and evens out only large imbalances.
+# The optimiser counts it in tenths of a point (BALANCE_SCALE) to stay in integers.
+BALANCE_SCALE = 10
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,11 @@ class StaffMember:
     skills: frozenset[str]
     capacity: int
     absent: bool = False
+    carried: int = 0  # points already carried for patients outside this problem (capacity is the room left)
+
+    @property
+    def whole_capacity(self) -> int:
+        return self.capacity + self.carried
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,16 @@ def arc_cost(patient: CasePatient, staff: StaffMember) -> int | None:
     if patient.current_staff is not None and patient.current_staff != staff.staff_id:
         cost += COST_NEW_CLINICIAN
     return cost
+
+
+def balance_tenths(staff: Sequence[StaffMember], load: Mapping[str, int]) -> int:
+    """The balance term in tenths of a point (as the optimiser counts it): each person's
+    (carried + new load)² × BALANCE_SCALE / whole capacity, rounded down."""
+    total = 0
+    for s in staff:
+        if s.whole_capacity > 0:
+            total += (s.carried + load.get(s.staff_id, 0)) ** 2 * BALANCE_SCALE // s.whole_capacity
+    return total
 
 
 def _reason(patient: CasePatient, staff: StaffMember, load: int) -> str:
@@ -156,8 +180,10 @@ def _finish(
         assert cost is not None
         objective += cost
         assignments.append(Assignment(p.patient_id, sid, cost, _reason(p, by_id[sid], load[sid])))
+    # Whole points, rounded up (the bound likewise), so a proven optimum has a gap of 0.
+    total = -(-(objective * BALANCE_SCALE + balance_tenths(staff, load)) // BALANCE_SCALE)
     return Allocation(
-        method, assignments, unassigned, objective, bound, time.perf_counter() - started, status, load
+        method, assignments, unassigned, total, bound, time.perf_counter() - started, status, load
     )
 
 
@@ -198,6 +224,19 @@ def greedy(patients: Sequence[CasePatient], staff: Sequence[StaffMember]) -> All
     return _finish("greedy", patients, staff, chosen, bound=0.0, started=started, status="HEURISTIC")
 
 
+def _balance_term(model: Any, s: StaffMember, arcs: list[tuple[int, Any]]) -> Any:
+    """load² × BALANCE_SCALE / whole capacity for one person, as an integer variable of ``model``
+    (rounded down to a tenth of a point; CP-SAT takes the square and the division exactly)."""
+    whole = s.whole_capacity
+    load = model.new_int_var(0, whole, f"load_{s.staff_id}")
+    model.add(load == s.carried + sum(points * var for points, var in arcs))
+    square = model.new_int_var(0, whole * whole, f"sq_{s.staff_id}")
+    model.add_multiplication_equality(square, [load, load])
+    term = model.new_int_var(0, whole * BALANCE_SCALE, f"bal_{s.staff_id}")
+    model.add_division_equality(term, square * BALANCE_SCALE, whole)
+    return term
+
+
 def optimise(
     patients: Sequence[CasePatient],
     staff: Sequence[StaffMember],
@@ -227,13 +266,15 @@ def optimise(
             arcs.append(var)
             by_staff[j].append((p.points, var))
             if cost:
-                objective_terms.append(cost * var)
+                objective_terms.append(BALANCE_SCALE * cost * var)
         # Assigned at most once; being left out costs COST_UNASSIGNED per point.
         model.add_at_most_one(arcs)
-        objective_terms.append(COST_UNASSIGNED * p.points * (1 - sum(arcs)))
+        objective_terms.append(BALANCE_SCALE * COST_UNASSIGNED * p.points * (1 - sum(arcs)))
     for j, s in enumerate(staff):
         if by_staff[j]:
             model.add(sum(points * var for points, var in by_staff[j]) <= s.capacity)
+        if s.whole_capacity > 0:
+            objective_terms.append(_balance_term(model, s, by_staff[j]))
     model.minimize(sum(objective_terms))
     if hint is not None:
         index = {s.staff_id: j for j, s in enumerate(staff)}
@@ -262,7 +303,7 @@ def optimise(
         patients,
         staff,
         chosen,
-        bound=solver.best_objective_bound,
+        bound=math.ceil(solver.best_objective_bound / BALANCE_SCALE - 1e-9),
         started=started,
         status=solver.status_name(status),
     )

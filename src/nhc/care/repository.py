@@ -121,6 +121,13 @@ class CareRepository:
         )
         return set(self.session.scalars(q))
 
+    def open_episode_ids(self, neighbourhood: str) -> dict[int, int]:
+        """Patient id → open episode id, for a neighbourhood's caseload."""
+        q = select(Episode.patient_id, Episode.id).where(
+            Episode.neighbourhood == neighbourhood, Episode.status.in_(d.OPEN_STATUSES)
+        )
+        return {int(pid): int(eid) for pid, eid in self.session.execute(q)}
+
     def episodes(self, neighbourhood: str, statuses: Sequence[str], *, by_id: bool = False) -> list[Episode]:
         """A neighbourhood's episodes in ``statuses``, by admission date (or by id)."""
         order = (Episode.id,) if by_id else (Episode.admitted_on, Episode.id)

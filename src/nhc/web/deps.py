@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 import secrets
@@ -13,6 +14,7 @@ from fastapi.encoders import jsonable_encoder
 from markupsafe import Markup
 from starlette.responses import Response
 
+from nhc.errors import NhcError
 from nhc.insights import InsightsService
 from nhc.security.roles import Principal, Role
 from nhc.security.service import AccessDenied, SecurityService
@@ -107,10 +109,53 @@ def set_csrf_cookie(request: Request, response: Response) -> None:
         )
 
 
+#: Pages whose numbers come from the lake's insight tables: they say the analytics' as-of date
+#: (``wrapped.html`` is every cached aggregate page: overview, need groups, profiles, variation).
+ANALYTICS_PAGES = frozenset({"wrapped.html", "worklists.html", "worklist.html", "patient.html"})
+#: Pages of the operational record (besides every ``care/`` page): as of the moment they are shown.
+OPERATIONAL_PAGES = frozenset({"audit.html", "users.html"})
+
+
+#: Prefixes of codelist names that say which measure a code counts towards (``efi-anaemia``).
+_LABEL_PREFIXES = {"efi-": "", "cms-": "", "gmsde-": ""}
+#: Names people would not recognise, and what to call them instead.
+_LABEL_WORDS = {"copd": "COPD", "chd": "CHD", "tia": "TIA", "ae": "A&E", "efi": "eFI", "png": "PNG"}
+
+
+def plain_label(name: object) -> str:
+    """An internal name as people read it: ``frailty_no_care_plan`` -> "Frailty no care plan",
+    ``efi-anaemia`` -> "Anaemia", ``stroke_tia`` -> "Stroke TIA" (abbreviations in capitals)."""
+    text = str(name or "").strip()
+    for prefix, replacement in _LABEL_PREFIXES.items():
+        if text.startswith(prefix):
+            text = replacement + text[len(prefix) :]
+    words = [w for w in text.replace("_", " ").replace("-", " ").split(" ") if w]
+    out = [_LABEL_WORDS.get(w.lower(), w) for w in words]
+    if out and out[0] == words[0]:
+        out[0] = out[0][:1].upper() + out[0][1:]
+    return " ".join(out)
+
+
+def data_as_of(request: Request, template: str) -> dict[str, Any] | None:
+    """What the page's "data as of" line says: the lake's as-of date for analytics pages, the time
+    of the request for the operational record, nothing for pages without data (sign-in, errors)."""
+    if template in ANALYTICS_PAGES:
+        try:
+            day = request.app.state.insights.as_of()
+        except NhcError:  # the lake is not ready: the page says so itself
+            return None
+        return {"kind": "analytics", "date": dt.date.fromisoformat(day)} if day else None
+    if template.startswith("care/") or template in OPERATIONAL_PAGES:
+        return {"kind": "operational", "at": request.app.state.security.clock()}
+    return None
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200):
     ctx: dict[str, Any] = {"user": optional_user(request), "csrf_token": csrf_token(request)}
     principal = ctx["user"]
     ctx["break_glass"] = request.app.state.security.active_break_glass(principal) if principal else []
+    ctx["data_as_of"] = data_as_of(request, template)
+    ctx["plain"] = plain_label
     ctx.update(context or {})
     response = request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status_code)
     set_csrf_cookie(request, response)

@@ -6,11 +6,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+#: Why a patient is discussed, in the order the agenda takes them (docs/care.md): people who
+#: deteriorated first, then overdue reviews, then new admissions.
 AGENDA_REASONS = {
-    "new_admission": "New admission",
     "deteriorated": "Deteriorated",
     "overdue_review": "Review overdue",
+    "new_admission": "New admission",
 }
+AGENDA_PRIORITY = tuple(AGENDA_REASONS)
 #: A rise in predicted risk of at least this much since admission puts the patient on the agenda.
 RISK_RISE = 0.05
 #: Recorded events that mean a patient deteriorated.
@@ -47,7 +50,8 @@ class Event:
 
 @dataclass(frozen=True)
 class AgendaEntry:
-    """Why one episode is on the agenda; ``order`` sorts by the first reason of :data:`AGENDA_REASONS`."""
+    """Why one episode is on the agenda; ``order`` is the position of its most urgent reason in
+    :data:`AGENDA_PRIORITY` (0 = deteriorated)."""
 
     episode_id: int
     reasons: tuple[str, ...]
@@ -84,7 +88,7 @@ def agenda_entry(
         details.append(f"admitted {admitted_on:%d %b}: {reason[:200]}")
     if not reasons:
         return None
-    order = min(list(AGENDA_REASONS).index(r) for r in reasons)
+    order = min(AGENDA_PRIORITY.index(r) for r in reasons)
     return AgendaEntry(episode_id, tuple(reasons), tuple(details), order, risk or 0.0)
 
 

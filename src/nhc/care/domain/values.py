@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from nhc.care.domain.errors import InvalidCareInput
 
@@ -17,13 +18,28 @@ def check_text(value: object, field: str, *, max_len: int = 2000, required: bool
     return text
 
 
+#: Day, month, year as people in the UK write them: 31/12/2026, 31.12.2026, 31-12-2026, 31 12 2026.
+UK_DATE = re.compile(r"(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})")
+
+
 def check_due(due: object, field: str = "due date") -> dt.date:
-    """A date from a date, a datetime or ISO text (``2026-04-30``); anything else is refused."""
+    """A date from a date, a datetime, ISO text (``2026-04-30``) or a UK day/month/year
+    (``30/04/2026``); anything else, or a day that does not exist (``31/02/2026``), is refused with a
+    message naming the field."""
     if isinstance(due, dt.datetime):
         return due.date()
     if isinstance(due, dt.date):
         return due
+    text = str(due or "").strip()
+    uk = UK_DATE.fullmatch(text)
     try:
-        return dt.date.fromisoformat(str(due).strip())
+        if uk:
+            day, month, year = (int(g) for g in uk.groups())
+            return dt.date(year, month, day)
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidCareInput(f"{field} must be a date like 2026-04-30, not {due!r}") from None
+        if not text:
+            raise InvalidCareInput(f"enter the {field}, for example 30/04/2026") from None
+        raise InvalidCareInput(
+            f"{field} must be a real date like 30/04/2026 (day/month/year), not {text[:40]!r}"
+        ) from None

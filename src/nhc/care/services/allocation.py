@@ -11,6 +11,7 @@ from nhc.care.matching import COST_UNASSIGNED, Allocation, CasePatient, greedy, 
 from nhc.care.matching import StaffMember as Member
 from nhc.care.models import AllocationItem, AllocationRun, Assignment, Episode, Staff
 from nhc.care.services.base import Care, by, check_neighbourhood, whole
+from nhc.care.services.people import labelled
 from nhc.care.services.views import EpisodeView, ProposalView, episode_view, proposal_view
 from nhc.care.unit_of_work import CareUnitOfWork
 from nhc.security.roles import Principal
@@ -25,6 +26,7 @@ class Caseload:
     room: dict[int, int]
     absent: dict[int, dt.date]
     names: dict[int, str]
+    carried: dict[int, int]
 
 
 def _caseload(uow: CareUnitOfWork, nb: str, locality: str, rebalance: bool, on: dt.date) -> Caseload:
@@ -40,7 +42,7 @@ def _caseload(uow: CareUnitOfWork, nb: str, locality: str, rebalance: bool, on: 
         carried = d.carried_while_moving(uow.repo.loads(), [(e.staff_id, e.load) for e in eps if e.staff_id])
     else:
         carried = uow.repo.loads(outside=nb)
-    return Caseload(eps, staff, d.room(capacity, carried), absent, names)
+    return Caseload(eps, staff, d.room(capacity, carried), absent, names, carried)
 
 
 def _solver_input(c: Caseload, locality: str) -> tuple[list[CasePatient], list[Member]]:
@@ -57,7 +59,15 @@ def _solver_input(c: Caseload, locality: str) -> tuple[list[CasePatient], list[M
     ]
     members = [
         Member(
-            str(st.id), st.name, st.neighbourhood, st.locality, st.skill_set, c.room[st.id], st.id in c.absent
+            str(st.id),
+            st.name,
+            st.neighbourhood,
+            st.locality,
+            st.skill_set,
+            c.room[st.id],
+            st.id in c.absent,
+            # what they carry elsewhere counts towards balance (never below 0, never above capacity)
+            min(max(0, c.carried.get(st.id, 0)), st.capacity),
         )
         for st in c.staff
     ]
@@ -170,7 +180,7 @@ def proposal(care: Care, principal: Principal | None, run_id: int) -> ProposalVi
     with care.uow() as uow:
         view = _proposal_view(uow, uow.repo.get(AllocationRun, run_id, "allocation proposal"))
         uow.authorise_list(principal, view.neighbourhood, f"care_allocation:{run_id}", len(view.items))
-    return view
+    return labelled(care.directory, view)
 
 
 def latest_proposal(care: Care, principal: Principal | None, neighbourhood: str) -> ProposalView | None:

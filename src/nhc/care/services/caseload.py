@@ -22,10 +22,12 @@ from nhc.care.services.base import (
     loose_int,
     optional_whole,
 )
+from nhc.care.services.people import labelled, person_label
 from nhc.care.services.views import (
     EpisodeDetail,
     EpisodeView,
     EventView,
+    PersonLabel,
     assignment_view,
     episode_view,
     event_view,
@@ -53,6 +55,41 @@ class Admission:
     review_in_days: int
 
 
+@dataclass(frozen=True)
+class AdmissionChoice:
+    """What the admission form offers for one person: who they are, where they are registered, the
+    worklists they are on (name → reasons), the suggested skills and points, and their open
+    episode if they are already on the caseload."""
+
+    patient_id: int
+    person: PersonLabel | None
+    neighbourhood: str
+    worklists: dict[str, str]
+    suggested_needs: tuple[str, ...]
+    suggested_points: int
+    open_episode_id: int | None
+
+
+def admission_choice(care: Care, principal: Principal | None, patient_id: int | str) -> AdmissionChoice:
+    """PERSON-LEVEL: the admission form for one person (a read of the person: authorised, audited)."""
+    pid = _patient_id(patient_id)
+    person = _lookup(care, principal, pid)
+    nb = person["neighbourhood"]
+    with care.uow() as uow:
+        # The form is offered only to those who may admit: the person's own team (clinical roles).
+        uow.authorise_write(principal, pid, nb, nb, "care_admit_form", f"patient:{pid}")
+        open_id = uow.repo.open_episode_id(pid)
+    return AdmissionChoice(
+        pid,
+        person_label(person, pid),
+        nb,
+        dict(sorted((person.get("worklists") or {}).items())),
+        tuple(sorted(d.suggest_needs(person))),
+        d.default_points(person.get("risk"), person.get("band")),
+        open_id,
+    )
+
+
 def worklist_candidates(
     care: Care, principal: Principal | None, neighbourhood: str, worklist: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
@@ -63,7 +100,29 @@ def worklist_candidates(
         open_ids = uow.repo.open_patient_ids(nb)
         rows = [r for r in rows if r["patient_id"] not in open_ids][:limit]
         uow.authorise_list(principal, nb, f"care:worklist:{worklist or 'all'}", len(rows))
-    return rows
+    return [
+        {**r, "person": person_label(care.directory.lookup(r["patient_id"]), r["patient_id"])} for r in rows
+    ]
+
+
+def on_caseload(care: Care, principal: Principal | None, neighbourhood: str) -> dict[int, int]:
+    """PERSON-LEVEL (a team list): who is on the neighbourhood's caseload, as patient id → open
+    episode id, so a worklist can say who is already looked after."""
+    nb, _ = check_neighbourhood(neighbourhood)
+    with care.uow() as uow:
+        found = uow.repo.open_episode_ids(nb)
+        uow.authorise_list(principal, nb, "care:caseload:ids", len(found))
+    return found
+
+
+def open_episode(care: Care, principal: Principal | None, patient_id: int) -> int | None:
+    """The person's open caseload episode id, if any (a read of the person: authorised, audited)."""
+    pid = _patient_id(patient_id)
+    with care.uow() as uow:
+        uow.authorise_read(
+            principal, pid, care.registered_neighbourhood(pid), "care_view_episode", f"patient:{pid}"
+        )
+        return uow.repo.open_episode_id(pid)
 
 
 def _patient_id(patient_id: int | str) -> int:
@@ -221,7 +280,7 @@ def caseload(
         names, today = uow.repo.staff_names(), care.today()
         views = [episode_view(e, names, today) for e in uow.repo.episodes(nb, statuses)]
         uow.authorise_list(principal, nb, f"care:caseload:{status}", len(views))
-    return views
+    return labelled(care.directory, views)
 
 
 def episode(care: Care, principal: Principal | None, episode_id: int) -> EpisodeDetail:
@@ -232,13 +291,14 @@ def episode(care: Care, principal: Principal | None, episode_id: int) -> Episode
             principal, ep.patient_id, ep.neighbourhood, "care_view_episode", f"care_episode:{episode_id}"
         )
         names, today = uow.repo.staff_names(), care.today()
-        return EpisodeDetail(
+        detail = EpisodeDetail(
             episode_view(ep, names, today),
             tuple(assignment_view(a, names) for a in uow.repo.assignments(episode_id)),
             tuple(event_view(e) for e in uow.repo.events(episode_id)),
             uow.repo.current_plan_id(episode_id),
             tuple(task_view(t, names, today) for t in uow.repo.tasks(episode_id=episode_id)),
         )
+    return labelled(care.directory, detail)
 
 
 def _writable_episode(

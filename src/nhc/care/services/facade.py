@@ -74,8 +74,11 @@ class CareService:
     add_absence = _use_case(_staff.add_absence)
     # caseload
     worklist_candidates = _use_case(_caseload.worklist_candidates)
+    admission_choice = _use_case(_caseload.admission_choice)
     admit = _use_case(_caseload.admit)
     caseload = _use_case(_caseload.caseload)
+    on_caseload = _use_case(_caseload.on_caseload)
+    open_episode = _use_case(_caseload.open_episode)
     episode = _use_case(_caseload.episode)
     change_status = _use_case(_caseload.change_status)
     set_review = _use_case(_caseload.set_review)

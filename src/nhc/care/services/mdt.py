@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from nhc.care import domain as d
 from nhc.care.models import AgendaItem, Episode, Meeting, Task
 from nhc.care.services.base import Care, by, check_neighbourhood, loose_int, whole
+from nhc.care.services.people import labelled
 from nhc.care.services.views import AgendaItemView, MeetingView, TaskView, item_view, task_view
 from nhc.care.unit_of_work import CareUnitOfWork, require_team
 from nhc.security.roles import Principal
@@ -123,7 +124,7 @@ def meeting(care: Care, principal: Principal | None, meeting_id: int) -> Meeting
         items = tuple(item_view(i, tasks.get(i.id, [])) for i in rows)
         view = MeetingView(m.id, m.neighbourhood, m.held_on, m.title, m.created_by, items)
         uow.authorise_list(principal, view.neighbourhood, f"care_mdt:{meeting_id}", len(items))
-    return view
+    return labelled(care.directory, view)
 
 
 @dataclass(frozen=True)

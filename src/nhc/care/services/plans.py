@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from nhc.care import domain as d
 from nhc.care.models import CarePlan, CarePlanVersion, Episode
 from nhc.care.services.base import Care, by, whole
+from nhc.care.services.people import labelled
 from nhc.care.services.views import PlanVersionView, PlanView, plan_version_view, plan_view
 from nhc.care.unit_of_work import CareUnitOfWork
 from nhc.security.roles import Principal
@@ -126,7 +127,8 @@ def _readable_plan(
 
 def care_plan(care: Care, principal: Principal | None, plan_id: int) -> PlanView:
     with care.uow() as uow:
-        return plan_view(_readable_plan(uow, principal, plan_id, "care_plan_view", f"care_plan:{plan_id}"))
+        view = plan_view(_readable_plan(uow, principal, plan_id, "care_plan_view", f"care_plan:{plan_id}"))
+    return labelled(care.directory, view)
 
 
 def plan_versions(care: Care, principal: Principal | None, plan_id: int) -> list[PlanVersionView]:

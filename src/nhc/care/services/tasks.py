@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from nhc.care import domain as d
 from nhc.care.models import Episode, Task
 from nhc.care.services.base import Care, by, check_neighbourhood, optional_whole
+from nhc.care.services.people import labelled
 from nhc.care.services.views import TaskView, task_view
 from nhc.care.unit_of_work import CareUnitOfWork
 from nhc.security.roles import Principal
@@ -157,6 +158,7 @@ def board(
         rows = uow.repo.tasks(neighbourhood=nb, owner_staff_id=owner_staff_id, kind=kind)
         tasks = [task_view(t, names, today) for t in rows]
         uow.authorise_list(principal, nb, "care:board", len(tasks))
+    tasks = labelled(care.directory, tasks)
     order = list(d.TASK_STATUSES) + [k for k in d.REFERRAL_STATUSES if k not in d.TASK_STATUSES]
     out: dict[str, list[TaskView]] = {k: [] for k in order}
     for t in tasks:

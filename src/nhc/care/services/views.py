@@ -25,6 +25,17 @@ from nhc.care.models import (
 
 
 @dataclass(frozen=True)
+class PersonLabel:
+    """Who a record is about, as the team knows them: name, age and NHS number (from the insight
+    tables); ``None`` fields when the analytics do not know them."""
+
+    patient_id: int
+    name: str | None
+    age: int | None
+    nhs_number: str | None
+
+
+@dataclass(frozen=True)
 class StaffView:
     id: int
     name: str
@@ -83,6 +94,7 @@ class EpisodeView:
     version: int
     length_of_stay: int
     review_overdue: bool
+    person: PersonLabel | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,7 @@ class ProposalItem:
     previous_staff_name: str | None
     cost: int
     reason: str
+    person: PersonLabel | None = None
 
     @property
     def changed(self) -> bool:
@@ -178,6 +191,7 @@ class TaskView:
     created_by: str
     version: int
     overdue: bool
+    person: PersonLabel | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +206,7 @@ class AgendaItemView:
     decision: str | None
     decided_by: str | None
     tasks: tuple[TaskView, ...] = ()
+    person: PersonLabel | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +234,7 @@ class PlanView:
     version: int
     updated_by: str
     updated_at: dt.datetime
+    person: PersonLabel | None = None
 
 
 @dataclass(frozen=True)

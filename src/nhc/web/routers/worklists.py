@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
@@ -52,6 +54,8 @@ def worklist(
         client_ip(request),
         len(rows),
     )
+    # Who is already looked after: their open episode, so the list links to it (team members only).
+    on_caseload = request.app.state.care.on_caseload(user, neighbourhood) if can_see and rows else {}
     return render(
         request,
         "worklist.html",
@@ -59,6 +63,7 @@ def worklist(
             "neighbourhood": neighbourhood,
             "worklist": worklist or None,
             "rows": rows,
+            "on_caseload": on_caseload,
             "total": total,
             "page": page,
             "pages": max(1, (total + PAGE - 1) // PAGE),
@@ -94,11 +99,39 @@ def patient(request: Request, patient_id: str, user: Principal = Depends(current
             },
             status_code=403,
         )
-    if svc.patient_neighbourhood(pid) is None:
+    nb = svc.patient_neighbourhood(pid)
+    if nb is None:
         raise NotFound(f"there is no person with id {pid}")
+    found = svc.patient(pid)
+    person = found["person"]
+    name = " ".join(p for p in (person.get("given_name"), person.get("family_name")) if p) or f"Patient {pid}"
     return render(
-        request, "patient.html", {**svc.patient(pid), "basis": decision.basis, "page_title": f"Patient {pid}"}
+        request,
+        "patient.html",
+        {
+            **found,
+            "basis": decision.basis,
+            "actions": care_actions(request, user, pid, nb),
+            "page_title": name,
+        },
     )
+
+
+def care_actions(request: Request, user: Principal, patient_id: int, neighbourhood: str) -> dict[str, Any]:
+    """What the user's role can do for this person from their page (nothing is offered that would
+    end on a refusal): their neighbourhood team's clinical members admit them to the caseload, or,
+    once admitted, open the episode and its care plan; cover with a caseload relationship or
+    break-glass may open the episode only."""
+    if not user.is_clinical:
+        return {}
+    team = neighbourhood in user.neighbourhoods
+    episode_id = request.app.state.care.open_episode(user, patient_id)
+    return {
+        "neighbourhood": neighbourhood,
+        "episode_id": episode_id,
+        "can_admit": team and episode_id is None,
+        "can_plan": team and episode_id is not None,
+    }
 
 
 @router.post("/patients/{patient_id}/break-glass")

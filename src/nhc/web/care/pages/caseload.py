@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 
 from nhc.care.directory import neighbourhoods
-from nhc.care.domain import CareError
+from nhc.care.domain import CareError, UnknownPatient
 from nhc.security.roles import Principal
 from nhc.web.care.deps import (
     RecordId,
@@ -16,8 +16,8 @@ from nhc.web.care.deps import (
     record_number,
     require_csrf,
 )
-from nhc.web.care.pages.common import TEXT, common, nb_url, see
-from nhc.web.deps import current_user
+from nhc.web.care.pages.common import TEXT, common, nb_url, see, who
+from nhc.web.deps import current_user, insights
 
 router = APIRouter(prefix="/care", include_in_schema=False)
 
@@ -61,10 +61,50 @@ def _caseload_page(
             "error": error,
             "form": form or {},
             "worklist": worklist,
+            "titles": worklist_titles(request),
             "page_title": f"Caseload – {nb}",
         },
         status_code=error.http_status if error else 200,
     )
+
+
+def worklist_titles(request: Request) -> dict[str, str]:
+    """Worklist name → its plain-English title (the analytics' definitions)."""
+    return {k: v["title"] for k, v in insights(request).worklist_definitions().items()}
+
+
+def _admit_page(
+    request: Request,
+    user: Principal,
+    nb: str,
+    patient_id: str,
+    *,
+    error: CareError | None = None,
+    form: dict | None = None,
+):
+    """The admission form for one person, chosen on the worklist or their patient page."""
+    choice = care(request).admission_choice(user, patient_number(patient_id))
+    if choice.neighbourhood != nb:  # the person's own team admits them
+        return see(nb_url(choice.neighbourhood, f"/admit?patient_id={choice.patient_id}"))
+    return page(
+        request,
+        "care/admit.html",
+        {
+            **common(nb, "caseload"),
+            "c": choice,
+            "titles": worklist_titles(request),
+            "error": error,
+            "form": form or {},
+            "page_title": f"Admit {choice.person.name if choice.person and choice.person.name else ''}"
+            f" to the caseload – {nb}",
+        },
+        status_code=error.http_status if error else 200,
+    )
+
+
+@router.get("/{nb}/admit")
+def admit_form(request: Request, nb: str, patient_id: str = "", user: Principal = Depends(current_user)):
+    return _admit_page(request, user, neighbourhood(nb), patient_id)
 
 
 @router.get("/{nb}")
@@ -83,11 +123,17 @@ def admit(
     needs: list[str] = Form([]),
     points: str = Form("", max_length=4),
     referral_id: str = Form("", max_length=20),
+    found_by: str = Form("", max_length=80),
     csrf_token: str = Form("", max_length=200),
     user: Principal = Depends(current_user),
 ):
     nb = neighbourhood(nb)
     require_csrf(request, csrf_token)
+    # The admission form's one choice: "worklist:<name>" or "referral" (no typed worklist key).
+    if found_by == "referral":
+        source = "referral"
+    elif found_by.startswith("worklist:"):
+        source, worklist = "worklist", found_by.removeprefix("worklist:")
     form = {
         "patient_id": patient_id,
         "source": source,
@@ -109,12 +155,24 @@ def admit(
             referral_id=record_number(referral_id, "referral id"),
         )
     except CareError as exc:
+        if not isinstance(exc, UnknownPatient) and patient_id.strip():
+            try:  # the form again, for this person, with the message and what they typed
+                return _admit_page(request, user, nb, patient_id, error=exc, form=form)
+            except CareError:
+                pass
         return _caseload_page(request, user, nb, error=exc, form=form)
     return see(f"/care/episodes/{ep.id}")
 
 
-@router.get("/episodes/{episode_id}")
-def episode(request: Request, episode_id: RecordId, user: Principal = Depends(current_user)):
+def _episode_page(
+    request: Request,
+    user: Principal,
+    episode_id: int,
+    *,
+    error: CareError | None = None,
+    form: dict | None = None,
+):
+    """The episode, or (after a refused change) the episode with the message and what was typed."""
     svc = care(request)
     detail = svc.episode(user, episode_id)
     nb = detail.episode.neighbourhood
@@ -125,9 +183,17 @@ def episode(request: Request, episode_id: RecordId, user: Principal = Depends(cu
             **common(nb, "caseload"),
             "d": detail,
             "staff": svc.list_staff(locality=detail.episode.locality),
-            "page_title": f"Patient {detail.episode.patient_id} – virtual ward",
+            "error": error,
+            "form": form or {},
+            "page_title": f"{who(detail.episode)} – virtual ward",
         },
+        status_code=error.http_status if error else 200,
     )
+
+
+@router.get("/episodes/{episode_id}")
+def episode(request: Request, episode_id: RecordId, user: Principal = Depends(current_user)):
+    return _episode_page(request, user, episode_id)
 
 
 @router.post("/episodes/{episode_id}/status")
@@ -141,13 +207,18 @@ def change_status(
     user: Principal = Depends(current_user),
 ):
     require_csrf(request, csrf_token)
-    care(request).change_status(
-        user,
-        episode_id,
-        status,
-        outcome=outcome or None,
-        expected_version=record_number(version, "version"),
-    )
+    try:
+        care(request).change_status(
+            user,
+            episode_id,
+            status,
+            outcome=outcome or None,
+            expected_version=record_number(version, "version"),
+        )
+    except CareError as exc:
+        return _episode_page(
+            request, user, episode_id, error=exc, form={"status": status, "outcome": outcome}
+        )
     return see(f"/care/episodes/{episode_id}")
 
 
@@ -160,7 +231,10 @@ def set_review(
     user: Principal = Depends(current_user),
 ):
     require_csrf(request, csrf_token)
-    care(request).set_review(user, episode_id, review_due)
+    try:
+        care(request).set_review(user, episode_id, review_due)
+    except CareError as exc:
+        return _episode_page(request, user, episode_id, error=exc, form={"review_due": review_due})
     return see(f"/care/episodes/{episode_id}")
 
 
@@ -175,5 +249,9 @@ def record_event(
     user: Principal = Depends(current_user),
 ):
     require_csrf(request, csrf_token)
-    care(request).record_event(user, episode_id, kind, occurred_on or None, detail)
+    try:
+        care(request).record_event(user, episode_id, kind, occurred_on or None, detail)
+    except CareError as exc:
+        form = {"kind": kind, "occurred_on": occurred_on, "detail": detail}
+        return _episode_page(request, user, episode_id, error=exc, form=form)
     return see(f"/care/episodes/{episode_id}")

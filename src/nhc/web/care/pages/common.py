@@ -20,6 +20,12 @@ def nb_url(nb: str, tail: str = "") -> str:
     return f"/care/{quote(nb, safe='')}{tail}"
 
 
+def who(view: object) -> str:
+    """A view's person as a page title names them: their name, else ``Patient <id>``."""
+    person = getattr(view, "person", None)
+    return person.name if person and person.name else f"Patient {getattr(view, 'patient_id', '')}"
+
+
 def common(nb: str, active: str) -> dict[str, object]:
     return {
         "neighbourhood": nb,

@@ -14,7 +14,7 @@ from nhc.web.care.deps import (
     record_number,
     require_csrf,
 )
-from nhc.web.care.pages.common import TEXT, common, see
+from nhc.web.care.pages.common import TEXT, common, see, who
 from nhc.web.deps import current_user
 
 router = APIRouter(prefix="/care", include_in_schema=False)
@@ -37,7 +37,7 @@ def _plan_form(
                 "what_matters": plan.what_matters,
                 "goals": "\n".join(plan.goals),
                 "actions": list(plan.actions),
-                "review_date": plan.review_date.isoformat(),
+                "review_date": plan.review_date.strftime("%d/%m/%Y"),
                 "shared": plan.shared_with_patient,
                 "version": plan.version,
             }
@@ -46,7 +46,7 @@ def _plan_form(
                 "what_matters": "",
                 "goals": "",
                 "actions": [],
-                "review_date": detail.episode.review_due.isoformat(),
+                "review_date": detail.episode.review_due.strftime("%d/%m/%Y"),
                 "shared": False,
                 "version": "",
             }
@@ -60,7 +60,7 @@ def _plan_form(
             "plan": plan,
             "form": form,
             "error": error,
-            "page_title": f"Care plan – patient {detail.episode.patient_id}",
+            "page_title": f"Care plan – {who(detail.episode)}",
         },
         status_code=error.http_status if error else 200,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 
 from nhc.care import domain as dom
+from nhc.care.domain import CareError
 from nhc.security.roles import Principal
 from nhc.web.care.deps import (
     RecordId,
@@ -21,9 +22,9 @@ from nhc.web.deps import current_user
 router = APIRouter(prefix="/care", include_in_schema=False)
 
 
-@router.get("/{nb}/board")
-def board(request: Request, nb: str, user: Principal = Depends(current_user)):
-    nb = neighbourhood(nb)
+def _board_page(
+    request: Request, user: Principal, nb: str, *, error: CareError | None = None, form: dict | None = None
+):
     svc = care(request)
     return page(
         request,
@@ -35,9 +36,17 @@ def board(request: Request, nb: str, user: Principal = Depends(current_user)):
             "labels": {**dom.TASK_STATUSES, **dom.REFERRAL_STATUSES},
             "task_statuses": dom.TASK_STATUSES,
             "referral_statuses": dom.REFERRAL_STATUSES,
+            "error": error,
+            "form": form or {},
             "page_title": f"Team board – {nb}",
         },
+        status_code=error.http_status if error else 200,
     )
+
+
+@router.get("/{nb}/board")
+def board(request: Request, nb: str, user: Principal = Depends(current_user)):
+    return _board_page(request, user, neighbourhood(nb))
 
 
 @router.post("/{nb}/tasks")
@@ -57,18 +66,31 @@ def create_task(
 ):
     nb = neighbourhood(nb)
     require_csrf(request, csrf_token)
-    care(request).create_task(
-        user,
-        nb,
-        title,
-        due_on,
-        kind=kind,
-        owner_staff_id=record_number(owner_staff_id, "owner"),
-        patient_id=patient_number(patient_id) if patient_id.strip() else None,
-        detail=detail,
-        from_service=from_service or None,
-        to_service=to_service or None,
-    )
+    try:
+        care(request).create_task(
+            user,
+            nb,
+            title,
+            due_on,
+            kind=kind,
+            owner_staff_id=record_number(owner_staff_id, "owner"),
+            patient_id=patient_number(patient_id) if patient_id.strip() else None,
+            detail=detail,
+            from_service=from_service or None,
+            to_service=to_service or None,
+        )
+    except CareError as exc:  # the form again, with the message and what was typed
+        form = {
+            "title": title,
+            "due_on": due_on,
+            "kind": kind,
+            "owner_staff_id": owner_staff_id,
+            "patient_id": patient_id,
+            "detail": detail,
+            "from_service": from_service,
+            "to_service": to_service,
+        }
+        return _board_page(request, user, nb, error=exc, form=form)
     return see(nb_url(nb, "/board"))
 
 

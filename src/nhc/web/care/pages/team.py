@@ -21,18 +21,26 @@ from nhc.web.deps import current_user
 router = APIRouter(prefix="/care", include_in_schema=False)
 
 
-@router.get("/{nb}/team")
-def team(request: Request, nb: str, user: Principal = Depends(current_user)):
-    nb = neighbourhood(nb)
+def _team_page(
+    request: Request, user: Principal, nb: str, *, error: CareError | None = None, form: dict | None = None
+):
     return page(
         request,
         "care/team.html",
         {
             **common(nb, "team"),
             "staff": care(request).list_staff(nb, principal=user),
+            "error": error,
+            "form": form or {},
             "page_title": f"Team – {nb}",
         },
+        status_code=error.http_status if error else 200,
     )
+
+
+@router.get("/{nb}/team")
+def team(request: Request, nb: str, user: Principal = Depends(current_user)):
+    return _team_page(request, user, neighbourhood(nb))
 
 
 @router.post("/{nb}/absences")
@@ -48,10 +56,14 @@ def add_absence(
 ):
     nb = neighbourhood(nb)
     require_csrf(request, csrf_token)
-    staff = record_number(staff_id, "staff id")
-    if staff is None:
-        raise dom.InvalidCareInput("choose who is absent")
-    care(request).add_absence(user, staff, starts_on, ends_on, reason)
+    try:
+        staff = record_number(staff_id, "staff id")
+        if staff is None:
+            raise dom.InvalidCareInput("choose who is absent")
+        care(request).add_absence(user, staff, starts_on, ends_on, reason)
+    except CareError as exc:  # the form again, with the message and what was typed
+        form = {"staff_id": staff_id, "starts_on": starts_on, "ends_on": ends_on, "reason": reason}
+        return _team_page(request, user, nb, error=exc, form=form)
     return see(nb_url(nb, "/team"))
 
 
