@@ -7,12 +7,8 @@ from fastapi import APIRouter, Depends, Request
 from nhc.insights.service import DIMENSIONS
 from nhc.security.roles import Principal
 from nhc.web.deps import current_user, insights, render_cached
-from nhc.web.routers import downloads
 
 router = APIRouter(include_in_schema=False)
-# The CSV downloads of every table (nhc.web.routers.downloads) are served with the overview's
-# routes until the app factory's ROUTERS lists the downloads module itself.
-router.include_router(downloads.router)
 
 
 @router.get("/")
