@@ -6,8 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PATIENTS ?= 726000
 PYTEST_ARGS ?=
-# Branch coverage of `make test`: 91 % measured on 2026-12-01; a change that lowers it below the floor fails.
-COVERAGE_FLOOR ?= 90
+# Branch coverage of `make test`: 93 % measured on 2026-12-01 (lines and branches); below the floor fails.
+COVERAGE_FLOOR ?= 92
 
 .PHONY: demo test lint venv clean bench docs docs-spec
 
