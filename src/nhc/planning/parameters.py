@@ -12,6 +12,7 @@ provenance. Every file is validated by a pydantic model; a bad file is rejected 
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -197,8 +198,9 @@ class AgeRate(_Strict):
 
     from_age: whole(0, MAX_AGE)
     to_age: whole(0, MAX_AGE)
-    female: bounded(-1, 1)
-    male: bounded(-1, 1)
+    # the allowed range depends on the rate (checked by DemographyRates, which names it)
+    female: float
+    male: float
 
 
 class DemographyRates(_Strict):
@@ -258,8 +260,12 @@ def parse(model: type[M], data: Any, file: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = _field(tuple(err["loc"]))
-        raise InputError(f"{field}: {_message(err)}", file=file, field=field) from None
+        field, message = _field(tuple(err["loc"])), _message(err)
+        # a check over the whole model says which field it is about: "mortality.0.male: ..."
+        named = re.match(r"^([\w.]+): (.*)$", message)
+        if not err["loc"] and named:
+            field, message = named.groups()
+        raise InputError(f"{field}: {message}", file=file, field=field) from None
 
 
 def read_json(path: Path) -> Any:
