@@ -98,11 +98,22 @@ def _summary(base: dict[str, np.ndarray], runs: dict[str, np.ndarray]) -> dict[s
     return out
 
 
-def _workforce(scenario: Scenario, summary: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
+def staff_in_post(scenario: Scenario, population: float) -> dict[str, float]:
+    """Staff in post by role (WTE), scaled to ``population`` when the scenario says which
+    population its figures serve."""
+    wf = scenario.workforce
+    scale = population / wf.current_wte_population if wf.current_wte_population else 1.0
+    return {role: wte * scale for role, wte in wf.current_wte.items()}
+
+
+def _workforce(
+    scenario: Scenario, summary: dict[str, dict[str, float]], population: float
+) -> list[dict[str, Any]]:
     rows = []
+    in_post = staff_in_post(scenario, population)
     for role in scenario.workforce.roles():
         s = summary[f"wte.{role}"]
-        current = scenario.workforce.current_wte.get(role)
+        current = in_post.get(role)
         row: dict[str, Any] = {"role": role, "current_wte": current, **{k: s[k] for k in s}}
         for k in ("p10", "p50", "p90"):
             row[f"gap_{k}"] = None if current is None else s[k] - current
@@ -144,7 +155,7 @@ def run(
         seed=scenario.seed,
         population=[float(p.sum()) for p in pops],
         summary=summary,
-        workforce=_workforce(scenario, summary),
+        workforce=_workforce(scenario, summary, float(baseline.population.sum())),
         waterfall=_waterfall(base, measured),
         samples={**values, **final},
         notes=[f"not in the baseline: {k} ({v})" for k, v in baseline.left_out.items()],

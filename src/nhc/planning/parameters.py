@@ -140,6 +140,9 @@ class Workforce(_Strict):
     minutes: dict[str, dict[str, bounded(0, 1440)]]
     productive_time: dict[str, ProductiveTime] = Field(default_factory=lambda: {"default": ProductiveTime()})
     current_wte: dict[str, bounded(0, 1_000_000)] = Field(default_factory=dict)
+    #: The registered population the staff in post serve; when given, staff in post are scaled
+    #: to the baseline's population (a lake of part of the county gets its share of the staff).
+    current_wte_population: whole(1, 100_000_000) | None = None
     source: str = ""
 
     @model_validator(mode="after")

@@ -143,3 +143,17 @@ def test_p10_p50_p90_are_always_in_order(frail, utc, shift, seed, gp, bed_days):
     r = montecarlo.run(b, scenario(levers, seed=seed, runs=64), rates(), costs(gp=1, bed_days=2))
     for name, s in r.summary.items():
         assert s["p10"] <= s["p50"] <= s["p90"], name
+
+
+def test_staff_in_post_scale_to_the_baseline_population():
+    """Staff in post given for 1,000 people are halved for a baseline of 500 people."""
+    s = scenario()
+    data = s.model_dump()
+    data["workforce"]["current_wte_population"] = 1000
+    data["workforce"]["current_wte"] = {"gp": 4.0}
+    s2 = type(s).model_validate(data)
+    b = baseline([FRAIL], {("F", 80): 500})
+    r = montecarlo.run(b, s2, rates(), costs())
+    (gp,) = [w for w in r.workforce if w["role"] == "gp"]
+    assert gp["current_wte"] == pytest.approx(2.0)
+    assert gp["gap_p50"] == pytest.approx(400 * 15 / 96_000 - 2.0)
