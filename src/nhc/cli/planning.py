@@ -25,8 +25,8 @@ def _service(data: Path | None) -> PlanningService:
     return PlanningService(settings_for(data))
 
 
-def _num(value: float | None, digits: int = 0) -> str:
-    return "suppressed" if value is None else f"{value:,.{digits}f}"
+def _num(value: float | None, digits: int = 0, missing: str = "suppressed") -> str:
+    return missing if value is None else f"{value:,.{digits}f}"
 
 
 def baseline(data: DataOption = None, as_json: JsonOption = False) -> None:
@@ -67,9 +67,9 @@ def _workforce_table(rows: list[dict[str, Any]]) -> Table:
     for col in ("role", "in post", "P10", "P50", "P90", "gap P50"):
         t.add_column(col, justify="left" if col == "role" else "right")
     for r in rows:
-        t.add_row(
-            r["role"], _num(r["current_wte"], 1), *(_num(r[k], 1) for k in ("p10", "p50", "p90", "gap_p50"))
-        )
+        given = {k: _num(r[k], 1, missing="not given") for k in ("current_wte", "gap_p50")}
+        needed = (_num(r[k], 1) for k in ("p10", "p50", "p90"))
+        t.add_row(r["role"], given["current_wte"], *needed, given["gap_p50"])
     return t
 
 
