@@ -88,16 +88,14 @@ APPLY: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray, Levers], None]] =
     "ae_to_utc": _utc,
     "gp_appointments_shifted": _gp_shift,
 }
-assert tuple(APPLY) == LEVER_ORDER, "every lever has one rule, in the lever order"
 
 
 def apply_all(
-    start: np.ndarray, flags: np.ndarray, levers: Levers, values: Mapping[str, np.ndarray]
+    start: np.ndarray, flags: np.ndarray, levers: Levers, values: Mapping[str, np.ndarray], runs: int
 ) -> list[tuple[str, np.ndarray]]:
-    """Apply each pulled lever in order to ``start`` (``(strata, settings)``, the same for every
-    run) with its value per run; the totals ``(runs, settings)`` after demography and after each
+    """Apply each pulled lever in order to ``start`` (``(strata, settings)``, the same for each of
+    ``runs`` runs) with its value per run; the totals ``(runs, settings)`` after demography and after each
     lever, named: ``[("demography", ...), (lever, ...), ...]``."""
-    runs = len(next(iter(values.values()))) if values else 1
     a = np.repeat(start[None, :, :], runs, axis=0)
     steps = [("demography", a.sum(axis=1))]
     for name in LEVER_ORDER:

@@ -141,7 +141,7 @@ def run(
     pops = demography.project(baseline.population, rates, scenario.horizon_years)
     start, flags = strata(baseline, scenario.levers, demography.cell_factors(baseline, pops[-1]))
     values = sample_levers(scenario, n)
-    steps = apply_all(start, flags, scenario.levers, values)
+    steps = apply_all(start, flags, scenario.levers, values, n)
     # every step is one array per run; demography alone is the same in every run
     measured = [(name, measures(totals, scenario, costs)) for name, totals in steps]
     base = measures(baseline.activity.sum(axis=0)[None, :], scenario, costs)

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nhc.planning import demography, montecarlo
+from nhc.planning import demography, levers, montecarlo
+from nhc.planning.parameters import LEVER_ORDER
 
 from .helpers import baseline, cell, costs, rates, scenario
 
@@ -157,3 +158,14 @@ def test_staff_in_post_scale_to_the_baseline_population():
     (gp,) = [w for w in r.workforce if w["role"] == "gp"]
     assert gp["current_wte"] == pytest.approx(2.0)
     assert gp["gap_p50"] == pytest.approx(400 * 15 / 96_000 - 2.0)
+
+
+def test_every_lever_has_one_rule_in_the_lever_order():
+    assert tuple(levers.APPLY) == LEVER_ORDER
+
+
+def test_without_levers_every_run_is_the_principal():
+    """No lever pulled: as many runs as asked, all equal to the demographic projection."""
+    r = montecarlo.run(baseline([FRAIL], {("F", 80): 100}), scenario(runs=300), rates(), costs())
+    assert r.runs == 300 and len(r.samples["activity.gp"]) == 300
+    assert r.summary["activity.gp"]["p10"] == r.summary["activity.gp"]["p90"] == 400
