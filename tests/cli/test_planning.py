@@ -45,10 +45,10 @@ def _person(pid: int, png: int, age: int) -> dict:
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
-    """20 frail people aged 80 (each with 2 GP appointments and one 5-day admission) and 10 adults
+    """20 frail people aged 75 to 84 (each with 2 GP appointments and one 5-day admission) and 10 adults
     of 30 (one A&E attendance each)."""
     lake = Lake(tmp_path / "lake")
-    people = [_person(i, 11, 80) for i in range(1, 21)] + [_person(i, 3, 30) for i in range(21, 31)]
+    people = [_person(i, 11, 75 + i % 10) for i in range(1, 21)] + [_person(i, 3, 30) for i in range(21, 31)]
     lake.write("patient_insights", arrow("patient_insights", people))
     enc = []
     for i in range(1, 21):
@@ -135,3 +135,20 @@ def test_without_insights_the_hint_says_run_the_analytics(capsys, tmp_path):
     code, _, err = _run(capsys, "plan", "baseline", "--data", str(tmp_path))
     assert code == 2
     assert "patient_insights" in err
+
+
+def test_compare_runs_scenarios_side_by_side_on_one_baseline(capsys, data):
+    """The example against the same model of care: same baseline, the levers lower bed days."""
+    same = example_scenario_path().with_name("same_model_of_care.json")
+    code, out, err = _run(
+        capsys, "plan", "compare", str(example_scenario_path()), str(same), "--data", str(data), "--json"
+    )
+    assert code == 0, err
+    levers, nothing = json.loads(out)["scenarios"]
+    assert levers["summary"]["beds"]["baseline"] == nothing["summary"]["beds"]["baseline"]
+    assert levers["summary"]["beds"]["p50"] < nothing["summary"]["beds"]["p50"]
+    assert [w["step"] for w in nothing["waterfall"]] == ["demography"]
+    code, out, _ = _run(
+        capsys, "plan", "compare", str(example_scenario_path()), str(same), "--data", str(data)
+    )
+    assert code == 0 and "side by side" in out

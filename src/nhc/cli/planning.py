@@ -100,11 +100,43 @@ def scenario(
         console.print(f"  {note}")
 
 
+def _compare_table(results: list[dict[str, Any]]) -> Table:
+    t = Table(title="Scenarios side by side: P50 (P10 to P90) at each horizon")
+    t.add_column("measure")
+    for r in results:
+        t.add_column(f"{r['scenario']} ({r['horizon_years']} y)", justify="right")
+    for name in results[0]["summary"]:
+        digits = 1 if name.startswith(("wte.", "beds", "virtual")) else 0
+        cells = []
+        for r in results:
+            s = r["summary"][name]
+            cells.append(f"{_num(s['p50'], digits)} ({_num(s['p10'], digits)} to {_num(s['p90'], digits)})")
+        t.add_row(name, *cells)
+    return t
+
+
+def compare(
+    files: Annotated[list[Path], typer.Argument(help="Two or more scenario files (JSON).")],
+    runs: Annotated[
+        int | None, typer.Option("--runs", min=1, help="Monte Carlo runs (default: each file's).")
+    ] = None,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Scenarios side by side on the same baseline: P50 and P10 to P90 of every measure."""
+    service = _service(data)
+    results = [service.run_scenario(f, runs).to_dict() for f in files]
+    if as_json:
+        print_json({"scenarios": results})
+        return
+    console.print(_compare_table(results))
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``nhc plan baseline|scenario`` to ``app``."""
+    """Add ``nhc plan baseline|scenario|compare`` to ``app``."""
     add_group(
         app,
         "plan",
         "Demand, capacity and workforce planning: the baseline and scenarios.",
-        {"baseline": baseline, "scenario": scenario},
+        {"baseline": baseline, "scenario": scenario, "compare": compare},
     )
