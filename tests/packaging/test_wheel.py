@@ -51,3 +51,19 @@ def test_the_wheel_does_not_ship_test_only_axe(wheel_names: set[str]) -> None:
 def test_the_vendored_css_asks_for_no_remote_font() -> None:
     css = (REPO / "src" / VENDOR / "nhsuk-frontend.min.css").read_text()
     assert "@font-face" not in css and "assets.nhs.uk" not in css
+
+
+def test_the_wheel_ships_every_data_file_the_package_reads(wheel_names: set[str]) -> None:
+    """Every file under src/nhc (rules, codelists, templates, parameters...) is in the wheel, so an area's
+    data cannot work from a checkout and be missing from an install."""
+    package = REPO / "src" / "nhc"
+    test_only = {"web/static/vendor/axe.min.js", "web/static/vendor/.installed"}
+    wanted = {
+        "nhc/" + p.relative_to(package).as_posix()
+        for p in package.rglob("*")
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and p.name != ".gitignore"
+        and p.relative_to(package).as_posix() not in test_only
+    }
+    assert sorted(wanted - wheel_names) == []
