@@ -149,6 +149,13 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=2000, help="requests in the measured phase")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument(
+        "--warmup",
+        type=int,
+        default=400,
+        help="requests sent and not timed before the measured phase, so every worker has loaded and "
+        "audited the published tables (a cold start is what 'first hit' shows)",
+    )
+    ap.add_argument(
         "--fhir",
         action="store_true",
         help="then time FHIR reads ($everything, Patient) in a second phase, in a table of their own",
@@ -192,6 +199,8 @@ def main() -> None:
             if time.time() > deadline or server.poll() is not None:
                 raise SystemExit("the server did not start")
             time.sleep(0.2)
+        if args.warmup:
+            asyncio.run(load(base, urls, args.users, args.warmup))
         first, times, elapsed = asyncio.run(load(base, urls, args.users, args.requests))
         if args.fhir:
             fhir_urls = fhir_reads(urls)
