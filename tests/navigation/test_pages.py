@@ -42,7 +42,9 @@ def _token(html: str) -> str:
 def _signed_in(app, username: str) -> TestClient:
     c = TestClient(app, follow_redirects=False)
     token = _token(c.get("/sign-in").text)
-    r = c.post("/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/"})
+    r = c.post(
+        "/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/"}
+    )
     assert r.status_code == 303
     return c
 
@@ -77,13 +79,18 @@ def test_navigator_answer_in_plain_english_with_phone_and_safety_net(app):
     assert decision["asked_by"] == "cli" and decision["channel"] == "web"
 
 
+def _answer(app, c, hour: int) -> str:
+    app.state.navigation.clock = lambda: MONDAY_MORNING.replace(hour=hour)
+    fields = {"age": "30", "sex": "female", "reason": "urinary_symptoms"}
+    page = c.get("/navigator", params=fields)
+    form = {"csrf_token": _token(page.text), **fields, "red_flags": "loin_pain_fever"}
+    return re.search(r'data-testid="disposition">([^<]+)<', c.post("/navigator", data=form).text).group(1)
+
+
 def test_navigator_out_of_hours_moves_same_day_gp_to_111(app):
     c = _signed_in(app, "cli")
-    app.state.navigation.clock = lambda: MONDAY_MORNING.replace(hour=22)
-    page = c.get("/navigator", params={"age": "40", "sex": "female", "reason": "fever"})
-    form = {"csrf_token": _token(page.text), "age": "40", "sex": "female", "reason": "fever"}
-    answer = c.post("/navigator", data=form).text
-    assert re.search(r'data-testid="disposition">([^<]+)<', answer).group(1) in {"NHS 111", "Look after yourself"}
+    assert _answer(app, c, 10) == "GP practice today"
+    assert _answer(app, c, 19) == "NHS 111"
 
 
 def test_navigator_bad_age_shows_the_form_with_the_field_named(app):

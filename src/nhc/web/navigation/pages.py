@@ -33,7 +33,19 @@ router = APIRouter(include_in_schema=False)
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
 #: What the public page offers (no practice-only services: those take their own patients only).
 PUBLIC_KINDS = tuple(
-    k for k in KINDS if k.startswith("vcse_") or k in {"pharmacy_first", "community_pharmacy", "talking_therapies", "urgent_treatment_centre", "minor_injury_unit", "nhs_111", "emergency_department"}  # fmt: skip
+    k
+    for k in KINDS
+    if k.startswith("vcse_")
+    or k
+    in {
+        "pharmacy_first",
+        "community_pharmacy",
+        "talking_therapies",
+        "urgent_treatment_centre",
+        "minor_injury_unit",
+        "nhs_111",
+        "emergency_department",
+    }  # fmt: skip
 )
 PER_PAGE = 20
 PUBLIC_RESULTS = 10
@@ -201,4 +213,3 @@ def find_help(request: Request, service: NavigationService = Depends(navigation_
         "searched": bool(query.get("kind")),
     }
     return render(request, "navigation/find_help.html", ctx, status_code=400 if error else 200)
-
