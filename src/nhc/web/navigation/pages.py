@@ -32,21 +32,16 @@ router = APIRouter(include_in_schema=False)
 
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
 #: What the public page offers (no practice-only services: those take their own patients only).
-PUBLIC_KINDS = tuple(
-    k
-    for k in KINDS
-    if k.startswith("vcse_")
-    or k
-    in {
-        "pharmacy_first",
-        "community_pharmacy",
-        "talking_therapies",
-        "urgent_treatment_centre",
-        "minor_injury_unit",
-        "nhs_111",
-        "emergency_department",
-    }  # fmt: skip
-)
+_PUBLIC_NHS = {
+    "pharmacy_first",
+    "community_pharmacy",
+    "talking_therapies",
+    "urgent_treatment_centre",
+    "minor_injury_unit",
+    "nhs_111",
+    "emergency_department",
+}
+PUBLIC_KINDS = tuple(k for k in KINDS if k.startswith("vcse_") or k in _PUBLIC_NHS)
 PER_PAGE = 20
 PUBLIC_RESULTS = 10
 
