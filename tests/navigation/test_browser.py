@@ -4,6 +4,7 @@ without signing in; axe-core checks each page for serious or critical accessibil
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from nhc.insights.access import PatientAccess
+from nhc.navigation.services.social_prescribing import SocialPrescribing
 from nhc.security import passwords
 from nhc.settings import Settings
 from nhc.web.app import create_app
@@ -42,6 +45,9 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     app.state.navigation.clock = lambda: MONDAY_MORNING
     app.state.security.create_user("nav", "Nia Navigator", "team_member", password=PASSWORD, neighbourhoods=["Banbury"])  # fmt: skip
     app.state.navigation.directory()  # the synthetic directory is loaded before the browser starts
+    # the people's neighbourhoods without a lake: the same access decision over a stand-in look-up
+    access = PatientAccess(app.state.security, {101: "Banbury"}.get)
+    app.state.social_prescribing = SocialPrescribing(app.state.navigation, access)
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -151,3 +157,27 @@ def test_find_help_public_without_javascript(browser, server) -> None:
     context.close()
     _axe(browser, "/find-help", server)
     _axe(browser, "/find-help?kind=pharmacy_first&postcode=OX4", server)
+
+
+def test_social_prescribing_refer_and_accept(browser, server) -> None:
+    context = browser.new_context(base_url=server["url"])
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    _sign_in(page)
+    page.goto("/social-prescribing")
+    _axe_signed_in(page)
+    page.get_by_label("Patient id").fill("101")
+    page.get_by_label("Service").select_option(label="Banbury social prescribing link worker")
+    page.get_by_label("The person themselves").check()
+    page.get_by_label("What matters to them").fill("getting back to the allotment")
+    page.get_by_role("button", name="Send referral").click()
+    page.wait_for_load_state()
+    caseload = page.get_by_test_id("caseload")
+    assert "Patient 101" in caseload.inner_text() and "allotment" in caseload.inner_text()
+    _axe_signed_in(page)
+    page.get_by_role("button", name=re.compile("^Accept")).click()
+    page.wait_for_load_state()
+    assert "accepted the referral" in page.get_by_test_id("notices").inner_text()
+    assert "Being supported" in page.get_by_test_id("caseload").inner_text()
+    _axe_signed_in(page)
+    context.close()
