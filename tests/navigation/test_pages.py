@@ -135,3 +135,12 @@ def test_find_help_is_public_and_keeps_nothing(app):
 def test_find_help_offers_no_practice_only_services(app):
     r = TestClient(app).get("/find-help", params={"kind": "gp_practice"})
     assert r.status_code == 400 and 'href="#kind"' in r.text
+
+
+def test_a_social_prescriber_answer_links_to_the_referral_form(app):
+    c = _signed_in(app, "cli")
+    fields = {"age": "70", "sex": "female", "reason": "loneliness", "practice_code": "K84013"}
+    page = c.get("/navigator", params=fields)
+    answer = c.post("/navigator", data={"csrf_token": _token(page.text), **fields}).text
+    assert 'data-testid="disposition">Social prescribing link worker<' in answer
+    assert 'href="/social-prescribing#patient_id"' in answer
