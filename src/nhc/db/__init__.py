@@ -28,6 +28,7 @@ MODEL_MODULES: list[str] = [
     "nhc.security.oauth.models",
     "nhc.care.models",
     "nhc.navigation.models",
+    "nhc.navigation.referral_models",
     "nhc.access.models",
 ]
 

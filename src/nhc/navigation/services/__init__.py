@@ -65,6 +65,10 @@ class NavigationService:
         with self._lock:
             self._directory = None
 
+    def directory_changed(self) -> None:
+        """Read the directory again on next use (another use case changed it, e.g. capacity)."""
+        self._changed()
+
     def load_synthetic(self) -> int:
         count = directory_cases.load_synthetic(self.db)
         self._changed()

@@ -1,0 +1,209 @@
+"""Use cases of social prescribing, closed loop: refer, answer (accept or decline), the clock that
+declines unanswered referrals, end support, the link worker's caseload and the referrer's notices.
+
+Contract
+--------
+:class:`SocialPrescribing` works over the navigation service (its database, directory and clock)
+and the one person-level access decision, :class:`nhc.insights.access.PatientAccess`. Each use case
+that touches a person is one transaction holding the access decision for that person (role, then
+relationship: neighbourhood, caseload or break-glass), the change, the notice to the referrer and
+the audit lines: all committed or none. A refused decision is audited and raises
+:class:`~nhc.security.service.AccessDenied`; a wrong move raises
+:class:`~nhc.navigation.domain.referral.ReferralError` (409); an unknown service or referral
+:class:`~nhc.navigation.domain.NotFound`.
+
+A provider that declines for capacity turns **amber** in the directory for
+:data:`CAPACITY_DAYS` days; a second capacity decline within :data:`RESPONSE_DAYS` days turns it
+**red** (the navigator stops offering it) for the same time, after which it lapses to green.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from nhc.insights.access import PatientAccess
+from nhc.navigation import referral_repository as repo
+from nhc.navigation import repository
+from nhc.navigation.domain import BadField, Capacity, NotFound, Rag, ServiceStatus
+from nhc.navigation.domain.referral import RESPONSE_DAYS, Referral, ReferralError, Source, Status
+from nhc.navigation.services import NavigationService
+from nhc.security.roles import Principal
+from nhc.security.service import AccessDenied
+
+CAPACITY_DAYS = 7
+SP_KINDS = frozenset({"social_prescribing"})
+
+
+class SocialPrescribing:
+    def __init__(
+        self,
+        navigation: NavigationService,
+        access: PatientAccess,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.navigation, self.access, self.db = navigation, access, navigation.db
+        self.clock = clock or navigation.clock
+
+    def _authorise(
+        self, s: Session, principal: Principal, patient_id: int, action: str, ip: str | None
+    ) -> None:
+        """The one access decision for ``patient_id`` in this transaction, audited in it; a refusal
+        is committed on its own (a decision is a fact to keep) and raised."""
+        decision = self.access.security.check_patient_access(
+            principal, patient_id, self.access.neighbourhood_of(patient_id), session=s
+        )
+        outcome = "success" if decision.allowed else "denied"
+        detail = f"basis={decision.basis}"
+        self.access.security.record_in(
+            s, principal, action, outcome=outcome, patient_id=patient_id, ip=ip, detail=detail
+        )
+        if not decision.allowed:
+            s.commit()
+            raise AccessDenied(decision.message, can_break_glass=principal.can_break_glass)
+
+    def refer(
+        self,
+        principal: Principal,
+        patient_id: int,
+        service_id: str,
+        *,
+        source: str,
+        reason: str = "",
+        what_matters: str = "",
+        ip: str | None = None,
+    ) -> Referral:
+        """Refer the person to a directory service (coded 871731000000106)."""
+        allowed = [s.value for s in Source]
+        if source not in allowed:
+            raise BadField("source", f"{str(source)[:20]!r} is not a source of referral", allowed)
+        service = self.navigation.directory().services.get(service_id)
+        if service is None:
+            raise NotFound(f"there is no service {service_id!r} in the directory")
+        if service.status is not ServiceStatus.ACTIVE:
+            raise ReferralError(f"{service.name} is not taking referrals ({service.status.value})")
+        now = self.clock()
+        referral = Referral(patient_id, service_id, service.name, Source(source), principal.username, now, reason.strip()[:2000], what_matters.strip()[:2000])  # fmt: skip
+        try:
+            with self.db.unit_of_work() as s:
+                self._authorise(s, principal, patient_id, "sp_refer", ip)
+                repo.add(s, referral)
+                self._audit(s, principal, "sp_referral_created", referral, ip)
+        except IntegrityError:
+            raise ReferralError(f"this person already has an open referral to {service.name}") from None
+        return referral
+
+    def _audit(
+        self, s: Session, principal: Principal | None, action: str, r: Referral, ip: str | None
+    ) -> None:
+        self.access.security.record_in(
+            s,
+            principal,
+            action,
+            patient_id=r.patient_id,
+            resource=f"sp_referral/{r.id}",
+            ip=ip,
+            detail=f"status={r.status.value} code={r.snomed_code} service={r.service_id}",
+        )
+
+    def respond(
+        self,
+        principal: Principal,
+        referral_id: int,
+        *,
+        accept: bool,
+        reason: str = "",
+        for_capacity: bool = False,
+        ip: str | None = None,
+    ) -> Referral:
+        """The provider accepts or declines; a decline for capacity turns the service amber or red."""
+        now = self.clock()
+        with self.db.unit_of_work() as s:
+            referral = repo.get(s, referral_id)
+            self._authorise(s, principal, referral.patient_id, "sp_respond", ip)
+            if accept:
+                notice = referral.accept(principal.username, now)
+            else:
+                notice = referral.decline(principal.username, now, reason[:500], for_capacity=for_capacity)
+            repo.save(s, referral)
+            repo.add_notice(s, referral_id, notice, now)
+            self._audit(s, principal, f"sp_referral_{referral.status.value}", referral, ip)
+            if referral.for_capacity:
+                self._capacity(s, referral, now)
+        if referral.for_capacity:
+            self.navigation.directory_changed()
+        return referral
+
+    def _capacity(self, s: Session, referral: Referral, now: dt.datetime) -> None:
+        recent = repo.capacity_declines_since(s, referral.service_id, now - dt.timedelta(days=RESPONSE_DAYS))
+        status = Rag.RED if recent >= 2 else Rag.AMBER
+        until = now + dt.timedelta(days=CAPACITY_DAYS)
+        why = f"declined {recent} referral(s) for capacity in {RESPONSE_DAYS} days"
+        # the service may have left the directory since: then there is nothing to mark
+        with contextlib.suppress(NotFound):
+            repository.set_capacity(s, referral.service_id, Capacity(status, until, why))
+
+    def run_clock(self) -> list[Referral]:
+        """Decline every referral not answered within 14 days, with a notice to each referrer."""
+        now = self.clock()
+        with self.db.unit_of_work() as s:
+            declined = repo.overdue(s, now)
+            for referral in declined:
+                notice = referral.auto_decline_if_due(now)
+                if notice is None:  # cannot happen: overdue() chose them by the same rule
+                    continue
+                repo.save(s, referral)
+                repo.add_notice(s, referral.id, notice, now)  # type: ignore[arg-type]
+                self._audit(s, None, "sp_referral_auto_declined", referral, None)
+        return declined
+
+    def end(self, principal: Principal, referral_id: int, outcome: str, *, ip: str | None = None) -> Referral:
+        """Support has ended: the referrer hears how it went."""
+        if not outcome.strip():
+            raise BadField("outcome", "is required", "a few words on how it went")
+        now = self.clock()
+        with self.db.unit_of_work() as s:
+            referral = repo.get(s, referral_id)
+            self._authorise(s, principal, referral.patient_id, "sp_end", ip)
+            notice = referral.end(principal.username, now, outcome[:2000])
+            repo.save(s, referral)
+            repo.add_notice(s, referral_id, notice, now)
+            self._audit(s, principal, "sp_referral_ended", referral, ip)
+        return referral
+
+    def caseload(self, principal: Principal, *, ip: str | None = None) -> list[Referral]:
+        """Open referrals to the social prescribing services of the link worker's neighbourhoods,
+        each person passing the access decision (audited as ``sp_caseload_view``); people the worker
+        may not see are left out."""
+        directory = self.navigation.directory()
+        services = [
+            s.id
+            for s in directory.services.values()
+            if s.kind in SP_KINDS and {a.name for a in s.service_areas} & set(principal.neighbourhoods)
+        ]
+        shown = []
+        with self.db.unit_of_work() as s:
+            for referral in repo.for_services(s, services, (Status.SENT, Status.ACCEPTED)):
+                decision = self.access.security.check_patient_access(
+                    principal,
+                    referral.patient_id,
+                    self.access.neighbourhood_of(referral.patient_id),
+                    session=s,
+                )
+                outcome = "success" if decision.allowed else "denied"
+                self.access.security.record_in(
+                    s, principal, "sp_caseload_view", outcome=outcome, patient_id=referral.patient_id, ip=ip,
+                    resource=f"sp_referral/{referral.id}", detail=f"basis={decision.basis}",
+                )  # fmt: skip
+                if decision.allowed:
+                    shown.append(referral)
+        return shown
+
+    def notices(self, principal: Principal) -> list[dict[str, object]]:
+        """The notices sent to this user about their referrals, newest first."""
+        with self.db.unit_of_work() as s:
+            return repo.notices(s, principal.username)
