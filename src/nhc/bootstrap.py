@@ -26,6 +26,7 @@ from nhc.db import Database
 from nhc.insights.access import PatientAccess
 from nhc.insights.service import InsightsService
 from nhc.navigation.services import NavigationService
+from nhc.navigation.services.social_prescribing import SocialPrescribing
 from nhc.security.identity import IdentityProvider
 from nhc.security.service import SecurityService
 from nhc.settings import Settings
@@ -44,6 +45,7 @@ class Services:
     care: CareService
     patient_access: PatientAccess
     navigation: NavigationService
+    social_prescribing: SocialPrescribing
     access: AccessService
 
     def close(self) -> None:
@@ -81,6 +83,7 @@ def build(
     insights = insights or InsightsService(settings.lake_dir)
     directory = care_directory if care_directory is not None else InsightsDirectory(insights)
     patient_access = PatientAccess(security, insights.patient_neighbourhood)
+    navigation = NavigationService(security.db)
     return Services(
         settings=settings,
         db=security.db,
@@ -89,7 +92,8 @@ def build(
         care=CareService(security.db, security, directory),
         # The one person-level decision: role + relationship, on the resolved patient ids, audited.
         patient_access=patient_access,
-        navigation=NavigationService(security.db),
+        navigation=navigation,
+        social_prescribing=SocialPrescribing(navigation, patient_access),
         access=AccessService(
             security.db, security=security, neighbourhood_of=patient_access.neighbourhood_of
         ),

@@ -121,6 +121,7 @@ def create_app(
     state.settings, state.services = settings, services
     state.security, state.insights, state.care = services.security, services.insights, services.care
     state.navigation, state.access = services.navigation, services.access
+    state.social_prescribing = services.social_prescribing
     state.secret_key = bootstrap.secret_key(settings)
     state.force_secure_cookies = (
         settings.secure_cookies if force_secure_cookies is None else force_secure_cookies

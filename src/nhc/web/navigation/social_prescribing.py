@@ -18,19 +18,13 @@ from nhc.navigation.services.social_prescribing import SP_KINDS, SocialPrescribi
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 from nhc.web.deps import check_csrf, client_ip, current_user, render
-from nhc.web.navigation.deps import navigation_service
 
 router = APIRouter(prefix="/social-prescribing", include_in_schema=False)
 TEXT = 2000
 
 
 def social_prescribing(request: Request) -> SocialPrescribing:
-    state = request.app.state
-    found = getattr(state, "social_prescribing", None)
-    if found is None:
-        found = SocialPrescribing(navigation_service(request), state.services.patient_access)
-        state.social_prescribing = found
-    return found
+    return request.app.state.social_prescribing
 
 
 def _clinical(request: Request) -> Principal:
