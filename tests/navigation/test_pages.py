@@ -144,3 +144,18 @@ def test_a_social_prescriber_answer_links_to_the_referral_form(app):
     answer = c.post("/navigator", data={"csrf_token": _token(page.text), **fields}).text
     assert 'data-testid="disposition">Social prescribing link worker<' in answer
     assert 'href="/social-prescribing#patient_id"' in answer
+
+
+def test_the_header_links_each_role_to_the_navigation_pages_it_may_use(app):
+    """A link a role cannot use is not shown: every header link a user sees opens for them (no 403)."""
+    for username, expected in (
+        ("cli", {"/navigator", "/social-prescribing", "/directory"}),
+        ("ana", {"/directory"}),
+    ):
+        client = _signed_in(app, username)
+        page = client.get("/directory").text
+        header = page.split('aria-label="Menu"')[1].split("</nav>")[0]
+        shown = set(re.findall(r'href="(/navigator|/social-prescribing|/directory)"', header))
+        assert shown == expected, username
+        for link in shown:
+            assert client.get(link).status_code == 200, (username, link)
