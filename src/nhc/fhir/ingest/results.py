@@ -38,6 +38,7 @@ class IngestResult:
     seconds: float
     patients_new: int = 0
     patients_matched: int = 0
+    patients_without_nhs_number: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     memory: dict[str, float] = field(default_factory=dict)
 
@@ -56,6 +57,7 @@ class IngestResult:
             "quarantine_file": str(self.quarantine) if self.quarantine else None,
             "patients_new": self.patients_new,
             "patients_matched": self.patients_matched,
+            "patients_without_nhs_number": self.patients_without_nhs_number,
             "rows_before": self.rows_before,
             "rows_after": self.rows_after,
             "tables_changed": self.changed,

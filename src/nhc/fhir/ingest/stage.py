@@ -44,11 +44,13 @@ STAGES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("gp_since", pa.int32()),
         ("death_date", pa.int32()),
         ("death_place", pa.string()),
+        ("match_key", pa.string()),
         ("_seq", pa.int64()),
         *_LOC,
     ],
-    # Every key a resource may name a patient by (Patient/<id>, fullUrl, nhs:<number>).
-    "keys": [("key", pa.string()), ("nhs_number", pa.string()), ("_seq", pa.int64())],
+    # Every key a resource may name a patient by (Patient/<id>, fullUrl, nhs:<number>) -> the patient's
+    # match key (nhs:<number>, or local:<key> for a Patient without an NHS number).
+    "keys": [("key", pa.string()), ("match_key", pa.string()), ("_seq", pa.int64())],
     "events": [
         ("subject", pa.string()),
         ("date", pa.int32()),
@@ -96,6 +98,18 @@ STAGES: dict[str, list[tuple[str, pa.DataType]]] = {
         *_LOC,
     ],
 }
+
+
+def patient_keys(rid: str | None, full_url: str | None) -> list[str]:
+    """The references a Patient with id ``rid`` and Bundle ``fullUrl`` may be named by: ``Patient/<id>``,
+    the ``fullUrl`` itself, and ``Patient/<id>`` taken from an absolute ``fullUrl``."""
+    keys = [f"Patient/{rid}"] if rid else []
+    if full_url:
+        keys.append(full_url)
+        parts = full_url.rstrip("/").split("/")
+        if len(parts) >= 2 and parts[-2] == "Patient" and not full_url.startswith("urn:"):
+            keys.append(f"Patient/{parts[-1]}")
+    return keys
 
 
 class StageFile:
@@ -293,8 +307,9 @@ class Stager:
             add((subject, rtype, day, code, system, ocode, shown, fi, line, e))
 
     def _patient(self, res: dict, fi: int, line: int, e: int, full_url: str | None) -> None:
-        p = m.read_patient(res, self.dates)
+        p = m.read_patient(res, self.dates, full_url)
         seq = self.seq
+        mk = p["match_key"]
         self.stages["patients"].buffer.append(
             (
                 p["id"],
@@ -311,6 +326,7 @@ class Stager:
                 p["gp_since"],
                 p["death_date"],
                 p["death_place"],
+                mk,
                 seq,
                 fi,
                 line,
@@ -318,15 +334,10 @@ class Stager:
             )
         )
         add = self.stages["keys"].buffer.append
-        nhs = p["nhs_number"]
-        add((f"nhs:{nhs}", nhs, seq))
-        if p["id"]:
-            add((f"Patient/{p['id']}", nhs, seq))
-        if full_url:
-            add((full_url, nhs, seq))
-            parts = full_url.rstrip("/").split("/")
-            if len(parts) >= 2 and parts[-2] == "Patient" and not full_url.startswith("urn:"):
-                add((f"Patient/{parts[-1]}", nhs, seq))
+        if p["nhs_number"]:
+            add((mk, mk, seq))
+        for key in patient_keys(p["id"], full_url):
+            add((key, mk, seq))
 
     def close(self) -> None:
         for s in self.stages.values():

@@ -252,15 +252,18 @@ def read_episode(res: dict, dates: DateParser):
     return subject, kind, org, start, end
 
 
-def _patient_nhs_number(res: dict) -> str:
-    """The NHS number identifier, canonical (the one parser: spaces, tabs or hyphens allowed) and valid."""
+def _patient_nhs_number(res: dict) -> str | None:
+    """The NHS number identifier, canonical (the one parser) and valid; ``None`` when the Patient has none.
+
+    An NHS number is not required, but one that is sent must be ten digits passing the modulus 11 check.
+    """
     nhs = None
     for ident in res.get("identifier") or ():
         if isinstance(ident, dict) and ident.get("system") == NHS_NUMBER:
             nhs = ident.get("value")
             break
-    if not isinstance(nhs, str):
-        raise Reject("identifier", f"no NHS number ({NHS_NUMBER})")
+    else:
+        return None
     try:
         nhs = parse_nhs_number(nhs)
     except InvalidIdentifier as e:
@@ -268,6 +271,26 @@ def _patient_nhs_number(res: dict) -> str:
     if not is_valid_nhs_number(nhs):
         raise Reject("identifier.value", f"NHS number {nhs!r} fails the modulus 11 check")
     return nhs
+
+
+def patient_local_key(res: dict, full_url: str | None = None) -> str:
+    """The key a Patient without an NHS number is known by: its first identifier with a system and a value
+    (``local:<system>|<value>``), else its id (``local:Patient/<id>``), else its Bundle ``fullUrl``.
+
+    Stable across runs, so ingesting the same record again finds the same person. Raises
+    :class:`Reject` when the Patient has none of these.
+    """
+    for ident in res.get("identifier") or ():
+        if isinstance(ident, dict):
+            system, value = ident.get("system"), ident.get("value")
+            if isinstance(system, str) and system and isinstance(value, str) and value.strip():
+                return f"local:{system}|{value.strip()}"
+    rid = res.get("id")
+    if isinstance(rid, str) and rid:
+        return f"local:Patient/{rid}"
+    if full_url:
+        return f"local:{full_url}"
+    raise Reject("identifier", "a Patient needs an identifier, an id or a fullUrl")
 
 
 def _first_string(items: Any, key: str | None = None) -> str:
@@ -335,9 +358,14 @@ def _patient_practice(res: dict, dates: DateParser) -> tuple[str | None, dt.date
     return gp, since
 
 
-def read_patient(res: dict, dates: DateParser) -> dict[str, Any]:
-    """Patient -> the patients columns plus GP and death (validated; raises Reject)."""
+def read_patient(res: dict, dates: DateParser, full_url: str | None = None) -> dict[str, Any]:
+    """Patient -> the patients columns plus GP, death and ``match_key`` (validated; raises Reject).
+
+    ``match_key`` is ``nhs:<number>`` when the Patient has an NHS number (``nhs_number`` is then that
+    number), else its :func:`patient_local_key` (``nhs_number`` is then ``""``).
+    """
     nhs = _patient_nhs_number(res)
+    match_key = f"nhs:{nhs}" if nhs is not None else patient_local_key(res, full_url)
     gender = res.get("gender")
     sex = "F" if gender == "female" else "M" if gender == "male" else None
     if sex is None:
@@ -352,7 +380,8 @@ def read_patient(res: dict, dates: DateParser) -> dict[str, Any]:
     rid = res.get("id")
     return {
         "id": rid if isinstance(rid, str) else None,
-        "nhs_number": nhs,
+        "nhs_number": nhs or "",
+        "match_key": match_key,
         "sex": sex,
         "date_of_birth": dob,
         "gp_code": gp,
