@@ -49,6 +49,10 @@ class Sink(Protocol):
     def flush_full(self) -> None:
         """A moment to write out full buffers (called every few thousand resources)."""
 
+    def bundle_context(self, entries: list | None) -> None:
+        """Called with a Bundle's entries before they are handled (so references between them can be
+        resolved whatever their order), and with ``None`` after the last one."""
+
 
 def input_files(path: Path) -> list[Path]:
     """The FHIR files at ``path``: the file itself, or every .ndjson/.jsonl/.json(.gz) below a folder.
@@ -179,6 +183,14 @@ def _read_bundle(res: dict, fi: int, line: int, raw: Any, sink: Sink) -> None:
     if not isinstance(entries, list):
         sink.reject(fi, line, "Bundle", res.get("id"), "entry", "Bundle.entry is not a list", raw)
         return
+    sink.bundle_context(entries)
+    try:
+        _read_entries(entries, fi, line, sink)
+    finally:
+        sink.bundle_context(None)
+
+
+def _read_entries(entries: list, fi: int, line: int, sink: Sink) -> None:
     for i, ent in enumerate(entries):
         if not isinstance(ent, dict) or not isinstance(ent.get("resource"), dict):
             sink.reject(

@@ -100,17 +100,19 @@ def _quarantine_unresolved(
     con: Any, files: list[str], counts: dict[str, TypeCounts], quarantine: Quarantine
 ) -> None:
     rows = con.execute("""
-        SELECT DISTINCT _file, _line, _entry, rtype, subject FROM (
+        WITH failed AS (SELECT key, min(why) AS why FROM s_failed_keys GROUP BY key)
+        SELECT DISTINCT u._file, u._line, u._entry, u.rtype, u.subject, f.why FROM (
             SELECT _file, _line, _entry, rtype, subject FROM r_events WHERE patient_id IS NULL
             UNION ALL SELECT _file, _line, _entry, rtype, subject FROM r_medications WHERE patient_id IS NULL
             UNION ALL SELECT _file, _line, _entry, 'Encounter', subject FROM r_encounters WHERE patient_id IS NULL
             UNION ALL SELECT _file, _line, _entry, 'EpisodeOfCare', subject FROM r_episodes WHERE patient_id IS NULL
-            UNION ALL SELECT _file, _line, _entry, rtype, subject FROM r_codings WHERE patient_id IS NULL)
-        ORDER BY _file, _line, _entry""").fetchall()
+            UNION ALL SELECT _file, _line, _entry, rtype, subject FROM r_codings WHERE patient_id IS NULL) u
+        LEFT JOIN failed f ON f.key = u.subject
+        ORDER BY u._file, u._line, u._entry""").fetchall()
     if not rows:
         return
-    raw = read_lines(files, {(f, ln) for f, ln, e, _t, _s in rows if e < 0})
-    for f, ln, e, rtype, subject in rows:
+    raw = read_lines(files, {(f, ln) for f, ln, e, _t, _s, _w in rows if e < 0})
+    for f, ln, e, rtype, subject, why in rows:
         c = counts[rtype]
         c.accepted -= 1
         c.quarantined += 1
@@ -121,6 +123,8 @@ def _quarantine_unresolved(
             entry=None if e < 0 else e,
             resource_type=rtype,
             field=fld,
-            reason=f"patient {subject!r} is neither in this input nor in the lake",
+            reason=f"patient {subject!r} was quarantined ({why})"
+            if why
+            else f"patient {subject!r} is neither in this input nor in the lake",
             raw=raw.get((f, ln)),
         )

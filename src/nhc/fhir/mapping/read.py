@@ -83,8 +83,21 @@ def split_codings(
     return main, others
 
 
-def ods_code(ref: Any, field: str) -> str:
-    """An organisation's ODS code from a Reference (identifier, or 'Organization/<code>')."""
+def organization_code(res: dict) -> str | None:
+    """The code an Organization resource is known by in the lake: its ODS code, else its own id."""
+    for ident in res.get("identifier") or ():
+        if isinstance(ident, dict) and ident.get("system") == ODS:
+            value = ident.get("value")
+            if isinstance(value, str) and value:
+                return value
+    rid = res.get("id")
+    return rid if isinstance(rid, str) and rid else None
+
+
+def ods_code(ref: Any, field: str, orgs: dict[str, str] | None = None) -> str:
+    """An organisation's code from a Reference: its identifier value; else, through ``orgs`` (the
+    Organizations of the same Bundle by every reference that may name them), the referenced
+    Organization's ODS code or id; else the ``<id>`` of 'Organization/<id>'."""
     if type(ref) is not dict:
         raise Reject(field, "missing organisation (ODS code)")
     ident = ref.get("identifier")
@@ -93,8 +106,14 @@ def ods_code(ref: Any, field: str) -> str:
         if type(value) is str and value:
             return value
     r = ref.get("reference")
-    if isinstance(r, str) and r.startswith("Organization/") and len(r) > 13:
-        return r[13:]
+    if orgs and isinstance(r, str) and r in orgs:
+        return orgs[r]
+    if isinstance(r, str):
+        parts = r.rstrip("/").split("/")
+        if not r.startswith("urn:") and len(parts) >= 2 and parts[-2] == "Organization" and parts[-1]:
+            return parts[-1]
+        if r.startswith("urn:"):
+            raise Reject(f"{field}.reference", f"organisation {r[:80]!r} is not in this Bundle")
     raise Reject(field, "no ODS code (identifier or Organization/<code> reference)")
 
 
@@ -199,8 +218,10 @@ def read_medication(res: dict, rtype: str, dates: DateParser):
     return subject, day, code, quantity, others
 
 
-def read_encounter(res: dict, dates: DateParser):
-    """Encounter -> (fhir id, subject, type, start day, end day|None, provider ODS code)."""
+def read_encounter(res: dict, dates: DateParser, orgs: dict[str, str] | None = None):
+    """Encounter -> (fhir id, subject, type, start day, end day|None, provider code).
+
+    ``orgs``: the Organizations of the enclosing Bundle (see :func:`ods_code`)."""
     if res.get("status") == "entered-in-error":
         raise Reject("status", "entered-in-error")
     subject = subject_key(res.get("subject"), "subject")
@@ -224,7 +245,7 @@ def read_encounter(res: dict, dates: DateParser):
         etype = CLASS_TO_TYPE.get(code)
         if etype is None:
             raise Reject("class", f"encounter class {code!r} does not map to a lake encounter type")
-    provider = ods_code(res.get("serviceProvider"), "serviceProvider")
+    provider = ods_code(res.get("serviceProvider"), "serviceProvider", orgs)
     rid = res.get("id")
     return rid if isinstance(rid, str) else None, subject, etype, start, end, provider
 
