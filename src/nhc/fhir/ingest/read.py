@@ -203,6 +203,44 @@ def _read_entries(entries: list, fi: int, line: int, sink: Sink) -> None:
             sink.flush_full()
 
 
+def read_records(
+    files: list[str], wanted: set[tuple[int, int, int]], limit: int = 100_000
+) -> dict[tuple[int, int, int], str]:
+    """The raw text of some resources, read back for the quarantine: (file index, line, entry) -> text.
+
+    ``entry`` is -1 for a resource that is a whole NDJSON line (its line is given as read), else the
+    index of a Bundle entry (its resource is given as compact JSON), in a JSON file (line 1) or in a
+    Bundle on an NDJSON line. At most ``limit`` resources are read back.
+    """
+    picked = sorted(wanted)[:limit]
+    lines = read_lines(files, {(f, ln) for f, ln, _e in picked if is_ndjson(Path(files[f]))}, limit)
+    docs: dict[tuple[int, int], Any] = {}
+    out: dict[tuple[int, int, int], str] = {}
+    for f, ln, e in picked:
+        if e < 0:
+            if (f, ln) in lines:
+                out[(f, ln, e)] = lines[(f, ln)].decode("utf-8", errors="replace")
+            continue
+        if (f, ln) not in docs:
+            docs[(f, ln)] = _document(files[f], lines.get((f, ln)))
+        entries = docs[(f, ln)].get("entry") if isinstance(docs[(f, ln)], dict) else docs[(f, ln)]
+        if isinstance(entries, list) and e < len(entries):
+            ent = entries[e]
+            out[(f, ln, e)] = dump(ent.get("resource", ent) if isinstance(ent, dict) else ent)[:RAW_SMALL]
+    return out
+
+
+def _document(path: str, line: bytes | None) -> Any:
+    """A JSON document (a file, or one NDJSON line) parsed, or ``None`` when it cannot be."""
+    try:
+        if line is not None:
+            return orjson.loads(line)
+        with open_input(Path(path)) as fh:
+            return orjson.loads(fh.read(MAX_JSON_FILE_BYTES + 1))
+    except (orjson.JSONDecodeError, OSError):
+        return None
+
+
 def read_lines(
     files: list[str], wanted: set[tuple[int, int]], limit: int = 100_000
 ) -> dict[tuple[int, int], bytes]:

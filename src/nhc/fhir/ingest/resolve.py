@@ -18,8 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from nhc.fhir.ingest.duck import scalar
-from nhc.fhir.ingest.read import read_lines
+from nhc.fhir.ingest.read import read_records
 from nhc.fhir.ingest.results import TypeCounts
 from nhc.fhir.quarantine import Quarantine
 
@@ -111,8 +113,9 @@ def _quarantine_unresolved(
         ORDER BY u._file, u._line, u._entry""").fetchall()
     if not rows:
         return
-    raw = read_lines(files, {(f, ln) for f, ln, e, _t, _s, _w in rows if e < 0})
+    raw = read_records(files, {(f, ln, e) for f, ln, e, _t, _s, _w in rows})
     for f, ln, e, rtype, subject, why in rows:
+        text = raw.get((f, ln, e))
         c = counts[rtype]
         c.accepted -= 1
         c.quarantined += 1
@@ -122,9 +125,19 @@ def _quarantine_unresolved(
             line=ln,
             entry=None if e < 0 else e,
             resource_type=rtype,
+            resource_id=_resource_id(text),
             field=fld,
             reason=f"patient {subject!r} was quarantined ({why})"
             if why
             else f"patient {subject!r} is neither in this input nor in the lake",
-            raw=raw.get((f, ln)),
+            raw=text,
         )
+
+
+def _resource_id(text: str | None) -> str | None:
+    """The ``id`` of a resource read back as text (``None`` when it has none or cannot be parsed)."""
+    try:
+        rid = orjson.loads(text).get("id") if text else None
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return rid if isinstance(rid, str) else None

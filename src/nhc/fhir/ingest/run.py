@@ -102,6 +102,7 @@ def ingest_fhir(
         patients_without_nhs_number=resolved.patients_without_nhs_number,
         timings=timings | merged.timings,
         memory=memory,
+        quarantine_summary=quarantine.summary(),
     )
 
 
