@@ -64,6 +64,9 @@ class RecordingSink:
     def flush_full(self) -> None:
         pass
 
+    def bundle_context(self, entries) -> None:
+        pass
+
 
 def test_reader_opens_bundles_numbers_lines_and_skips_blank_ones(tmp_path: Path):
     bundle = {

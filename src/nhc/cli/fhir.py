@@ -1,6 +1,11 @@
 """FHIR commands: ``nhc ingest fhir <folder-or-file>`` and ``nhc export fhir [--output DIR]``.
 
 Thin wrappers over :mod:`nhc.fhir.ingest` and :mod:`nhc.fhir.export`.
+
+Exit status of ``nhc ingest fhir``: 0 when the run loaded data within the rejection limit; 3
+(:data:`REJECTED`) when nothing was accepted or more than ``--max-reject`` percent of the input was
+quarantined (the lake still holds what was accepted; the counts go to stderr); 2 for an error the
+user can fix (the root command's path for :class:`~nhc.errors.NhcError`).
 """
 
 from __future__ import annotations
@@ -11,9 +16,52 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from nhc.cli.common import DataOption, JsonOption, add_group, console, print_json, settings_for
+from nhc.cli.common import (
+    DataOption,
+    JsonOption,
+    add_group,
+    console,
+    err_console,
+    print_json,
+    settings_for,
+)
 from nhc.fhir.export import export_fhir
 from nhc.fhir.ingest import ingest_fhir
+from nhc.fhir.ingest.results import IngestResult
+
+#: Exit status when nothing was accepted or rejections exceed ``--max-reject``.
+REJECTED = 3
+
+
+def print_reasons(result: IngestResult) -> None:
+    """The quarantine counted by kind of reason (most frequent first)."""
+    if not result.quarantine_summary:
+        return
+    t = Table(title="Quarantined, by reason")
+    for c in ("count", "severity", "resource type", "field", "reason"):
+        t.add_column(c, justify="right" if c == "count" else "left")
+    for r in result.quarantine_summary:
+        t.add_row(f"{r['count']:,}", r["severity"], r["resourceType"], r["field"], r["reason"])
+    console.print(t)
+
+
+def check_rejections(result: IngestResult, max_reject_percent: float) -> None:
+    """Exit with :data:`REJECTED`, printing accepted and rejected counts, when the run failed its limit."""
+    if not result.failed(max_reject_percent / 100):
+        return
+    why = (
+        "nothing was accepted"
+        if result.accepted == 0
+        else f"rejections exceed --max-reject {max_reject_percent:g}%"
+    )
+    err_console.print(
+        f"error: {why}: {result.accepted:,} accepted, {result.rejected:,} rejected "
+        f"({result.rejection_rate():.1%} of {result.considered:,})"
+        + (f"; see {result.quarantine}" if result.quarantine else ""),
+        soft_wrap=True,
+        highlight=False,
+    )
+    raise typer.Exit(REJECTED)
 
 
 def print_ingest(result) -> None:
@@ -37,7 +85,10 @@ def print_ingest(result) -> None:
             name, f"{before:,}", f"{result.rows_after[name]:,}", "yes" if name in result.changed else ""
         )
     console.print(rows)
-    console.print(f"patients: {result.patients_new:,} new, {result.patients_matched:,} matched by NHS number")
+    console.print(
+        f"patients: {result.patients_new:,} new, {result.patients_matched:,} matched, "
+        f"{result.patients_without_nhs_number:,} without an NHS number"
+    )
     if result.quarantine:
         console.print(
             f"[yellow]{result.quarantined:,} quarantined, {result.warnings:,} warnings:[/] {result.quarantine}"
@@ -64,6 +115,16 @@ def ingest(
     max_line_mb: Annotated[
         int, typer.Option("--max-line-mb", help="Longest NDJSON line accepted, in MB.")
     ] = 16,
+    max_reject: Annotated[
+        float,
+        typer.Option(
+            "--max-reject",
+            min=0,
+            max=100,
+            help="Most of the input that may be quarantined, in percent; above it (or when nothing is "
+            "accepted) the command exits with status 3.",
+        ),
+    ] = 5.0,
     data: DataOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -83,6 +144,8 @@ def ingest(
         print_json(result.as_dict())
     else:
         print_ingest(result)
+        print_reasons(result)
+    check_rejections(result, max_reject)
 
 
 def export(

@@ -2,7 +2,8 @@
 
 Running the same input twice changes nothing:
 
-* patients by NHS number (the incoming row replaces the lake's); deaths by patient (a
+* patients by NHS number, or by local key when they have none (the incoming row replaces the lake's;
+  the local key is kept in ``fhir_local_patients``); deaths by patient (a
   ``deceasedDateTime`` without a place is loaded as a patient only, with a warning);
 * practice registrations and care-home stays by (patient, start), the last one read winning; a
   Patient's ``generalPractitioner`` opens a registration unless one with that practice is open;
@@ -32,7 +33,7 @@ from nhc.fhir.ingest.duck import day, scalar
 from nhc.fhir.quarantine import Quarantine
 from nhc.lake.store import ROW_GROUP_SIZE, update_lake
 from nhc.lake.tables import table_schema
-from nhc.lake.tables.fhir import FHIR_CODINGS, FHIR_RECORD_TYPES
+from nhc.lake.tables.fhir import FHIR_CODINGS, FHIR_LOCAL_PATIENTS, FHIR_RECORD_TYPES
 
 #: Lake tables an ingest can change.
 TARGET_TABLES = (
@@ -45,6 +46,7 @@ TARGET_TABLES = (
     "care_home_residence",
     FHIR_CODINGS.name,
     FHIR_RECORD_TYPES.name,
+    FHIR_LOCAL_PATIENTS.name,
 )
 
 #: The order rows are written in (so the same content gives the same file).
@@ -58,6 +60,7 @@ _ORDER = {
     "care_home_residence": "patient_id, start_date",
     "fhir_codings": "patient_id, date, resource_type, lake_code, system, code, display",
     "fhir_record_types": "lake_table, patient_id, date, code",
+    "fhir_local_patients": "patient_id",
 }
 
 
@@ -142,6 +145,9 @@ def _patients(con: Any, files: list[str], quarantine: Quarantine) -> dict[str, s
                          FROM assigned WHERE death_date IS NOT NULL AND death_place IS NOT NULL)
             SELECT * FROM lake_deaths WHERE patient_id NOT IN (SELECT patient_id FROM inc)
             UNION ALL SELECT * FROM inc""",
+        FHIR_LOCAL_PATIENTS.name: """
+            SELECT * FROM lake_fhir_local_patients WHERE patient_id NOT IN (SELECT patient_id FROM assigned)
+            UNION ALL SELECT patient_id, match_key AS local_key FROM assigned WHERE nhs_number = ''""",
     }
 
 

@@ -49,6 +49,10 @@ class Sink(Protocol):
     def flush_full(self) -> None:
         """A moment to write out full buffers (called every few thousand resources)."""
 
+    def bundle_context(self, entries: list | None) -> None:
+        """Called with a Bundle's entries before they are handled (so references between them can be
+        resolved whatever their order), and with ``None`` after the last one."""
+
 
 def input_files(path: Path) -> list[Path]:
     """The FHIR files at ``path``: the file itself, or every .ndjson/.jsonl/.json(.gz) below a folder.
@@ -179,6 +183,14 @@ def _read_bundle(res: dict, fi: int, line: int, raw: Any, sink: Sink) -> None:
     if not isinstance(entries, list):
         sink.reject(fi, line, "Bundle", res.get("id"), "entry", "Bundle.entry is not a list", raw)
         return
+    sink.bundle_context(entries)
+    try:
+        _read_entries(entries, fi, line, sink)
+    finally:
+        sink.bundle_context(None)
+
+
+def _read_entries(entries: list, fi: int, line: int, sink: Sink) -> None:
     for i, ent in enumerate(entries):
         if not isinstance(ent, dict) or not isinstance(ent.get("resource"), dict):
             sink.reject(
@@ -189,6 +201,44 @@ def _read_bundle(res: dict, fi: int, line: int, raw: Any, sink: Sink) -> None:
         sink.handle(ent["resource"], fi, line, i, full_url if isinstance(full_url, str) else None, None)
         if (i & 0x3FFF) == 0:
             sink.flush_full()
+
+
+def read_records(
+    files: list[str], wanted: set[tuple[int, int, int]], limit: int = 100_000
+) -> dict[tuple[int, int, int], str]:
+    """The raw text of some resources, read back for the quarantine: (file index, line, entry) -> text.
+
+    ``entry`` is -1 for a resource that is a whole NDJSON line (its line is given as read), else the
+    index of a Bundle entry (its resource is given as compact JSON), in a JSON file (line 1) or in a
+    Bundle on an NDJSON line. At most ``limit`` resources are read back.
+    """
+    picked = sorted(wanted)[:limit]
+    lines = read_lines(files, {(f, ln) for f, ln, _e in picked if is_ndjson(Path(files[f]))}, limit)
+    docs: dict[tuple[int, int], Any] = {}
+    out: dict[tuple[int, int, int], str] = {}
+    for f, ln, e in picked:
+        if e < 0:
+            if (f, ln) in lines:
+                out[(f, ln, e)] = lines[(f, ln)].decode("utf-8", errors="replace")
+            continue
+        if (f, ln) not in docs:
+            docs[(f, ln)] = _document(files[f], lines.get((f, ln)))
+        entries = docs[(f, ln)].get("entry") if isinstance(docs[(f, ln)], dict) else docs[(f, ln)]
+        if isinstance(entries, list) and e < len(entries):
+            ent = entries[e]
+            out[(f, ln, e)] = dump(ent.get("resource", ent) if isinstance(ent, dict) else ent)[:RAW_SMALL]
+    return out
+
+
+def _document(path: str, line: bytes | None) -> Any:
+    """A JSON document (a file, or one NDJSON line) parsed, or ``None`` when it cannot be."""
+    try:
+        if line is not None:
+            return orjson.loads(line)
+        with open_input(Path(path)) as fh:
+            return orjson.loads(fh.read(MAX_JSON_FILE_BYTES + 1))
+    except (orjson.JSONDecodeError, OSError):
+        return None
 
 
 def read_lines(

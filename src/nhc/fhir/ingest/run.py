@@ -99,8 +99,10 @@ def ingest_fhir(
         seconds=time.perf_counter() - started,
         patients_new=resolved.patients_new,
         patients_matched=resolved.patients_matched,
+        patients_without_nhs_number=resolved.patients_without_nhs_number,
         timings=timings | merged.timings,
         memory=memory,
+        quarantine_summary=quarantine.summary(),
     )
 
 

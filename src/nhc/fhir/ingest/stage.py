@@ -44,11 +44,13 @@ STAGES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("gp_since", pa.int32()),
         ("death_date", pa.int32()),
         ("death_place", pa.string()),
+        ("match_key", pa.string()),
         ("_seq", pa.int64()),
         *_LOC,
     ],
-    # Every key a resource may name a patient by (Patient/<id>, fullUrl, nhs:<number>).
-    "keys": [("key", pa.string()), ("nhs_number", pa.string()), ("_seq", pa.int64())],
+    # Every key a resource may name a patient by (Patient/<id>, fullUrl, nhs:<number>) -> the patient's
+    # match key (nhs:<number>, or local:<key> for a Patient without an NHS number).
+    "keys": [("key", pa.string()), ("match_key", pa.string()), ("_seq", pa.int64())],
     "events": [
         ("subject", pa.string()),
         ("date", pa.int32()),
@@ -85,6 +87,8 @@ STAGES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("_seq", pa.int64()),
         *_LOC,
     ],
+    # References that named a Patient the stager quarantined, with where and why (for the dependents).
+    "failed_keys": [("key", pa.string()), ("why", pa.string())],
     "codings": [
         ("subject", pa.string()),
         ("rtype", pa.string()),
@@ -96,6 +100,37 @@ STAGES: dict[str, list[tuple[str, pa.DataType]]] = {
         *_LOC,
     ],
 }
+
+
+def bundle_organizations(entries: list) -> dict[str, str]:
+    """A Bundle's Organizations: every reference that may name one (``fullUrl``, ``Organization/<id>``)
+    -> its code in the lake (the ODS code when it has one, else its id)."""
+    orgs: dict[str, str] = {}
+    for ent in entries:
+        res = ent.get("resource") if isinstance(ent, dict) else None
+        if not isinstance(res, dict) or res.get("resourceType") != "Organization":
+            continue
+        code = m.organization_code(res)
+        if code is None:
+            continue
+        rid, full_url = res.get("id"), ent.get("fullUrl")
+        if isinstance(rid, str) and rid:
+            orgs[f"Organization/{rid}"] = code
+        if isinstance(full_url, str) and full_url:
+            orgs[full_url] = code
+    return orgs
+
+
+def patient_keys(rid: str | None, full_url: str | None) -> list[str]:
+    """The references a Patient with id ``rid`` and Bundle ``fullUrl`` may be named by: ``Patient/<id>``,
+    the ``fullUrl`` itself, and ``Patient/<id>`` taken from an absolute ``fullUrl``."""
+    keys = [f"Patient/{rid}"] if rid else []
+    if full_url:
+        keys.append(full_url)
+        parts = full_url.rstrip("/").split("/")
+        if len(parts) >= 2 and parts[-2] == "Patient" and not full_url.startswith("urn:"):
+            keys.append(f"Patient/{parts[-1]}")
+    return keys
 
 
 class StageFile:
@@ -148,6 +183,12 @@ class Stager:
         self._md = self.stages["medications"].buffer.append
         self._en = self.stages["encounters"].buffer.append
         self._ep = self.stages["episodes"].buffer.append
+        self.orgs: dict[str, str] = {}  # the current Bundle's Organizations by reference
+        self.full_url: str | None = None  # the fullUrl of the resource being handled
+
+    def bundle_context(self, entries: list | None) -> None:
+        """Index the Bundle's Organizations by every reference that may name them (``None``: forget)."""
+        self.orgs = bundle_organizations(entries) if entries else {}
 
     def _count(self, rtype: str) -> TypeCounts:
         c = self.counts.get(rtype)
@@ -190,6 +231,7 @@ class Stager:
         if type(res) is not dict:
             self.reject(fi, line, None, None, "(resource)", "not a JSON object", raw, entry)
             return
+        self.full_url = full_url
         rtype = res.get("resourceType")
         c = self.counts.get(rtype) if type(rtype) is str else None
         if c is None:
@@ -236,7 +278,7 @@ class Stager:
     def _stage(self, res: dict, rtype: str, fi: int, line: int, e: int, full_url: str | None) -> None:
         """Map a modelled resource to staging rows (raises :class:`mapping.Reject`)."""
         if rtype == "Encounter":
-            rid, subject, etype, start, end, provider = m.read_encounter(res, self.dates)
+            rid, subject, etype, start, end, provider = m.read_encounter(res, self.dates, self.orgs)
             self._en((rid, subject, etype, start, end, provider, self.seq, fi, line, e))
         elif rtype == "MedicationRequest" or rtype == "MedicationStatement":
             subject, day, code, quantity, others = m.read_medication(res, rtype, self.dates)
@@ -270,6 +312,14 @@ class Stager:
     ) -> None:
         c.quarantined += 1
         rid = res.get("id")
+        if rtype == "Patient":  # its dependents will say so
+            where = f"{Path(self.files[fi]).name} line {line}" + (
+                f" entry {entry}" if entry is not None else ""
+            )
+            why = f"{where}: {fld}: {reason}"
+            add = self.stages["failed_keys"].buffer.append
+            for key in patient_keys(rid if isinstance(rid, str) else None, self.full_url):
+                add((key, why))
         self.q.add(
             file=self.files[fi],
             line=line,
@@ -293,8 +343,9 @@ class Stager:
             add((subject, rtype, day, code, system, ocode, shown, fi, line, e))
 
     def _patient(self, res: dict, fi: int, line: int, e: int, full_url: str | None) -> None:
-        p = m.read_patient(res, self.dates)
+        p = m.read_patient(res, self.dates, full_url)
         seq = self.seq
+        mk = p["match_key"]
         self.stages["patients"].buffer.append(
             (
                 p["id"],
@@ -311,6 +362,7 @@ class Stager:
                 p["gp_since"],
                 p["death_date"],
                 p["death_place"],
+                mk,
                 seq,
                 fi,
                 line,
@@ -318,15 +370,10 @@ class Stager:
             )
         )
         add = self.stages["keys"].buffer.append
-        nhs = p["nhs_number"]
-        add((f"nhs:{nhs}", nhs, seq))
-        if p["id"]:
-            add((f"Patient/{p['id']}", nhs, seq))
-        if full_url:
-            add((full_url, nhs, seq))
-            parts = full_url.rstrip("/").split("/")
-            if len(parts) >= 2 and parts[-2] == "Patient" and not full_url.startswith("urn:"):
-                add((f"Patient/{parts[-1]}", nhs, seq))
+        if p["nhs_number"]:
+            add((mk, mk, seq))
+        for key in patient_keys(p["id"], full_url):
+            add((key, mk, seq))
 
     def close(self) -> None:
         for s in self.stages.values():

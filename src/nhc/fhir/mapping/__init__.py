@@ -42,6 +42,7 @@ from nhc.fhir.mapping.codes import (
 from nhc.fhir.mapping.read import (
     EVENT_DATES,
     MEDICATION_DATES,
+    organization_code,
     read_encounter,
     read_episode,
     read_event,
@@ -76,6 +77,7 @@ __all__ = [
     "episode_resource",
     "event_resource",
     "medication_resource",
+    "organization_code",
     "organization_resource",
     "patient_resource",
     "read_encounter",

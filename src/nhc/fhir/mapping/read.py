@@ -83,8 +83,21 @@ def split_codings(
     return main, others
 
 
-def ods_code(ref: Any, field: str) -> str:
-    """An organisation's ODS code from a Reference (identifier, or 'Organization/<code>')."""
+def organization_code(res: dict) -> str | None:
+    """The code an Organization resource is known by in the lake: its ODS code, else its own id."""
+    for ident in res.get("identifier") or ():
+        if isinstance(ident, dict) and ident.get("system") == ODS:
+            value = ident.get("value")
+            if isinstance(value, str) and value:
+                return value
+    rid = res.get("id")
+    return rid if isinstance(rid, str) and rid else None
+
+
+def ods_code(ref: Any, field: str, orgs: dict[str, str] | None = None) -> str:
+    """An organisation's code from a Reference: its identifier value; else, through ``orgs`` (the
+    Organizations of the same Bundle by every reference that may name them), the referenced
+    Organization's ODS code or id; else the ``<id>`` of 'Organization/<id>'."""
     if type(ref) is not dict:
         raise Reject(field, "missing organisation (ODS code)")
     ident = ref.get("identifier")
@@ -93,8 +106,14 @@ def ods_code(ref: Any, field: str) -> str:
         if type(value) is str and value:
             return value
     r = ref.get("reference")
-    if isinstance(r, str) and r.startswith("Organization/") and len(r) > 13:
-        return r[13:]
+    if orgs and isinstance(r, str) and r in orgs:
+        return orgs[r]
+    if isinstance(r, str):
+        parts = r.rstrip("/").split("/")
+        if not r.startswith("urn:") and len(parts) >= 2 and parts[-2] == "Organization" and parts[-1]:
+            return parts[-1]
+        if r.startswith("urn:"):
+            raise Reject(f"{field}.reference", f"organisation {r[:80]!r} is not in this Bundle")
     raise Reject(field, "no ODS code (identifier or Organization/<code> reference)")
 
 
@@ -199,8 +218,10 @@ def read_medication(res: dict, rtype: str, dates: DateParser):
     return subject, day, code, quantity, others
 
 
-def read_encounter(res: dict, dates: DateParser):
-    """Encounter -> (fhir id, subject, type, start day, end day|None, provider ODS code)."""
+def read_encounter(res: dict, dates: DateParser, orgs: dict[str, str] | None = None):
+    """Encounter -> (fhir id, subject, type, start day, end day|None, provider code).
+
+    ``orgs``: the Organizations of the enclosing Bundle (see :func:`ods_code`)."""
     if res.get("status") == "entered-in-error":
         raise Reject("status", "entered-in-error")
     subject = subject_key(res.get("subject"), "subject")
@@ -224,7 +245,7 @@ def read_encounter(res: dict, dates: DateParser):
         etype = CLASS_TO_TYPE.get(code)
         if etype is None:
             raise Reject("class", f"encounter class {code!r} does not map to a lake encounter type")
-    provider = ods_code(res.get("serviceProvider"), "serviceProvider")
+    provider = ods_code(res.get("serviceProvider"), "serviceProvider", orgs)
     rid = res.get("id")
     return rid if isinstance(rid, str) else None, subject, etype, start, end, provider
 
@@ -252,15 +273,18 @@ def read_episode(res: dict, dates: DateParser):
     return subject, kind, org, start, end
 
 
-def _patient_nhs_number(res: dict) -> str:
-    """The NHS number identifier, canonical (the one parser: spaces, tabs or hyphens allowed) and valid."""
+def _patient_nhs_number(res: dict) -> str | None:
+    """The NHS number identifier, canonical (the one parser) and valid; ``None`` when the Patient has none.
+
+    An NHS number is not required, but one that is sent must be ten digits passing the modulus 11 check.
+    """
     nhs = None
     for ident in res.get("identifier") or ():
         if isinstance(ident, dict) and ident.get("system") == NHS_NUMBER:
             nhs = ident.get("value")
             break
-    if not isinstance(nhs, str):
-        raise Reject("identifier", f"no NHS number ({NHS_NUMBER})")
+    else:
+        return None
     try:
         nhs = parse_nhs_number(nhs)
     except InvalidIdentifier as e:
@@ -268,6 +292,26 @@ def _patient_nhs_number(res: dict) -> str:
     if not is_valid_nhs_number(nhs):
         raise Reject("identifier.value", f"NHS number {nhs!r} fails the modulus 11 check")
     return nhs
+
+
+def patient_local_key(res: dict, full_url: str | None = None) -> str:
+    """The key a Patient without an NHS number is known by: its first identifier with a system and a value
+    (``local:<system>|<value>``), else its id (``local:Patient/<id>``), else its Bundle ``fullUrl``.
+
+    Stable across runs, so ingesting the same record again finds the same person. Raises
+    :class:`Reject` when the Patient has none of these.
+    """
+    for ident in res.get("identifier") or ():
+        if isinstance(ident, dict):
+            system, value = ident.get("system"), ident.get("value")
+            if isinstance(system, str) and system and isinstance(value, str) and value.strip():
+                return f"local:{system}|{value.strip()}"
+    rid = res.get("id")
+    if isinstance(rid, str) and rid:
+        return f"local:Patient/{rid}"
+    if full_url:
+        return f"local:{full_url}"
+    raise Reject("identifier", "a Patient needs an identifier, an id or a fullUrl")
 
 
 def _first_string(items: Any, key: str | None = None) -> str:
@@ -335,9 +379,14 @@ def _patient_practice(res: dict, dates: DateParser) -> tuple[str | None, dt.date
     return gp, since
 
 
-def read_patient(res: dict, dates: DateParser) -> dict[str, Any]:
-    """Patient -> the patients columns plus GP and death (validated; raises Reject)."""
+def read_patient(res: dict, dates: DateParser, full_url: str | None = None) -> dict[str, Any]:
+    """Patient -> the patients columns plus GP, death and ``match_key`` (validated; raises Reject).
+
+    ``match_key`` is ``nhs:<number>`` when the Patient has an NHS number (``nhs_number`` is then that
+    number), else its :func:`patient_local_key` (``nhs_number`` is then ``""``).
+    """
     nhs = _patient_nhs_number(res)
+    match_key = f"nhs:{nhs}" if nhs is not None else patient_local_key(res, full_url)
     gender = res.get("gender")
     sex = "F" if gender == "female" else "M" if gender == "male" else None
     if sex is None:
@@ -352,7 +401,8 @@ def read_patient(res: dict, dates: DateParser) -> dict[str, Any]:
     rid = res.get("id")
     return {
         "id": rid if isinstance(rid, str) else None,
-        "nhs_number": nhs,
+        "nhs_number": nhs or "",
+        "match_key": match_key,
         "sex": sex,
         "date_of_birth": dob,
         "gp_code": gp,

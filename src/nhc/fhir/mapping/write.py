@@ -78,6 +78,8 @@ def patient_resource(p: dict, death: dict | None = None, gp: str | None = None) 
         "gender": "female" if p["sex"] == "F" else "male",
         "birthDate": _iso(p["date_of_birth"]),
     }
+    if not p["nhs_number"]:  # a person ingested without one has an empty nhs_number
+        del res["identifier"]
     address: dict[str, Any] = {"use": "home"}
     if p["address_line"]:
         address["line"] = [p["address_line"]]

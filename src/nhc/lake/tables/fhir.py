@@ -69,4 +69,16 @@ FHIR_RECORD_TYPES = TableSchema(
     key=("lake_table", "patient_id", "date", "code"),
 )
 
-FHIR_TABLES: tuple[TableSchema, ...] = (FHIR_CODINGS, FHIR_RECORD_TYPES)
+FHIR_LOCAL_PATIENTS = TableSchema(
+    "fhir_local_patients",
+    "Patients ingested without an NHS number (their patients.nhs_number is empty): the local key they are "
+    "matched by on the next ingest (local:<identifier system>|<value>, else local:Patient/<id>). They are "
+    "counted like everyone else; data quality reports them as lacking an NHS number.",
+    (
+        Column("patient_id", pa.int64(), "Pseudonymous patient key."),
+        Column("local_key", pa.string(), "The identifier the patient was matched by."),
+    ),
+    key=("patient_id",),
+)
+
+FHIR_TABLES: tuple[TableSchema, ...] = (FHIR_CODINGS, FHIR_RECORD_TYPES, FHIR_LOCAL_PATIENTS)
