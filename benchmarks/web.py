@@ -151,7 +151,7 @@ def main() -> None:
     ap.add_argument(
         "--warmup",
         type=int,
-        default=400,
+        default=4000,
         help="requests sent and not timed before the measured phase, so every worker has loaded and "
         "audited the published tables (a cold start is what 'first hit' shows)",
     )
