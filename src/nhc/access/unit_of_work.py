@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from types import TracebackType
 
 from sqlalchemy.orm import Session
 
@@ -21,11 +20,10 @@ from nhc.access.repository import AccessRepository
 from nhc.db import Database, utcnow
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied, SecurityService
+from nhc.security.unit_of_work import AuditedUnitOfWork
 
-Decision = tuple[Principal, str, str, int | None, str | None, str]
 
-
-class AccessUnitOfWork:
+class AccessUnitOfWork(AuditedUnitOfWork):
     """A session and its repository, authorisation and audit: committed or rolled back as one."""
 
     session: Session
@@ -37,37 +35,10 @@ class AccessUnitOfWork:
         security: SecurityService | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
-        self.db, self.security, self.clock = db, security, clock
-        self._decisions: list[Decision] = []
+        super().__init__(db, security, clock)
 
-    def __enter__(self) -> AccessUnitOfWork:
-        self.session = self.db.sessions()
-        self.repo = AccessRepository(self.session)
-        self._decisions = []
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is not None:
-            self._roll_back()
-            return
-        try:
-            self.session.commit()
-        except BaseException:
-            self._roll_back()
-            raise
-        self.session.close()
-
-    def _roll_back(self) -> None:
-        self.session.rollback()
-        self.session.close()
-        if self.security is None:
-            return
-        for principal, action, outcome, patient_id, resource, detail in self._decisions:
-            self.security.record(
-                principal, action, outcome=outcome, patient_id=patient_id, resource=resource, detail=detail
-            )
+    def _open(self, session: Session) -> None:
+        self.repo = AccessRepository(session)
 
     def authorise(
         self,
@@ -86,7 +57,7 @@ class AccessUnitOfWork:
         )
         outcome = "success" if decision.allowed else "denied"
         detail = f"basis={decision.basis}"
-        self._decisions.append((principal, action, outcome, patient_id, resource, detail))
+        self.keep_decision(principal, action, outcome, patient_id, resource, detail)
         self.audit(
             principal, action, outcome=outcome, patient_id=patient_id, resource=resource, detail=detail
         )

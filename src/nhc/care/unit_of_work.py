@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from types import TracebackType
 
 from sqlalchemy.orm import Session
 
@@ -25,62 +23,22 @@ from nhc.care.repository import CareRepository
 from nhc.db import Database
 from nhc.security.roles import Principal, Role
 from nhc.security.service import AccessDenied, SecurityService
+from nhc.security.unit_of_work import AuditedUnitOfWork
 
 
-@dataclass(frozen=True)
-class _Decision:
-    """An audited access decision, kept even when the transaction it was made in rolls back."""
-
-    principal: Principal
-    action: str
-    outcome: str
-    patient_id: int | None
-    resource: str | None
-    detail: str
-
-
-class CareUnitOfWork:
+class CareUnitOfWork(AuditedUnitOfWork):
     """A session, its repository, authorisation and audit: committed or rolled back as one."""
 
     session: Session
     repo: CareRepository
 
+    security: SecurityService
+
     def __init__(self, db: Database, security: SecurityService, clock: Callable[[], dt.datetime]) -> None:
-        self.db, self.security, self.clock = db, security, clock
-        self._decisions: list[_Decision] = []
+        super().__init__(db, security, clock)
 
-    # ------------------------------------------------------------------------------ transaction
-    def __enter__(self) -> CareUnitOfWork:
-        self.session = self.db.sessions()
-        self.repo = CareRepository(self.session)
-        self._decisions = []
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is not None:
-            self._roll_back()
-            return
-        try:
-            self.session.commit()
-        except BaseException:
-            self._roll_back()
-            raise
-        self.session.close()
-
-    def _roll_back(self) -> None:
-        self.session.rollback()
-        self.session.close()
-        for d in self._decisions:  # the decisions were made: keep them, on their own
-            self.security.record(
-                d.principal,
-                d.action,
-                outcome=d.outcome,
-                patient_id=d.patient_id,
-                resource=d.resource,
-                detail=d.detail,
-            )
+    def _open(self, session: Session) -> None:
+        self.repo = CareRepository(session)
 
     # ------------------------------------------------------------------------------------ audit
     def audit(
@@ -108,7 +66,7 @@ class CareUnitOfWork:
         )
 
     def _decide(self, principal: Principal, action: str, allowed: bool, **fields: str | int | None) -> None:
-        d = _Decision(
+        d = self.keep_decision(
             principal,
             action,
             "success" if allowed else "denied",
@@ -116,7 +74,6 @@ class CareUnitOfWork:
             fields.get("resource"),  # type: ignore[arg-type]
             str(fields.get("detail") or ""),
         )
-        self._decisions.append(d)
         self.security.record_in(
             self.session,
             principal,
