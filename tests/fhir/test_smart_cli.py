@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -54,7 +55,8 @@ def test_create_list_and_revoke_a_backend_client(tmp_path, monkeypatch, capsys):
     listed = json.loads(_nhc(capsys, "list", "--json")[1])
     assert [c["client_id"] for c in listed] == [client["client_id"]] and not listed[0]["revoked"]
 
-    assert _nhc(capsys, "revoke", client["client_id"])[0] == 0
+    revoked = _nhc(capsys, "revoke", client["client_id"])
+    assert revoked[0] == 0, revoked[1]
     assert json.loads(_nhc(capsys, "list", "--json")[1])[0]["revoked"]
 
 
@@ -65,3 +67,30 @@ def test_usage_errors_exit_2_with_a_message(tmp_path, monkeypatch, capsys):
     assert status == 2 and "system client cannot" in output
     status, output = _nhc(capsys, "revoke", "nope")
     assert status == 2 and "no client" in output
+
+
+def test_client_ids_can_be_typed_on_a_command_line(tmp_path, monkeypatch, capsys):
+    """A client id never starts with "-", which `nhc clients revoke <id>` would read as an option."""
+    monkeypatch.setenv("NHC_DATA", str(tmp_path))
+    monkeypatch.delenv("NHC_DATABASE_URL", raising=False)
+    db = Database(f"sqlite:///{(tmp_path / 'nhc.sqlite3').resolve()}")
+    db.upgrade()
+    SecurityService(db).create_user("svc", "ICB platform", "team_member", password=PASSWORD)
+    pem = tmp_path / "client.pem"
+    pem.write_bytes(new_key().as_pem(private=False))
+    for n in range(40):
+        status, output = _nhc(
+            capsys,
+            "create",
+            "--name",
+            f"C{n}",
+            "--scope",
+            "system/*.read",
+            "--public-key",
+            str(pem),
+            "--user",
+            "svc",
+            "--json",
+        )
+        assert status == 0, output
+        assert re.fullmatch(r"[0-9a-f]{32}", json.loads(output)["client_id"])

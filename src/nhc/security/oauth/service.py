@@ -127,7 +127,8 @@ class OAuthService:
         with self._ctx.transaction() as s:
             user_id = user_named(s, username).id if username else None
             row = OAuthClient(
-                client_id=secrets.token_urlsafe(18),
+                # Hex, so an id never starts with "-" (a command line would read it as an option).
+                client_id=secrets.token_hex(16),
                 name=name.strip()[:200] or "unnamed",
                 kind=kind,
                 scope=scope,
