@@ -11,6 +11,8 @@ from nhc.cli.common import DataOption, PortOption, add_commands, console, settin
 from nhc.lake.store import Lake
 from nhc.synth.county import SynthOptions, generate_to_lake, lake_matches
 
+DEMO_NEIGHBOURHOOD = "Headington"
+
 
 def demo(
     patients: Annotated[int, typer.Option("--patients", "-n", help="County size.")] = 726_000,
@@ -20,7 +22,7 @@ def demo(
     data: DataOption = None,
 ) -> None:
     """The whole demo: build the county (reused if already built), run the analytics, create a
-    neighbourhood team and one demo user per role, then serve the web app."""
+    neighbourhood team with a few people admitted and one demo user per role, then serve the web app."""
     settings = settings_for(data)
     data_dir = settings.data_dir
     options = SynthOptions(patients=patients, seed=seed)
@@ -35,7 +37,10 @@ def demo(
     else:
         console.print("Analytics already run on this lake; `nhc run` refreshes them.")
     care.seed_team(data=data_dir)
-    web.demo_users(data=data_dir, neighbourhood="Headington", port=port)
+    # A few people on the demo team's virtual ward, so the care pages do not start empty (the
+    # candidates leave out anyone already admitted, so running the demo again admits no one twice).
+    care.admit_worklist(neighbourhood=DEMO_NEIGHBOURHOOD, top=5, data=data_dir)
+    web.demo_users(data=data_dir, neighbourhood=DEMO_NEIGHBOURHOOD, port=port)
     if serve:
         web.serve(port=port, data=data_dir)
 
