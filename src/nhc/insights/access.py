@@ -10,6 +10,7 @@ written to the audit log with the resolved patient id, all in one transaction. A
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -46,14 +47,17 @@ class PatientAccess:
         resource: str,
         ip: str | None,
         population_message: str = POPULATION_WIDE,
+        session: Session | None = None,
     ) -> dict[int, AccessDecision]:
         """The decision for each resolved patient id, audited; raises if any is refused.
 
         ``None`` means the request is population-wide (refused: person-level data is served one
-        person at a time); an empty set means it resolved to no one (audited as a miss)."""
+        person at a time); an empty set means it resolved to no one (audited as a miss). With
+        ``session`` (a use case's unit of work) the decisions are read and audited in that
+        transaction, beside the change they allow; the caller commits."""
         # One transaction: the relationships each decision rests on are read, and every decision is
         # audited, together (a failure writing the audit leaves no unaudited read behind).
-        with self.security.db.unit_of_work() as s:
+        with contextlib.nullcontext(session) if session is not None else self.security.db.unit_of_work() as s:
             decisions = self._decide(s, principal, patient_ids, population_message)
             self._audit(
                 s,

@@ -54,17 +54,18 @@ class SocialPrescribing:
     ) -> None:
         """The one access decision for ``patient_id`` in this transaction, audited in it; a refusal
         is committed on its own (a decision is a fact to keep) and raised."""
-        decision = self.access.security.check_patient_access(
-            principal, patient_id, self.access.neighbourhood_of(patient_id), session=s
-        )
-        outcome = "success" if decision.allowed else "denied"
-        detail = f"basis={decision.basis}"
-        self.access.security.record_in(
-            s, principal, action, outcome=outcome, patient_id=patient_id, ip=ip, detail=detail
-        )
-        if not decision.allowed:
+        try:
+            self.access.authorise(
+                principal,
+                frozenset({patient_id}),
+                action=action,
+                resource="social_prescribing",
+                ip=ip,
+                session=s,
+            )
+        except AccessDenied:
             s.commit()
-            raise AccessDenied(decision.message, can_break_glass=principal.can_break_glass)
+            raise
 
     def refer(
         self,
