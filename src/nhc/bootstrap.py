@@ -19,12 +19,15 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 from nhc.access.services import AccessService
 from nhc.care.directory import InsightsDirectory, PatientDirectory
 from nhc.care.services import CareService
 from nhc.db import Database
 from nhc.insights.access import PatientAccess
 from nhc.insights.service import InsightsService
+from nhc.lake.store import update_lake
 from nhc.navigation.services import NavigationService
 from nhc.navigation.services.social_prescribing import SocialPrescribing
 from nhc.security.identity import IdentityProvider
@@ -51,6 +54,13 @@ class Services:
     def close(self) -> None:
         """Release the database connections (the services are not used afterwards)."""
         self.db.dispose()
+
+    def export_care_records(self) -> pa.Table:
+        """Care → lake: the team's records and the social prescribing referrals as one
+        ``care_records`` table, written into the lake as one atomic change (and returned)."""
+        table = pa.concat_tables([self.care.export_records(), self.social_prescribing.export_records()])
+        update_lake(self.settings.lake_dir, {"care_records": table})
+        return table
 
 
 def open_database(settings: Settings, *, migrate: bool = True) -> Database:

@@ -163,3 +163,27 @@ def test_caseload_leaves_out_people_the_worker_may_not_see(sp):
     sp.refer(gp, WITNEY_PERSON, sp_service(sp, "Witney"), source="clinician")
     assert [r.patient_id for r in sp.caseload(worker)] == [BANBURY_PERSON]
     assert [a[:2] for a in audit(sp, "sp_caseload_view")] == [("success", BANBURY_PERSON)]
+
+
+def test_referrals_reach_the_lake_coded_with_their_outcome_and_the_export_is_audited(sp, clock):
+    gp = user(sp, "gp", "clinician", "Banbury")
+    worker = user(sp, "worker", "team_member", "Banbury")
+    service = sp_service(sp, "Banbury")
+    ended = sp.refer(gp, BANBURY_PERSON, service, source="clinician")
+    sp.respond(worker, ended.id, accept=True)
+    clock.now += dt.timedelta(days=30)
+    sp.end(worker, ended.id, "goes to the lunch club")
+    unanswered = sp.refer(gp, BANBURY_PERSON, service, source="clinician")
+    clock.now += dt.timedelta(days=15)
+    sp.run_clock()
+    rows = {r["source_id"]: r for r in sp.export_records().to_pylist()}
+    first, second = rows[f"sp-referral-{ended.id}"], rows[f"sp-referral-{unanswered.id}"]
+    assert (first["code"], first["outcome"], first["neighbourhood"]) == (
+        "871731000000106",
+        "ended",
+        "Banbury",
+    )
+    assert (first["start_date"], first["end_date"]) == (dt.date(2026, 4, 1), dt.date(2026, 5, 1))
+    assert (second["code"], second["outcome"]) == ("871711000000103", "not answered")
+    assert second["end_date"] == dt.date(2026, 5, 16)
+    assert audit(sp, "sp_export_lake") == [("success", None, "2 referrals of 1 people exported")]

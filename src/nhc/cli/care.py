@@ -15,8 +15,17 @@ from rich.table import Table
 from nhc.bootstrap import Services
 from nhc.care.directory import StaticDirectory, neighbourhoods
 from nhc.care.domain import CareError
-from nhc.cli.common import DataOption, NeighbourhoodOption, add_group, console, services_for, settings_for
+from nhc.cli.common import (
+    DataOption,
+    NeighbourhoodOption,
+    add_group,
+    console,
+    print_json,
+    services_for,
+    settings_for,
+)
 from nhc.errors import NhcError
+from nhc.lake.tables.operational import CARE_RECORD_TYPES
 
 #: The demo team of one neighbourhood: role, how many, capacity (points a week), working pattern.
 DEMO_TEAM = (
@@ -209,11 +218,35 @@ def allocate(
         )
 
 
+def export_lake(
+    data: DataOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Copy the team's records (virtual ward, care plans, MDT reviews, social prescribing) into the
+    lake as coded facts, so outcomes and planning can count them (replaces the lake's previous copy)."""
+    table = _services(data, with_lake=False).export_care_records()
+    kinds = table.column("record_type").to_pylist()
+    counts = {kind: kinds.count(kind) for kind in CARE_RECORD_TYPES}
+    if as_json:
+        print_json({"records": table.num_rows, "by_type": counts})
+        return
+    console.print(
+        f"{table.num_rows} care records written to the lake: "
+        + ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``nhc care seed-team|staff|admit-worklist|allocate`` to ``app``."""
+    """Add ``nhc care seed-team|staff|admit-worklist|allocate|export-lake`` to ``app``."""
     add_group(
         app,
         "care",
         "The integrated neighbourhood team: staff, caseload, allocation.",
-        {"seed-team": seed_team, "staff": staff, "admit-worklist": admit_worklist, "allocate": allocate},
+        {
+            "seed-team": seed_team,
+            "staff": staff,
+            "admit-worklist": admit_worklist,
+            "allocate": allocate,
+            "export-lake": export_lake,
+        },
     )

@@ -90,6 +90,11 @@ def for_services(session: Session, service_ids: Iterable[str], statuses: Iterabl
     return [_referral(r) for r in session.scalars(query)]
 
 
+def every_referral(session: Session) -> list[Referral]:
+    """Every referral ever made, oldest first (for the export to the lake)."""
+    return [_referral(r) for r in session.scalars(select(ReferralRow).order_by(ReferralRow.id))]
+
+
 def capacity_declines_since(session: Session, service_id: str, since: dt.datetime) -> int:
     query = select(ReferralRow.id).where(
         ReferralRow.service_id == service_id,

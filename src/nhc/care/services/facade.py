@@ -11,6 +11,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from nhc.care.directory import PatientDirectory, StaticDirectory
 from nhc.care.services import allocation as _allocation
 from nhc.care.services import caseload as _caseload
+from nhc.care.services import lake_export as _lake_export
 from nhc.care.services import mdt as _mdt
 from nhc.care.services import plans as _plans
 from nhc.care.services import staff as _staff
@@ -106,3 +107,5 @@ class CareService:
     create_task = _use_case(_tasks.create_task)
     update_task = _use_case(_tasks.update_task)
     board = _use_case(_tasks.board)
+    # care -> lake
+    export_records = _use_case(_lake_export.care_records)

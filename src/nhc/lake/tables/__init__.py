@@ -1,7 +1,7 @@
 """The lake's tables, in code: one registry of every table the lake may hold.
 
 The pieces import downwards only (no cycle): :mod:`.schema` says what a table is; :mod:`.sources`,
-:mod:`.insights` and :mod:`.fhir` declare the tables of each kind; this module merges them into
+:mod:`.insights` and :mod:`.fhir` declare the tables of each kind; this module merges them with :mod:`.operational` (what the operational areas export) into
 :data:`TABLES`, in the order the data dictionary (:mod:`.dictionary`) lists them.
 """
 
@@ -18,6 +18,7 @@ from nhc.lake.tables.insights import (
     RUN_SUMMARY,
     WORKLISTS,
 )
+from nhc.lake.tables.operational import CARE_RECORD_TYPES, CARE_RECORDS, OPERATIONAL_TABLES
 from nhc.lake.tables.schema import Column, TableSchema
 from nhc.lake.tables.sources import (
     CARE_HOME_RESIDENCE,
@@ -37,8 +38,10 @@ from nhc.lake.tables.sources import (
     SOURCES,
 )
 
-#: Every lake table by name: the sources, then the insights, then the FHIR side tables.
-TABLES: dict[str, TableSchema] = {t.name: t for t in (*SOURCES, *INSIGHT_TABLES, *FHIR_TABLES)}
+#: Every lake table by name: the sources, the insights, the FHIR side tables, then the operational exports.
+TABLES: dict[str, TableSchema] = {
+    t.name: t for t in (*SOURCES, *INSIGHT_TABLES, *FHIR_TABLES, *OPERATIONAL_TABLES)
+}
 
 
 def table_schema(name: str) -> TableSchema:
@@ -51,6 +54,8 @@ def table_schema(name: str) -> TableSchema:
 
 __all__ = [
     "CARE_HOME_RESIDENCE",
+    "CARE_RECORDS",
+    "CARE_RECORD_TYPES",
     "CLINICAL_EVENTS",
     "DEATHS",
     "ENCOUNTERS",
@@ -61,6 +66,7 @@ __all__ = [
     "FHIR_TABLES",
     "INSIGHT_TABLES",
     "MEDICATIONS",
+    "OPERATIONAL_TABLES",
     "PATIENTS",
     "PATIENT_EVIDENCE",
     "PATIENT_ID",

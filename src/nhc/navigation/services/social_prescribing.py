@@ -23,19 +23,28 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable
 
+import pyarrow as pa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nhc.insights.access import PatientAccess
+from nhc.lake.tables.operational import CARE_RECORDS, SNOMED
 from nhc.navigation import referral_repository as repo
 from nhc.navigation import repository
-from nhc.navigation.domain import BadField, Capacity, NotFound, Rag, ServiceStatus
+from nhc.navigation.domain import BadField, Capacity, NotFound, Rag, Service, ServiceStatus
 from nhc.navigation.domain.referral import RESPONSE_DAYS, Referral, ReferralError, Source, Status
 from nhc.navigation.services import NavigationService
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 
 CAPACITY_DAYS = 7
+#: A referral's status -> the outcome written to the lake (open referrals have none).
+_LAKE_OUTCOMES = {
+    Status.ACCEPTED: "accepted",
+    Status.DECLINED: "declined",
+    Status.AUTO_DECLINED: "not answered",
+    Status.ENDED: "ended",
+}
 SP_KINDS = frozenset({"social_prescribing"})
 
 
@@ -162,6 +171,22 @@ class SocialPrescribing:
                 self._audit(s, None, "sp_referral_auto_declined", referral, None)
         return declined
 
+    def export_records(self) -> pa.Table:
+        """Every referral as ``care_records`` rows (coded 871731000000106, or 871711000000103 when
+        declined), for the lake; one audit line says how many left for it. The system acts (no user)."""
+        with self.db.unit_of_work() as s:
+            referrals = repo.every_referral(s)
+            services = self.navigation.directory().services
+            rows = [_care_record(r, _area(services.get(r.service_id))) for r in referrals]
+            self.access.security.record_in(
+                s,
+                None,
+                "sp_export_lake",
+                resource="care_records",
+                detail=f"{len(rows)} referrals of {len({r.patient_id for r in referrals})} people exported",
+            )
+        return pa.Table.from_pylist(rows, schema=CARE_RECORDS.arrow)
+
     def end(self, principal: Principal, referral_id: int, outcome: str, *, ip: str | None = None) -> Referral:
         """Support has ended: the referrer hears how it went."""
         if not outcome.strip():
@@ -208,3 +233,24 @@ class SocialPrescribing:
         """The notices sent to this user about their referrals, newest first."""
         with self.db.unit_of_work() as s:
             return repo.notices(s, principal.username)
+
+
+def _area(service: Service | None) -> str | None:
+    """The neighbourhood a service serves (its first service area), if it is still in the directory."""
+    return service.service_areas[0].name if service is not None and service.service_areas else None
+
+
+def _care_record(r: Referral, neighbourhood: str | None) -> dict[str, object]:
+    """One referral as a ``care_records`` row: sent on its creation day, closed when answered no or ended."""
+    closed = r.ended_at or (r.responded_at if r.status in (Status.DECLINED, Status.AUTO_DECLINED) else None)
+    return {
+        "patient_id": r.patient_id,
+        "record_type": "social_prescribing",
+        "code_system": SNOMED,
+        "code": r.snomed_code,
+        "start_date": r.created_at.date(),
+        "end_date": closed.date() if closed else None,
+        "outcome": _LAKE_OUTCOMES.get(r.status),
+        "neighbourhood": neighbourhood,
+        "source_id": f"sp-referral-{r.id}",
+    }
