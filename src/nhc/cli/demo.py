@@ -40,6 +40,7 @@ def demo(
     # A few people on the demo team's virtual ward, so the care pages do not start empty (the
     # candidates leave out anyone already admitted, so running the demo again admits no one twice).
     care.admit_worklist(neighbourhood=DEMO_NEIGHBOURHOOD, top=5, data=data_dir)
+    care.export_lake(data=data_dir)  # the team's records reach the lake, as outcomes counts them
     web.demo_users(data=data_dir, neighbourhood=DEMO_NEIGHBOURHOOD, port=port)
     if serve:
         web.serve(port=port, data=data_dir)
