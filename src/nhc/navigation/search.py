@@ -132,10 +132,15 @@ def _opens(service: Service, f: Filters) -> bool:
     return False
 
 
-def matches(service: Service, f: Filters, organization_name: str = "") -> bool:
-    """Whether ``service`` passes every filter in ``f``."""
+def search_text(service: Service, organization_name: str = "") -> str:
+    """What free-text search looks in: the service's name and description and its organization's name."""
+    return f"{service.name} {service.description} {organization_name}".lower()
+
+
+def matches(service: Service, f: Filters, organization_name: str = "", text: str | None = None) -> bool:
+    """Whether ``service`` passes every filter in ``f`` (``text``: its :func:`search_text`, if known)."""
     if f.search:
-        text = f"{service.name} {service.description} {organization_name}".lower()
+        text = search_text(service, organization_name) if text is None else text
         if not all(word in text for word in f.search):
             return False
     if f.taxonomy_term_id and f.taxonomy_term_id not in {t.id for t in service.taxonomy_terms}:
@@ -161,10 +166,16 @@ def matches(service: Service, f: Filters, organization_name: str = "") -> bool:
 
 
 def search_services(directory: Directory, f: Filters) -> list[Service]:
+    """The services of ``directory`` passing ``f``, by name (the search texts are kept per directory)."""
+    orgs = directory.organizations
     found = [
         s
         for s in directory.services.values()
-        if matches(s, f, directory.organizations[s.organization_id].name)
+        if matches(
+            s,
+            f,
+            text=directory.memo("search", s.id, lambda s=s: search_text(s, orgs[s.organization_id].name)),
+        )
     ]
     return sorted(found, key=lambda s: (s.name, s.id))
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from nhc.navigation.domain.errors import BadField
 from nhc.navigation.domain.schedule import Calendar, Schedule, Session, first_usable_session
+
+T = TypeVar("T")
 
 
 class ServiceStatus(StrEnum):
@@ -239,6 +243,7 @@ class Directory:
     organizations: dict[str, Organization] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
     taxonomy: dict[str, TaxonomyTerm] = field(default_factory=dict)
+    _memo: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def add(self, service: Service) -> None:
         if service.organization_id not in self.organizations:
@@ -246,8 +251,19 @@ class Directory:
                 "organization_id", f"service {service.id} names an unknown organization", "a known id"
             )
         self.services[service.id] = service
+        self._memo.clear()
         for term in service.taxonomy_terms:
             self.taxonomy.setdefault(term.id, term)
+
+    def memo(self, kind: str, key: str, make: Callable[[], T]) -> T:
+        """``make()``, kept for this directory: a value derived from its records (a service's ORUK
+        JSON, its search text). Safe because a loaded directory is replaced, never changed, when
+        the directory changes (:meth:`add` forgets everything kept)."""
+        try:
+            return self._memo[kind, key]
+        except KeyError:
+            value = self._memo[kind, key] = make()
+            return value
 
     def locations(self) -> dict[str, Location]:
         return {sal.location.id: sal.location for s in self.services.values() for sal in s.locations}

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from nhc.navigation.domain import BadField, NavigationError
 from nhc.navigation.services import NavigationService
@@ -75,7 +76,8 @@ async def navigate(request: Request, service: NavigationService = Depends(naviga
     except (json.JSONDecodeError, UnicodeDecodeError):
         return problem(400, "request: not valid JSON", field="request", allowed="a JSON object")
     try:
-        return service.navigate(body, asked_by=_asker(request), channel="api")
+        # off the event loop: the answer is logged to the database, which must not stall other requests
+        return await run_in_threadpool(service.navigate, body, asked_by=_asker(request), channel="api")
     except NavigationError as exc:
         return bad_request(exc)
 

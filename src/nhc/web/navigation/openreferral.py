@@ -63,7 +63,10 @@ def _not_found(what: str) -> JSONResponse:
 
 def _service_json(directory: Directory, service_id: str) -> dict[str, Any]:
     s = directory.services[service_id]
-    return oruk.service_json(s, directory.organizations[s.organization_id])
+    # kept per directory: the same service is served over and over until the directory changes
+    return directory.memo(
+        "oruk", s.id, lambda: oruk.service_json(s, directory.organizations[s.organization_id])
+    )
 
 
 @router.get("/", summary="Information about this API")
