@@ -32,6 +32,10 @@ def year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def _latest(engine: Engine) -> dt.date:
     insights = engine.table("patient_insights")
     latest = engine.to_arrow(insights.aggregate(as_of=insights.as_of.max())).column("as_of")[0].as_py()
@@ -59,8 +63,8 @@ def transitions_on(engine: Engine, as_of: dt.date) -> tuple[Transitions | None, 
         drop_loaded(engine, inputs.loaded)
     moves = Transitions.from_counts(counts, earlier_day, as_of)
     note = (
-        f"estimated from the need groups of the people registered on {earlier_day.isoformat()} "
-        f"(derived again from the lake's records with the same rules) and on {as_of.isoformat()} "
+        f"estimated from the need groups of the people registered on {_day(earlier_day)} "
+        f"(worked out again from the lake's records with the same rules) and on {_day(as_of)} "
         "(the latest analytics run)"
     )
     return moves, note
