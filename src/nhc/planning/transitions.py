@@ -48,6 +48,14 @@ def transition_counts(earlier: ir.Table, later: ir.Table) -> ir.Table:
     return j.group_by(["age_band", "png_from", "png_to"]).aggregate(persons=j.count().cast("int64"))
 
 
+def years_between(earlier: dt.date, later: dt.date) -> float:
+    """Years from ``earlier`` to ``later``: whole years when the dates are the same day of the
+    year (give or take a leap day), else days / 365.25 (at least a day)."""
+    days = max((later - earlier).days, 1)
+    whole = round(days / 365.25)
+    return float(whole) if whole and abs(days - whole * 365.25) <= 1 else days / 365.25
+
+
 @dataclass(frozen=True)
 class Transitions:
     """A year's moves between need groups by age band (:data:`AGE_BANDS` x :data:`NEED_GROUPS`)."""
@@ -80,7 +88,7 @@ class Transitions:
                 gone[b, i - 1] += r["persons"]
             elif j in NEED_GROUPS:
                 moved[b, i - 1, j - 1] += r["persons"]
-        years = max((later - earlier).days, 1) / 365.25
+        years = years_between(earlier, later)
         stayed = moved.sum(axis=2)
         people = stayed + gone
         estimated = (people >= min_people) & (stayed > 0)
