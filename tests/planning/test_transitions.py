@@ -33,7 +33,9 @@ def _snapshot(engine, name: str, people: list[tuple[int, int, str]]):
 def test_people_are_counted_by_their_group_then_and_a_year_later(engine):
     """Two stay in group 5, one moves from 5 to 11, one leaves the population (to 0); someone only
     in the later snapshot (born or arrived) is not counted; the age band is the earlier one's."""
-    earlier = _snapshot(engine, "earlier", [(1, 5, "75-84"), (2, 5, "75-84"), (3, 5, "75-84"), (4, 5, "75-84")])
+    earlier = _snapshot(
+        engine, "earlier", [(1, 5, "75-84"), (2, 5, "75-84"), (3, 5, "75-84"), (4, 5, "75-84")]
+    )
     later = _snapshot(engine, "later", [(1, 5, "75-84"), (2, 5, "85+"), (3, 11, "75-84"), (9, 2, "0-17")])
     got = sorted(rows(engine, transition_counts(earlier, later)), key=lambda r: r["png_to"])
     assert got == [
@@ -99,7 +101,9 @@ def test_without_moves_the_need_projection_is_the_age_projection():
     """No one moving and every group leaving at its band's rate: summed over need groups, the
     projection by need group is the plain projection (deaths, migration and births included)."""
     pop = _people({(0, 30, 3): 100, (0, 31, 5): 50, (1, 80, 11): 40, (1, 100, 11): 10})
-    r = rates(mortality=[(0, 99, 0.01), (100, 100, 0.3)], migration=[(0, 100, 0.02)], fertility=[(20, 40, 0.05)])
+    r = rates(
+        mortality=[(0, 99, 0.01), (100, 100, 0.3)], migration=[(0, 100, 0.02)], fertility=[(20, 40, 0.05)]
+    )
     by_need = demography.project_by_need(pop, r, Transitions.identity(LATER), 3)
     plain = demography.project(pop.sum(axis=2), r, 3)
     for a, b in zip(by_need, plain, strict=True):
@@ -119,7 +123,9 @@ def test_people_move_group_as_they_age():
 def test_deaths_are_shared_out_by_the_exit_ratio():
     """Mortality 10% at 80; group 11 leaves twice as often as its band (20 of 100 against 20 of
     200: a ratio of 2) and group 5 never: 80 of 100 frail people survive, all 100 of group 5."""
-    moves = Transitions.from_counts(_counts("75-84", {(5, 5): 100, (11, 11): 80, (11, 0): 20}), EARLIER, LATER)
+    moves = Transitions.from_counts(
+        _counts("75-84", {(5, 5): 100, (11, 11): 80, (11, 0): 20}), EARLIER, LATER
+    )
     pop = _people({(0, 80, 5): 100, (0, 80, 11): 100})
     out = demography.project_by_need(pop, rates(mortality=[(0, 100, 0.1)]), moves, 1)
     assert out[1][0, 81, NEED_GROUPS.index(11)] == pytest.approx(100 * (1 - 0.1 * 2))

@@ -101,7 +101,11 @@ class Table:
 
 
 def _cell(value: Any, column: Column) -> Any:
-    return value if column.kind == "text" or isinstance(value, str) else round_sig(float(value))
+    """A CSV cell: text as it is, numbers to 3 significant figures (whole numbers without ".0")."""
+    if column.kind == "text" or isinstance(value, str):
+        return value
+    rounded = round_sig(float(value))
+    return int(rounded) if rounded is not None and rounded.is_integer() else rounded
 
 
 _P = (Column("p10", "P10"), Column("p50", "P50"), Column("p90", "P90"))
