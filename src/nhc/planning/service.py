@@ -116,6 +116,7 @@ class PlanningService:
                 "provenance": self.costs.provenance,
             },
             "demography": {"status": self.rates.status, "provenance": self.rates.provenance},
+            "need_group_moves": self.moves_report(),
         }
 
     def run(self, scenario: Scenario, runs: int | None = None) -> montecarlo.Result:
