@@ -171,3 +171,8 @@ def test_a_bad_value_in_the_second_scenario_names_its_field(planning_app):
     r = c.get("/planning/compare?" + urlencode({**a, **b, "run": "1"}))
     assert r.status_code == 400
     assert 'href="#b_runs"' in r.text and "Number of runs must be from 100 to 2000" in r.text
+
+
+def test_the_header_links_to_planning_for_those_who_may_plan(planning_app):
+    assert 'href="/planning">Planning</a>' in sign_in(planning_app, "ana").get("/planning").text
+    assert 'href="/planning">Planning</a>' not in sign_in(planning_app, "cli").get("/directory").text
