@@ -47,7 +47,9 @@ def test_people_by_need_group_add_up_to_the_population_and_person_years(county):
 def test_a_lake_of_insight_tables_only_says_why_there_are_no_moves(insights_only: Path):  # noqa: F811
     b = baseline_on(DuckDBEngine.open(Lake(insights_only / "lake")))
     assert b.transitions is None
-    assert b.transitions_note == "not estimated: the lake has no patients table to derive an earlier date from"
+    assert (
+        b.transitions_note == "not estimated: the lake has no patients table to derive an earlier date from"
+    )
 
 
 @pytest.mark.parametrize(
