@@ -93,6 +93,12 @@ def population_by_age(insights: ir.Table) -> ir.Table:
     return p.group_by(["sex", "age"]).aggregate(persons=p.count().cast("int64"))
 
 
+def population_by_age_and_need(insights: ir.Table) -> ir.Table:
+    """People by ``sex``, single year of ``age`` (100 = 100 and over) and need group ``png``: ``persons``."""
+    p = _people(insights)
+    return p.group_by(["sex", "age", "png"]).aggregate(persons=p.count().cast("int64"))
+
+
 def coverage(insights: ir.Table, encounters: ir.Table, as_of: dt.date) -> ir.Table:
     """For each setting: all activity in the 12 months to ``as_of`` (``total``) and the part
     attributed to people in ``insights`` (``attributed``): what the baseline leaves out."""

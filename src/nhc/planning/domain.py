@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nhc.planning.parameters import MAX_AGE, SETTINGS
+from nhc.planning.transitions import NEED_GROUPS, Transitions
 from nhc.vocab import AGE_BAND_LIMITS
 
 SEXES = ("F", "M")
@@ -38,7 +39,9 @@ class Baseline:
 
     ``activity[i, j]`` is the count of setting ``SETTINGS[j]`` for ``cells[i]`` (settings not in the
     lake are 0); ``population[s, a]`` the people of sex ``SEXES[s]`` aged ``a`` (``MAX_AGE`` = that
-    age and over).
+    age and over). ``by_need[s, a, g]``, when known, splits them by need group ``NEED_GROUPS[g]``, and
+    ``transitions`` says how people move between need groups in a year (both ``None`` when the
+    lake cannot say; the projection then keeps each age band's need-group mix).
     """
 
     as_of: dt.date
@@ -48,6 +51,10 @@ class Baseline:
     population: np.ndarray
     left_out: Mapping[str, str] = field(default_factory=dict)
     coverage: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    by_need: np.ndarray | None = None
+    transitions: Transitions | None = None
+    #: Why ``transitions`` is ``None`` (or how it was estimated), in plain English.
+    transitions_note: str = ""
 
     @classmethod
     def build(
@@ -55,10 +62,12 @@ class Baseline:
         as_of: dt.date,
         rows: Sequence[Mapping[str, Any]],
         population: Mapping[tuple[str, int], int],
+        by_need: Mapping[tuple[str, int, int], int] | None = None,
         **extra: Any,
     ) -> Baseline:
         """From cell rows (the :data:`~nhc.planning.baseline.CELL` keys, ``person_years`` and any
-        settings' counts) and people by ``(sex, age)``."""
+        settings' counts), people by ``(sex, age)`` and, optionally, by ``(sex, age, need group)``
+        (which then also gives the people by ``(sex, age)``)."""
         cells = tuple(
             Cell(
                 int(r["png"]),
@@ -75,7 +84,14 @@ class Baseline:
         pop = np.zeros((len(SEXES), MAX_AGE + 1))
         for (sex, age), n in population.items():
             pop[SEXES.index(sex), min(int(age), MAX_AGE)] += n
-        return cls(as_of, cells, py, act.reshape(len(rows), len(SETTINGS)), pop, **extra)
+        need = None
+        if by_need is not None:
+            need = np.zeros((len(SEXES), MAX_AGE + 1, len(NEED_GROUPS)))
+            for (sex, age, png), n in by_need.items():
+                need[SEXES.index(sex), min(int(age), MAX_AGE), NEED_GROUPS.index(int(png))] += n
+            pop = need.sum(axis=2)
+        activity = act.reshape(len(rows), len(SETTINGS))
+        return cls(as_of, cells, py, activity, pop, by_need=need, **extra)
 
     def totals(self) -> dict[str, float]:
         """Activity by setting over every cell."""

@@ -13,6 +13,9 @@ what the ones before left:
 - ``ae_to_utc`` (u): u of A&E attendances become urgent treatment centre attendances;
 - ``gp_appointments_shifted`` (g): g of GP appointments go to pharmacists, physiotherapists and
   link workers in the lever's shares.
+
+``workforce_productivity`` changes no activity (its step's totals are the step before's):
+:mod:`nhc.planning.montecarlo` applies it to the WTE needed.
 """
 
 from __future__ import annotations
@@ -80,6 +83,10 @@ def _gp_shift(a: np.ndarray, x: np.ndarray, flags: np.ndarray, levers: Levers) -
     _move(a, x, "gp", lever.to if lever else {})
 
 
+def _activity_unchanged(a: np.ndarray, x: np.ndarray, flags: np.ndarray, _: Levers) -> None:
+    """Staff productivity acts on the WTE needed, not on activity (see ``montecarlo``)."""
+
+
 APPLY: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray, Levers], None]] = {
     "prevention_lowering_incidence": _prevention,
     "frailty_admissions_avoided": _frailty,
@@ -87,6 +94,7 @@ APPLY: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray, Levers], None]] =
     "bed_days_to_virtual_ward": _virtual_ward,
     "ae_to_utc": _utc,
     "gp_appointments_shifted": _gp_shift,
+    "workforce_productivity": _activity_unchanged,
 }
 
 

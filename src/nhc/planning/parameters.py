@@ -111,10 +111,14 @@ class Levers(_Strict):
     bed_days_to_virtual_ward: Lever | None = None
     ae_to_utc: Lever | None = None
     gp_appointments_shifted: ShiftLever | None = None
+    #: Staff minutes per contact fall by this fraction (better rostering, digital tools, skill mix):
+    #: the WTE needed for the same activity x (1 - p). Activity and cost do not change.
+    workforce_productivity: Lever | None = None
 
 
 #: The order levers are applied in (and listed in the waterfall): each acts on what the ones
-#: before it left, so shifted bed days are those left after admissions were avoided.
+#: before it left, so shifted bed days are those left after admissions were avoided. (New levers
+#: go last: a lever's random draws are seeded by its place here.)
 LEVER_ORDER = tuple(Levers.model_fields)
 
 
@@ -172,6 +176,8 @@ class Scenario(_Strict):
     virtual_ward_occupancy: bounded(0.5, 1.0) = 0.8
     levers: Levers = Field(default_factory=Levers)
     workforce: Workforce
+    #: Move people between need groups as they age, when the baseline has the moves estimated.
+    need_group_transitions: bool = True
 
 
 class UnitCost(_Strict):
