@@ -53,7 +53,9 @@ def _plans(session: Any) -> list[dict[str, Any]]:
     """Every care plan (current or ended), dated by its first save (version 1)."""
     first_saved = dict(
         session.execute(
-            select(CarePlanVersion.plan_id, func.min(CarePlanVersion.saved_at)).group_by(CarePlanVersion.plan_id)
+            select(CarePlanVersion.plan_id, func.min(CarePlanVersion.saved_at)).group_by(
+                CarePlanVersion.plan_id
+            )
         ).all()
     )
     return [
