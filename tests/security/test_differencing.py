@@ -704,7 +704,10 @@ def read_everything(get: Any) -> tuple[Attack, int]:
         requests += 1
     for row in fetch(get, "/api/worklists")["neighbourhoods"]:
         for w, v in row["counts"].items():
-            attack.publish(expr(("wl", row["neighbourhood"], w)), v, f"worklists {row['neighbourhood']} {w}")
+            size, source = expr(("wl", row["neighbourhood"], w)), f"worklists {row['neighbourhood']} {w}"
+            attack.publish(size, v, source)
+            if v is None:  # an empty worklist is published as "none", so a suppressed one is 1-7
+                attack.constrain(size, 1, SUPPRESSED_MAX, f"{source}: suppressed, not none")
     add_links(attack)
     return attack, requests + 1
 
