@@ -101,7 +101,6 @@ def worklist(
             "worklist": worklist or None,
             "table": t,
             "rows": t.rows,
-            "can_see": can_see,
             "on_caseload": on_caseload,
             "total": t.count,
             "page": t.page,
