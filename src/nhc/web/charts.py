@@ -13,9 +13,10 @@ from markupsafe import Markup
 
 from nhc.insights.funnel import Funnel
 
-#: Average advance of a character of the charts' 14 px Arial, in viewBox units (wide enough for
-#: capitals and digits), to size the label column so that no label is cut off.
-CHAR_WIDTH = 7.8
+#: Average advance of a character of the charts' 14 px sans-serif, in viewBox units: wide enough
+#: for Arial and for the wider DejaVu Sans that stands in for it where Arial is not installed
+#: (about 8.1 measured in Chromium), so that no label is cut off.
+CHAR_WIDTH = 8.6
 LABEL_MAX_CHARS = 44
 
 
@@ -28,10 +29,10 @@ def _fmt(v: float | None, digits: int = 1) -> str:
     return "none" if v == 0 else f"{v:,}"
 
 
-def _label_width(labels: list[str], width: int) -> int:
-    """The width of the label column: the longest label's, at most half the chart."""
+def _label_width(labels: list[str]) -> int:
+    """The width of the label column: the longest label's."""
     longest = max((len(label) for label in labels), default=0)
-    return int(min(width / 2, max(80, longest * CHAR_WIDTH + 12)))
+    return int(max(80, longest * CHAR_WIDTH + 12))
 
 
 def bar_chart(
@@ -48,7 +49,8 @@ def bar_chart(
     shorts = [
         label if len(label) <= LABEL_MAX_CHARS else label[: LABEL_MAX_CHARS - 1] + "…" for label, _ in rows
     ]
-    label_w = _label_width(shorts, width)
+    label_w = _label_width(shorts)
+    width = max(width, label_w + 320)  # long labels widen the chart rather than squeeze the bars
     height = max(1, len(rows)) * (bar_h + gap) + gap
     top = max_value or max([v for _, v in rows if v is not None] or [1]) or 1
     plot_w = width - label_w - value_w

@@ -13,7 +13,7 @@ from nhc.insights.service import NotFound
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 from nhc.web.access import patient_access
-from nhc.web.deps import check_csrf, client_ip, current_user, insights, render
+from nhc.web.deps import check_csrf, client_ip, current_user, insights, plain_label, render
 from nhc.web.tables import Col, by, table
 
 router = APIRouter(include_in_schema=False)
@@ -40,10 +40,10 @@ def worklists(request: Request, user: Principal = Depends(current_user)):
 PAGE = 100
 
 
-def short_title(title: str) -> str:
-    """A worklist's title up to its first comma or colon ("Moderate or severe frailty"), for a
-    column where the full title would wrap every row."""
-    return title.split(",")[0].split(":")[0]
+def short_title(name: str) -> str:
+    """A worklist's short name from its key ("Frailty no care plan", "High admission risk"), for
+    a column where the full title would wrap every row."""
+    return plain_label(name).replace("hba1c", "HbA1c")
 
 
 def person_columns(on_caseload: dict[int, Any]) -> list[Col]:
@@ -106,7 +106,7 @@ def worklist(
             "page": t.page,
             "pages": t.pages,
             "defs": defs,
-            "short": {name: short_title(d["title"]) for name, d in defs.items()},
+            "short": {name: short_title(name) for name in defs},
             "page_title": f"Worklists for {neighbourhood}",
         },
     )
