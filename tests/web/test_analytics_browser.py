@@ -196,3 +196,8 @@ def test_analytics_pages_do_not_scroll_sideways_at_375_px(browser, server) -> No
         got = page.evaluate(LAYOUT)
         assert got["scroll"] <= got["width"], f"{url} scrolls sideways at 375 px: {got}"
     page.context.close()
+    page = _page(browser, server, "doc", width=375)
+    page.goto(f"/worklists/{quote(server['home'])}")
+    got = page.evaluate(LAYOUT)
+    assert got["scroll"] <= got["width"], f"the worklist scrolls sideways at 375 px: {got}"
+    page.context.close()

@@ -156,3 +156,13 @@ def test_the_worklist_sorts_and_pages_without_javascript(app) -> None:
     ages = [int(c.split(",")[0]) for c in by_age.column("Age")]
     assert ages == sorted(ages) and by_age.header("Age").aria_sort == "ascending"
     assert "worklist=high_admission_risk" in t.header("Age").href  # the chosen list is kept
+
+
+def test_bands_sort_lower_moderate_higher_and_practices_by_name(ana) -> None:
+    t = table_by(ana.get("/pngs?sort=band&dir=asc").text, caption="People by Patient Need Group")
+    bands = t.column("Band")
+    order = ["Lower need", "Moderate need", "Higher need"]
+    assert [order.index(b) for b in bands] == sorted(order.index(b) for b in bands)
+    page = ana.get("/neighbourhoods/Witney?sort=practices.practice&dir=desc").text
+    names = table_by(page, caption="Practices in Witney").column("Practice")
+    assert names == sorted(names, reverse=True) and len(names) == 2

@@ -33,7 +33,11 @@ def profile_tables(query: Any, p: dict[str, Any]) -> dict[str, Any]:
     path = f"/neighbourhoods/{p['name']}"
 
     def make(name: str, rows: list, first: str, *fields: str) -> Any:
-        cols = [Col(first, position(rows)), *(Col(f, by(f)) for f in fields)]
+        # categories (registers, eFI, quintiles) sort in their own order, practices by name
+        cols = [
+            Col(first, by("name") if first == "practice" else position(rows)),
+            *(Col(f, by(f)) for f in fields),
+        ]
         return table(query, rows, cols, path=path, name=name, anchor=name)
 
     return {

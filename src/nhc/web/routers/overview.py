@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from nhc.insights.comparison import comparison
 from nhc.insights.service import DIMENSIONS
 from nhc.security.roles import Principal
+from nhc.vocab import BANDS
 from nhc.web.deps import current_user, insights, render_cached
 from nhc.web.tables import Col, Table, by, position, request_key, table
 
@@ -101,7 +102,8 @@ def pngs(request: Request, user: Principal = Depends(current_user)):
     def context() -> dict[str, Any]:
         ov = svc.overview(())
         rows = ov["pngs"]
-        cols = [Col("group", position(rows)), Col("band", by("band")), Col("people", by("count"))]
+        band = Col("band", lambda r: BANDS.index(r["band"]))  # lower, moderate, higher
+        cols = [Col("group", position(rows)), band, Col("people", by("count"))]
         return {
             "overview": ov,
             "table": table(query, rows, [*cols, Col("share", by("share"))], path="/pngs"),
