@@ -645,6 +645,7 @@ def truth_of(lake: Any) -> dict[Any, int]:
         if r["age"] >= 17:
             t["n17", pr] += 1
             t["dia17", pr] += "diabetes" in regs
+        t["pyr", nb, r["pyramid_tier"]] += 1
     for r in lake.read("worklists").to_pylist():
         t["wl", r["neighbourhood"], r["worklist"]] += 1
     return dict(t)
@@ -704,9 +705,31 @@ def read_everything(get: Any) -> tuple[Attack, int]:
         requests += 1
     for row in fetch(get, "/api/worklists")["neighbourhoods"]:
         for w, v in row["counts"].items():
-            attack.publish(expr(("wl", row["neighbourhood"], w)), v, f"worklists {row['neighbourhood']} {w}")
+            size, source = expr(("wl", row["neighbourhood"], w)), f"worklists {row['neighbourhood']} {w}"
+            attack.publish(size, v, source)
+            if v is None:  # an empty worklist is published as "none", so a suppressed one is 1-7
+                attack.constrain(size, 1, SUPPRESSED_MAX, f"{source}: suppressed, not none")
+    read_pyramid(attack, fetch(get, "/api/pyramid"))
     add_links(attack)
-    return attack, requests + 1
+    return attack, requests + 2
+
+
+def read_pyramid(attack: Attack, pyramid: dict) -> None:
+    """County pyramid tiers are sums of the neighbourhoods' controlled tier counts, which are not
+    published one by one: a sum ``c`` of published cells (each r-2..r+2) and suppressed ones (0-7,
+    counted as 0) puts the true county tier within ``c - 2n .. c + 7n`` for ``n`` neighbourhoods;
+    the tiers of a neighbourhood are its people, counted another way."""
+    n = len(NEIGHBOURHOODS)
+    for t in pyramid["tiers"]:
+        tier = expr(*(("pyr", nb, t["tier"]) for nb in NEIGHBOURHOODS))
+        c = t["count"] or 0
+        attack.constrain(
+            tier, max(0, c - HALF_WIDTH * n), c + SUPPRESSED_MAX * n, f"pyramid tier {t['tier']}"
+        )
+    for nb, prs in PRACTICES_IN.items():
+        tiers = [("pyr", nb, t["tier"]) for t in pyramid["tiers"]]
+        everyone = [(("z", pr, p), -1) for pr in prs for p in PNGS]
+        attack.constrain(expr(*tiers, *everyone), 0, 0, f"{nb}: pyramid tiers are everyone")
 
 
 @pytest.fixture(scope="module")

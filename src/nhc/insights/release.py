@@ -7,7 +7,9 @@ Disclosure control across tables (docs/security.md, "Disclosure control"):
   practices in one Patient Need Group or one need band; the same by age band, sex and IMD
   quintile (neighbourhood level); people aged 65+, aged 17+, aged 17+ with diabetes, aged 65+ with
   moderate or severe frailty, and emergency admissions, by practice; frailty categories of the 65+,
-  register counts and emergency admissions by IMD quintile, by neighbourhood; worklist sizes.
+  register counts and emergency admissions by IMD quintile, and people in each tier of the
+  neighbourhood pyramid, by neighbourhood; worklist sizes
+  (an empty worklist is ``0``, "none": see :func:`_worklist_figures`).
 * **Every figure about more than one neighbourhood is the sum of its neighbourhoods' base cells**
   (:meth:`Release.total`, suppressed cells counting as 0): county and locality figures say nothing
   the neighbourhoods' figures do not.
@@ -129,7 +131,7 @@ class Release:
             return self.practices[key[1]]
         if kind == "people":
             return self.practices.get(key[1], key[1])
-        if kind in (*FAMILIES, "efi", "reg", "admq"):
+        if kind in (*FAMILIES, "efi", "reg", "admq", "pyr"):
             return key[1]
         return None  # worklist sizes: no other figure counts the same people
 
@@ -138,13 +140,19 @@ class Release:
         neighbourhood's band cells and its practices' cells for the same people; the breakdowns of
         the same people by the other dimensions; last, a group's own neighbourhood cell."""
         kind, nb = figure.group[0], figure.group[1]
+        # The pyramid first: withholding it leaves every other figure as it was before the pyramid
+        # was published, so a cell pinned only through the pyramid costs the pyramid and nothing
+        # else (and a cell pinned without it is freed by the same remedies as before).
+        if kind == "pyr":
+            return [figure.group]
+        pyramid = [("pyr", nb)]
         if kind in ("admq", "admp"):
-            return [("admq", nb), ("admp", nb)]
+            return [*pyramid, ("admq", nb), ("admp", nb)]
         if kind not in (*FAMILIES, "people", "practices"):
-            return [*(("age_band", nb, s) for s in self.png_sets()), figure.group]
+            return [*pyramid, *(("age_band", nb, s) for s in self.png_sets()), figure.group]
         pngset = figure.key[2]
         related = [pngset] + [s for s in self.png_sets() if s != pngset and set(s) & set(pngset)]
-        out = [figure.group] if kind != "people" or len(pngset) > 1 else []
+        out = [*pyramid, figure.group] if kind != "people" or len(pngset) > 1 else [*pyramid]
         out += [("people", nb, s) for s in related if len(s) > 1] + [("practices", nb, s) for s in related]
         out += [(d, nb, s) for s in related for d in REMEDY_ORDER]
         return [*out, figure.group]
@@ -169,6 +177,9 @@ class Release:
         adults = {k: v for k, v in ages.items() if k[3] != CHILDREN}
         n17 = {("n17", pr): 1 for pr in prs}
         out += [Fact({**n17, **adults}, 0, float("inf")), Fact({**n17, **ages}, -float("inf"), 0)]
+        tiers = {("pyr", nb, t): 1 for t in self.categories.get("pyr", [])}
+        if tiers:  # the pyramid's tiers are the neighbourhood's people, counted another way
+            out.append(Fact({**tiers, **{("z", pr, p): -1 for pr in prs for p in self.pngs}}, 0, 0))
         dia = {("dia17", pr): 1 for pr in prs}
         out.append(Fact({**dia, ("reg", nb, "diabetes"): -1}, -float("inf"), 0))
         everyone = {("z", pr, p): -1 for pr in prs for p in self.pngs}
@@ -210,8 +221,8 @@ def build(
             _population_figures(rel, nb, pngset)
     _practice_figures(rel, rows, truth)
     _neighbourhood_figures(rel, rows)
-    for nb, w, n in rows("SELECT neighbourhood, worklist, count(*) FROM wl GROUP BY ALL"):
-        rel.base(("wl", nb, w), n, {("wl", nb, w): 1}, ("wl", nb))
+    _worklist_figures(rel, rows)
+    _pyramid_figures(rel, rows)
     rel.audit()
     return rel
 
@@ -276,3 +287,32 @@ def _neighbourhood_figures(rel: Release, rows: Rows) -> None:
         for q in rel.categories["imd_quintile"]:
             adm = {("adm", pr, q): 1 for pr in rel.practices_in(nb)}
             rel.base(("admq", nb, q), sum(rel.truth.get(k, 0) for k in adm), adm, ("admq", nb))
+
+
+def _worklist_figures(rel: Release, rows: Rows) -> None:
+    """Worklist sizes, one per neighbourhood and worklist (``categories["wl"]``: every worklist
+    defined). A worklist with no one on it is published as ``0`` ("none"), not suppressed: worklist
+    sizes share people with no other figure (the audit has nothing to link them to), so an exact
+    zero pins no other count, and a suppressed size then means 1-7 people, which is still 7 wide."""
+    found = {(nb, w): n for nb, w, n in rows("SELECT neighbourhood, worklist, count(*) FROM wl GROUP BY ALL")}
+    names = list(rel.categories.get("wl", [])) or sorted({w for _, w in found})
+    for nb in sorted(set(rel.practices.values())):
+        for w in names:
+            n = found.get((nb, w), 0)
+            rel.base(("wl", nb, w), n, {("wl", nb, w): 1}, ("wl", nb))
+            if n == 0:
+                rel.published["wl", nb, w] = 0
+
+
+def _pyramid_figures(rel: Release, rows: Rows) -> None:
+    """The neighbourhood pyramid (``categories["pyr"]``: its tiers): people of each neighbourhood
+    in each tier, one base cell each, withheld together as ``("pyr", neighbourhood)``."""
+    tiers = list(rel.categories.get("pyr", []))
+    if not tiers:
+        return
+    found = {
+        (nb, t): n for nb, t, n in rows("SELECT neighbourhood, pyramid_tier, count(*) FROM pi GROUP BY ALL")
+    }
+    for nb in sorted(set(rel.practices.values())):
+        for t in tiers:
+            rel.base(("pyr", nb, t), found.get((nb, t), 0), {("pyr", nb, t): 1}, ("pyr", nb))

@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 
 from nhc.analytics.rules.registers import REGISTER_NAMES
+from nhc.analytics.rules.segmentation import PYRAMID_NAMES
 from nhc.analytics.rules.worklists import WORKLISTS
 from nhc.insights import release as release_module
 from nhc.insights.catalogue import (
@@ -261,7 +262,11 @@ class InsightsService(PublishedTables, Profiles):
         """The audited base cells every published aggregate is summed from
         (:mod:`nhc.insights.release`), built once per lake generation."""
         geo = self.geography()
-        categories = {d: self.categories(d) for d in FAMILIES} | {"reg": list(REGISTER_NAMES)}
+        categories = {d: self.categories(d) for d in FAMILIES} | {
+            "reg": list(REGISTER_NAMES),
+            "wl": [w.name for w in WORKLISTS],
+            "pyr": sorted(PYRAMID_NAMES),
+        }
         return release_module.build(
             self._rows,
             {code: p["neighbourhood"] for code, p in geo["practices"].items()},

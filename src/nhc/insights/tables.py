@@ -13,6 +13,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from nhc.analytics.rules.disclosure import derived_total
+from nhc.analytics.rules.segmentation import PYRAMID_NAMES
 from nhc.insights.catalogue import (
     DIMENSIONS,
     INDICATORS,
@@ -267,6 +268,30 @@ class PublishedTables:
         f: Funnel = funnel(units, "proportion" if ind.kind == "proportion" else "rate")
         neighbourhood_of = {c: p["neighbourhood"] for c, p in geo["practices"].items()}
         return {"indicator": ind, "funnel": f, "neighbourhood_of": neighbourhood_of, "as_of": self.as_of()}
+
+    # ------------------------------------------------------------------- pyramid
+    @cached
+    def pyramid(self) -> dict[str, Any]:
+        """People in each tier of the neighbourhood pyramid, county-wide: each tier the sum of its
+        neighbourhoods' base cells (suppressed and withheld cells count as 0), highest tier first;
+        ``total`` is the sum of the tiers; ``withheld`` the neighbourhoods whose pyramid the
+        disclosure audit withheld."""
+        rel, nbs = self.release(), sorted(self.geography()["neighbourhoods"])
+        tiers = [
+            {"tier": t, "name": PYRAMID_NAMES[t], "count": rel.total(("pyr", nb, t) for nb in nbs)}
+            for t in sorted(PYRAMID_NAMES, reverse=True)
+        ]
+        total = derived_total(t["count"] for t in tiers)
+        for t in tiers:
+            t["share"] = share(t["count"], total)
+        withheld = [nb for nb in nbs if rel.is_withheld(("pyr", nb, min(PYRAMID_NAMES)))]
+        return {
+            "as_of": self.as_of(),
+            "tiers": tiers,
+            "total": total,
+            "withheld": withheld,
+            "totals": TOTALS_NOTE,
+        }
 
     # ----------------------------------------------------------------- worklists
     @cached

@@ -13,9 +13,26 @@ from markupsafe import Markup
 
 from nhc.insights.funnel import Funnel
 
+#: Average advance of a character of the charts' 14 px sans-serif, in viewBox units: wide enough
+#: for Arial and for the wider DejaVu Sans that stands in for it where Arial is not installed
+#: (about 8.1 measured in Chromium), so that no label is cut off.
+CHAR_WIDTH = 8.6
+LABEL_MAX_CHARS = 44
+
 
 def _fmt(v: float | None, digits: int = 1) -> str:
-    return "suppressed" if v is None else (f"{v:,.{digits}f}" if isinstance(v, float) else f"{v:,}")
+    """A value as the tables show it: ``None`` is "suppressed", a count of 0 is "none"."""
+    if v is None:
+        return "suppressed"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return "none" if v == 0 else f"{v:,}"
+
+
+def _label_width(labels: list[str]) -> int:
+    """The width of the label column: the longest label's."""
+    longest = max((len(label) for label in labels), default=0)
+    return int(max(80, longest * CHAR_WIDTH + 12))
 
 
 def bar_chart(
@@ -28,7 +45,12 @@ def bar_chart(
     max_value: float | None = None,
 ) -> Markup:
     """Horizontal bars, one per (label, value); ``None`` values are drawn as 'suppressed'."""
-    bar_h, gap, label_w, value_w = 22, 8, 200, 90
+    bar_h, gap, value_w = 22, 8, 90
+    shorts = [
+        label if len(label) <= LABEL_MAX_CHARS else label[: LABEL_MAX_CHARS - 1] + "…" for label, _ in rows
+    ]
+    label_w = _label_width(shorts)
+    width = max(width, label_w + 320)  # long labels widen the chart rather than squeeze the bars
     height = max(1, len(rows)) * (bar_h + gap) + gap
     top = max_value or max([v for _, v in rows if v is not None] or [1]) or 1
     plot_w = width - label_w - value_w
@@ -37,16 +59,16 @@ def bar_chart(
         f'aria-label="{escape(title)}" focusable="false" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
-    for i, (label, value) in enumerate(rows):
+    for i, ((_, value), short) in enumerate(zip(rows, shorts, strict=True)):
         y = gap + i * (bar_h + gap)
-        short = label if len(label) <= 30 else label[:29] + "…"
         parts.append(
             f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" class="nhc-chart__label">'
             f"{escape(short)}</text>"
         )
-        if value is None:
+        if value is None or value == 0:  # no bar: "suppressed", or "none" for a count of 0
             parts.append(
-                f'<text x="{label_w + 4}" y="{y + bar_h * 0.7:.1f}" class="nhc-chart__value">suppressed</text>'
+                f'<text x="{label_w + 4}" y="{y + bar_h * 0.7:.1f}" class="nhc-chart__value">'
+                f"{escape(_fmt(value))}</text>"
             )
             continue
         w = max(1.0, plot_w * value / top)
@@ -59,9 +81,17 @@ def bar_chart(
     return Markup("".join(parts))
 
 
-def funnel_chart(f: Funnel, *, per: int, title: str, width: int = 640, height: int = 400) -> Markup:
-    """A funnel plot: points (practices) against their denominator with 95% and 99.8% limits."""
-    left, right, top, bottom = 64, 16, 16, 48
+def _axis_title(per: int) -> str:
+    return "Percentage of the denominator (%)" if per == 100 else f"Rate per {per:,} in the denominator"
+
+
+def funnel_chart(
+    f: Funnel, *, per: int, title: str, width: int = 640, height: int = 400, suppressed: int | None = None
+) -> Markup:
+    """A funnel plot: points (practices) against their denominator with 95% and 99.8% limits; the
+    y axis is titled with the measure ("%" for percentages, "per 1,000" for rates), and the chart
+    says how many practices are not plotted because their figures are suppressed."""
+    left, right, top, bottom = 84, 16, 16, 64
     pw, ph = width - left - right, height - top - bottom
     pts = [p for p in f.points if p.value is not None and p.n]
     if not pts or not f.limits:
@@ -95,9 +125,18 @@ def funnel_chart(f: Funnel, *, per: int, title: str, width: int = 640, height: i
         parts.append(
             f'<text x="{xx:.1f}" y="{top + ph + 18}" text-anchor="middle" class="nhc-chart__tick">{n:,.0f}</text>'
         )
+    not_plotted = sum(1 for p in f.points if p.value is None) if suppressed is None else suppressed
     parts.append(
-        f'<text x="{left + pw / 2}" y="{height - 6}" text-anchor="middle" class="nhc-chart__tick">'
+        f'<text x="{left + pw / 2}" y="{top + ph + 38}" text-anchor="middle" class="nhc-chart__tick">'
         "People in the denominator</text>"
+    )
+    parts.append(
+        f'<text x="16" y="{top + ph / 2:.1f}" text-anchor="middle" class="nhc-chart__tick" '
+        f'transform="rotate(-90 16 {top + ph / 2:.1f})" data-testid="y-axis-title">{escape(_axis_title(per))}</text>'
+    )
+    parts.append(
+        f'<text x="{left}" y="{height - 4}" class="nhc-chart__tick" data-testid="not-plotted">'
+        f"{len(pts)} of {len(f.points)} practices plotted; {not_plotted} suppressed (7 or fewer people)</text>"
     )
     for idx, css in ((1, "nhc-limit-95"), (2, "nhc-limit-95"), (3, "nhc-limit-998"), (4, "nhc-limit-998")):
         path = " ".join(
@@ -113,7 +152,7 @@ def funnel_chart(f: Funnel, *, per: int, title: str, width: int = 640, height: i
         css = "nhc-point" if p.flag == "within" else "nhc-point nhc-point--outlier"
         parts.append(
             f'<circle cx="{sx(p.n):.1f}" cy="{sy(p.value):.1f}" r="4" class="{css}">'  # type: ignore[arg-type]
-            f"<title>{escape(p.label)} ({escape(p.unit)}): {p.value * per:,.1f}</title></circle>"
+            f"<title>{escape(p.label)} ({escape(p.unit)}): {p.value * per:,.1f}{'%' if per == 100 else ''}</title></circle>"
         )  # type: ignore[operator]
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -66,6 +66,15 @@ def neighbourhoods(request: Request, user: Principal = Depends(current_user)):
 
 
 @router.get(
+    "/pyramid",
+    responses=ERRORS,
+    summary="People in each tier of the neighbourhood pyramid, county-wide (controlled)",
+)
+def pyramid(request: Request, user: Principal = Depends(current_user)):
+    return json_cached(request, ("pyramid",), lambda: insights(request).pyramid())
+
+
+@router.get(
     "/neighbourhoods/{name}", responses=ERRORS, summary="A neighbourhood profile compared with the county"
 )
 def neighbourhood(

@@ -13,7 +13,8 @@ from nhc.insights.service import NotFound
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 from nhc.web.access import patient_access
-from nhc.web.deps import check_csrf, client_ip, current_user, insights, render
+from nhc.web.deps import check_csrf, client_ip, current_user, insights, plain_label, render
+from nhc.web.tables import Col, by, table
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,14 +22,41 @@ router = APIRouter(include_in_schema=False)
 @router.get("/worklists")
 def worklists(request: Request, user: Principal = Depends(current_user)):
     svc = insights(request)
+    defs = svc.worklist_definitions()
+    rows = svc.worklist_counts()
+    cols = [Col("neighbourhood", by("neighbourhood"))]
+    cols += [Col(name, lambda r, name=name: r["counts"][name]) for name in defs]
     return render(
         request,
         "worklists.html",
-        {"rows": svc.worklist_counts(), "defs": svc.worklist_definitions(), "page_title": "Worklists"},
+        {
+            "table": table(request.query_params, rows, cols, path="/worklists"),
+            "defs": defs,
+            "page_title": "Worklists",
+        },
     )
 
 
 PAGE = 100
+
+
+def short_title(name: str) -> str:
+    """A worklist's short name from its key ("Frailty no care plan", "High admission risk"), for
+    a column where the full title would wrap every row."""
+    return plain_label(name).replace("hba1c", "HbA1c")
+
+
+def person_columns(on_caseload: dict[int, Any]) -> list[Col]:
+    """How the people on a worklist can be sorted (rank within the list is the list's own order)."""
+    return [
+        Col("worklist", by("worklist")),
+        Col("rank", by("rank")),
+        Col("person", lambda r: f"{r.get('family_name') or ''} {r.get('given_name') or ''}".strip() or None),
+        Col("age", by("age")),
+        Col("practice", by("practice_code")),
+        Col("png", by("png")),
+        Col("caseload", lambda r: r["patient_id"] in on_caseload),
+    ]
 
 
 @router.get("/worklists/{neighbourhood}")
@@ -44,30 +72,41 @@ def worklist(
     svc.check_worklist(worklist or None)
     sec = request.app.state.security
     can_see = sec.can_view_neighbourhood_people(user, neighbourhood)
-    rows, total = (
-        svc.worklist_page(neighbourhood, worklist or None, PAGE, (page - 1) * PAGE) if can_see else ([], 0)
+    # every row, so that the list sorts as a whole; only the page shown is read out (and audited)
+    everyone = svc.worklist_page(neighbourhood, worklist or None, 5000, 0)[0] if can_see else []
+    # Who is already looked after: their open episode, so the list links to it (team members only).
+    on_caseload = request.app.state.care.on_caseload(user, neighbourhood) if everyone else {}
+    t = table(
+        request.query_params,
+        everyone,
+        person_columns(on_caseload),
+        path=f"/worklists/{neighbourhood}",
+        keep={"worklist": worklist or ""},
+        paginate=True,
+        page_size=PAGE,
     )
     sec.audit_list_view(
         user,
         neighbourhood,
-        f"worklist:{neighbourhood}:{worklist or 'all'}:page{page}",
+        f"worklist:{neighbourhood}:{worklist or 'all'}:page{t.page}",
         client_ip(request),
-        len(rows),
+        len(t.rows),
     )
-    # Who is already looked after: their open episode, so the list links to it (team members only).
-    on_caseload = request.app.state.care.on_caseload(user, neighbourhood) if can_see and rows else {}
+    defs = svc.worklist_definitions()
     return render(
         request,
         "worklist.html",
         {
             "neighbourhood": neighbourhood,
             "worklist": worklist or None,
-            "rows": rows,
+            "table": t,
+            "rows": t.rows,
             "on_caseload": on_caseload,
-            "total": total,
-            "page": page,
-            "pages": max(1, (total + PAGE - 1) // PAGE),
-            "defs": svc.worklist_definitions(),
+            "total": t.count,
+            "page": t.page,
+            "pages": t.pages,
+            "defs": defs,
+            "short": {name: short_title(name) for name in defs},
             "page_title": f"Worklists for {neighbourhood}",
         },
     )
