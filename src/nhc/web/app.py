@@ -39,12 +39,22 @@ from nhc.web.fhir import router as fhir_router
 from nhc.web.fhir_security import fhir_server, fhir_user
 from nhc.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from nhc.web.oauth import install as install_oauth
-from nhc.web.routers import admin, api, auth, downloads, neighbourhoods, overview, variation, worklists
+from nhc.web.routers import (
+    admin,
+    api,
+    auth,
+    downloads,
+    neighbourhoods,
+    overview,
+    search,
+    variation,
+    worklists,
+)
 
 HERE = Path(__file__).parent
 log = logging.getLogger("nhc.web")
 MAX_BODY = 64 * 1024
-ROUTERS = (auth, overview, neighbourhoods, variation, worklists, downloads, admin, api)
+ROUTERS = (auth, overview, neighbourhoods, variation, worklists, search, downloads, admin, api)
 
 
 def _mount_fhir(app: FastAPI) -> None:
