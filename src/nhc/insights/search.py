@@ -94,7 +94,8 @@ class PeopleSearch:
             params = []
             for word in query.words:
                 clause = " OR ".join(
-                    f"lower({col}) LIKE ? ESCAPE '\\'" for col in ("pe.given_name", "pe.family_name")
+                    f"lower({col}) LIKE ? ESCAPE '\\'"
+                    for col in ("pe.given_name", "pe.family_name")
                     for _ in range(3)
                 )
                 clauses.append(f"({clause})")

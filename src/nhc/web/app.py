@@ -26,6 +26,7 @@ from nhc import bootstrap
 from nhc.errors import NhcError
 from nhc.identifiers import format_nhs_number
 from nhc.insights.service import BAND_LABELS, InsightsService
+from nhc.reference.codelists import term as snomed_term
 from nhc.security.identity import IdentityProvider
 from nhc.security.service import SecurityService
 from nhc.settings import Settings
@@ -70,7 +71,10 @@ def _mount_fhir(app: FastAPI) -> None:
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
-        bar_chart=charts.bar_chart, funnel_chart=charts.funnel_chart, band_labels=BAND_LABELS
+        bar_chart=charts.bar_chart,
+        funnel_chart=charts.funnel_chart,
+        band_labels=BAND_LABELS,
+        snomed_term=snomed_term,  # SNOMED CT codes shown with their terms (macros.html: snomed)
     )
     # None: suppressed (7 or fewer people); 0: a structural zero (no one can be in that cell)
     templates.env.filters["num"] = lambda v: "suppressed" if v is None else ("none" if v == 0 else f"{v:,}")
