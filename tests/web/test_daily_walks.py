@@ -9,6 +9,7 @@ in ``build/screenshots/daily-walks/``, that
 - the page does not scroll sideways (``scrollWidth <= clientWidth``),
 - no table column is clipped: every header cell's right edge is inside its scroll container, or
   that container scrolls (its content is wider than it: the columns can be reached),
+- at 1,280 px no table needs a sideways scroll at all (every column shows),
 - axe-core finds no serious or critical violation.
 
 A layout case that fails in a page another helper owns is marked ``xfail`` (not strict) naming it.
@@ -356,7 +357,10 @@ _LAYOUT = """() => {
       : right <= de.clientWidth + 1;
     if (!ok) clipped.push(th.textContent.trim().slice(0, 40));
   }
-  return {scrollWidth: de.scrollWidth, clientWidth: de.clientWidth, clipped};
+  const scrolling = [...document.querySelectorAll('main *')]
+    .filter(el => scrolls(el) && el.checkVisibility() && el.scrollWidth > el.clientWidth + 1)
+    .map(el => (el.querySelector('caption') || el).textContent.trim().slice(0, 40));
+  return {scrollWidth: de.scrollWidth, clientWidth: de.clientWidth, clipped, scrolling};
 }"""
 
 _AXE = """async () => {
@@ -411,5 +415,7 @@ def test_page_layout(browser, server, pages, name: str, width: int) -> None:
     layout = page.evaluate(_LAYOUT)
     assert layout["scrollWidth"] <= layout["clientWidth"], f"{name} at {width} px scrolls sideways: {layout}"
     assert layout["clipped"] == [], f"{name} at {width} px clips table columns: {layout['clipped']}"
+    if width >= 1280:  # on a desktop screen every column shows without scrolling (issue 20, item 4)
+        assert layout["scrolling"] == [], f"{name} at {width} px hides columns behind a scroll: {layout}"
     violations = page.evaluate(_AXE)
     assert violations == [], f"accessibility violations on {name} ({url}) at {width} px: {violations}"
