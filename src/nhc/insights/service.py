@@ -36,6 +36,7 @@ from nhc.insights.catalogue import (
 )
 from nhc.insights.profiles import Profiles
 from nhc.insights.release import FAMILIES, Release
+from nhc.insights.search import PeopleSearch
 from nhc.insights.tables import PublishedTables
 from nhc.vocab import AGE_BANDS, BAND_LABELS, BAND_NUMBERS, BANDS, EFI_CATEGORIES
 
@@ -57,7 +58,7 @@ __all__ = [
 ]
 
 
-class InsightsService(PublishedTables, Profiles):
+class InsightsService(PublishedTables, Profiles, PeopleSearch):
     REQUIRED = ("patient_insights", "patient_evidence", "worklists")
     OPTIONAL = ("patients", "practices")
 

@@ -257,6 +257,23 @@ def codes(cluster: str) -> list[str]:
         raise NhcError(f"unknown codelist cluster {cluster!r}", hint=hint) from None
 
 
+@functools.cache
+def _terms() -> dict[str, str]:
+    table = _packaged()
+    out: dict[str, str] = {}
+    for code, term in zip(table["code"].to_pylist(), table["term"].to_pylist(), strict=True):
+        out.setdefault(code, term.strip())  # a concept in several clusters: the first file's term
+    return out
+
+
+def term(code: object) -> str | None:
+    """The term of a SNOMED CT code as the packaged codelists give it (``"44054006"`` ->
+    ``"Diabetes mellitus type 2"``), or ``None`` for a code none of them lists (pages then show
+    the code alone rather than a guess)."""
+    text = str(code or "").strip()
+    return _terms().get(text) if text else None
+
+
 def _int_cell(row: list[str], i: int, name: str, path: Path, line: int, top: int) -> int:
     value = _cell(row, i, name, path, line)
     if not value.isdigit() or not 1 <= int(value) <= top:

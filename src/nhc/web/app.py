@@ -26,6 +26,7 @@ from nhc import bootstrap
 from nhc.errors import NhcError
 from nhc.identifiers import format_nhs_number
 from nhc.insights.service import BAND_LABELS, InsightsService
+from nhc.reference.codelists import term as snomed_term
 from nhc.security.identity import IdentityProvider
 from nhc.security.service import SecurityService
 from nhc.settings import Settings
@@ -40,12 +41,22 @@ from nhc.web.fhir import router as fhir_router
 from nhc.web.fhir_security import fhir_server, fhir_user
 from nhc.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from nhc.web.oauth import install as install_oauth
-from nhc.web.routers import admin, api, auth, downloads, neighbourhoods, overview, variation, worklists
+from nhc.web.routers import (
+    admin,
+    api,
+    auth,
+    downloads,
+    neighbourhoods,
+    overview,
+    search,
+    variation,
+    worklists,
+)
 
 HERE = Path(__file__).parent
 log = logging.getLogger("nhc.web")
 MAX_BODY = 64 * 1024
-ROUTERS = (auth, overview, neighbourhoods, variation, worklists, downloads, admin, api)
+ROUTERS = (auth, overview, neighbourhoods, variation, worklists, search, downloads, admin, api)
 
 
 def _mount_fhir(app: FastAPI) -> None:
@@ -61,7 +72,10 @@ def _mount_fhir(app: FastAPI) -> None:
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
-        bar_chart=charts.bar_chart, funnel_chart=charts.funnel_chart, band_labels=BAND_LABELS
+        bar_chart=charts.bar_chart,
+        funnel_chart=charts.funnel_chart,
+        band_labels=BAND_LABELS,
+        snomed_term=snomed_term,  # SNOMED CT codes shown with their terms (macros.html: snomed)
     )
     # None: suppressed (7 or fewer people); 0: a structural zero (no one can be in that cell)
     templates.env.filters["num"] = lambda v: "suppressed" if v is None else ("none" if v == 0 else f"{v:,}")

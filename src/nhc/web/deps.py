@@ -111,7 +111,9 @@ def set_csrf_cookie(request: Request, response: Response) -> None:
 
 #: Pages whose numbers come from the lake's insight tables: they say the analytics' as-of date
 #: (``wrapped.html`` is every cached aggregate page: overview, need groups, profiles, variation).
-ANALYTICS_PAGES = frozenset({"wrapped.html", "worklists.html", "worklist.html", "patient.html"})
+ANALYTICS_PAGES = frozenset(
+    {"wrapped.html", "worklists.html", "worklist.html", "patient.html", "search.html"}
+)
 #: Pages of the operational record (besides every ``care/`` page): as of the moment they are shown.
 OPERATIONAL_PAGES = frozenset({"audit.html", "users.html"})
 

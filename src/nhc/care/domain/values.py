@@ -43,3 +43,30 @@ def check_due(due: object, field: str = "due date") -> dt.date:
         raise InvalidCareInput(
             f"{field} must be a real date like 30/04/2026 (day/month/year), not {text[:40]!r}"
         ) from None
+
+
+#: The three boxes of the NHS.UK date input, in the order people fill them.
+DATE_PARTS = ("day", "month", "year")
+
+
+def check_date_parts(day: object, month: object, year: object, field: str = "date") -> dt.date:
+    """A date from the NHS.UK date-input pattern's three boxes (day, month, year), each as typed.
+
+    Messages follow the pattern's guidance and name the field: ``enter the review date`` when all
+    are empty, ``review date must include a month`` when one is missing, ``year must include 4
+    numbers``, and ``review date must be a real date`` for a day that does not exist (31/02) or
+    parts that are not numbers. Surrounding spaces are ignored; a leading zero is optional."""
+    parts = {k: str(v or "").strip() for k, v in zip(DATE_PARTS, (day, month, year), strict=True)}
+    missing = [k for k in DATE_PARTS if not parts[k]]
+    if len(missing) == len(DATE_PARTS):
+        raise InvalidCareInput(f"enter the {field}, for example 30 4 2026")
+    if missing:
+        raise InvalidCareInput(f"{field} must include a {' and a '.join(missing)}")
+    if not all(re.fullmatch(r"[0-9]{1,4}", parts[k], re.ASCII) for k in DATE_PARTS):
+        raise InvalidCareInput(f"{field} must be a real date, in numbers, for example 30 4 2026")
+    if len(parts["year"]) != 4:
+        raise InvalidCareInput(f"the year of the {field} must include 4 numbers")
+    try:
+        return dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        raise InvalidCareInput(f"{field} must be a real date, for example 30 4 2026") from None
