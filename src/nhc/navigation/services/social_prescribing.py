@@ -41,6 +41,7 @@ from nhc.navigation.domain import BadField, Capacity, NotFound, Rag, Service, Se
 from nhc.navigation.domain.referral import RESPONSE_DAYS, Referral, ReferralError, Source, Status
 from nhc.navigation.domain.wellbeing import Change, Kind, Measure, Timepoint, change, measure
 from nhc.navigation.services import NavigationService
+from nhc.navigation.services.equity import EquityReport, PeopleDetails, equity_rows
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 
@@ -308,6 +309,18 @@ class SocialPrescribing:
                 if decision.allowed:
                     shown.append(referral)
         return shown
+
+    def equity(self, principal: Principal, people: PeopleDetails, *, ip: str | None = None) -> EquityReport:
+        """Who is referred, declined and helped, by IMD quintile, age band, sex and ethnic group:
+        counts of people, disclosure-controlled (any signed-in role; audited ``sp_equity_view``)."""
+        with self.db.unit_of_work() as s:
+            referrals = repo.every_referral(s)
+            self.access.security.record_in(
+                s, principal, "sp_equity_view", resource="sp_equity", ip=ip,
+                detail=f"aggregate of {len(referrals)} referrals",
+            )  # fmt: skip
+        details = people.details(r.patient_id for r in referrals)
+        return EquityReport(equity_rows(referrals, details), self.clock(), people.as_of())
 
     def notices(self, principal: Principal) -> list[dict[str, object]]:
         """The notices sent to this user about their referrals, newest first."""
