@@ -2,6 +2,7 @@
 per kind, only once support has begun, through the access decision and audited; the change; and the
 measures in the lake export (one row per ONS4 question, the SWEMWBS metric score) with their value."""
 
+# ruff: noqa: F811  (pytest fixtures imported from the closed-loop tests, used as arguments)
 from __future__ import annotations
 
 import datetime as dt
@@ -23,7 +24,9 @@ from tests.navigation.test_social_prescribing import (  # noqa: F401  (fixtures)
 
 ONS4 = {"life_satisfaction": "4", "worthwhile": "5", "happiness": "5", "anxiety": "8"}
 ONS4_LATER = {"life_satisfaction": "7", "worthwhile": "6", "happiness": "5", "anxiety": "4"}
-SWEMWBS_3 = dict.fromkeys(("optimistic", "useful", "relaxed", "problems", "thinking", "close", "own_mind"), "3")
+SWEMWBS_3 = dict.fromkeys(
+    ("optimistic", "useful", "relaxed", "problems", "thinking", "close", "own_mind"), "3"
+)
 SWEMWBS_4 = {k: "4" for k in SWEMWBS_3}
 
 
@@ -133,6 +136,8 @@ def test_measures_reach_the_lake_with_their_value(sp, clock, accepted):
     assert {(x["patient_id"], x["code_system"], x["neighbourhood"]) for x in rows} == {
         (BANBURY_PERSON, "urn:nhc:care-record", "Banbury")
     }
-    referral_row = next(x for x in sp.export_records().to_pylist() if x["record_type"] == "social_prescribing")
+    referral_row = next(
+        x for x in sp.export_records().to_pylist() if x["record_type"] == "social_prescribing"
+    )
     assert referral_row["value"] is None
     assert audit(sp, "sp_export_lake")[0][2] == "1 referrals of 1 people exported; 3 wellbeing measures"

@@ -27,7 +27,9 @@ ONS4_KEYS = ("life_satisfaction", "worthwhile", "happiness", "anxiety")
 
 
 def swemwbs(*answers: int, when: str = "baseline"):
-    return measure(1, "swemwbs", when, dict(zip(SWEMWBS_KEYS, answers, strict=True)), taken_at=AT, recorded_by="lw")
+    return measure(
+        1, "swemwbs", when, dict(zip(SWEMWBS_KEYS, answers, strict=True)), taken_at=AT, recorded_by="lw"
+    )
 
 
 def ons4(*answers: int, when: str = "baseline"):
@@ -104,5 +106,11 @@ def test_ons4_change_is_per_question_and_less_anxiety_is_better():
 def test_swemwbs_change_is_on_the_metric_score():
     before, after = swemwbs(3, 3, 3, 3, 3, 3, 3), swemwbs(4, 4, 4, 4, 4, 4, 4, when="follow_up")
     (c,) = change(before, after)
-    assert (c.key, c.baseline, c.follow_up, c.difference, c.direction) == ("metric", 19.25, 25.03, 5.78, "better")
+    assert (c.key, c.baseline, c.follow_up, c.difference, c.direction) == (
+        "metric",
+        19.25,
+        25.03,
+        5.78,
+        "better",
+    )
     assert after.timepoint is Timepoint.FOLLOW_UP and after.kind is Kind.SWEMWBS

@@ -17,6 +17,8 @@ told, no later than the next time anyone looks (a scheduled ``run_clock`` can do
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
@@ -79,6 +81,13 @@ def caseload(
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form()
     return {k: str(v)[:TEXT] for k, v in form.items()}
+
+
+def _plain(exc: NavigationError) -> str:
+    """The error in a sentence: its message without the field name, and what is allowed."""
+    text = exc.message.split(": ", 1)[-1] if isinstance(exc, BadField) else exc.message
+    text = text[:1].upper() + text[1:]
+    return f"{text} ({exc.allowed})" if isinstance(exc, BadField) and exc.allowed else text
 
 
 def _error(exc: NavigationError) -> BadField:
@@ -161,13 +170,21 @@ def equity_csv(
     return csv_response("social-prescribing-equity", EQUITY_COLUMNS, rows, report.as_of.date().isoformat())
 
 
+@dataclass(frozen=True)
+class FormError:
+    """One line of a form's error summary: the field it links to and what to do."""
+
+    field: str
+    text: str
+
+
 def _referral_page(
     request: Request,
     sp: SocialPrescribing,
     user: Principal,
     referral_id: int,
     *,
-    errors: list[BadField] | None = None,
+    errors: list[FormError] | None = None,
     entered: dict[str, str] | None = None,
     status: int = 200,
 ):
@@ -206,16 +223,17 @@ async def wellbeing(
     form = await _form(request)
     kind = form.get("kind", "")
     if not check_csrf(request, form.get("csrf_token")):
-        error = BadField("csrf_token", "the form expired", "reload the page")
+        error = FormError(kind, "The form expired: reload the page and try again")
         return _referral_page(request, sp, user, referral_id, errors=[error], status=400)
     entered = {f"{kind}-{k}": v for k, v in form.items()}
     try:
         sp.record_measure(user, referral_id, kind, form.get("timepoint", ""), form, ip=client_ip(request))
     except AnswersError as exc:
-        errors = [BadField(f"{kind}-{e.field}", str(e).split(": ", 1)[-1], e.allowed) for e in exc.errors]
+        errors = [FormError(f"{kind}-{e.field}", _plain(e)) for e in exc.errors]
         return _referral_page(request, sp, user, referral_id, errors=errors, entered=entered, status=400)
     except NavigationError as exc:
-        return _referral_page(request, sp, user, referral_id, errors=[_error(exc)], entered=entered,
+        error = FormError(kind if kind in {k.value for k in Kind} else "main", _plain(exc))
+        return _referral_page(request, sp, user, referral_id, errors=[error], entered=entered,
                               status=exc.http_status)  # fmt: skip
     return RedirectResponse(f"/social-prescribing/{referral_id}#{kind}", status_code=303)
 
