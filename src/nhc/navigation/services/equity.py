@@ -126,6 +126,7 @@ class LakePeople:
                 "age_band": r["age_band"] or NOT_KNOWN,
                 "sex": r["sex"] or NOT_KNOWN,
                 "imd_quintile": str(quintile) if quintile is not None else NOT_KNOWN,
+                "ethnicity": NOT_KNOWN,
             }
         people = self._read("patients", ("patient_id", "ethnicity"), ids)
         for r in people.to_pylist() if people is not None else []:
