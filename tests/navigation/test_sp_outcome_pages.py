@@ -87,6 +87,11 @@ def test_a_second_baseline_is_refused_on_the_page(app):
     assert r.status_code == 409 and "already recorded" in r.text
 
 
+def test_an_unknown_referral_is_not_found(app):
+    r = _signed_in(app, "cli").get("/social-prescribing/999")
+    assert r.status_code == 404 and "there is no referral 999" in r.text
+
+
 def test_analysts_cannot_open_a_referral(app):
     c = _signed_in(app, "cli")
     referral = _accepted(app, c)

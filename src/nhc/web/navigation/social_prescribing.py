@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 
 from nhc.navigation.domain import BadField, NavigationError
@@ -188,7 +188,10 @@ def _referral_page(
     entered: dict[str, str] | None = None,
     status: int = 200,
 ):
-    view = sp.referral(user, referral_id, ip=client_ip(request))
+    try:
+        view = sp.referral(user, referral_id, ip=client_ip(request))
+    except NavigationError as exc:  # no such referral: its own status (404), not a generic 400
+        raise HTTPException(exc.http_status, exc.message) from None
     ctx = {
         "page_title": f"Referral {referral_id}: wellbeing",
         "as_of": sp.clock(),
