@@ -9,7 +9,15 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-RULES = ("red_flags", "triage", "out_of_hours", "reasons", "dispositions", "bank_holidays")
+RULES = (
+    "red_flags",
+    "triage",
+    "out_of_hours",
+    "reasons",
+    "dispositions",
+    "bank_holidays",
+    "swemwbs_conversion",
+)
 
 
 def test_the_wheel_ships_the_rules_and_the_migration(tmp_path: Path) -> None:

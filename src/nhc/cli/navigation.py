@@ -1,5 +1,6 @@
-"""Navigation commands: ``nhc navigate`` (the navigator) and ``nhc directory`` (the community asset
-directory: load the synthetic county, import and export Open Referral UK JSON, set capacity).
+"""Navigation commands: ``nhc navigate`` (the navigator), ``nhc directory`` (the community asset
+directory: load the synthetic county, import and export Open Referral UK JSON, set capacity) and
+``nhc social-prescribing clock`` (the 14-day clock, to run from cron).
 
 Contract of ``nhc navigate``: with ``--json`` it reads the request JSON on standard input and prints
 the response JSON (the same bodies as ``POST /api/navigate``); ``--reasons --json`` prints the reasons
@@ -18,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nhc.cli.common import DataOption, add_commands, add_group, console, services_for
+from nhc.cli.common import DataOption, add_commands, add_group, console, print_json, services_for
 from nhc.errors import NhcError
 from nhc.navigation.services import NavigationService, uk_now
 
@@ -129,8 +130,38 @@ def directory_capacity(
     console.print(f"{service_id}: {status} until {expires:%Y-%m-%d %H:%M} (UK time).")
 
 
+def social_prescribing_clock(
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was declined as JSON.")] = False,
+    data: DataOption = None,
+) -> None:
+    """Decline every social prescribing referral not answered within 14 days and tell each referrer
+    (audited). Safe to run as often as you like, e.g. hourly from cron: a referral is declined once."""
+    sp = services_for(data).social_prescribing
+    declined = sp.run_clock()
+    rows = [
+        {
+            "referral_id": r.id,
+            "service_id": r.service_id,
+            "service_name": r.service_name,
+            "referred_by": r.referred_by,
+            "created_at": r.created_at.isoformat(timespec="minutes"),
+            "due_by": r.due_by.isoformat(timespec="minutes"),
+        }
+        for r in declined
+    ]
+    if as_json:
+        print_json({"ran_at": sp.clock().isoformat(timespec="minutes"), "declined": rows})
+        return
+    console.print(f"{len(rows)} referral(s) declined: not answered within 14 days.")
+    for row in rows:
+        console.print(
+            f"  referral {row['referral_id']} to {row['service_name']} (referrer {row['referred_by']})"
+        )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``nhc navigate`` and ``nhc directory synth|import|export|capacity`` to ``app``."""
+    """Add ``nhc navigate``, ``nhc directory synth|import|export|capacity`` and
+    ``nhc social-prescribing clock`` to ``app``."""
     add_commands(app, {"navigate": navigate})
     add_group(
         app,
@@ -142,4 +173,10 @@ def register(app: typer.Typer) -> None:
             "export": directory_export,
             "capacity": directory_capacity,
         },
+    )
+    add_group(
+        app,
+        "social-prescribing",
+        "Social prescribing referrals: the 14-day clock.",
+        {"clock": social_prescribing_clock},
     )

@@ -1,5 +1,6 @@
-"""Tables of social prescribing (``nhc.db.Base``, ``sp_`` prefix): referrals and the notices sent
-back to referrers. Created by migration ``0008_social_prescribing``.
+"""Tables of social prescribing (``nhc.db.Base``, ``sp_`` prefix): referrals, the notices sent
+back to referrers (migration ``0008_social_prescribing``) and the wellbeing measures taken on a
+referral (migration ``0009_sp_wellbeing``: one per referral, kind and timepoint, the database's rule).
 
 One open referral per person per service is the database's rule, not a check-then-insert:
 ``uq_sp_referrals_one_open`` is a partial unique index on ``(patient_id, service_id)`` over the
@@ -11,7 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nhc.db import Base
@@ -62,3 +74,21 @@ class NoticeRow(Base):
     kind: Mapped[str] = mapped_column(String(30))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class WellbeingRow(Base):
+    """One ONS4 or SWEMWBS questionnaire on a referral: the answers in item order (comma-separated),
+    and for SWEMWBS the raw and metric scores as scored when recorded."""
+
+    __tablename__ = "sp_wellbeing_measures"
+    __table_args__ = (UniqueConstraint("referral_id", "kind", "timepoint", name="uq_sp_wellbeing_one"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("sp_referrals.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    timepoint: Mapped[str] = mapped_column(String(20))
+    answers: Mapped[str] = mapped_column(String(100))
+    raw_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))

@@ -1,4 +1,5 @@
-"""Social prescribing storage: referrals and notices to and from rows, inside the caller's session."""
+"""Social prescribing storage: referrals, notices and wellbeing measures to and from rows, inside
+the caller's session."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from nhc.navigation.domain.errors import NotFound
 from nhc.navigation.domain.referral import Notice, Referral, Source, Status
-from nhc.navigation.referral_models import NoticeRow, ReferralRow
+from nhc.navigation.domain.wellbeing import Kind, Measure, Timepoint
+from nhc.navigation.referral_models import NoticeRow, ReferralRow, WellbeingRow
 
 _FIELDS = (
     "patient_id",
@@ -127,3 +129,33 @@ def notices(session: Session, recipient: str) -> list[dict[str, object]]:
         {"referral_id": n.referral_id, "kind": n.kind, "text": n.text, "at": n.created_at}
         for n in session.scalars(query)
     ]
+
+
+def add_measure(session: Session, m: Measure) -> Measure:
+    """Insert ``m``; the database refuses a second one of its kind and timepoint on the referral."""
+    row = WellbeingRow(
+        referral_id=m.referral_id,
+        kind=m.kind.value,
+        timepoint=m.timepoint.value,
+        answers=",".join(str(a) for a in m.answers),
+        raw_score=m.raw_score,
+        score=m.score,
+        taken_at=m.taken_at,
+        recorded_by=m.recorded_by,
+    )
+    session.add(row)
+    session.flush()
+    return Measure(m.referral_id, m.kind, m.timepoint, m.answers, m.taken_at, m.recorded_by, row.id)
+
+
+def _measure(row: WellbeingRow) -> Measure:
+    answers = tuple(int(a) for a in row.answers.split(",") if a)
+    return Measure(row.referral_id, Kind(row.kind), Timepoint(row.timepoint), answers, row.taken_at, row.recorded_by, row.id)  # fmt: skip
+
+
+def measures(session: Session, referral_ids: Iterable[int] | None = None) -> list[Measure]:
+    """The measures of ``referral_ids`` (every referral's when None), by referral, kind, time."""
+    query = select(WellbeingRow).order_by(WellbeingRow.referral_id, WellbeingRow.kind, WellbeingRow.taken_at)
+    if referral_ids is not None:
+        query = query.where(WellbeingRow.referral_id.in_(list(referral_ids)))
+    return [_measure(r) for r in session.scalars(query)]

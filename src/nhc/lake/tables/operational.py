@@ -14,6 +14,8 @@ from nhc.lake.tables.schema import Column, TableSchema
 
 #: The kinds of care record exported, in the order the data dictionary lists them.
 CARE_RECORD_TYPES = ("virtual_ward", "care_plan", "mdt_review", "social_prescribing")
+#: Facts about how a record went, beside the records themselves (``value`` holds the measurement).
+MEASURE_RECORD_TYPES = ("wellbeing_measure",)
 SNOMED = "http://snomed.info/sct"
 #: NHC's local code system, for records with no verified SNOMED CT concept shipped with NHC.
 LOCAL = "urn:nhc:care-record"
@@ -21,13 +23,20 @@ LOCAL = "urn:nhc:care-record"
 CARE_RECORDS = TableSchema(
     "care_records",
     "The neighbourhood team's records as coded facts: virtual-ward stays, personalised care plans, MDT "
-    "reviews and social prescribing referrals, exported from the operational store (`nhc care export-lake`).",
+    "reviews, social prescribing referrals and their wellbeing measures (ONS4, SWEMWBS), exported from "
+    "the operational store (`nhc care export-lake`).",
     (
         Column("patient_id", pa.int64(), "Pseudonymous patient key, unique in the lake."),
-        Column("record_type", pa.string(), "Kind of record.", allowed=CARE_RECORD_TYPES),
+        Column(
+            "record_type", pa.string(), "Kind of record.", allowed=CARE_RECORD_TYPES + MEASURE_RECORD_TYPES
+        ),
         Column("code_system", pa.string(), "Code system URI (SNOMED CT, or NHC's local code system)."),
         Column("code", pa.string(), "Code of the record in its system."),
-        Column("start_date", pa.date32(), "Admission, plan agreed, review held or referral sent."),
+        Column(
+            "start_date",
+            pa.date32(),
+            "Admission, plan agreed, review held, referral sent or wellbeing measured.",
+        ),
         Column(
             "end_date",
             pa.date32(),
@@ -37,11 +46,19 @@ CARE_RECORDS = TableSchema(
         Column(
             "outcome",
             pa.string(),
-            "How it ended (discharge outcome, referral status), if it has.",
+            "How it ended (discharge outcome, referral status), if it has; for a wellbeing measure, baseline or follow_up.",
             nullable=True,
         ),
         Column("neighbourhood", pa.string(), "Neighbourhood team that holds the record.", nullable=True),
         Column("source_id", pa.string(), "The record's id in the operational store (e.g. episode-12)."),
+        Column(
+            "value",
+            pa.float64(),
+            "The measured value of a wellbeing measure: one ONS4 answer 0-10 (code ons4-<question>; "
+            "anxiety: lower is better) or the SWEMWBS metric score 7-35 (code swemwbs-metric); "
+            "outcome says baseline or follow_up. Empty for other records.",
+            nullable=True,
+        ),
     ),
     key=("record_type", "source_id"),
 )

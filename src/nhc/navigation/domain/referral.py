@@ -123,6 +123,13 @@ class Referral:
             "declined. Please refer to another service.",
         )
 
+    def check_measurable(self) -> None:
+        """Wellbeing is measured once support has begun: accepted, or ended (a last follow-up)."""
+        if self.status not in (Status.ACCEPTED, Status.ENDED):
+            raise ReferralError(
+                f"referral {self.id} is {self.status.value}: wellbeing is measured once support has begun"
+            )
+
     def end(self, by: str, now: dt.datetime, outcome: str) -> Notice:
         """Support has ended (accepted referrals only): the referrer hears how it went."""
         if self.status is not Status.ACCEPTED:

@@ -12,6 +12,11 @@ the audit lines: all committed or none. A refused decision is audited and raises
 :class:`~nhc.navigation.domain.referral.ReferralError` (409); an unknown service or referral
 :class:`~nhc.navigation.domain.NotFound`.
 
+Wellbeing outcomes (:mod:`nhc.navigation.domain.wellbeing`): :meth:`SocialPrescribing.record_measure`
+stores an ONS4 or SWEMWBS questionnaire at baseline or follow-up once support has begun (a follow-up
+needs its baseline; one of each per referral and kind); :meth:`SocialPrescribing.referral` shows a
+referral with its measures and the change. Both pass the access decision and are audited.
+
 A provider that declines for capacity turns **amber** in the directory for
 :data:`CAPACITY_DAYS` days; a second capacity decline within :data:`RESPONSE_DAYS` days turns it
 **red** (the navigator stops offering it) for the same time, after which it lapses to green.
@@ -21,19 +26,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import pyarrow as pa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nhc.insights.access import PatientAccess
-from nhc.lake.tables.operational import CARE_RECORDS, SNOMED
+from nhc.lake.tables.operational import CARE_RECORDS, LOCAL, SNOMED
 from nhc.navigation import referral_repository as repo
 from nhc.navigation import repository
 from nhc.navigation.domain import BadField, Capacity, NotFound, Rag, Service, ServiceStatus
 from nhc.navigation.domain.referral import RESPONSE_DAYS, Referral, ReferralError, Source, Status
+from nhc.navigation.domain.wellbeing import Change, Kind, Measure, Timepoint, change, measure
 from nhc.navigation.services import NavigationService
+from nhc.navigation.services.equity import EquityReport, PeopleDetails, equity_rows
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 
@@ -46,6 +54,28 @@ _LAKE_OUTCOMES = {
     Status.ENDED: "ended",
 }
 SP_KINDS = frozenset({"social_prescribing"})
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    """A referral with its wellbeing measures and, per kind measured twice, the change."""
+
+    referral: Referral
+    measures: tuple[Measure, ...]
+    changes: Mapping[Kind, list[Change]]
+
+    def measure(self, kind: Kind, when: Timepoint) -> Measure | None:
+        return next((m for m in self.measures if (m.kind, m.timepoint) == (kind, when)), None)
+
+
+def _view(referral: Referral, measures: list[Measure]) -> ReferralView:
+    by = {(m.kind, m.timepoint): m for m in measures}
+    changes = {
+        k: change(by[(k, Timepoint.BASELINE)], by[(k, Timepoint.FOLLOW_UP)])
+        for k in Kind
+        if (k, Timepoint.BASELINE) in by and (k, Timepoint.FOLLOW_UP) in by
+    }
+    return ReferralView(referral, tuple(measures), changes)
 
 
 class SocialPrescribing:
@@ -177,15 +207,66 @@ class SocialPrescribing:
         with self.db.unit_of_work() as s:
             referrals = repo.every_referral(s)
             services = self.navigation.directory().services
-            rows = [_care_record(r, _area(services.get(r.service_id))) for r in referrals]
+            areas = {r.id: _area(services.get(r.service_id)) for r in referrals}
+            rows = [_care_record(r, areas[r.id]) for r in referrals]
+            measures = repo.measures(s)
+            by_referral = {r.id: r for r in referrals}
+            for m in measures:
+                rows += _wellbeing_records(m, by_referral[m.referral_id].patient_id, areas[m.referral_id])
             self.access.security.record_in(
                 s,
                 None,
                 "sp_export_lake",
                 resource="care_records",
-                detail=f"{len(rows)} referrals of {len({r.patient_id for r in referrals})} people exported",
+                detail=f"{len(referrals)} referrals of {len({r.patient_id for r in referrals})} people exported"
+                + (f"; {len(measures)} wellbeing measures" if measures else ""),
             )
         return pa.Table.from_pylist(rows, schema=CARE_RECORDS.arrow)
+
+    def record_measure(
+        self,
+        principal: Principal,
+        referral_id: int,
+        kind: str,
+        when: str,
+        answers: Mapping[str, object],
+        *,
+        ip: str | None = None,
+    ) -> Measure:
+        """Store an ONS4 or SWEMWBS questionnaire (``when``: baseline or follow_up) on a referral
+        whose support has begun; bad answers raise :class:`~nhc.navigation.domain.wellbeing.AnswersError`
+        naming every item, before anything is read or decided."""
+        now = self.clock()
+        m = measure(referral_id, kind, when, answers, taken_at=now, recorded_by=principal.username)
+        try:
+            with self.db.unit_of_work() as s:
+                referral = repo.get(s, referral_id)
+                self._authorise(s, principal, referral.patient_id, "sp_outcome_record", ip)
+                referral.check_measurable()
+                if m.timepoint is Timepoint.FOLLOW_UP and not any(
+                    x.kind is m.kind and x.timepoint is Timepoint.BASELINE
+                    for x in repo.measures(s, [referral_id])
+                ):
+                    raise ReferralError(f"record the baseline {m.instrument.title} before its follow-up")
+                m = repo.add_measure(s, m)
+                self.access.security.record_in(
+                    s, principal, "sp_outcome_recorded", patient_id=referral.patient_id, ip=ip,
+                    resource=f"sp_referral/{referral_id}",
+                    detail=f"kind={m.kind.value} timepoint={m.timepoint.value} score={m.score}",
+                )  # fmt: skip
+        except IntegrityError:
+            raise ReferralError(
+                f"the {m.timepoint.value.replace('_', '-')} {m.instrument.title} is already recorded on "
+                f"referral {referral_id}"
+            ) from None
+        return m
+
+    def referral(self, principal: Principal, referral_id: int, *, ip: str | None = None) -> ReferralView:
+        """One referral with its wellbeing measures and their change (audited ``sp_referral_view``)."""
+        with self.db.unit_of_work() as s:
+            referral = repo.get(s, referral_id)
+            self._authorise(s, principal, referral.patient_id, "sp_referral_view", ip)
+            return _view(referral, repo.measures(s, [referral_id]))
 
     def end(self, principal: Principal, referral_id: int, outcome: str, *, ip: str | None = None) -> Referral:
         """Support has ended: the referrer hears how it went."""
@@ -229,6 +310,18 @@ class SocialPrescribing:
                     shown.append(referral)
         return shown
 
+    def equity(self, principal: Principal, people: PeopleDetails, *, ip: str | None = None) -> EquityReport:
+        """Who is referred, declined and helped, by IMD quintile, age band, sex and ethnic group:
+        counts of people, disclosure-controlled (any signed-in role; audited ``sp_equity_view``)."""
+        with self.db.unit_of_work() as s:
+            referrals = repo.every_referral(s)
+            self.access.security.record_in(
+                s, principal, "sp_equity_view", resource="sp_equity", ip=ip,
+                detail=f"aggregate of {len(referrals)} referrals",
+            )  # fmt: skip
+        details = people.details(r.patient_id for r in referrals)
+        return EquityReport(equity_rows(referrals, details), self.clock(), people.as_of())
+
     def notices(self, principal: Principal) -> list[dict[str, object]]:
         """The notices sent to this user about their referrals, newest first."""
         with self.db.unit_of_work() as s:
@@ -253,4 +346,29 @@ def _care_record(r: Referral, neighbourhood: str | None) -> dict[str, object]:
         "outcome": _LAKE_OUTCOMES.get(r.status),
         "neighbourhood": neighbourhood,
         "source_id": f"sp-referral-{r.id}",
+        "value": None,
     }
+
+
+def _wellbeing_records(m: Measure, patient_id: int, neighbourhood: str | None) -> list[dict[str, object]]:
+    """One measure as ``care_records`` rows of NHC's local code system: one row per ONS4 question
+    (never summed), one row for the SWEMWBS metric score; ``outcome`` says baseline or follow_up."""
+    if m.kind is Kind.SWEMWBS:
+        values = [("swemwbs-metric", m.score)]
+    else:
+        values = [(f"ons4-{key}", float(v)) for key, v in m.by_item().items()]
+    return [
+        {
+            "patient_id": patient_id,
+            "record_type": "wellbeing_measure",
+            "code_system": LOCAL,
+            "code": code,
+            "start_date": m.taken_at.date(),
+            "end_date": None,
+            "outcome": m.timepoint.value,
+            "neighbourhood": neighbourhood,
+            "source_id": f"sp-wellbeing-{m.id}-{code}",
+            "value": value,
+        }
+        for code, value in values
+    ]
