@@ -1,5 +1,5 @@
 """Who lives in the synthetic county: age, sex, practice, small area, deprivation, ethnicity,
-latent health and who dies in the two years before the as-of date.
+latent health and who dies in the five years before the as-of date (more in winter).
 
 Age structure follows Census 2021 Oxfordshire (725,300 people; 65+ 18%, 75+ 9%). Deaths follow a
 Gompertz curve (mortality doubling about every 7.4 years of age) scaled to England's ~1% a year,
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+
+from nhc.synth.history import HISTORY_DAYS, HISTORY_YEARS, seasonal_days
 
 # Five-year age bands 0-4 ... 85-89, 90-99: per cent of the population (Census 2021-like; the
 # 20-24 band is raised for Oxford's students). 65+ sums to 18.0, 75+ to 9.0.
@@ -44,7 +46,7 @@ DISTRICTS = {
 class Population:
     """One entry per person; arrays are aligned by person index (patient_id = index + 1).
 
-    The first ``n`` people are alive at the as-of date; those after them died in the two years before.
+    The first ``n`` people are alive at the as-of date; those after them died in the five years before.
     ``age`` is the age the person has (or would have had) at the as-of date.
     """
 
@@ -130,14 +132,17 @@ def build_population(
     death_day = np.full(n, as_of_day + 100_000, dtype=np.int64)
 
     # The n people above are those alive at as-of, with the census age structure. Those who died
-    # in the two years before are added on top: resampled from the living in proportion to their
-    # two-year mortality (Gompertz, raised by latent ill-health), so they are older and sicker.
+    # in the five years before are added on top: resampled from the living in proportion to their
+    # five-year mortality (Gompertz, raised by latent ill-health), so they are older and sicker.
+    # More deaths in winter (excess winter mortality, ~15-20% in England).
     q = np.clip(np.exp(-10.45 + 0.094 * age + 0.45 * health - 0.1), 0, 0.6)
-    two_year = 1 - (1 - q) ** 2
-    n_dead = round(float(two_year.sum()))
+    in_history = 1 - (1 - q) ** HISTORY_YEARS
+    n_dead = round(float(in_history.sum()))
     if n_dead:
-        template = rng.choice(n, size=n_dead, p=two_year / two_year.sum())
-        died = as_of_day - rng.integers(1, 730, size=n_dead)
+        template = rng.choice(n, size=n_dead, p=in_history / in_history.sum())
+        died = seasonal_days(
+            rng, np.full(n_dead, as_of_day - HISTORY_DAYS + 1), np.full(n_dead, HISTORY_DAYS - 1), 0.1
+        )
         shift = as_of_day - died  # they were this much younger when they died
         practice = np.concatenate([practice, practice[template]])
         area = np.concatenate([area, area[template]])
