@@ -22,10 +22,13 @@ import numpy as np
 import pyarrow as pa
 
 from nhc.synth import observations as obs
+from nhc.synth.conditions import CONDITION_INDEX
 from nhc.synth.history import DIABETES_IMPROVES, HISTORY_DAYS, step_day
 from nhc.synth.population import Population
 from nhc.synth.records import CodePicker, EventCollector
 
+#: Conditions with a yearly review, whose diagnosis dates the reviews start from.
+REVIEWED = ("diabetes", "copd", "asthma")
 Emit = Callable[[np.random.Generator, np.ndarray, np.ndarray, obs.Levels, CodePicker, EventCollector], None]
 
 
@@ -192,3 +195,39 @@ def emit_respiratory_reviews(
     rows, days = _yearly_reviews(rng, pop, np.flatnonzero(has_condition), diagnosed)
     came = _attends(rng, pop, rows, days, rates, diabetes=False)
     out.add(rows[came], days[came], picker.pick(rng, cluster, int(came.sum())))
+
+
+def readings_and_reviews(
+    streams: tuple[np.random.Generator, np.random.Generator],
+    pop: Population,
+    has: np.ndarray,
+    diagnosed: dict[str, np.ndarray],
+    on_statin: np.ndarray,
+    practice_codes: pa.Array,
+    picker: CodePicker,
+    events: EventCollector,
+) -> np.ndarray:
+    """Readings for everyone, then the annual reviews of diabetes, COPD and asthma. Returns who
+    with diabetes had *no* review in the 12 months to as-of. ``streams``: one for the readings,
+    one for the reviews."""
+    rng, review_rng = streams
+    effects = obs.practice_effects(rng, len(practice_codes))
+    levels = obs.person_levels(rng, pop, has, effects, on_statin)
+    obs.emit_observations(rng, pop, has, levels, picker, events)
+    rates = review_rates(review_rng, practice_codes, pop)
+    diabetes = has[:, CONDITION_INDEX["diabetes"]]
+    reviewed = emit_diabetes_reviews(
+        review_rng, pop, diabetes, diagnosed["diabetes"], rates, levels, picker, events
+    )
+    for name in ("copd", "asthma"):
+        emit_respiratory_reviews(
+            review_rng,
+            pop,
+            has[:, CONDITION_INDEX[name]],
+            diagnosed[name],
+            f"{name}-review",
+            rates,
+            picker,
+            events,
+        )
+    return diabetes & ~reviewed

@@ -22,7 +22,7 @@ from nhc.errors import NhcError
 from nhc.lake.store import Lake, write_lake
 from nhc.reference import geography
 from nhc.synth import identity
-from nhc.synth.care_processes import emit_diabetes_reviews, emit_respiratory_reviews, review_rates
+from nhc.synth.care_processes import REVIEWED, readings_and_reviews
 from nhc.synth.conditions import (
     CONDITION_INDEX,
     CONDITIONS,
@@ -30,11 +30,10 @@ from nhc.synth.conditions import (
     diagnosis_days,
     solve_intercept,
 )
-from nhc.synth.encounters import build_encounters
+from nhc.synth.encounters import admissions_rise, build_encounters
 from nhc.synth.frailty import EXTRA_DEFICITS, EXTRA_NAMES, choose_extra_deficits, target_counts
-from nhc.synth.history import ADMISSIONS_RISE, step_day
 from nhc.synth.medicines import MEDICINE_CLASSES, emit_medicines, medicine_matrix
-from nhc.synth.observations import UNITS, emit_observations, person_levels, practice_effects
+from nhc.synth.observations import UNITS
 from nhc.synth.population import DISTRICTS, ETHNIC_GROUPS, Population, build_population
 from nhc.synth.records import CodePicker, EventCollector, codes_array, day_number, to_date32
 
@@ -134,12 +133,14 @@ def generate(options: SynthOptions, progress: Progress | None = None) -> County:
     step("observations")
     codes = practices["practice_code"].combine_chunks()
     on_statin = takes[:, MEDICINE_CLASSES.index("statins")]
-    reviewed = _observations(streams[5], streams[10], pop, has, diagnosed, on_statin, codes, picker, events)
+    unreviewed = readings_and_reviews(
+        (streams[5], streams[10]), pop, has, diagnosed, on_statin, codes, picker, events
+    )
     step("care needs")
-    needs = _care_needs(streams[4], pop, has, takes, deficits, reviewed, picker, events)
+    needs = _care_needs(streams[4], pop, has, takes, deficits, unreviewed, picker, events)
     step("encounters")
     ltc = has.sum(axis=1)
-    encounters = build_encounters(streams[6], pop, ltc, deficits, codes, _admissions_rise(pop, practices))
+    encounters = build_encounters(streams[6], pop, ltc, deficits, codes, admissions_rise(pop, practices))
 
     step("tables")
     tables = {
@@ -192,53 +193,6 @@ def _conditions(
             mask = efi_present.setdefault(spec.efi_cluster, np.zeros(pop.n, dtype=bool))
             mask |= has[:, j]
     return has, efi_present, diagnosed
-
-
-REVIEWED = ("diabetes", "copd", "asthma")
-
-
-def _observations(
-    rng: np.random.Generator,
-    review_rng: np.random.Generator,
-    pop: Population,
-    has: np.ndarray,
-    diagnosed: dict[str, np.ndarray],
-    on_statin: np.ndarray,
-    practice_codes: pa.Array,
-    picker: CodePicker,
-    events: EventCollector,
-) -> np.ndarray:
-    """Readings for everyone, then the annual reviews of diabetes, COPD and asthma. Returns who
-    with diabetes had a review in the 12 months to as-of."""
-    effects = practice_effects(rng, len(practice_codes))
-    levels = person_levels(rng, pop, has, effects, on_statin)
-    emit_observations(rng, pop, has, levels, picker, events)
-    rates = review_rates(review_rng, practice_codes, pop)
-    diabetes = has[:, CONDITION_INDEX["diabetes"]]
-    reviewed = emit_diabetes_reviews(
-        review_rng, pop, diabetes, diagnosed["diabetes"], rates, levels, picker, events
-    )
-    for name in ("copd", "asthma"):
-        emit_respiratory_reviews(
-            review_rng,
-            pop,
-            has[:, CONDITION_INDEX[name]],
-            diagnosed[name],
-            f"{name}-review",
-            rates,
-            picker,
-            events,
-        )
-    return diabetes & ~reviewed
-
-
-def _admissions_rise(pop: Population, practices: pa.Table) -> tuple[np.ndarray, int, float]:
-    """(people mask, first day, factor) of the neighbourhood whose emergency admissions rise."""
-    in_place = (
-        np.asarray(practices["neighbourhood"].to_pylist(), dtype=object) == ADMISSIONS_RISE.neighbourhood
-    )
-    first = step_day(pop.as_of_day, ADMISSIONS_RISE.months_before_as_of)
-    return in_place[pop.practice], first, ADMISSIONS_RISE.factor
 
 
 def _frailty(

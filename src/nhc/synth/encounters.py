@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nhc.synth.history import HISTORY_DAYS, seasonal
+from nhc.synth.history import ADMISSIONS_RISE, HISTORY_DAYS, seasonal, step_day
 from nhc.synth.population import Population
 from nhc.synth.records import to_date32
 
@@ -111,3 +111,12 @@ def build_encounters(
 
 def pc_take(values: pa.Array, idx: np.ndarray) -> pa.Array:
     return pc.take(values, pa.array(idx))
+
+
+def admissions_rise(pop: Population, practices: pa.Table) -> tuple[np.ndarray, int, float]:
+    """(people mask, first day, factor) of the neighbourhood whose emergency admissions rise."""
+    in_place = (
+        np.asarray(practices["neighbourhood"].to_pylist(), dtype=object) == ADMISSIONS_RISE.neighbourhood
+    )
+    first = step_day(pop.as_of_day, ADMISSIONS_RISE.months_before_as_of)
+    return in_place[pop.practice], first, ADMISSIONS_RISE.factor
