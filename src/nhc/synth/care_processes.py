@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from nhc.synth import observations as obs
 from nhc.synth.conditions import CONDITION_INDEX
-from nhc.synth.history import DIABETES_IMPROVES, HISTORY_DAYS, step_day
+from nhc.synth.history import DIABETES_IMPROVES, HISTORY_DAYS, first_day, step_day
 from nhc.synth.population import Population
 from nhc.synth.records import CodePicker, EventCollector
 
@@ -71,8 +71,9 @@ DIABETES_PROCESSES: tuple[Process, ...] = (
     Process("bmi", obs.emit_bmi, 0.95, 0.15),
     Process("smoking status", obs.emit_smoking, 0.96, 0.15),
 )
-# People who hardly ever come to reviews (their chance falls by half), with poorer control.
-DISENGAGED_SHARE = 0.06
+# People who hardly ever come to reviews (their chance falls by half, and they are seldom measured
+# in passing), with poorer control.
+DISENGAGED_SHARE = 0.08
 DISENGAGED_HBA1C = 6.0  # mmol/mol
 
 
@@ -115,12 +116,13 @@ def _yearly_reviews(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(person, day) of each yearly review due over the history: about a month after each
     anniversary of ``since`` (their diagnosis; give or take three weeks), up to their last day."""
-    phase = (since[people] + 30 - (pop.as_of_day - HISTORY_DAYS)) % 365
+    start = first_day(pop.as_of_day)
+    phase = (since[people] + 30 - start) % 365
     k = HISTORY_DAYS // 365 + 1
     rows = np.repeat(people, k)
     slot = np.tile(np.arange(k), len(people))
-    days = pop.as_of_day - HISTORY_DAYS + np.repeat(phase, k) + 365 * slot + rng.integers(-21, 22, len(rows))
-    keep = (days >= pop.as_of_day - HISTORY_DAYS) & (days <= pop.last_day[rows]) & (days >= since[rows])
+    days = start + np.repeat(phase, k) + 365 * slot + rng.integers(-21, 22, len(rows))
+    keep = (days >= start) & (days <= pop.last_day[rows]) & (days >= since[rows])
     return rows[keep], days[keep]
 
 
@@ -157,9 +159,10 @@ def emit_diabetes_reviews(
     """The eight care processes for people with diabetes over the history. Returns who attended a
     review in the 12 months to as-of (their medication review happens there)."""
     rows, days = _yearly_reviews(rng, pop, np.flatnonzero(diabetes), diagnosed)
+    start = first_day(pop.as_of_day)
     came = _attends(rng, pop, rows, days, rates, diabetes=True)
     levels = replace(levels, hba1c=levels.hba1c + DISENGAGED_HBA1C * rates.disengaged)
-    in_passing = np.where(rates.disengaged[rows], 0.5, 1.0)
+    in_passing = np.where(rates.disengaged[rows], 0.3, 1.0)
     for process in DIABETES_PROCESSES:
         done = np.where(
             came,
@@ -168,7 +171,7 @@ def emit_diabetes_reviews(
         )
         # In passing: some day in the year around the missed review.
         when = np.where(came, days - process.days_before, days + rng.integers(-180, 180, len(rows)))
-        keep = done & (when >= diagnosed[rows]) & (when <= pop.last_day[rows])
+        keep = done & (when >= np.maximum(diagnosed[rows], start)) & (when <= pop.last_day[rows])
         process.emit(rng, rows[keep], when[keep], levels, picker, out)
     # A second HbA1c about six months after a review, more often when control is poor.
     high = levels.hba1c[rows] > 58

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nhc.synth.history import ADMISSIONS_RISE, HISTORY_DAYS, seasonal, step_day
+from nhc.synth.history import ADMISSIONS_RISE, HISTORY_DAYS, first_day, seasonal, step_day
 from nhc.synth.population import Population
 from nhc.synth.records import to_date32
 
@@ -61,8 +61,8 @@ def build_encounters(
     those people's emergency admissions are ``factor`` times as frequent from that day on."""
     rates = annual_rates(pop, ltc, deficits)
     persistence = rng.gamma(shape=1.2, scale=1 / 1.2, size=pop.n)
-    window_start = pop.as_of_day - WINDOW_DAYS
-    alive_days = np.clip(pop.last_day - np.maximum(window_start, pop.dob_day), 0, WINDOW_DAYS)
+    window_start = first_day(pop.as_of_day)
+    alive_days = np.clip(pop.last_day - np.maximum(window_start, pop.dob_day) + 1, 0, WINDOW_DAYS)
     parts = []
     for type_index, kind in enumerate(ENCOUNTER_TYPES):
         peak = np.full(pop.n, 1 + WINTER[kind])

@@ -53,6 +53,12 @@ DIABETES_IMPROVES = PracticeImproves("K84225", "Banbury Cross Health Centre", 24
 ADMISSIONS_RISE = AdmissionsRise("South East Oxford", 18, 1.35)
 
 
+def first_day(as_of_day: int) -> int:
+    """Day number of the first day of the history: the history is ``(as_of - HISTORY_DAYS, as_of]``
+    (as-of 2026-03-31 -> 2021-04-01, five whole years)."""
+    return as_of_day - HISTORY_DAYS + 1
+
+
 def step_day(as_of_day: int, months_before_as_of: int) -> int:
     """Day number of the first of the month ``months_before_as_of`` months before the month after as-of
     (as-of 2026-03-31, 24 months -> 2024-04-01)."""

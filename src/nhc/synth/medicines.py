@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from nhc.synth.conditions import CONDITION_INDEX
-from nhc.synth.history import HISTORY_DAYS
+from nhc.synth.history import HISTORY_DAYS, first_day
 from nhc.synth.population import Population
 from nhc.synth.records import CodePicker, EventCollector
 
@@ -88,7 +88,7 @@ def emit_medicines(
     rng: np.random.Generator, pop: Population, takes: np.ndarray, picker: CodePicker, out: EventCollector
 ) -> None:
     """Issues every ~8 weeks from the later of five years ago and a start date, to death or as-of."""
-    window_start = pop.as_of_day - HISTORY_DAYS
+    window_start = first_day(pop.as_of_day)
     for j, medicine in enumerate(MEDICINE_CLASSES):
         people = np.flatnonzero(takes[:, j])
         if not len(people):
@@ -108,5 +108,5 @@ def emit_medicines(
         first_row = np.repeat(np.cumsum(n_issues) - n_issues, n_issues)
         k = np.arange(len(rows)) - first_row
         days = start[rows] + k * ISSUE_INTERVAL_DAYS + rng.integers(-5, 6, size=len(rows))
-        days = np.minimum(days, last[rows])
+        days = np.clip(days, window_start, last[rows])
         out.add(people[rows], days, code[rows], values=np.full(len(rows), 56.0))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nhc.synth.conditions import CONDITION_INDEX
-from nhc.synth.history import HISTORY_DAYS
+from nhc.synth.history import HISTORY_DAYS, first_day
 from nhc.synth.population import Population
 from nhc.synth.records import CodePicker, EventCollector
 
@@ -77,7 +77,7 @@ def repeat_dates(
     gap = HISTORY_DAYS // k
     rows = np.repeat(people, k)
     slot = np.tile(np.arange(k), len(people))
-    days = pop.as_of_day - HISTORY_DAYS + slot * gap + rng.integers(0, gap, size=len(rows))
+    days = first_day(pop.as_of_day) + slot * gap + rng.integers(0, gap, size=len(rows))
     keep = (days <= pop.last_day[rows]) & (days >= pop.dob_day[rows])
     return rows[keep], days[keep]
 
