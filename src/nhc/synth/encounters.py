@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from nhc.synth.history import ADMISSIONS_RISE, HISTORY_DAYS, first_day, seasonal, step_day
 from nhc.synth.population import Population
-from nhc.synth.records import to_date32
+from nhc.synth.records import sort_order, to_date32
 
 ENCOUNTER_TYPES = ("gp", "community", "ae", "emergency_admission", "outpatient")
 # Real provider codes: Oxford University Hospitals (acute) and Oxford Health (community).
@@ -87,15 +87,15 @@ def build_encounters(
     days = np.concatenate([p[1] for p in parts])
     end = np.concatenate([p[2] for p in parts])
     types = np.concatenate([p[3] for p in parts])
-    order = np.lexsort((types, days, rows))
+    order = sort_order(rows, days, types)
     rows, days, end, types = rows[order], days[order], end[order], types[order]
     type_names = pa.array(ENCOUNTER_TYPES)
-    provider = np.where(types == 0, 0, np.where(types == 1, 2, 1))
-    gp_codes = pc_take(practice_codes, pop.practice[rows])
-    providers = pa.array(
-        np.array([ACUTE_PROVIDER, COMMUNITY_PROVIDER], dtype=object)[np.clip(provider - 1, 0, 1)]
-    )
-    provider_code = pc.if_else(pa.array(provider == 0), gp_codes, providers)
+    # GP contacts are with the person's practice, community with Oxford Health, the rest with OUH:
+    # one take from [practices..., acute, community] (no per-row Python strings).
+    n = len(practice_codes)
+    who = np.where(types == 0, pop.practice[rows], np.where(types == 1, n + 1, n))
+    providers = pa.concat_arrays([practice_codes, pa.array([ACUTE_PROVIDER, COMMUNITY_PROVIDER])])
+    provider_code = pc_take(providers, who)
     end_arr = pa.array(end.astype(np.int32), type=pa.int32(), mask=types != ADMISSION).cast(pa.date32())
     return pa.table(
         {
