@@ -1,9 +1,9 @@
 """Annual reviews of people with diabetes, COPD and asthma, with practice-level variation.
 
-People with diabetes are invited to a yearly review (on their own day of the year, from their
-diagnosis on). Whether they come depends on their practice (some practices get about 60% of
-their people reviewed, some about 95%), on deprivation (fewer in deprived areas) and on the person
-(a few hardly ever come). At a review the National Diabetes Audit's eight care processes are
+People with diabetes are invited to a yearly review, about a month after each anniversary of
+their diagnosis. Whether they come depends on their practice (some practices get about 55% of
+their people reviewed, some nearly all), on deprivation (fewer in deprived areas) and on the
+person (8% hardly ever come). At a review the National Diabetes Audit's eight care processes are
 usually all done (bloods a week before): HbA1c, blood pressure, cholesterol, serum creatinine,
 urine albumin:creatinine ratio, foot surveillance, BMI and smoking status; HbA1c is often checked
 again six months later. People who miss their review may still have some measured in passing.
@@ -71,8 +71,8 @@ DIABETES_PROCESSES: tuple[Process, ...] = (
     Process("bmi", obs.emit_bmi, 0.95, 0.15),
     Process("smoking status", obs.emit_smoking, 0.96, 0.15),
 )
-# People who hardly ever come to reviews (their chance falls by half, and they are seldom measured
-# in passing), with poorer control.
+# People who hardly ever come to reviews (50 percentage points less likely than their neighbours,
+# and seldom measured in passing), with poorer control.
 DISENGAGED_SHARE = 0.08
 DISENGAGED_HBA1C = 6.0  # mmol/mol
 
