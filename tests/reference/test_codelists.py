@@ -42,7 +42,8 @@ def test_every_packaged_file_is_one_cluster(table: pa.Table) -> None:
     root = codelists.DATA_DIR
     qof = {p for p in (root / "qof").glob("*.csv") if p.name != codelists.ETHNICITY_FILE}
     gmsde = set((root / "gmsde").glob("*/*.snomed.txt"))
-    assert len(set(clusters())) == len(qof) + len(gmsde) == len(clusters())
+    nhc = set((root / "nhc").glob("*.csv"))
+    assert len(set(clusters())) == len(qof) + len(gmsde) + len(nhc) == len(clusters())
 
 
 def test_35_efi_clusters(table: pa.Table) -> None:
@@ -59,7 +60,7 @@ def test_codes_are_sctid_digit_strings(table: pa.Table) -> None:
 
 
 def test_kind_and_source(table: pa.Table) -> None:
-    assert set(table["kind"].to_pylist()) == {"qof"} | GMSDE_KINDS
+    assert set(table["kind"].to_pylist()) == {"qof", "nhc"} | GMSDE_KINDS
     rows = table.filter(pa.compute.equal(table["cluster"], "dm_cod")).slice(0, 1).to_pylist()
     assert rows[0]["kind"] == "qof"
     assert (

@@ -193,14 +193,15 @@ def _sign_in(app, username: str | None):
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory) -> Path:
-    """A 400-person synthetic county with the analytics run on it (insight tables and FHIR)."""
+    """A 500-person synthetic county with the analytics run on it (insight tables and FHIR): big
+    enough that some neighbourhood has two people on worklists (the world below admits two)."""
     from nhc.analytics.pipeline import run
     from nhc.lake.engine import DuckDBEngine
     from nhc.lake.store import Lake
     from nhc.synth.county import SynthOptions, generate_to_lake
 
     data = tmp_path_factory.mktemp("fuzz")
-    generate_to_lake(SynthOptions(patients=400, seed=1), data / "lake")
+    generate_to_lake(SynthOptions(patients=500, seed=1), data / "lake")
     run(DuckDBEngine.open(Lake(data / "lake")))
     return data
 
@@ -233,9 +234,10 @@ def _world(data: Path, db_url: str):
 
     app = create_app(Settings(data_dir=data, database_url=db_url))
     rows = Lake(data / "lake").read("worklists").to_pylist()
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["neighbourhood"]] = counts.get(r["neighbourhood"], 0) + 1
+    people: dict[str, set[int]] = {}
+    for r in rows:  # one person can be on several worklists: count people, not rows
+        people.setdefault(r["neighbourhood"], set()).add(r["patient_id"])
+    counts = {nb: len(ids) for nb, ids in people.items()}
     home = max(sorted(counts), key=counts.__getitem__)  # the neighbourhood with the most on worklists
     listed = {r["patient_id"]: r["worklist"] for r in rows if r["neighbourhood"] == home}
     on_list = sorted(listed)

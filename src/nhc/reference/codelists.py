@@ -8,6 +8,7 @@ developer-only folder), laid out as::
     qof/<file>.csv                     header ``code,term`` (OpenSAFELY codelist CSVs)
     qof/opensafely-ethnicity.csv       CTV3 ethnicity codes: only via :func:`ethnicity_codelist`
     gmsde/<kind>/<name>.snomed.txt     ``code<TAB>description`` a line, no header (GM SDE)
+    nhc/<name>.csv                     header ``code,term``: small lists hand-curated by NHC
 
 :func:`load_codelists` returns one row per ``(cluster, code)`` with string columns
 ``code, cluster, term, source, kind``. A cluster is named after its file:
@@ -16,9 +17,11 @@ developer-only folder), laid out as::
 * ``user-<author>-<slug>.csv`` -> ``<slug>``
   (``user-tgeorghiou-hospice-mentions.csv`` -> ``hospice-mentions``)
 * ``gmsde/<kind>/<name>.snomed.txt`` -> ``<name>`` (``efi-diabetes``)
+* ``nhc/<name>.csv`` -> ``<name>`` (``foot-surveillance``)
 
-``kind`` is ``qof`` for the ``qof/`` folder and the GM SDE sub-folder otherwise (``conditions``,
-``medications``, ``patient``, ``procedures``, ``referrals``, ``tests``). Cluster names are unique
+``kind`` is ``qof`` for the ``qof/`` folder, ``nhc`` for the ``nhc/`` folder and the GM SDE
+sub-folder otherwise (``conditions``, ``medications``, ``patient``, ``procedures``, ``referrals``,
+``tests``). Cluster names are unique
 across folders: a clash is an error, not a silent merge.
 
 Malformed input raises :class:`~nhc.errors.InputError` naming the file, the 1-based line and the
@@ -49,6 +52,7 @@ ETHNICITY_FILE = "opensafely-ethnicity.csv"
 
 QOF_SOURCE = "opensafely/deaths-at-home-covid19:codelists/"
 GMSDE_SOURCE = "UoM-Data-Science-Platforms/gm-sde:shared/clinical-code-sets/"
+NHC_SOURCE = "NHC hand-curated (SNOMED CT UK edition), see PROVENANCE.md: nhc/"
 
 # A SNOMED CT concept id is an SCTID: 6 to 18 decimal digits, no sign, no spaces.
 _SCTID = re.compile(r"\d{6,18}")
@@ -178,6 +182,10 @@ def _codelist_files(root: Path) -> Iterator[tuple[Path, str, str, str]]:
             for path in sorted(kind_dir.glob("*" + _GMSDE_SUFFIX)):
                 source = f"{GMSDE_SOURCE}{kind_dir.name}/{path.name}"
                 yield path, gmsde_cluster_name(path.name), kind_dir.name, source
+    nhc = root / "nhc"
+    if nhc.is_dir():
+        for path in sorted(nhc.glob("*.csv")):
+            yield path, path.name.removesuffix(".csv"), "nhc", NHC_SOURCE + path.name
 
 
 def _load(root: Path) -> pa.Table:
@@ -190,7 +198,8 @@ def _load(root: Path) -> pa.Table:
                 hint="rename one of the files; cluster names must be unique across folders",
             )
         owner[cluster] = path
-        reader = read_qof_file if kind == "qof" else read_gmsde_file
+        # The NHC lists share the OpenSAFELY ``code,term`` CSV format.
+        reader = read_qof_file if kind in ("qof", "nhc") else read_gmsde_file
         seen: set[str] = set()
         for code, term, _line in reader(path):
             # Upstream sets repeat a concept now and then; one row per (cluster, code) is the contract.
@@ -205,7 +214,7 @@ def _load(root: Path) -> pa.Table:
     if not owner:
         raise NhcError(
             f"no codelists found under {root}",
-            hint="expected qof/*.csv and/or gmsde/<kind>/*.snomed.txt",
+            hint="expected qof/*.csv, gmsde/<kind>/*.snomed.txt and/or nhc/*.csv",
         )
     return pa.table(columns, schema=SCHEMA)
 

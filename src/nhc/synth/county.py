@@ -22,6 +22,7 @@ from nhc.errors import NhcError
 from nhc.lake.store import Lake, write_lake
 from nhc.reference import geography
 from nhc.synth import identity
+from nhc.synth.care_processes import REVIEWED, readings_and_reviews
 from nhc.synth.conditions import (
     CONDITION_INDEX,
     CONDITIONS,
@@ -29,10 +30,10 @@ from nhc.synth.conditions import (
     diagnosis_days,
     solve_intercept,
 )
-from nhc.synth.encounters import build_encounters
+from nhc.synth.encounters import admissions_rise, build_encounters
 from nhc.synth.frailty import EXTRA_DEFICITS, EXTRA_NAMES, choose_extra_deficits, target_counts
-from nhc.synth.medicines import emit_medicines, medicine_matrix
-from nhc.synth.observations import UNITS, emit_observations, practice_effects
+from nhc.synth.medicines import MEDICINE_CLASSES, emit_medicines, medicine_matrix
+from nhc.synth.observations import UNITS
 from nhc.synth.population import DISTRICTS, ETHNIC_GROUPS, Population, build_population
 from nhc.synth.records import CodePicker, EventCollector, codes_array, day_number, to_date32
 
@@ -43,8 +44,8 @@ STEPS = (
     "conditions",
     "medicines",
     "frailty",
-    "care needs",
     "observations",
+    "care needs",
     "encounters",
     "tables",
 )
@@ -112,7 +113,7 @@ def generate(options: SynthOptions, progress: Progress | None = None) -> County:
     options = options.checked()
     step = progress or (lambda _name: None)
     as_of_day = day_number(np.datetime64(options.as_of))
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(options.seed).spawn(10)]
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(options.seed).spawn(11)]
     practices, areas = _geography(options)
     localities = geography.LOCALITIES
 
@@ -121,7 +122,7 @@ def generate(options: SynthOptions, progress: Progress | None = None) -> County:
     picker = CodePicker()
     events = EventCollector()
     step("conditions")
-    has, efi_present = _conditions(streams[1], pop, picker, events)
+    has, efi_present, diagnosed = _conditions(streams[1], pop, picker, events)
     step("medicines")
     takes = medicine_matrix(streams[2], pop, has)
     medications = EventCollector()
@@ -129,14 +130,17 @@ def generate(options: SynthOptions, progress: Progress | None = None) -> County:
     step("frailty")
     polypharmacy = takes.sum(axis=1) >= 5
     deficits, housebound = _frailty(streams[3], pop, efi_present, polypharmacy, picker, events)
-    step("care needs")
-    needs = _care_needs(streams[4], pop, has, takes, deficits, picker, events)
     step("observations")
-    effects = practice_effects(streams[5], practices.num_rows)
-    emit_observations(streams[5], pop, has, effects, picker, events)
+    codes = practices["practice_code"].combine_chunks()
+    on_statin = takes[:, MEDICINE_CLASSES.index("statins")]
+    unreviewed = readings_and_reviews(
+        (streams[5], streams[10]), pop, has, diagnosed, on_statin, codes, picker, events
+    )
+    step("care needs")
+    needs = _care_needs(streams[4], pop, has, takes, deficits, unreviewed, picker, events)
     step("encounters")
     ltc = has.sum(axis=1)
-    encounters = build_encounters(streams[6], pop, ltc, deficits, practices["practice_code"].combine_chunks())
+    encounters = build_encounters(streams[6], pop, ltc, deficits, codes, admissions_rise(pop, practices))
 
     step("tables")
     tables = {
@@ -167,11 +171,13 @@ def _geography(options: SynthOptions) -> tuple[pa.Table, pa.Table]:
 
 def _conditions(
     rng: np.random.Generator, pop: Population, picker: CodePicker, events: EventCollector
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Who has each long-term condition (a people x conditions matrix), their diagnosis codes, and
-    which eFI deficits those conditions already record (cluster -> people mask)."""
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Who has each long-term condition (a people x conditions matrix), their diagnosis codes,
+    which eFI deficits those conditions already record (cluster -> people mask), and the day each
+    person was diagnosed with the conditions that have annual reviews (name -> day per person)."""
     has, _factors = condition_matrix(rng, pop)
     efi_present: dict[str, np.ndarray] = {}
+    diagnosed = {name: np.full(pop.n, pop.as_of_day + 1, dtype=np.int64) for name in REVIEWED}
     condition_clusters = tuple(c.cluster for c in CONDITIONS)
     for j, spec in enumerate(CONDITIONS):
         people = np.flatnonzero(has[:, j])
@@ -181,10 +187,12 @@ def _conditions(
             events.add(people, days, picker.pick(rng, spec.efi_cluster, len(people)))
         code = picker.pick(rng, spec.cluster, len(people), within=spec.efi_cluster, avoid=condition_clusters)
         events.add(people, days, code)
+        if spec.name in diagnosed:
+            diagnosed[spec.name][people] = days
         if spec.efi_cluster:
             mask = efi_present.setdefault(spec.efi_cluster, np.zeros(pop.n, dtype=bool))
             mask |= has[:, j]
-    return has, efi_present
+    return has, efi_present, diagnosed
 
 
 def _frailty(
@@ -232,6 +240,7 @@ def _care_needs(
     has: np.ndarray,
     takes: np.ndarray,
     deficits: np.ndarray,
+    unreviewed: np.ndarray,
     picker: CodePicker,
     events: EventCollector,
 ) -> _Needs:
@@ -257,7 +266,7 @@ def _care_needs(
         np.full(len(complex_pregnancy) - half, pop.as_of_day - 5),
         picker.pick(rng, "pre-eclampsia", len(complex_pregnancy) - half),
     )
-    _care_processes(rng, pop, takes, deficits, has, picker, events)
+    _care_processes(rng, pop, takes, deficits, has, unreviewed, picker, events)
     return _Needs(care_home, palliative, pregnant)
 
 
@@ -277,7 +286,7 @@ def _summary(
     return {
         "people generated (incl. deaths)": pop.n,
         "alive and registered at as-of": int(alive.sum()),
-        "deaths in the two years": int((~alive).sum()),
+        "deaths in the five years": int((~alive).sum()),
         "practices": practices,
         "as-of date": str(options.as_of),
         "aged 65+ (%)": f"{100 * older.sum() / living:.1f}",
@@ -292,12 +301,14 @@ def _summary(
 
 
 def _care_home(rng: np.random.Generator, pop: Population, deficits: np.ndarray) -> np.ndarray:
-    """About 0.6% of people live in care homes: the frailest of those 75+."""
+    """About 0.6% of the living live in care homes, and about 18% of those who died in the history
+    had (ONS: about a fifth of deaths in England are of care home residents): the frailest 75+."""
     key = np.where(pop.age >= 75, deficits + 0.05 * (pop.age - 75) + rng.normal(0, 1.5, pop.n), -np.inf)
-    n = round(0.006 * pop.n)
-    chosen = np.argsort(-key, kind="stable")[:n]
     out = np.zeros(pop.n, dtype=bool)
-    out[chosen[np.isfinite(key[chosen])]] = True
+    for group, share in ((pop.alive, 0.006), (~pop.alive, 0.18)):
+        people = np.flatnonzero(group)
+        chosen = people[np.argsort(-key[people], kind="stable")[: round(share * len(people))]]
+        out[chosen[np.isfinite(key[chosen])]] = True
     return out
 
 
@@ -336,12 +347,15 @@ def _care_processes(
     takes: np.ndarray,
     deficits: np.ndarray,
     has: np.ndarray,
+    unreviewed: np.ndarray,
     picker: CodePicker,
     events: EventCollector,
 ) -> None:
-    """Medication reviews, MDT discussions and social prescribing referrals (imperfect coverage)."""
+    """Medication reviews, MDT discussions and social prescribing referrals (imperfect coverage).
+    People with diabetes who missed their annual review in the last year (``unreviewed``) had no
+    medication review either: it is done at the annual review."""
     n_meds = takes.sum(axis=1)
-    reviewed = np.flatnonzero((n_meds >= 4) & (rng.random(pop.n) < 0.6))
+    reviewed = np.flatnonzero((n_meds >= 4) & (rng.random(pop.n) < 0.6) & ~unreviewed)
     events.add(
         reviewed,
         pop.last_day[reviewed] - rng.integers(0, 365, len(reviewed)),

@@ -1,23 +1,33 @@
-"""Contacts with services over the two years before as-of, with rates that rise with need.
+"""Contacts with services over the five years before as-of, with rates that rise with need.
 
 Each person has an underlying rate per contact type (by age, long-term conditions, frailty and
 latent ill-health) times a persistent personal multiplier (Gamma-distributed), so that people
 who were admitted last year are more likely to be admitted this year — as in real data, and as a
 risk model needs. Emergency admissions are concentrated in frail and multimorbid people.
+
+Contacts are commoner in winter (:data:`WINTER`, peak mid-January) and emergency admissions rise
+in one neighbourhood from a date (:data:`nhc.synth.history.ADMISSIONS_RISE`). Both are drawn by
+thinning: a Poisson count at the highest rate, each contact kept with probability (rate on its
+day / highest rate), so a year's total keeps its calibrated mean.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from nhc.synth.history import ADMISSIONS_RISE, HISTORY_DAYS, first_day, seasonal, step_day
 from nhc.synth.population import Population
-from nhc.synth.records import to_date32
+from nhc.synth.records import sort_order, to_date32
 
 ENCOUNTER_TYPES = ("gp", "community", "ae", "emergency_admission", "outpatient")
 # Real provider codes: Oxford University Hospitals (acute) and Oxford Health (community).
 ACUTE_PROVIDER, COMMUNITY_PROVIDER = "RTH", "RNU"
-WINDOW_DAYS = 730
+WINDOW_DAYS = HISTORY_DAYS
+# Winter amplitude per contact type: emergency admissions +-12% (Dec-Feb about a fifth above
+# Jun-Aug, as in NHS England's monthly activity), A&E and GP less, outpatients not seasonal.
+WINTER = {"gp": 0.08, "community": 0.05, "ae": 0.08, "emergency_admission": 0.12, "outpatient": 0.0}
 ADMISSION = ENCOUNTER_TYPES.index("emergency_admission")
 # Ceilings on a person's yearly rate (after their personal factor): even the most intensive
 # users rarely exceed these, and uncapped Gamma tails would make a few implausible outliers.
@@ -45,18 +55,29 @@ def build_encounters(
     ltc: np.ndarray,
     deficits: np.ndarray,
     practice_codes: pa.Array,
+    rise: tuple[np.ndarray, int, float] | None = None,
 ) -> pa.Table:
+    """Every contact of every person over the history. ``rise`` is (people mask, first day, factor):
+    those people's emergency admissions are ``factor`` times as frequent from that day on."""
     rates = annual_rates(pop, ltc, deficits)
     persistence = rng.gamma(shape=1.2, scale=1 / 1.2, size=pop.n)
-    window_start = pop.as_of_day - WINDOW_DAYS
-    alive_days = np.clip(pop.last_day - np.maximum(window_start, pop.dob_day), 0, WINDOW_DAYS)
+    window_start = first_day(pop.as_of_day)
+    alive_days = np.clip(pop.last_day - np.maximum(window_start, pop.dob_day) + 1, 0, WINDOW_DAYS)
     parts = []
     for type_index, kind in enumerate(ENCOUNTER_TYPES):
+        peak = np.full(pop.n, 1 + WINTER[kind])
+        if kind == "emergency_admission" and rise is not None:
+            peak = np.where(rise[0], peak * max(rise[2], 1.0), peak)
         lam = np.minimum(rates[kind] * persistence, MAX_PER_YEAR[kind]) * alive_days / 365.25
-        count = rng.poisson(lam)
+        count = rng.poisson(lam * peak)
         rows = np.repeat(np.arange(pop.n), count)
         first = np.maximum(window_start, pop.dob_day)[rows]
         days = first + (rng.random(len(rows)) * alive_days[rows]).astype(np.int64)
+        rate = seasonal(days, WINTER[kind])
+        if kind == "emergency_admission" and rise is not None:
+            rate = np.where(rise[0][rows] & (days >= rise[1]), rate * rise[2], rate)
+        keep = rng.random(len(rows)) * peak[rows] < rate
+        rows, days = rows[keep], days[keep]
         end = np.full(len(rows), -1, dtype=np.int64)
         if kind == "emergency_admission":
             los = rng.geometric(1 / (2 + 0.08 * np.clip(pop.age[rows] - 50, 0, None)), size=len(rows)) - 1
@@ -66,17 +87,15 @@ def build_encounters(
     days = np.concatenate([p[1] for p in parts])
     end = np.concatenate([p[2] for p in parts])
     types = np.concatenate([p[3] for p in parts])
-    order = np.lexsort((types, days, rows))
+    order = sort_order(rows, days, types)
     rows, days, end, types = rows[order], days[order], end[order], types[order]
     type_names = pa.array(ENCOUNTER_TYPES)
-    provider = np.where(types == 0, 0, np.where(types == 1, 2, 1))
-    gp_codes = pc_take(practice_codes, pop.practice[rows])
-    providers = pa.array(
-        np.array([ACUTE_PROVIDER, COMMUNITY_PROVIDER], dtype=object)[np.clip(provider - 1, 0, 1)]
-    )
-    import pyarrow.compute as pc
-
-    provider_code = pc.if_else(pa.array(provider == 0), gp_codes, providers)
+    # GP contacts are with the person's practice, community with Oxford Health, the rest with OUH:
+    # one take from [practices..., acute, community] (no per-row Python strings).
+    n = len(practice_codes)
+    who = np.where(types == 0, pop.practice[rows], np.where(types == 1, n + 1, n))
+    providers = pa.concat_arrays([practice_codes, pa.array([ACUTE_PROVIDER, COMMUNITY_PROVIDER])])
+    provider_code = pc_take(providers, who)
     end_arr = pa.array(end.astype(np.int32), type=pa.int32(), mask=types != ADMISSION).cast(pa.date32())
     return pa.table(
         {
@@ -91,6 +110,13 @@ def build_encounters(
 
 
 def pc_take(values: pa.Array, idx: np.ndarray) -> pa.Array:
-    import pyarrow.compute as pc
-
     return pc.take(values, pa.array(idx))
+
+
+def admissions_rise(pop: Population, practices: pa.Table) -> tuple[np.ndarray, int, float]:
+    """(people mask, first day, factor) of the neighbourhood whose emergency admissions rise."""
+    in_place = (
+        np.asarray(practices["neighbourhood"].to_pylist(), dtype=object) == ADMISSIONS_RISE.neighbourhood
+    )
+    first = step_day(pop.as_of_day, ADMISSIONS_RISE.months_before_as_of)
+    return in_place[pop.practice], first, ADMISSIONS_RISE.factor

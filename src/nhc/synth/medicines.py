@@ -1,4 +1,4 @@
-"""Medicines consistent with conditions, issued repeatedly over the two years before as-of.
+"""Medicines consistent with conditions, issued repeatedly over the five years before as-of.
 
 Each condition brings the medicine classes a GP would usually prescribe for it (with a chance,
 not always); older and sicker people also take medicines for things the record does not name
@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from nhc.synth.conditions import CONDITION_INDEX
+from nhc.synth.history import HISTORY_DAYS, first_day
 from nhc.synth.population import Population
 from nhc.synth.records import CodePicker, EventCollector
 
@@ -18,7 +19,7 @@ TREATMENTS: dict[str, tuple[tuple[str, float], ...]] = {
     "diabetes": (
         ("metformin", 0.8),
         ("diabetes-medications", 0.35),
-        ("statins", 0.7),
+        ("statins", 0.6),
         ("ace-inhibitor", 0.45),
     ),
     "hypertension": (
@@ -56,6 +57,9 @@ BACKGROUND = (
     "opioids",
     "beta-blockers",
 )
+# (condition, medicine) -> youngest age it is prescribed at for that condition. NICE NG28/CG181:
+# statins for people with diabetes aged 40+ (primary prevention); the NDA counts statins from 40.
+MIN_AGE = {("diabetes", "statins"): 40}
 MEDICINE_CLASSES = tuple(sorted({m for t in TREATMENTS.values() for m, _ in t} | set(BACKGROUND)))
 ISSUE_INTERVAL_DAYS = 56
 
@@ -67,7 +71,8 @@ def medicine_matrix(rng: np.random.Generator, pop: Population, has: np.ndarray) 
     for condition, treatments in TREATMENTS.items():
         people = np.flatnonzero(has[:, CONDITION_INDEX[condition]])
         for medicine, prob in treatments:
-            chosen = people[rng.random(len(people)) < prob]
+            old_enough = pop.age[people] >= MIN_AGE.get((condition, medicine), 0)
+            chosen = people[(rng.random(len(people)) < prob) & old_enough]
             takes[chosen, col[medicine]] = True
     # Background medicines: expected count rises with age and ill-health.
     lam = np.where(pop.age >= 12, np.clip(np.exp(-3.2 + 0.045 * pop.age + 0.35 * pop.health), 0, 6), 0)
@@ -82,17 +87,17 @@ def medicine_matrix(rng: np.random.Generator, pop: Population, has: np.ndarray) 
 def emit_medicines(
     rng: np.random.Generator, pop: Population, takes: np.ndarray, picker: CodePicker, out: EventCollector
 ) -> None:
-    """Issues every ~8 weeks from the later of two years ago and a start date, to death or as-of."""
-    window_start = pop.as_of_day - 730
+    """Issues every ~8 weeks from the later of five years ago and a start date, to death or as-of."""
+    window_start = first_day(pop.as_of_day)
     for j, medicine in enumerate(MEDICINE_CLASSES):
         people = np.flatnonzero(takes[:, j])
         if not len(people):
             continue
         code = picker.pick(rng, medicine, len(people))
-        # A third started during the window; the rest were already on it.
+        # Two in five started during the five years; the rest were already on it.
         start = np.where(
-            rng.random(len(people)) < 0.33,
-            window_start + rng.integers(0, 700, size=len(people)),
+            rng.random(len(people)) < 0.4,
+            window_start + rng.integers(0, HISTORY_DAYS - 30, size=len(people)),
             window_start + rng.integers(0, ISSUE_INTERVAL_DAYS, size=len(people)),
         )
         last = pop.last_day[people]
@@ -103,5 +108,5 @@ def emit_medicines(
         first_row = np.repeat(np.cumsum(n_issues) - n_issues, n_issues)
         k = np.arange(len(rows)) - first_row
         days = start[rows] + k * ISSUE_INTERVAL_DAYS + rng.integers(-5, 6, size=len(rows))
-        days = np.minimum(days, last[rows])
+        days = np.clip(days, window_start, last[rows])
         out.add(people[rows], days, code[rows], values=np.full(len(rows), 56.0))

@@ -1,5 +1,5 @@
 """Who lives in the synthetic county: age, sex, practice, small area, deprivation, ethnicity,
-latent health and who dies in the two years before the as-of date.
+latent health and who dies in the five years before the as-of date (more in winter).
 
 Age structure follows Census 2021 Oxfordshire (725,300 people; 65+ 18%, 75+ 9%). Deaths follow a
 Gompertz curve (mortality doubling about every 7.4 years of age) scaled to England's ~1% a year,
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+
+from nhc.synth.history import HISTORY_DAYS, HISTORY_YEARS, seasonal_days
 
 # Five-year age bands 0-4 ... 85-89, 90-99: per cent of the population (Census 2021-like; the
 # 20-24 band is raised for Oxford's students). 65+ sums to 18.0, 75+ to 9.0.
@@ -44,7 +46,7 @@ DISTRICTS = {
 class Population:
     """One entry per person; arrays are aligned by person index (patient_id = index + 1).
 
-    The first ``n`` people are alive at the as-of date; those after them died in the two years before.
+    The first ``n`` people are alive at the as-of date; those after them died in the five years before.
     ``age`` is the age the person has (or would have had) at the as-of date.
     """
 
@@ -127,30 +129,7 @@ def build_population(
     # Latent ill-health: partly deprivation (decile 1 is most deprived), mostly individual.
     deprivation = (5.5 - imd) / 2.87
     health = 0.3 * deprivation + rng.standard_normal(n)
-    death_day = np.full(n, as_of_day + 100_000, dtype=np.int64)
-
-    # The n people above are those alive at as-of, with the census age structure. Those who died
-    # in the two years before are added on top: resampled from the living in proportion to their
-    # two-year mortality (Gompertz, raised by latent ill-health), so they are older and sicker.
-    q = np.clip(np.exp(-10.45 + 0.094 * age + 0.45 * health - 0.1), 0, 0.6)
-    two_year = 1 - (1 - q) ** 2
-    n_dead = round(float(two_year.sum()))
-    if n_dead:
-        template = rng.choice(n, size=n_dead, p=two_year / two_year.sum())
-        died = as_of_day - rng.integers(1, 730, size=n_dead)
-        shift = as_of_day - died  # they were this much younger when they died
-        practice = np.concatenate([practice, practice[template]])
-        area = np.concatenate([area, area[template]])
-        imd = np.concatenate([imd, imd[template]])
-        locality = np.concatenate([locality, locality[template]])
-        dob_day = np.concatenate([dob_day, dob_day[template] - shift])
-        age = np.concatenate([age, age[template]])
-        female = np.concatenate([female, female[template]])
-        ethnicity = np.concatenate([ethnicity, ethnicity[template]])
-        health = np.concatenate([health, health[template] + 0.3 * rng.standard_normal(n_dead)])
-        death_day = np.concatenate([death_day, died])
-
-    return Population(
+    living = Population(
         as_of_day=as_of_day,
         dob_day=dob_day,
         age=age,
@@ -161,5 +140,41 @@ def build_population(
         locality=locality,
         ethnicity=ethnicity,
         health=health,
-        death_day=death_day,
+        death_day=np.full(n, as_of_day + 100_000, dtype=np.int64),
+    )
+    return _add_deaths(rng, living)
+
+
+def _add_deaths(rng: np.random.Generator, living: Population) -> Population:
+    """``living`` (everyone alive at as-of, with the census age structure) plus those who died in
+    the five years before: resampled from the living in proportion to their five-year mortality
+    (Gompertz, raised by latent ill-health), so they are older and sicker. More deaths in winter
+    (excess winter mortality, ~15-20% in England)."""
+    q = np.clip(np.exp(-10.45 + 0.094 * living.age + 0.45 * living.health - 0.1), 0, 0.6)
+    in_history = 1 - (1 - q) ** HISTORY_YEARS
+    n_dead = round(float(in_history.sum()))
+    if not n_dead:
+        return living
+    as_of_day = living.as_of_day
+    template = rng.choice(living.n, size=n_dead, p=in_history / in_history.sum())
+    died = seasonal_days(
+        rng, np.full(n_dead, as_of_day - HISTORY_DAYS + 1), np.full(n_dead, HISTORY_DAYS - 1), 0.1
+    )
+    shift = as_of_day - died  # they were this much younger when they died
+
+    def both(values: np.ndarray, dead: np.ndarray | None = None) -> np.ndarray:
+        return np.concatenate([values, values[template] if dead is None else dead])
+
+    return Population(
+        as_of_day=as_of_day,
+        dob_day=both(living.dob_day, living.dob_day[template] - shift),
+        age=both(living.age),
+        female=both(living.female),
+        practice=both(living.practice),
+        area=both(living.area),
+        imd_decile=both(living.imd_decile),
+        locality=both(living.locality),
+        ethnicity=both(living.ethnicity),
+        health=both(living.health, living.health[template] + 0.3 * rng.standard_normal(n_dead)),
+        death_day=both(living.death_day, died),
     )

@@ -121,8 +121,33 @@ class EventCollector:
         if keep_before is not None:
             keep = cat["day"] <= keep_before[cat["patient"]]
             cat = {k: v[keep] for k, v in cat.items()}
-        order = np.lexsort((cat["code"], cat["day"], cat["patient"]))
+        order = sort_order(cat["patient"], cat["day"], cat["code"])
         return {k: v[order] for k, v in cat.items()}
+
+
+_DAY_BITS, _CODE_BITS = 18, 20
+_DAY_OFFSET = 1 << (_DAY_BITS - 1)  # days 1611-06-09 .. 2328-11-11 fit
+
+
+def sort_order(patient: np.ndarray, day: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """The permutation ``np.lexsort((code, day, patient))`` gives (stable: ties keep their order),
+    computed as one stable argsort of a packed int64 key, about ten times faster on tens of millions
+    of rows. Falls back to ``lexsort`` if a value does not fit the key."""
+    patient = np.asarray(patient, dtype=np.int64)
+    day = np.asarray(day, dtype=np.int64) + _DAY_OFFSET
+    code = np.asarray(code, dtype=np.int64)
+    fits = len(patient) == 0 or (
+        patient.min() >= 0
+        and patient.max() < 1 << (63 - _DAY_BITS - _CODE_BITS)
+        and day.min() >= 0
+        and day.max() < 1 << _DAY_BITS
+        and code.min() >= 0
+        and code.max() < 1 << _CODE_BITS
+    )
+    if not fits:
+        return np.lexsort((code, day - _DAY_OFFSET, patient))
+    key = (patient << (_DAY_BITS + _CODE_BITS)) | (day << _CODE_BITS) | code
+    return np.argsort(key, kind="stable")
 
 
 def codes_array(dictionary: pa.Array, idx: np.ndarray) -> pa.Array:
