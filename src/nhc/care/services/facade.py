@@ -72,6 +72,9 @@ class CareService:
     list_staff = _use_case(_staff.list_staff)
     get_staff = _use_case(_staff.get_staff)
     add_absence = _use_case(_staff.add_absence)
+    update_staff = _use_case(_staff.update_staff)
+    absences = _use_case(_staff.absences)
+    team_access = _use_case(_staff.team_access)
     # caseload
     worklist_candidates = _use_case(_caseload.worklist_candidates)
     admission_choice = _use_case(_caseload.admission_choice)
