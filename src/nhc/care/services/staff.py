@@ -39,8 +39,9 @@ def add_staff(
         skill_set = d.parse_skills(skills) if skills else d.ROLE_SKILLS[role]
         points = d.check_capacity(capacity) if principal is None else d.check_team_capacity(capacity)
         name = d.check_text(name, "name", max_len=200)
-        if any(d.same_person(x.name, name) for x in uow.repo.staff(neighbourhood=nb)):
-            raise d.DuplicateStaff(name, nb)
+        for other in uow.repo.staff(neighbourhood=nb):
+            if d.same_person(other.name, name):
+                raise d.DuplicateStaff(other.name, nb)
         st = Staff(
             name=name,
             role=role,
