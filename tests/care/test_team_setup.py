@@ -145,6 +145,11 @@ def test_absence_then_rebalance_moves_the_absent_nurses_patients(care: CareServi
     care.add_absence(team.lead, away, "2026-04-01", "2026-04-14", "sick leave")
     rebalance = care.propose_allocation(team.lead, NB, rebalance=True)
     assert rebalance.items and all(i.previous_staff_id == away for i in rebalance.items)
+    proposed = care.loads_after(team.nurse_user, rebalance.id)
+    assert proposed[away] == 0 and sum(proposed.values()) == sum(before.values())
+    with pytest.raises(AccessDenied):
+        care.loads_after(team.outsider, rebalance.id)
     care.accept_allocation(team.lead, rebalance.id)
     after = {s.id: s.load for s in care.list_staff(NB)}
     assert after[away] == 0 and sum(after.values()) == sum(before.values())
+    assert {k: v for k, v in after.items() if v} == {k: v for k, v in proposed.items() if v}

@@ -91,6 +91,7 @@ class CareService:
     proposal = _use_case(_allocation.proposal)
     latest_proposal = _use_case(_allocation.latest_proposal)
     accept_allocation = _use_case(_allocation.accept_allocation)
+    loads_after = _use_case(_allocation.loads_after)
     override_assignment = _use_case(_allocation.override_assignment)
     # MDT
     create_meeting = _use_case(_mdt.create_meeting)

@@ -89,12 +89,15 @@ def add_absence(
 
 def _allocation_page(request: Request, user: Principal, nb: str, error: CareError | None = None):
     svc = care(request)
+    proposal = svc.latest_proposal(user, nb)
+    waiting = proposal is not None and proposal.status == "proposed"
     return page(
         request,
         "care/allocation.html",
         {
             **common(nb, "allocation"),
-            "proposal": svc.latest_proposal(user, nb),
+            "proposal": proposal,
+            "loads_after": svc.loads_after(user, proposal.id) if waiting else None,
             "staff": svc.list_staff(locality=svc.locality_of(nb)),
             "error": error,
             "page_title": f"Allocation – {nb}",
