@@ -12,7 +12,7 @@ from nhc.care.directory import neighbourhoods
 from nhc.cli import care as cli_care
 from tests.care.test_cli import _app
 
-#: The county's neighbourhoods (nhc.reference.geography): 24 of them, in 5 localities.
+#: The county's neighbourhoods (nhc.reference.geography): 24 of them, in 6 localities.
 COUNTY_NEIGHBOURHOODS = 24
 
 
