@@ -94,7 +94,9 @@ def read_pattern(text: str | None) -> WorkingPattern | None:
         if first.strip() not in DAYS or (last and last.strip() not in DAYS):
             return None
         a, b = DAYS.index(first.strip()), DAYS.index((last or first).strip())
-        days += DAYS[a : b + 1] if a <= b else []
+        if a > b:
+            return None
+        days += DAYS[a : b + 1]
     try:
         return working_pattern(days, starts, ends)
     except InvalidCareInput:

@@ -39,7 +39,7 @@ def date_boxes(day: str = "", month: str = "", year: str = "", *, single: str = 
     typed = single.strip()
     parts = _SEPARATORS.split(typed, maxsplit=2)
     parts += [""] * (3 - len(parts))
-    if len(parts[0]) == 4:  # ISO 2026-12-31: year first
+    if len(parts[0]) == 4 and parts[0].isdigit():  # ISO 2026-12-31: year first
         parts = [parts[2], parts[1], parts[0]]
     return DateBoxes(*parts, typed=typed)
 
