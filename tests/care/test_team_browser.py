@@ -27,6 +27,26 @@ def assert_no_serious_axe_violations(pg) -> None:
     assert found == [], f"{pg.url}: {found}"
 
 
+WIDTHS = (1280, 375)  # a laptop and a small phone
+
+
+def assert_fits(pg, shots, name: str) -> None:
+    """At each width, a screenshot; the page does not scroll sideways and no table runs past the
+    screen's edge (the team's tables turn into one card per row on a narrow screen)."""
+    for width in WIDTHS:
+        pg.set_viewport_size({"width": width, "height": 900})
+        pg.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} at {width} px scrolls sideways by {overflow} px"
+        clipped = pg.evaluate(
+            "() => [...document.querySelectorAll('main table')]"
+            ".filter(t => t.getBoundingClientRect().right > document.documentElement.clientWidth + 1)"
+            ".map(t => t.dataset.testid || t.className)"
+        )
+        assert clipped == [], f"{name} at {width} px: tables cut off at the edge: {clipped}"
+    pg.set_viewport_size({"width": WIDTHS[0], "height": 900})
+
+
 def loads(pg) -> dict[str, str]:
     """Name → "load / capacity" from the team page's staff table."""
     rows = pg.locator("[data-testid=staff] tbody tr")
@@ -36,7 +56,7 @@ def loads(pg) -> dict[str, str]:
     }
 
 
-def test_a_lead_sets_up_the_team_and_rebalances_in_the_browser(live_app, page) -> None:  # noqa: F811
+def test_a_lead_sets_up_the_team_and_rebalances_in_the_browser(live_app, page, tmp_path) -> None:  # noqa: F811
     app, base = live_app
     svc = app.state.care
     for pid in worklist_patients(app.state.lake)[:2]:  # two people already on the caseload, allocated
@@ -50,12 +70,14 @@ def test_a_lead_sets_up_the_team_and_rebalances_in_the_browser(live_app, page) -
     page.click("button[type=submit] >> text=Sign in")
     page.wait_for_url(f"{base}/care/{NB}/team")
     assert_no_serious_axe_violations(page)
+    assert_fits(page, tmp_path, "team")
     before = loads(page)
     away = next(name for name in ("Nina Nurse", "Ben Nurse") if not before[name].startswith("0 "))
 
     # Add a staff member (a bad capacity first: the form comes back with the message and the input kept).
     page.click("[data-testid=add-staff]")
     assert_no_serious_axe_violations(page)
+    assert_fits(page, tmp_path, "add-staff")
     page.fill("#name", "Ada Nurse")
     page.select_option("#role", "community_nurse")
     page.fill("#capacity", "0")
@@ -88,11 +110,13 @@ def test_a_lead_sets_up_the_team_and_rebalances_in_the_browser(live_app, page) -
     page.click("[data-testid=record-absence]")
     assert "Absent until" in page.inner_text(f"[data-staff='{away}']")
     assert_no_serious_axe_violations(page)
+    assert_fits(page, tmp_path, "team-with-absence")
 
     # Re-balance: the proposal shows the loads if accepted; accepting changes them.
     page.click("[data-testid=rebalance]")
     page.wait_for_url(f"{base}/care/{NB}/allocation")
     assert_no_serious_axe_violations(page)
+    assert_fits(page, tmp_path, "allocation")
     assert page.inner_text(f"[data-testid=loads] [data-staff='{away}'] [data-testid=load-after]").startswith(
         "0"
     )

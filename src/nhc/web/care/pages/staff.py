@@ -81,7 +81,7 @@ def _pattern_form(pattern_text: str) -> dict[str, Any]:
 def new_staff_form(request: Request, nb: str, user: Principal = Depends(current_user)):
     nb = neighbourhood(nb)
     _require_manager(request, user, nb)
-    form = {"role": "", "skills": [], "capacity": "", **_pattern_form("Mon-Fri")}
+    form = {"role": "", "skills": [], "capacity": "", **_pattern_form("Mon-Fri"), "pattern_text": ""}
     return _form_page(request, nb, form)
 
 
