@@ -65,6 +65,7 @@ from nhc.care.domain.mdt import (
 )
 from nhc.care.domain.plans import CarePlan, CarePlanRules, PlanAction, PlanContent, PlanStatus, check_plan
 from nhc.care.domain.staff import (
+    MAX_CAPACITY,
     ROLE_LABELS,
     ROLE_SKILLS,
     SKILLS,
@@ -115,6 +116,7 @@ __all__ = [
     "DETERIORATION_EVENTS",
     "DISCHARGED",
     "EPISODE_STATUSES",
+    "MAX_CAPACITY",
     "OPEN_STATUSES",
     "OUTCOMES",
     "OUTSTANDING",
