@@ -95,6 +95,13 @@ class CareRepository:
         )
         return {sid: until for sid, until in rows}
 
+    def absences(self, staff_ids: Sequence[int], *, ending_from: dt.date) -> list[Absence]:
+        """The absences of ``staff_ids`` that end on or after ``ending_from`` (now and to come), by start."""
+        if not staff_ids:
+            return []
+        q = select(Absence).where(Absence.staff_id.in_(list(staff_ids)), Absence.ends_on >= ending_from)
+        return list(self.session.scalars(q.order_by(Absence.starts_on, Absence.id)))
+
     def loads(self, *, exclude_episode: int | None = None, outside: str | None = None) -> dict[int, int]:
         """Weekly points each clinician carries (open episodes), optionally leaving one episode out,
         or counting only episodes of neighbourhoods other than ``outside``."""

@@ -104,7 +104,7 @@ def _demo_name(seq: int, neighbourhood: str) -> str:
 def seed_team(
     neighbourhood: Annotated[
         list[str] | None,
-        typer.Option("--neighbourhood", "-n", help="Repeatable; default: every Oxford City one."),
+        typer.Option("--neighbourhood", "-n", help="Repeatable; default: every neighbourhood of the county."),
     ] = None,
     lead: Annotated[
         str | None, typer.Option("--lead", help="Existing user account to link as the team lead (the GP).")
@@ -112,10 +112,10 @@ def seed_team(
     data: DataOption = None,
 ) -> None:
     """Create a demo team (GP, nurses, pharmacist, physio, mental health link worker, social
-    prescriber, care home support) in each neighbourhood that has no staff yet."""
+    prescriber, care home support) in every neighbourhood (or each one given) that has no staff yet."""
     services = _services(data, with_lake=False)
     care = services.care
-    names = neighbourhood or sorted(nb for nb, loc in neighbourhoods().items() if loc == "Oxford City")
+    names = neighbourhood or sorted(neighbourhoods())
     lead_id = None
     if lead:
         user = services.security.get_user(lead)

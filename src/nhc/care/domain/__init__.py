@@ -4,7 +4,7 @@ One module per idea: :mod:`errors` (each with the HTTP status the web layer shou
 :mod:`values` (text and dates), :mod:`staff` (roles, skills, who can take a patient),
 :mod:`episode` (the caseload: statuses and moves, workload points), :mod:`tasks` (tasks and
 referrals), :mod:`plans` (care-plan content, revising under optimistic locking), :mod:`mdt` (the
-agenda), :mod:`allocation` (proposals). Objects with behaviour (``*Rules``) are mixed into the stored
+agenda), :mod:`allocation` (proposals), :mod:`working` (working patterns, team set-up rules, absences). Objects with behaviour (``*Rules``) are mixed into the stored
 rows of :mod:`nhc.care.models` and into small in-memory dataclasses, so the rules are tested
 without a database. Every public name is re-exported here (``from nhc.care import domain as d``).
 """
@@ -42,6 +42,7 @@ from nhc.care.domain.episode import (
 from nhc.care.domain.errors import (
     CareError,
     ConflictError,
+    DuplicateStaff,
     InvalidCareInput,
     MissingSkills,
     NotFoundError,
@@ -64,6 +65,7 @@ from nhc.care.domain.mdt import (
 )
 from nhc.care.domain.plans import CarePlan, CarePlanRules, PlanAction, PlanContent, PlanStatus, check_plan
 from nhc.care.domain.staff import (
+    MAX_CAPACITY,
     ROLE_LABELS,
     ROLE_SKILLS,
     SKILLS,
@@ -92,15 +94,29 @@ from nhc.care.domain.tasks import (
     statuses_for,
 )
 from nhc.care.domain.values import check_due, check_text
+from nhc.care.domain.working import (
+    DAY_NAMES,
+    DAYS,
+    WorkingPattern,
+    check_absence,
+    check_team_capacity,
+    parse_time,
+    read_pattern,
+    same_person,
+    working_pattern,
+)
 
 __all__ = [
     "ACTIVE",
     "AGENDA_REASONS",
+    "DAYS",
+    "DAY_NAMES",
     "DEFAULT_LOOKBACK_DAYS",
     "DEFAULT_REVIEW_DAYS",
     "DETERIORATION_EVENTS",
     "DISCHARGED",
     "EPISODE_STATUSES",
+    "MAX_CAPACITY",
     "OPEN_STATUSES",
     "OUTCOMES",
     "OUTSTANDING",
@@ -122,6 +138,7 @@ __all__ = [
     "CarePlan",
     "CarePlanRules",
     "ConflictError",
+    "DuplicateStaff",
     "Episode",
     "EpisodeRules",
     "EpisodeStatus",
@@ -145,15 +162,18 @@ __all__ = [
     "TaskRules",
     "TaskStatus",
     "UnknownPatient",
+    "WorkingPattern",
     "absence_note",
     "agenda_entry",
     "agenda_order",
     "carried_while_moving",
+    "check_absence",
     "check_capacity",
     "check_due",
     "check_plan",
     "check_service",
     "check_task_status",
+    "check_team_capacity",
     "check_text",
     "check_transition",
     "check_version",
@@ -166,9 +186,13 @@ __all__ = [
     "optimality_gap",
     "parse_skills",
     "parse_staff_role",
+    "parse_time",
+    "read_pattern",
     "readable_reason",
     "room",
+    "same_person",
     "split_skills",
     "statuses_for",
     "suggest_needs",
+    "working_pattern",
 ]

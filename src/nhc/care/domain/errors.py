@@ -77,6 +77,16 @@ class StaffAbsent(ConflictError):
         super().__init__(f"{staff_name} is absent{suffix}", hint="choose someone who is working")
 
 
+class DuplicateStaff(ConflictError):
+    """The team already has an active record of this person (HTTP 409)."""
+
+    def __init__(self, name: str, neighbourhood: str) -> None:
+        super().__init__(
+            f"{name} is already on the {neighbourhood} team",
+            hint="change their existing record instead of adding them again",
+        )
+
+
 def check_version(current: int, expected: int | None, what: str) -> None:
     """Optimistic locking: refuse an edit made from an older version (``None`` = not checked)."""
     if expected is not None and current != expected:

@@ -20,6 +20,7 @@ from nhc.care.services.views import (
     ProposalView,
     StaffView,
     TaskView,
+    TeamAccess,
 )
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "ProposalView",
     "StaffView",
     "TaskView",
+    "TeamAccess",
 ]

@@ -13,7 +13,7 @@ from nhc.care.models import AllocationItem, AllocationRun, Assignment, Episode, 
 from nhc.care.services.base import Care, by, check_neighbourhood, whole
 from nhc.care.services.people import labelled
 from nhc.care.services.views import EpisodeView, ProposalView, episode_view, proposal_view
-from nhc.care.unit_of_work import CareUnitOfWork
+from nhc.care.unit_of_work import CareUnitOfWork, require_team
 from nhc.security.roles import Principal
 
 
@@ -188,6 +188,24 @@ def latest_proposal(care: Care, principal: Principal | None, neighbourhood: str)
     with care.uow() as uow:
         run_id = uow.repo.latest_run_id(nb)
     return proposal(care, principal, run_id) if run_id else None
+
+
+def loads_after(care: Care, principal: Principal | None, run_id: int) -> dict[int, int]:
+    """Each staff member's weekly points if the proposal were accepted now (what it moves, from
+    whom to whom, on today's caseload): the team's own business, like its staff list."""
+    with care.uow() as uow:
+        run = uow.repo.get(AllocationRun, run_id, "allocation proposal")
+        require_team(principal, run.neighbourhood)
+        loads = uow.repo.loads()
+        for item in uow.repo.run_items(run_id):
+            ep = uow.session.get(Episode, item.episode_id)
+            if item.staff_id is None or ep is None or not ep.is_open or ep.staff_id == item.staff_id:
+                continue
+            points = d.episode_points(ep.status, ep.points)
+            if ep.staff_id is not None:
+                loads[ep.staff_id] = loads.get(ep.staff_id, 0) - points
+            loads[item.staff_id] = loads.get(item.staff_id, 0) + points
+        return loads
 
 
 def accept_allocation(care: Care, principal: Principal | None, run_id: int) -> ProposalView:

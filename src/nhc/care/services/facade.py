@@ -73,6 +73,9 @@ class CareService:
     list_staff = _use_case(_staff.list_staff)
     get_staff = _use_case(_staff.get_staff)
     add_absence = _use_case(_staff.add_absence)
+    update_staff = _use_case(_staff.update_staff)
+    absences = _use_case(_staff.absences)
+    team_access = _use_case(_staff.team_access)
     # caseload
     worklist_candidates = _use_case(_caseload.worklist_candidates)
     admission_choice = _use_case(_caseload.admission_choice)
@@ -89,6 +92,7 @@ class CareService:
     proposal = _use_case(_allocation.proposal)
     latest_proposal = _use_case(_allocation.latest_proposal)
     accept_allocation = _use_case(_allocation.accept_allocation)
+    loads_after = _use_case(_allocation.loads_after)
     override_assignment = _use_case(_allocation.override_assignment)
     # MDT
     create_meeting = _use_case(_mdt.create_meeting)

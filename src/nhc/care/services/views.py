@@ -61,6 +61,17 @@ class StaffView:
 
 
 @dataclass(frozen=True)
+class TeamAccess:
+    """What a user may do on a neighbourhood team's pages, so a page offers only what will work:
+    ``member`` (a clinical member: the team's lists and patients), ``lead`` (team decisions:
+    allocation, absences) and ``manage_staff`` (add and change staff: the lead, or an administrator)."""
+
+    member: bool = False
+    lead: bool = False
+    manage_staff: bool = False
+
+
+@dataclass(frozen=True)
 class AbsenceView:
     id: int
     staff_id: int

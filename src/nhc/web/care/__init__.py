@@ -19,12 +19,13 @@ from fastapi import FastAPI
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from nhc.web.care.api import router as api_router
+from nhc.web.care.api_team import router as api_team_router
 from nhc.web.care.fhir_routes import router as fhir_router
 from nhc.web.care.pages import router
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-__all__ = ["TEMPLATES", "api_router", "install", "router"]
+__all__ = ["TEMPLATES", "api_router", "api_team_router", "install", "router"]
 
 
 def install(app: FastAPI) -> None:
@@ -35,5 +36,6 @@ def install(app: FastAPI) -> None:
     env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(TEMPLATES))])
     app.include_router(router)
     app.include_router(api_router)
+    app.include_router(api_team_router)
     app.include_router(fhir_router)
     app.state.care_installed = True

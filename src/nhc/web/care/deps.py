@@ -8,10 +8,10 @@ from fastapi import Path, Request
 
 from nhc.care.directory import neighbourhoods
 from nhc.care.domain import CareError, InvalidCareInput
-from nhc.care.services import CareService
+from nhc.care.services import CareService, TeamAccess
 from nhc.identifiers import InvalidIdentifier, parse_patient_id, parse_whole_number
 from nhc.insights.service import NotFound
-from nhc.web.deps import check_csrf, render
+from nhc.web.deps import check_csrf, optional_user, render
 
 # Care records (episodes, plans, staff, tasks, meetings, allocation runs) have 32-bit ids in
 # PostgreSQL, so a larger number is refused here rather than overflowing the database.
@@ -75,4 +75,11 @@ def neighbourhood(name: str) -> str:
 
 
 def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200):
+    """Render a care page. A page about one team (its context names the ``neighbourhood``) is also
+    given ``can``, what the signed-in user may do there (:class:`~nhc.care.services.TeamAccess`), so it
+    shows only the links and buttons that will work for them."""
+    nb = context.get("neighbourhood")
+    if nb and "can" not in context:
+        user = optional_user(request)
+        context = {**context, "can": care(request).team_access(user, nb) if user else TeamAccess()}
     return render(request, template, context, status_code=status_code)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from nhc.web.care.pages import caseload, mdt, plans, tasks, team
+from nhc.web.care.pages import caseload, mdt, plans, staff, tasks, team
 
 router = APIRouter(include_in_schema=False)
-for _pages in (caseload, team, mdt, plans, tasks):
+for _pages in (caseload, team, staff, mdt, plans, tasks):
     router.include_router(_pages.router)
 
 __all__ = ["router"]
