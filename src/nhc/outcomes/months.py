@@ -1,0 +1,141 @@
+"""Months and the people in them: the monthly population every indicator counts from.
+
+A month is an integer index (``year * 12 + month - 1``) inside the rules, so that "the 15 months
+ending with this one" is plain arithmetic on any engine; outputs carry the month's first day.
+
+The population of a month is everyone registered with a practice on the month's last day and alive
+then (a death on that day takes them out), with their practice, sex, ethnicity, IMD quintile of their
+small area (0: not known) and age and age band on that day. Registrations are taken not to overlap
+(the lake's key is person and start date; one starting the day after another ends is the usual case).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import ibis
+
+from nhc.analytics.rules.inputs import require_columns
+from nhc.analytics.rules.population import age_band
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+#: The cell a person-month falls in: every breakdown is a sum of cells.
+CELL = ("month", "practice_code", "imd_quintile", "sex", "age_band", "ethnicity")
+UNKNOWN_ETHNICITY = "Not stated"
+
+
+def index_of(day: dt.date) -> int:
+    """The month index of ``day``."""
+    return day.year * 12 + day.month - 1
+
+
+def first_day(index: int) -> dt.date:
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def last_day(index: int) -> dt.date:
+    year, month = index // 12, index % 12 + 1
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def last_complete_month(as_of: dt.date) -> int:
+    """The index of the last month that has ended on or before ``as_of``."""
+    month = index_of(as_of)
+    return month if last_day(month) == as_of else month - 1
+
+
+def month_index(date: ir.DateValue) -> ir.IntegerValue:
+    """The month index of a date column."""
+    return (date.year() * 12 + date.month() - 1).cast("int32")
+
+
+def month_date(index: ir.IntegerValue) -> ir.DateValue:
+    """The first day of the month of an index column."""
+    return ibis.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Span:
+    """The months a series covers, ``first`` to ``last`` (indices, both included)."""
+
+    first: int
+    last: int
+
+    @classmethod
+    def ending(cls, as_of: dt.date, count: int = 60) -> Span:
+        """``count`` months ending with the last complete month on or before ``as_of``."""
+        last = last_complete_month(as_of)
+        return cls(last - count + 1, last)
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+    def table(self) -> ir.Table:
+        """The months: ``month`` (index) and ``month_end`` (date)."""
+        indices = list(range(self.first, self.last + 1))
+        return ibis.memtable(
+            {"month": indices, "month_end": [last_day(i) for i in indices]},
+            schema={"month": "int32", "month_end": "date"},
+        )
+
+
+def age_on(date_of_birth: ir.DateValue, day: ir.DateValue) -> ir.IntegerValue:
+    """Whole years from ``date_of_birth`` to ``day`` (a column), the birthday counted on the day."""
+    before = (date_of_birth.month() > day.month()) | (
+        (date_of_birth.month() == day.month()) & (date_of_birth.day() > day.day())
+    )
+    return (day.year() - date_of_birth.year() - before.ifelse(1, 0)).cast("int32")
+
+
+def person_attributes(patients: ir.Table, small_areas: ir.Table) -> ir.Table:
+    """patient_id, date_of_birth, sex, ethnicity, imd_quintile (0 when the small area is not known)."""
+    p = require_columns(patients, "patients")
+    sa = require_columns(small_areas, "small_areas")
+    sa = sa.select("small_area_code", imd=((sa.imd_decile.cast("int32") + 1) // 2).cast("int32"))
+    j = p.left_join(sa, "small_area_code")
+    return j.select(
+        "patient_id",
+        "date_of_birth",
+        "sex",
+        ethnicity=j.ethnicity.fill_null(UNKNOWN_ETHNICITY),
+        imd_quintile=j.imd.fill_null(0).cast("int32"),
+    )
+
+
+def registered_months(
+    patients: ir.Table,
+    registrations: ir.Table,
+    deaths: ir.Table,
+    small_areas: ir.Table,
+    span: Span,
+    people: ir.Table | None = None,
+) -> ir.Table:
+    """One row per person and month of ``span`` registered and alive at the month's end: patient_id, the
+    :data:`CELL` columns and ``age``. ``people`` (a table with patient_id), if given, keeps only them."""
+    r = require_columns(registrations, "practice_registrations")
+    dth = require_columns(deaths, "deaths")
+    if people is not None:
+        r = r.semi_join(people, "patient_id")
+    m = span.table()
+    rm = r.join(m, [r.start_date <= m.month_end, r.end_date.isnull() | (r.end_date >= m.month_end)])
+    rm = rm.select("patient_id", "practice_code", "month", "month_end")
+    died = dth.group_by("patient_id").aggregate(died=dth.date_of_death.min())
+    j = rm.join(person_attributes(patients, small_areas), "patient_id").left_join(died, "patient_id")
+    j = j.filter(j.date_of_birth <= j.month_end, j.died.isnull() | (j.died > j.month_end))
+    age = age_on(j.date_of_birth, j.month_end)
+    return j.select(
+        j.patient_id,
+        j.month,
+        j.practice_code,
+        j.imd_quintile,
+        j.sex,
+        age_band=age_band(age),
+        ethnicity=j.ethnicity,
+        age=age,
+    )
