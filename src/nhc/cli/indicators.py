@@ -78,7 +78,9 @@ def _fmt(value: float | None, unit: str = "") -> str:
 
 def _print_summary(doc: dict[str, Any]) -> None:
     table = Table(title=f"Outcome indicators, {doc['months']['first']} to {doc['months']['last']}")
-    for col in ("indicator", "latest", "variation", "assurance", "Core20 gap", "SII (95% CI)"):
+    table.add_column("indicator", no_wrap=True)
+    table.add_column("latest", no_wrap=True)
+    for col in ("variation", "assurance", "Core20 gap", "SII (95% CI)"):
         table.add_column(col)
     for row in doc["indicators"]:
         if not row["available"]:
@@ -91,7 +93,7 @@ def _print_summary(doc: dict[str, Any]) -> None:
         gap, sii = row["core20_gap"], row["sii"]
         table.add_row(
             row["id"],
-            f"{_fmt(latest.get('value'), row['unit'])} ({latest.get('month', '-')})",
+            f"{_fmt(latest.get('value'), row['unit'])} {latest.get('month', '')}",
             ICONS.get(spc.get("variation_icon"), "-"),
             (spc.get("assurance_icon") or "-").replace("_", " "),
             "-" if gap is None else f"{gap['absolute']:+.1f}",
