@@ -189,28 +189,26 @@ def rate_cells(
 ) -> ir.Table:
     """Cells of the rate indicators: events in the month of people in ``grid`` that month over the
     people in ``grid``. ``acs_since``: when each person joined an ACS register (needed for
-    ``acs_admission``)."""
+    ``acs_admission``). Events are counted per person and month first, so the grid (the largest
+    table here) is read once."""
     enc = require_columns(encounters, "encounters")
     types = sorted({RATE_EVENTS[i.events][0] for i in indicators})
     e = enc.filter(enc.type.isin(types))
     e = e.select("patient_id", "type", month=month_index(e.start_date))
-    j = e.join(grid, ["patient_id", "month"])
     if acs_since is not None:
-        j = j.left_join(acs_since, "patient_id").drop("patient_id_right")
+        e = e.left_join(acs_since, "patient_id").drop("patient_id_right")
     counts = {}
     for i in indicators:
         typ, registers = RATE_EVENTS[i.events]
-        hit = j.type == typ
+        hit = e.type == typ
         if registers:
-            hit = hit & j.since.notnull() & (j.since <= j.month)
-        counts[f"n__{i.id}"] = j.count(where=hit)
-    num = j.group_by(list(CELL)).aggregate(**counts)
-    den = grid.group_by(list(CELL)).aggregate(**{f"d__{i.id}": grid.count() for i in indicators})
-    w = den.left_join(num, list(CELL))
-    wide = w.select(
-        *[den[c] for c in CELL],
-        **{f"d__{i.id}": w[f"d__{i.id}"] for i in indicators},
-        **{f"n__{i.id}": w[f"n__{i.id}"].fill_null(0) for i in indicators},
+            hit = hit & e.since.notnull() & (e.since <= e.month)
+        counts[f"n__{i.id}"] = e.count(where=hit)
+    per_month = e.group_by(["patient_id", "month"]).aggregate(**counts)
+    j = grid.left_join(per_month, ["patient_id", "month"])
+    wide = j.group_by(list(CELL)).aggregate(
+        **{f"d__{i.id}": j.count() for i in indicators},
+        **{f"n__{i.id}": j[f"n__{i.id}"].sum().fill_null(0) for i in indicators},
     )
     return _long(wide, [i.id for i in indicators])
 

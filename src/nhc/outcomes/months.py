@@ -116,26 +116,44 @@ def registered_months(
     span: Span,
     people: ir.Table | None = None,
 ) -> ir.Table:
-    """One row per person and month of ``span`` registered and alive at the month's end: patient_id, the
-    :data:`CELL` columns and ``age``. ``people`` (a table with patient_id), if given, keeps only them."""
+    """One row per person and month of ``span`` registered and alive at the month's end: patient_id,
+    the :data:`CELL` columns and ``age``. ``people`` (a table with patient_id), if given, keeps only them.
+
+    The person's attributes join the registrations before the months do, and age is month arithmetic
+    (whole months since the month of birth, less one in the birthday month when the birthday falls
+    after the month's last day, as 29 February does in 2026), so the one large step is the range join
+    of registrations to months."""
     r = require_columns(registrations, "practice_registrations")
     dth = require_columns(deaths, "deaths")
     if people is not None:
         r = r.semi_join(people, "patient_id")
-    m = span.table()
-    rm = r.join(m, [r.start_date <= m.month_end, r.end_date.isnull() | (r.end_date >= m.month_end)])
-    rm = rm.select("patient_id", "practice_code", "month", "month_end")
+    first_end = last_day(span.first)
+    r = r.filter(r.end_date.isnull() | (r.end_date >= first_end), r.start_date <= last_day(span.last))
     died = dth.group_by("patient_id").aggregate(died=dth.date_of_death.min())
-    j = rm.join(person_attributes(patients, small_areas), "patient_id").left_join(died, "patient_id")
-    j = j.filter(j.date_of_birth <= j.month_end, j.died.isnull() | (j.died > j.month_end))
-    age = age_on(j.date_of_birth, j.month_end)
+    a = person_attributes(patients, small_areas)
+    a = a.mutate(born=month_index(a.date_of_birth), born_day=a.date_of_birth.day().cast("int32"))
+    ra = r.join(a, "patient_id").left_join(died, "patient_id")
+    m = span.table()
+    m = m.mutate(end_day=m.month_end.day().cast("int32"))
+    j = ra.join(
+        m,
+        [
+            ra.start_date <= m.month_end,
+            ra.end_date.isnull() | (ra.end_date >= m.month_end),
+            ra.born <= m.month,
+            ra.died.isnull() | (ra.died > m.month_end),
+        ],
+    )
+    months_old = j.month - j.born
+    late_birthday = ((months_old % 12) == 0) & (j.born_day > j.end_day)
+    age = (months_old // 12 - late_birthday.ifelse(1, 0)).cast("int32")
     return j.select(
-        j.patient_id,
-        j.month,
-        j.practice_code,
-        j.imd_quintile,
-        j.sex,
+        ra.patient_id,
+        m.month,
+        ra.practice_code,
+        ra.imd_quintile,
+        ra.sex,
         age_band=age_band(age),
-        ethnicity=j.ethnicity,
+        ethnicity=ra.ethnicity,
         age=age,
     )

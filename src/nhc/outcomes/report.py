@@ -11,6 +11,7 @@ inequality are computed in Python from the published series.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -249,10 +250,22 @@ def build_report(
     indicators: Sequence[Indicator] = INDICATORS,
     progress: Progress | None = None,
     by: Sequence[str] = tuple(BREAKDOWNS),
+    chart: bool = True,
 ) -> OutcomesReport:
     """Every indicator of ``indicators`` the codelists allow, over the ``months`` months ending with
-    the last complete month on or before ``as_of``, published, in the breakdowns ``by``."""
-    say = progress or (lambda _msg: None)
+    the last complete month on or before ``as_of``, published, in the breakdowns ``by``; with their
+    SPC charts unless ``chart`` is false. ``timings`` holds the seconds of each step."""
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter(), ""]
+
+    def say(message: str) -> None:
+        now = time.perf_counter()
+        if clock[1]:
+            timings[str(clock[1])] = now - float(clock[0])
+        clock[:] = [now, message]
+        if progress is not None and message:
+            progress(message)
+
     span = Span.ending(as_of, months)
     say("reading the codelists")
     have = available_clusters(source, codelists)
@@ -262,14 +275,17 @@ def build_report(
     fetched = []
     for label, query in cell_parts(tables, ready, span):
         say(f"counting {label}")
-        fetched.append(source.to_arrow(query))
-    report = OutcomesReport(as_of, span, {}, unavailable)
+        # The cells are read once per breakdown: materialise them (a temporary table, or Spark's
+        # cache) rather than let the engine compute them again for each.
+        with query.cache() as cells:
+            fetched.append(source.to_arrow(breakdowns(cells, tables["practices"], tuple(by))))
+    report = OutcomesReport(as_of, span, {}, unavailable, timings)
     if not fetched:
+        say("")
         return report
-    say("summing the breakdowns")
-    cells = ibis.memtable(pa.concat_tables(fetched, promote_options="permissive"))
-    out = published(breakdowns(cells, tables["practices"], tuple(by)), {i.id: i.scale for i in ready})
-    rows = source.to_arrow(out).to_pylist()
+    say("publishing")
+    series = ibis.memtable(pa.concat_tables(fetched, promote_options="permissive"))
+    rows = source.to_arrow(published(series, {i.id: i.scale for i in ready})).to_pylist()
     grouped: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for r in rows:
         grouped[(r["indicator"], r["by"], r["group"])].append(r)
@@ -281,6 +297,8 @@ def build_report(
             key[2],
             [Point(r["month"], r["numerator"], r["denominator"], r["value"]) for r in points],
         )
-    say("charting")
-    report.chart_all()
+    if chart:
+        say("charting")
+        report.chart_all()
+    say("")
     return report
