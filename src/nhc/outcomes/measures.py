@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 import ibis
 
 from nhc.analytics.rules.inputs import require_columns
-from nhc.analytics.rules.population import age_band
 from nhc.outcomes.catalogue import (
     EVENT_GROUPS,
     FRAIL_DEFICITS,
@@ -30,7 +29,17 @@ from nhc.outcomes.catalogue import (
     Indicator,
     Kind,
 )
-from nhc.outcomes.months import CELL, Span, age_on, month_date, month_index, person_attributes
+from nhc.outcomes.months import (
+    CELL,
+    Span,
+    age_on,
+    band_index,
+    band_label,
+    month_date,
+    month_index,
+    person_attributes,
+    registered_months,
+)
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -168,8 +177,9 @@ def _long(wide: ir.Table, ids: Sequence[str]) -> ir.Table:
     parts = [
         wide.select(
             indicator=ibis.literal(i),
-            **{c: wide[c] for c in CELL if c != "month"},
+            **{c: wide[c] for c in CELL if c not in ("month", "age_band")},
             month=month_date(wide.month),
+            age_band=band_label(wide.age_band),
             numerator=wide[f"n__{i}"].cast("int64"),
             denominator=wide[f"d__{i}"].cast("int64"),
         )
@@ -183,18 +193,22 @@ def _long(wide: ir.Table, ids: Sequence[str]) -> ir.Table:
 
 def rate_cells(
     indicators: Sequence[Indicator],
-    grid: ir.Table,
+    people: tuple[ir.Table, ir.Table, ir.Table, ir.Table],
     encounters: ir.Table,
     acs_since: ir.Table | None,
+    span: Span,
 ) -> ir.Table:
-    """Cells of the rate indicators: events in the month of people in ``grid`` that month over the
-    people in ``grid``. ``acs_since``: when each person joined an ACS register (needed for
-    ``acs_admission``). Events are counted per person and month first, so the grid (the largest
-    table here) is read once."""
+    """Cells of the rate indicators: events in the month of people registered and alive at its end,
+    over the people registered and alive then. ``people``: patients, practice_registrations, deaths and
+    small_areas; ``acs_since``: when each person joined an ACS register (for ``acs_admission``).
+
+    Events are counted per person and month and put in their cells apart from the population, so the
+    monthly population (the largest table here) is only grouped, never joined."""
     enc = require_columns(encounters, "encounters")
     types = sorted({RATE_EVENTS[i.events][0] for i in indicators})
     e = enc.filter(enc.type.isin(types))
     e = e.select("patient_id", "type", month=month_index(e.start_date))
+    e = e.filter(e.month >= span.first, e.month <= span.last)
     if acs_since is not None:
         e = e.left_join(acs_since, "patient_id").drop("patient_id_right")
     counts = {}
@@ -205,10 +219,17 @@ def rate_cells(
             hit = hit & e.since.notnull() & (e.since <= e.month)
         counts[f"n__{i.id}"] = e.count(where=hit)
     per_month = e.group_by(["patient_id", "month"]).aggregate(**counts)
-    j = grid.left_join(per_month, ["patient_id", "month"])
-    wide = j.group_by(list(CELL)).aggregate(
-        **{f"d__{i.id}": j.count() for i in indicators},
-        **{f"n__{i.id}": j[f"n__{i.id}"].sum().fill_null(0) for i in indicators},
+    events = registered_months(*people, span, at=per_month)
+    num = events.group_by(list(CELL)).aggregate(
+        **{f"n__{i.id}": events[f"n__{i.id}"].sum() for i in indicators}
+    )
+    grid = registered_months(*people, span)
+    den = grid.group_by(list(CELL)).aggregate(d=grid.count())
+    w = den.left_join(num, list(CELL))
+    wide = w.select(
+        *[den[c] for c in CELL],
+        **{f"d__{i.id}": w.d for i in indicators},
+        **{f"n__{i.id}": w[f"n__{i.id}"].fill_null(0) for i in indicators},
     )
     return _long(wide, [i.id for i in indicators])
 
@@ -233,7 +254,7 @@ def death_cells(
     j = j.select(d.patient_id, d.month, d.date_of_death, d.place_of_death, r.practice_code)
     j = j.join(person_attributes(patients, small_areas), "patient_id")
     age = age_on(j.date_of_birth, j.date_of_death)
-    cells = j.mutate(age_band=age_band(age))
+    cells = j.mutate(age_band=band_index(age))
     wide = cells.group_by(list(CELL)).aggregate(
         **{
             f"n__{indicator.id}": cells.count(where=cells.place_of_death == "home"),

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import ibis
 
 from nhc.analytics.rules.inputs import require_columns
-from nhc.analytics.rules.population import age_band
+from nhc.vocab import AGE_BAND_LIMITS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -85,6 +85,22 @@ class Span:
         )
 
 
+def band_index(age: ir.IntegerValue, months: bool = False) -> ir.IntegerValue:
+    """The age band of ``age`` (in whole years, or whole months with ``months``) as its position in
+    :data:`nhc.vocab.AGE_BAND_LIMITS` (0 = 0-17): a sum of integer comparisons, cheaper on the monthly
+    population than a label (or a division) per row."""
+    unit = 12 if months else 1
+    out = ibis.literal(0, type="int8")
+    for _, low, _ in AGE_BAND_LIMITS[1:]:
+        out = out + (age >= low * unit).cast("int8")
+    return out.cast("int8")
+
+
+def band_label(index: ir.IntegerValue) -> ir.StringValue:
+    """The label of a :func:`band_index` (on the aggregated cells, not every person-month)."""
+    return index.cases(*((i, name) for i, (name, _, _) in enumerate(AGE_BAND_LIMITS)), else_="unknown")
+
+
 def age_on(date_of_birth: ir.DateValue, day: ir.DateValue) -> ir.IntegerValue:
     """Whole years from ``date_of_birth`` to ``day`` (a column), the birthday counted on the day."""
     before = (date_of_birth.month() > day.month()) | (
@@ -115,9 +131,12 @@ def registered_months(
     small_areas: ir.Table,
     span: Span,
     people: ir.Table | None = None,
+    at: ir.Table | None = None,
 ) -> ir.Table:
     """One row per person and month of ``span`` registered and alive at the month's end: patient_id,
-    the :data:`CELL` columns and ``age``. ``people`` (a table with patient_id), if given, keeps only them.
+    the :data:`CELL` columns (``age_band`` as a :func:`band_index`) and ``age``. ``people`` (a table
+    with patient_id), if given, keeps only them; ``at`` (patient_id, month and any other columns), if
+    given, keeps only its person-months (an event's), with its other columns.
 
     The person's attributes join the registrations before the months do, and age is month arithmetic
     (whole months since the month of birth, less one in the birthday month when the birthday falls
@@ -132,28 +151,32 @@ def registered_months(
     died = dth.group_by("patient_id").aggregate(died=dth.date_of_death.min())
     a = person_attributes(patients, small_areas)
     a = a.mutate(born=month_index(a.date_of_birth), born_day=a.date_of_birth.day().cast("int32"))
-    ra = r.join(a, "patient_id").left_join(died, "patient_id")
+    ra = r.join(a, "patient_id").left_join(died, "patient_id").drop("patient_id_right")
     m = span.table()
     m = m.mutate(end_day=m.month_end.day().cast("int32"))
-    j = ra.join(
-        m,
-        [
-            ra.start_date <= m.month_end,
-            ra.end_date.isnull() | (ra.end_date >= m.month_end),
-            ra.born <= m.month,
-            ra.died.isnull() | (ra.died > m.month_end),
-        ],
+    extra: list[str] = []
+    if at is None:
+        j = ra.join(m, [ra.start_date <= m.month_end])
+    else:
+        extra = [c for c in at.columns if c not in ("patient_id", "month")]
+        pm = at.join(m, "month")
+        j = ra.join(pm, [ra.patient_id == pm.patient_id, ra.start_date <= pm.month_end])
+    j = j.filter(
+        j.end_date.isnull() | (j.end_date >= j.month_end),
+        j.born <= j.month,
+        j.died.isnull() | (j.died > j.month_end),
     )
     months_old = j.month - j.born
-    late_birthday = ((months_old % 12) == 0) & (j.born_day > j.end_day)
-    age = (months_old // 12 - late_birthday.ifelse(1, 0)).cast("int32")
+    # whole months of age: one less in a birthday month whose last day comes before the birthday
+    whole = months_old - (((months_old % 12) == 0) & (j.born_day > j.end_day)).cast("int32")
     return j.select(
-        ra.patient_id,
-        m.month,
-        ra.practice_code,
-        ra.imd_quintile,
-        ra.sex,
-        age_band=age_band(age),
-        ethnicity=ra.ethnicity,
-        age=age,
+        "patient_id",
+        "month",
+        "practice_code",
+        "imd_quintile",
+        "sex",
+        age_band=band_index(whole, months=True),
+        ethnicity=j.ethnicity,
+        age=(whole // 12).cast("int32"),
+        **{c: j[c] for c in extra},
     )

@@ -74,11 +74,10 @@ def cell_parts(
     parts: list[tuple[str, ir.Table]] = []
     rates = [i for i in indicators if i.kind is Kind.RATE]
     if rates:
-        grid = registered_months(*src, span)
         acs = None
         if any(i.events == "acs_admission" for i in rates):
             acs = measures.first_months(t["clinical_events"], t["codelists"], ACS_CLUSTERS, span.last)
-        parts.append(("rates", measures.rate_cells(rates, grid, t["encounters"], acs)))
+        parts.append(("rates", measures.rate_cells(rates, src, t["encounters"], acs, span)))
     for name in POPULATIONS:
         group = [i for i in indicators if i.population == name]
         if not group:
