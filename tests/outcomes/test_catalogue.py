@@ -69,3 +69,11 @@ def test_a_group_is_there_when_any_of_its_clusters_is():
     smoking = BY_ID["diabetes-smoking-status"]
     assert missing_clusters(smoking, {"dm_cod", "smoking-status-ex"}) == []
     assert missing_clusters(smoking, {"dm_cod"}) == list(EVENT_GROUPS["smoking"].clusters)
+
+
+def test_docs_describe_every_indicator():
+    """docs/outcomes.md has a row for each indicator of the catalogue."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "outcomes.md").read_text(encoding="utf-8")
+    assert [i.id for i in INDICATORS if f"| `{i.id}` |" not in text] == []
