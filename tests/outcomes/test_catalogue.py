@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nhc.outcomes.catalogue import (
@@ -73,7 +75,5 @@ def test_a_group_is_there_when_any_of_its_clusters_is():
 
 def test_docs_describe_every_indicator():
     """docs/outcomes.md has a row for each indicator of the catalogue."""
-    from pathlib import Path
-
     text = (Path(__file__).resolve().parents[2] / "docs" / "outcomes.md").read_text(encoding="utf-8")
     assert [i.id for i in INDICATORS if f"| `{i.id}` |" not in text] == []
