@@ -52,6 +52,13 @@ def _codes(codelists: ir.Table, clusters: Sequence[str]) -> ir.Table:
     return cl.filter(cl.cluster.isin(sorted(set(clusters)))).select("code", "cluster").distinct()
 
 
+def relevant(table: ir.Table, codelists: ir.Table, clusters: Sequence[str], column: str) -> ir.Table:
+    """The rows of ``table`` (clinical events or medications) whose ``column`` code is in one of
+    ``clusters``: the same columns, far fewer rows, for an edge to read the large table once."""
+    cl = _codes(codelists, clusters).select("code").distinct()
+    return table.semi_join(cl, table[column] == cl.code)
+
+
 def first_months(events: ir.Table, codelists: ir.Table, clusters: Sequence[str], last: int) -> ir.Table:
     """patient_id, ``since``: the month of each person's first code in ``clusters`` up to month
     ``last`` (a register's "first coded on or before the month's end")."""

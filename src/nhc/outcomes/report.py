@@ -30,6 +30,7 @@ from nhc.outcomes.catalogue import (
     POPULATIONS,
     Indicator,
     Kind,
+    clusters_needed,
     missing_clusters,
 )
 from nhc.outcomes.inequality import Gap, Sii, core20_gap, sii
@@ -271,13 +272,22 @@ def build_report(
     unavailable = {i.id: m for i in indicators if (m := missing_clusters(i, have))}
     ready = [i for i in indicators if i.id not in unavailable]
     tables = {n: source.table(n) for n in SOURCE_TABLES} | {"codelists": codelists}
+    needed = sorted({c for i in ready for needs in clusters_needed(i) for c in needs})
     fetched = []
-    for label, query in cell_parts(tables, ready, span):
-        say(f"counting {label}")
-        # The cells are read once per breakdown: materialise them (a temporary table, or Spark's
-        # cache) rather than let the engine compute them again for each.
-        with query.cache() as cells:
-            fetched.append(source.to_arrow(breakdowns(cells, tables["practices"], tuple(by))))
+    say("selecting the coded events")
+    # Each population reads the events of its clusters: read the large tables once, keeping the rows
+    # any indicator reads, materialised (a temporary table, or Spark's cache).
+    with (
+        measures.relevant(tables["clinical_events"], codelists, needed, "snomed_code").cache() as events,
+        measures.relevant(tables["medications"], codelists, needed, "dmd_code").cache() as medicines,
+    ):
+        tables |= {"clinical_events": events, "medications": medicines}
+        for label, query in cell_parts(tables, ready, span):
+            say(f"counting {label}")
+            # The cells are read once per breakdown: materialise them rather than let the engine
+            # compute them again for each.
+            with query.cache() as cells:
+                fetched.append(source.to_arrow(breakdowns(cells, tables["practices"], tuple(by))))
     report = OutcomesReport(as_of, span, {}, unavailable, timings)
     if not fetched:
         say("")
