@@ -237,6 +237,15 @@ def _month(index: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def _cached(expr: ir.Table) -> ir.Table:
+    """``expr`` materialised by its engine (a temporary table, or Spark's cache); use it in a ``with``.
+
+    Ibis registers the in-memory tables a query reads (the months, a codelist) when it runs one, but
+    not when Spark caches one, so they are registered first."""
+    expr._find_backend(use_default=True)._run_pre_execute_hooks(expr)
+    return expr.cache()
+
+
 def available_clusters(source: TableSource, codelists: ir.Table) -> set[str]:
     got = source.to_arrow(codelists.select("cluster").distinct())
     return {c for c in got.column("cluster").to_pylist() if c is not None}
@@ -278,15 +287,15 @@ def build_report(
     # Each population reads the events of its clusters: read the large tables once, keeping the rows
     # any indicator reads, materialised (a temporary table, or Spark's cache).
     with (
-        measures.relevant(tables["clinical_events"], codelists, needed, "snomed_code").cache() as events,
-        measures.relevant(tables["medications"], codelists, needed, "dmd_code").cache() as medicines,
+        _cached(measures.relevant(tables["clinical_events"], codelists, needed, "snomed_code")) as events,
+        _cached(measures.relevant(tables["medications"], codelists, needed, "dmd_code")) as medicines,
     ):
         tables |= {"clinical_events": events, "medications": medicines}
         for label, query in cell_parts(tables, ready, span):
             say(f"counting {label}")
             # The cells are read once per breakdown: materialise them rather than let the engine
             # compute them again for each.
-            with query.cache() as cells:
+            with _cached(query) as cells:
                 fetched.append(source.to_arrow(breakdowns(cells, tables["practices"], tuple(by))))
     report = OutcomesReport(as_of, span, {}, unavailable, timings)
     if not fetched:
