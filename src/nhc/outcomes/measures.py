@@ -38,6 +38,7 @@ from nhc.outcomes.months import (
     month_date,
     month_index,
     person_attributes,
+    population_cells,
     registered_months,
 )
 
@@ -230,8 +231,7 @@ def rate_cells(
     num = events.group_by(list(CELL)).aggregate(
         **{f"n__{i.id}": events[f"n__{i.id}"].sum() for i in indicators}
     )
-    grid = registered_months(*people, span)
-    den = grid.group_by(list(CELL)).aggregate(d=grid.count())
+    den = population_cells(*people, span).rename(d="people")
     w = den.left_join(num, list(CELL))
     wide = w.select(
         *[den[c] for c in CELL],

@@ -124,6 +124,86 @@ def person_attributes(patients: ir.Table, small_areas: ir.Table) -> ir.Table:
     )
 
 
+def _registrations(
+    patients: ir.Table,
+    registrations: ir.Table,
+    deaths: ir.Table,
+    small_areas: ir.Table,
+    span: Span,
+    people: ir.Table | None = None,
+) -> ir.Table:
+    """Registrations overlapping ``span`` with the person's attributes, month of birth (``born``),
+    day of birth and date of death (``died``, null if alive)."""
+    r = require_columns(registrations, "practice_registrations")
+    dth = require_columns(deaths, "deaths")
+    if people is not None:
+        r = r.semi_join(people, "patient_id")
+    first_end = last_day(span.first)
+    r = r.filter(r.end_date.isnull() | (r.end_date >= first_end), r.start_date <= last_day(span.last))
+    died = dth.group_by("patient_id").aggregate(died=dth.date_of_death.min())
+    a = person_attributes(patients, small_areas)
+    a = a.mutate(born=month_index(a.date_of_birth), born_day=a.date_of_birth.day().cast("int32"))
+    return r.join(a, "patient_id").left_join(died, "patient_id").drop("patient_id_right")
+
+
+def _late(born_day: ir.IntegerValue, month: ir.IntegerValue) -> ir.IntegerValue:
+    """1 when a birthday in ``month`` falls after its last day (29 February in a common year), else 0."""
+    year = month // 12
+    leap = ((year % 4) == 0) & (((year % 100) != 0) | ((year % 400) == 0))
+    return (((month % 12) == 1) & (born_day == 29) & ~leap).cast("int32")
+
+
+def population_cells(
+    patients: ir.Table, registrations: ir.Table, deaths: ir.Table, small_areas: ir.Table, span: Span
+) -> ir.Table:
+    """The :data:`CELL` columns and ``people``: how many are registered and alive at each month's end
+    — the same counts as grouping :func:`registered_months`, from each registration's run of months
+    in each age band (+1 where it starts, -1 after it ends, summed month by month), so the work grows
+    with registrations, not with registrations x months."""
+    ra = _registrations(patients, registrations, deaths, small_areas, span)
+    after_end = ra.end_date + ibis.interval(days=1)
+    first = ibis.greatest(month_index(ra.start_date), ra.born, span.first)
+    last = ibis.least(
+        (month_index(after_end) - 1).fill_null(span.last),
+        (month_index(ra.died) - 1).fill_null(span.last),
+        span.last,
+    )
+    lows = [low for _, low, _ in AGE_BAND_LIMITS]
+    bands = ibis.memtable(
+        {"band": list(range(len(lows))), "low": lows, "next_low": [*lows[1:], 10_000]},
+        schema={"band": "int8", "low": "int32", "next_low": "int32"},
+    )
+    keys = ["practice_code", "imd_quintile", "sex", "ethnicity"]
+    runs = ra.select(*keys, "born", "born_day", first=first, last=last).cross_join(bands)
+    starts = runs.born + 12 * runs.low
+    ends = runs.born + 12 * runs.next_low
+    runs = runs.mutate(
+        start=ibis.greatest(runs.first, starts + _late(runs.born_day, starts)),
+        end=ibis.least(runs.last, ends + _late(runs.born_day, ends) - 1),
+    )
+    runs = runs.filter(runs.start <= runs.end)
+    group = [*keys, "band"]
+    up = runs.select(*group, month=runs.start, change=ibis.literal(1))
+    down = runs.filter(runs.end < span.last).select(*group, month=runs.end + 1, change=ibis.literal(-1))
+    changes = up.union(down)
+    changes = changes.group_by([*group, "month"]).aggregate(change=changes.change.sum())
+    every = changes.select(*group).distinct().cross_join(span.table().select("month"))
+    j = every.left_join(changes, [*group, "month"])
+    j = j.select(*[every[c] for c in group], every.month, change=j.change.fill_null(0))
+    running = j.change.sum().over(ibis.cumulative_window(group_by=group, order_by="month"))
+    out = j.mutate(people=running)
+    out = out.filter(out.people > 0)
+    return out.select(
+        "month",
+        "practice_code",
+        "imd_quintile",
+        "sex",
+        age_band=out.band,
+        ethnicity=out.ethnicity,
+        people=out.people.cast("int64"),
+    )
+
+
 def registered_months(
     patients: ir.Table,
     registrations: ir.Table,
@@ -142,16 +222,7 @@ def registered_months(
     (whole months since the month of birth, less one in the birthday month when the birthday falls
     after the month's last day, as 29 February does in 2026), so the one large step is the range join
     of registrations to months."""
-    r = require_columns(registrations, "practice_registrations")
-    dth = require_columns(deaths, "deaths")
-    if people is not None:
-        r = r.semi_join(people, "patient_id")
-    first_end = last_day(span.first)
-    r = r.filter(r.end_date.isnull() | (r.end_date >= first_end), r.start_date <= last_day(span.last))
-    died = dth.group_by("patient_id").aggregate(died=dth.date_of_death.min())
-    a = person_attributes(patients, small_areas)
-    a = a.mutate(born=month_index(a.date_of_birth), born_day=a.date_of_birth.day().cast("int32"))
-    ra = r.join(a, "patient_id").left_join(died, "patient_id").drop("patient_id_right")
+    ra = _registrations(patients, registrations, deaths, small_areas, span, people)
     m = span.table()
     m = m.mutate(end_day=m.month_end.day().cast("int32"))
     extra: list[str] = []
