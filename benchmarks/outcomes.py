@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     engine = DuckDBEngine.open(Lake(args.data / "lake"), threads=args.threads)
+    engine.backend.raw_sql("SET enable_progress_bar = false")
     codelists = engine.from_arrow(load_codelists().select(["code", "cluster"]), "nhc_codelists")
     read_floor(engine)  # warm-up: the file system's cache and DuckDB's metadata
     floor = read_floor(engine)

@@ -19,7 +19,7 @@ from rich.table import Table
 from nhc.analytics.pipeline.run import DEFAULT_AS_OF
 from nhc.cli.common import DataOption, JsonOption, console, parse_date, print_json, settings_for
 from nhc.errors import NhcError
-from nhc.lake.engine import connect
+from nhc.lake.engine import DuckDBEngine, connect
 from nhc.outcomes.catalogue import BY_ID
 from nhc.outcomes.report import OutcomesReport, build_report
 from nhc.outcomes.series import BREAKDOWNS
@@ -59,6 +59,8 @@ def _report(
     ) as progress:
         task = progress.add_task("connecting", total=None)
         engine = connect(settings)
+        if isinstance(engine, DuckDBEngine):  # its own progress bar would print into --json output
+            engine.backend.raw_sql("SET enable_progress_bar = false")
         codes = load_codelists().select(["code", "cluster"])
         codelists = engine.from_arrow(codes, "nhc_outcomes_codelists")
         return build_report(
