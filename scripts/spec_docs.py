@@ -47,6 +47,9 @@ WORDS = {
     "ae": "A&E",
     "as of": "as-of",
     "hba1c": "HbA1c",
+    "acs": "ACS",
+    "bmi": "BMI",
+    "copd": "COPD",
 }
 
 

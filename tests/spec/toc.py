@@ -15,4 +15,6 @@ AREAS: dict[str, str] = {
     "worklists": "Worklists",
     "cube": "The population cube",
     "disclosure": "Disclosure control",
+    "indicators": "Outcome indicators",
+    "outcome_series": "Outcome series and their disclosure control",
 }

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from nhc.cli.common import JsonOption, add_commands, console, print_json
+from nhc.cli.indicators import outcomes
 from nhc.errors import NhcError
 from nhc.outcomes.spc import Improvement, SpcOptions, spc
 
@@ -81,5 +82,5 @@ def spc_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``nhc spc`` to ``app``."""
-    add_commands(app, {"spc": spc_command})
+    """Add ``nhc spc`` and ``nhc outcomes`` (:mod:`nhc.cli.indicators`) to ``app``."""
+    add_commands(app, {"spc": spc_command, "outcomes": outcomes})

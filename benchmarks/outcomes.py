@@ -1,0 +1,97 @@
+"""Outcome indicators: every indicator x every practice (and every other breakdown) x 60 months, and SPC
+for every series, on a lake you point it at.
+
+    python benchmarks/outcomes.py --data /path/to/data [--months 60] [--threads 2]
+
+DuckDB, ``--threads`` threads (default 2). Two floors, measured in the same run: reading the inputs
+(one scan of the columns the indicators read, counting rows) for the indicators, and touching every
+published value once (the mean of each series) for SPC. Targets from issue 17: every indicator x 70
+practices x 60 months in < 20 s, SPC for every series in < 2 s, on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+from nhc.lake.engine import DuckDBEngine
+from nhc.lake.store import Lake
+from nhc.outcomes.report import build_report
+from nhc.reference.codelists import load_codelists
+
+AS_OF = dt.date(2026, 3, 31)
+READ = {
+    "patients": ("patient_id", "date_of_birth", "sex", "ethnicity", "small_area_code"),
+    "practice_registrations": ("patient_id", "practice_code", "start_date", "end_date"),
+    "clinical_events": ("patient_id", "date", "snomed_code", "value"),
+    "medications": ("patient_id", "date", "dmd_code"),
+    "encounters": ("patient_id", "type", "start_date"),
+    "deaths": ("patient_id", "date_of_death", "place_of_death"),
+}
+
+
+def read_floor(engine: DuckDBEngine) -> tuple[float, float]:
+    """Seconds (wall, CPU) to scan every column the indicators read once (counting non-null values)."""
+    began, began_cpu = time.perf_counter(), time.process_time()
+    for name, columns in READ.items():
+        t = engine.table(name)
+        engine.to_arrow(t.aggregate(**{c: t[c].count() for c in columns}))
+    return time.perf_counter() - began, time.process_time() - began_cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="data folder with a lake")
+    parser.add_argument("--months", type=int, default=60)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    engine = DuckDBEngine.open(Lake(args.data / "lake"), threads=args.threads)
+    engine.backend.raw_sql("SET enable_progress_bar = false")
+    codelists = engine.from_arrow(load_codelists().select(["code", "cluster"]), "nhc_codelists")
+    read_floor(engine)  # warm-up: the file system's cache and DuckDB's metadata
+    floor = read_floor(engine)
+    cpu: dict[str, float] = {}
+    last = [time.process_time(), ""]
+
+    def step(message: str) -> None:
+        now = time.process_time()
+        if last[1]:
+            cpu[str(last[1])] = now - float(last[0])
+        last[:] = [now, message]
+
+    began, began_cpu = time.perf_counter(), time.process_time()
+    report = build_report(engine, codelists, AS_OF, args.months, progress=step, chart=False)
+    step("")
+    indicators_s, indicators_cpu = time.perf_counter() - began, time.process_time() - began_cpu
+    values = [s.published_values() for s in report.series.values()]
+    began = time.perf_counter()
+    for v in values:
+        sum(v) / len(v) if v else None
+    spc_floor = time.perf_counter() - began
+    began, began_cpu = time.perf_counter(), time.process_time()
+    report.chart_all()
+    spc_s, spc_cpu = time.perf_counter() - began, time.process_time() - began_cpu
+    practices = len({g for (_, by, g) in report.series if by == "practice"})
+    rows = [
+        ("read the inputs (floor)", *floor, None),
+        *((f"  step: {k}", v, cpu.get(k, 0.0), None) for k, v in report.timings.items()),
+        ("every indicator, every breakdown", indicators_s, indicators_cpu, 20),
+        ("touch every value (SPC floor)", spc_floor, spc_floor, None),
+        ("SPC for every series", spc_s, spc_cpu, 2),
+    ]
+    print(
+        f"lake {args.data}; {args.months} months; {practices} practices; {len(report.series)} series; "
+        f"{sum(map(len, values))} published points; {args.threads} threads"
+    )
+    print(f"{'step':<42}{'seconds':>10}{'CPU s':>10}{'target':>10}")
+    for name, seconds, cpu_s, target in rows:
+        print(f"{name:<42}{seconds:>10.3f}{cpu_s:>10.3f}{'' if target is None else f'< {target}':>10}")
+    print("CPU s: this process's CPU time, all threads (on a busy machine the wall clock is not its own)")
+    print(json.dumps({"unavailable": report.unavailable}))
+
+
+if __name__ == "__main__":
+    main()
