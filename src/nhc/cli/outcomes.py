@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from nhc.cli.common import JsonOption, add_commands, console, print_json
+from nhc.cli.evaluate import evaluate
 from nhc.cli.indicators import outcomes
 from nhc.errors import NhcError
 from nhc.outcomes.spc import Improvement, SpcOptions, spc
@@ -82,5 +83,5 @@ def spc_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``nhc spc`` and ``nhc outcomes`` (:mod:`nhc.cli.indicators`) to ``app``."""
-    add_commands(app, {"spc": spc_command, "outcomes": outcomes})
+    """Add ``nhc spc``, ``nhc outcomes`` (:mod:`nhc.cli.indicators`) and ``nhc evaluate`` to ``app``."""
+    add_commands(app, {"spc": spc_command, "outcomes": outcomes, "evaluate": evaluate})
