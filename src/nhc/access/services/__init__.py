@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from nhc.access.domain import Appointment, Hub, Schedule, Slot
+from nhc.access.domain.utilisation import utilisation
 from nhc.access.services import booking, timetable
 from nhc.access.services.base import Access
 from nhc.access.services.booking import AppointmentView, BookingRequest, SlotQuery
@@ -28,7 +30,25 @@ from nhc.db import Database
 from nhc.security.roles import Principal
 from nhc.security.service import SecurityService
 
-__all__ = ["AccessService", "AppointmentView", "BookingRequest", "DayShape", "SlotQuery", "Visiting"]
+__all__ = [
+    "AccessService",
+    "AppointmentView",
+    "BookingRequest",
+    "DayShape",
+    "HubUse",
+    "SlotQuery",
+    "Visiting",
+]
+
+
+@dataclass(frozen=True)
+class HubUse:
+    """One hub's use of its capacity over a period."""
+
+    hub: Hub
+    booked: int
+    free: int
+    utilisation: float
 
 
 def local_now() -> dt.datetime:
@@ -72,6 +92,19 @@ class AccessService:
     def appointment(self, appointment_id: str) -> Appointment:
         with self.access.uow() as uow:
             return uow.repo.appointment(appointment_id)
+
+    def utilisation(self, start: dt.datetime, end: dt.datetime) -> list[HubUse]:
+        """Each hub's booked and free slots starting in ``[start, end)`` and its utilisation
+        (booked / (booked + free)), hubs in name order; an aggregate, no people."""
+        with self.access.uow() as uow:
+            by_hub = utilisation(uow.repo.slot_records(start, end), "hub")
+            hubs = uow.repo.hubs()
+        empty = {"booked": 0, "free": 0, "utilisation": 0.0}
+        return [
+            HubUse(h, int(u["booked"]), int(u["free"]), float(u["utilisation"]))
+            for h in sorted(hubs, key=lambda h: h.name)
+            for u in [by_hub.get(h.id, empty)]
+        ]
 
     def view(self, appointment_id: str, *, principal: Principal | None = None) -> AppointmentView:
         """One appointment with its slot, schedule and hub: a person-level read (decided, audited)."""

@@ -1,5 +1,6 @@
-"""Access on the web: the JSON API for slot search, booking and cancelling (no HTML pages yet).
-Include the routers in the app::
+"""Access on the web: the JSON API for slot search, booking and cancelling, and the pages
+(:mod:`nhc.web.appointments.pages`: find, book and cancel hub appointments, the visiting service's
+day plan, hub utilisation). Include the routers in the app::
 
     from nhc.web.appointments import routers
     for r in routers:
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 from nhc.web.appointments.api import router
 from nhc.web.appointments.deps import access_service, booker
+from nhc.web.appointments.pages import router as pages_router
 
-routers = [router]
+routers = [router, pages_router]
 
-__all__ = ["access_service", "booker", "router", "routers"]
+__all__ = ["access_service", "booker", "pages_router", "router", "routers"]
