@@ -4,6 +4,7 @@ people are registered (the lake is not built in these tests)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from nhc.access.domain import hubs_from_practices
 from nhc.access.services import AccessService, DayShape
 from nhc.care.directory import StaticDirectory
+from nhc.insights.access import PatientAccess
 from nhc.settings import Settings
 from nhc.web.app import create_app
 from tests.access.conftest import FIRST_DAY, HUB_PRACTICES, NOW
@@ -43,6 +45,8 @@ def access_app(db_url: str, data_dir: Path) -> FastAPI:
     )
     service.publish_timetables(FIRST_DAY, 14, hubs_from_practices(PRACTICES))
     app.state.access = service
+    # the FHIR API's person-level decision over the same stand-in for where people are registered
+    app.state.services = dataclasses.replace(app.state.services, patient_access=PatientAccess(sec, HOME.get))
     app.state.access_people = StaticDirectory(PEOPLE)
     sec.create_user("nav", "Nia Navigator", "team_member", password=PASSWORD, neighbourhoods=["Banbury", "Headington"])  # fmt: skip
     sec.create_user("far", "Fern Faraway", "team_member", password=PASSWORD, neighbourhoods=["Witney"])
