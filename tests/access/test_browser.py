@@ -170,5 +170,10 @@ def test_day_plan_add_a_request_and_replan(browser, server) -> None:
     page.wait_for_load_state()
     assert "re-planned from 09:00" in page.get_by_test_id("plan-made").inner_text()
     assert page.get_by_test_id("waiting").count() == 0
+    assert page.get_by_test_id("route-map").is_visible()
+    _axe(page)
+    page.get_by_role("link", name="Printable run sheet").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Run sheet: ")
     _axe(page)
     context.close()

@@ -193,3 +193,24 @@ def test_utilisation_errors(nav):
     r = nav.get("/access/utilisation?weeks=0")
     assert r.status_code == 400 and _error(r.text).startswith("Choose from 1 to 12 weeks")
     assert nav.get("/access/utilisation.csv?weeks=99").status_code == 400
+
+
+def test_the_routes_are_drawn_as_a_map_with_a_text_alternative(nav):
+    page = nav.get(PLAN).text
+    svg = page.split('data-testid="route-map"')[1].split("</svg>")[0]
+    assert svg.count("<polyline") == 3  # one line per clinician
+    assert "The tables below give the same routes in words" in svg
+    assert "Headington" in svg  # the neighbourhoods are labelled
+
+
+def test_a_clinicians_run_sheet_is_a_page_of_its_own(app, nav):
+    visiting = app.state.access.visiting
+    board = visiting.board(visiting.access.now().date())
+    route = board.plan.routes[0]
+    r = nav.get(
+        f"/access/visits/run-sheet?clinician={route.clinician_id}&date-day=2&date-month=3&date-year=2026"
+    )
+    assert r.status_code == 200 and "Run sheet: " in r.text
+    sheet = r.text.split('data-testid="run-sheet"')[1]
+    assert sheet.count('data-testid="visit-time"') == len(route.stops)
+    assert nav.get("/access/visits/run-sheet?clinician=C99").status_code == 404

@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from nhc.access.domain import AccessAreaError
@@ -28,7 +28,7 @@ from nhc.access.domain.visit_requests import (
     parse_hhmm,
 )
 from nhc.access.domain.visits import Priority, Skill, hhmm
-from nhc.access.services.visiting import Board, RequestForm
+from nhc.access.services.visiting import Board, RequestForm, centres
 from nhc.identifiers import InvalidIdentifier, parse_patient_id
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
@@ -45,6 +45,7 @@ from nhc.web.appointments.pages.common import (
     person,
     service,
 )
+from nhc.web.appointments.pages.route_map import colour, route_map
 
 router = APIRouter(prefix="/access", include_in_schema=False)
 SOURCE_LABELS = {
@@ -72,6 +73,26 @@ def _who(request: Request, board: Board, stored: list) -> dict[str, dict[str, An
     return out
 
 
+def _plan_context(request: Request, user: Principal, day: dt.date) -> dict[str, Any]:
+    """What the day plan and a run sheet show: the plan, who each visit is for, names and colours."""
+    visiting = service(request).visiting
+    board = visiting.board(day)
+    stored = visiting.requests(day, user)
+    return {
+        "day": day,
+        "board": board,
+        "stored": stored,
+        "visits": _who(request, board, stored),
+        "names": {c.id: c.name for c in board.clinicians},
+        "skills_of": {c.id: ", ".join(SKILL_LABELS[s] for s in sorted(c.skills)) for c in board.clinicians},
+        "colours": {c.id: colour(i) for i, c in enumerate(board.clinicians)},
+        "hhmm": hhmm,
+        "day_query": urlencode(day_values(day)),
+        "skill_labels": SKILL_LABELS,
+        "priority_labels": PRIORITY_LABELS,
+    }
+
+
 def _day_page(
     request: Request,
     user: Principal,
@@ -80,20 +101,14 @@ def _day_page(
     error: FormError | None = None,
     status: int = 200,
 ):
+    ctx = _plan_context(request, user, day)
+    board: Board = ctx["board"]
     visiting = service(request).visiting
-    board = visiting.board(day)
-    stored = visiting.requests(day, user)
-    names = {c.id: c.name for c in board.clinicians}
-    ctx = {
+    ctx |= {
         "page_title": "Home visits day plan",
-        "day": day,
-        "board": board,
         "summary": board.plan.summary(board.visits),
-        "names": names,
-        "skills_of": {c.id: ", ".join(SKILL_LABELS[s] for s in sorted(c.skills)) for c in board.clinicians},
-        "visits": _who(request, board, stored),
-        "stored": stored,
-        "waiting": [v for v, _ in stored if v.visit_id not in board.included],
+        "route_map": route_map(board.plan, board.visits, board.clinicians, centres(visiting.shape.locality)),
+        "waiting": [v for v, _ in ctx["stored"] if v.visit_id not in board.included],
         "neighbourhoods": visiting.neighbourhoods(),
         "skills": list(SKILL_LABELS.items()),
         "priorities": list(PRIORITY_LABELS.items()),
@@ -108,10 +123,6 @@ def _day_page(
             **(values or {}),
         },
         "error": error,
-        "hhmm": hhmm,
-        "day_query": urlencode(day_values(day)),
-        "skill_labels": SKILL_LABELS,
-        "priority_labels": PRIORITY_LABELS,
     }
     return page(request, "access/visits.html", ctx, status_code=status)
 
@@ -150,6 +161,21 @@ def _request_form(values: dict[str, str], day: dt.date) -> RequestForm:
 class _Invalid(Exception):
     def __init__(self, error: FormError) -> None:
         self.error = error
+
+
+@router.get("/visits/run-sheet")
+def run_sheet(request: Request, user: Principal = Depends(clinical_user)):
+    """One clinician's stops for the day on a page of their own, to print or take out."""
+    values = {k: v.strip()[:20] for k, v in request.query_params.items()}
+    day, error = parse_day(values, service(request).clock().date())
+    if error:
+        return _day_page(request, user, day, values, error, 400)
+    ctx = _plan_context(request, user, day)
+    route = next((r for r in ctx["board"].plan.routes if r.clinician_id == values.get("clinician")), None)
+    if route is None:
+        raise HTTPException(404, "There is no clinician with that id in this day's plan.")
+    ctx |= {"page_title": f"Run sheet: {ctx['names'][route.clinician_id]}", "route": route}
+    return page(request, "access/run_sheet.html", ctx)
 
 
 @router.post("/visits/requests")
