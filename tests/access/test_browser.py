@@ -56,6 +56,12 @@ def _axe(page) -> None:
     assert result == [], f"accessibility violations on {page.url}: {result}"
 
 
+def _submit(page) -> None:
+    """Press Enter on the focused control and wait for the page the form leads to."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
 def _page(browser, server, *, javascript: bool = True, user: str = "nav"):
     context = browser.new_context(base_url=server["url"], java_script_enabled=javascript)
     if javascript:
@@ -81,25 +87,24 @@ def test_find_book_and_cancel_by_keyboard_without_javascript(browser, server) ->
     page.get_by_label("Type of appointment").select_option(label="GP")
     page.get_by_label("Weekends only").check()
     page.get_by_role("button", name="Find free appointments").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    _submit(page)
     assert "free appointments in the week from 7 March 2026" in page.get_by_test_id("count").inner_text()
     page.get_by_role("link", name="Book GP, Saturday 7 March 2026, 09:00 to 09:15").first.focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    _submit(page)
     page.get_by_label("Patient id").focus()
     page.keyboard.type("1")
-    page.get_by_label("Their GP practice").select_option("K1")
+    _submit(page)  # continue: who the appointment is for
+    who = page.get_by_test_id("booking-for").inner_text()
+    assert "Ada Lovelace" in who and "NHS number 943 476 5919" in who
+    assert page.get_by_label("Their GP practice").input_value() == "K1"  # their practice, from their record
     page.get_by_role("button", name="Book this appointment").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    _submit(page)
     assert "Appointment booked" in page.get_by_test_id("confirmation").inner_text()
     who = page.get_by_test_id("person").first.inner_text()
     assert "Ada Lovelace" in who and "81 years" in who and "NHS number 943 476 5919" in who
     page.get_by_label("Reason for cancelling (optional)").fill("feeling better")
     page.get_by_role("button", name="Cancel the appointment").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    _submit(page)
     assert page.get_by_test_id("status").inner_text() == "Cancelled"
     context.close()
 
@@ -108,11 +113,12 @@ def test_a_second_booking_of_the_same_slot_is_refused_with_the_reason(browser, s
     first, one = _page(browser, server)
     second, two = _page(browser, server)
     slot = "hub-banbury-gp-1-202603071000"
-    for page in (one, two):  # both receptionists open the same free slot
+    for page, patient in ((one, "1"), (two, "2")):  # both receptionists open the same free slot
         page.goto(f"/access/slots/{slot}/book")
+        page.get_by_label("Patient id").fill(patient)
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
         page.get_by_label("Their GP practice").select_option("K1")
-    one.get_by_label("Patient id").fill("1")
-    two.get_by_label("Patient id").fill("2")
     one.get_by_role("button", name="Book this appointment").click()
     one.wait_for_load_state()
     assert one.get_by_test_id("confirmation").is_visible()
@@ -121,7 +127,7 @@ def test_a_second_booking_of_the_same_slot_is_refused_with_the_reason(browser, s
     two.wait_for_load_state()
     summary = two.get_by_test_id("error-summary").inner_text()
     assert "That slot was just taken" in summary and "Search again and choose another slot" in summary
-    assert two.get_by_label("Patient id").input_value() == "2"  # the form as typed
+    assert "Alan Turing" in two.get_by_test_id("booking-for").inner_text()  # the form as it was
     _axe(two)
     first.close()
     second.close()
@@ -135,6 +141,8 @@ def test_access_pages_pass_axe(browser, server) -> None:
         "/access/slots?hub=hub-banbury&service=gp&date-day=7&date-month=3&date-year=2026",
         "/access/slots?date-day=31&date-month=2&date-year=2026",
         f"/access/slots/{SLOT}/book",
+        f"/access/slots/{SLOT}/book?patient_id=1",
+        f"/access/slots/{SLOT}/book?patient_id=x",
         "/access/utilisation?weeks=2",
         "/access/utilisation?weeks=0",
     ):

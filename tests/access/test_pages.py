@@ -147,7 +147,7 @@ def test_a_second_booking_of_the_same_slot_is_refused_with_the_reason(app, nav):
     assert r.status_code == 409
     assert _error(r.text).startswith("That slot was just taken") and 'href="#slot"' in r.text
     assert "Search again and choose another slot" in r.text
-    assert 'data-testid="book-form"' in r.text and 'value="2"' in r.text  # the form as typed
+    assert 'data-testid="book-form"' in r.text and "Alan Turing" in r.text  # the form, for the same person
     assert ("nav", "conflict", 2) in _audit(app, "access_book")
 
 
@@ -218,3 +218,24 @@ def test_cancel_needs_the_form_token_and_a_future_slot(app, nav):
     assert 'data-testid="cancel-form"' not in page  # started: no cancel form
     r = nav.post(f"{where}/cancel", data={"csrf_token": token(page)})
     assert r.status_code == 422 and "the slot has already started" in _error(r.text)
+
+
+def test_step_one_names_the_person_after_the_decision(app, nav):
+    r = nav.get(f"/access/slots/{FIRST_GP}/book?patient_id=1")
+    assert r.status_code == 200
+    who = r.text.split('data-testid="booking-for"')[1].split("</p>")[0]
+    assert "Ada Lovelace" in who and "NHS number 943 476 5919" in who
+    assert '<option value="K1" selected>' in r.text  # their practice, from their record
+    assert ("nav", "success", 1) in _audit(app, "access_find")
+
+
+def test_step_one_refuses_someone_without_a_relationship_and_names_no_one(app):
+    r = signed_in(app, "far").get(f"/access/slots/{FIRST_GP}/book?patient_id=1")
+    assert r.status_code == 403 and "legitimate relationship" in _error(r.text)
+    assert "Ada Lovelace" not in r.text and 'data-testid="book-form"' not in r.text
+    assert ("far", "denied", 1) in _audit(app, "access_find")
+
+
+def test_step_one_with_a_bad_patient_id(nav):
+    r = nav.get(f"/access/slots/{FIRST_GP}/book?patient_id=abc")
+    assert r.status_code == 400 and 'href="#patient_id"' in r.text and 'data-testid="who-form"' in r.text

@@ -27,7 +27,7 @@ PASSWORD = "correct-horse-battery-staple"
 #: Where each test person is registered, and who they are.
 HOME = {1: "Banbury", 2: "Banbury", 3: "Witney", 4: "Headington"}
 PEOPLE = [
-    {"patient_id": 1, "neighbourhood": "Banbury", "given_name": "Ada", "family_name": "Lovelace", "age": 81, "nhs_number": "9434765919"},
+    {"patient_id": 1, "neighbourhood": "Banbury", "given_name": "Ada", "family_name": "Lovelace", "age": 81, "nhs_number": "9434765919", "practice_code": "K1"},
     {"patient_id": 2, "neighbourhood": "Banbury", "given_name": "Alan", "family_name": "Turing", "age": 67, "nhs_number": "9434765870"},
     {"patient_id": 3, "neighbourhood": "Witney", "given_name": "Grace", "family_name": "Hopper", "age": 90, "nhs_number": "9434765846"},
     {"patient_id": 4, "neighbourhood": "Headington", "given_name": "Mary", "family_name": "Seacole", "age": 88, "nhs_number": "9434765838"},

@@ -106,6 +106,10 @@ class AccessService:
             for u in [by_hub.get(h.id, empty)]
         ]
 
+    def check_person(self, patient_id: int, hub_id: str, *, principal: Principal | None = None) -> None:
+        """May ``principal`` book for the person at this hub: the decision (audited), or AccessDenied."""
+        booking.check_person(self.access, patient_id, hub_id, principal)
+
     def view(self, appointment_id: str, *, principal: Principal | None = None) -> AppointmentView:
         """One appointment with its slot, schedule and hub: a person-level read (decided, audited)."""
         return booking.view(self.access, appointment_id, principal)

@@ -177,3 +177,13 @@ def view(access: Access, appointment_id: str, principal: Principal | None = None
             f"appointment:{appointment_id}",
         )
     return AppointmentView(appointment, slot, schedule, hub)
+
+
+def check_person(access: Access, patient_id: int, hub_id: str, principal: Principal | None) -> None:
+    """Whether ``principal`` may book for ``patient_id`` at the hub (before showing who they are):
+    the one decision, audited as ``access_find``; raises
+    :class:`~nhc.security.service.AccessDenied`."""
+    with access.uow() as uow:
+        hub = uow.repo.hub(hub_id)
+        registered = access.neighbourhood_of(patient_id) if access.neighbourhood_of else None
+        uow.authorise(principal, patient_id, registered or hub.neighbourhood, "access_find", f"hub:{hub_id}")

@@ -29,6 +29,7 @@ from nhc.access.domain import (
     Slot,
 )
 from nhc.access.services import AccessService, SlotQuery
+from nhc.care.services.views import PersonLabel
 from nhc.identifiers import InvalidIdentifier, parse_patient_id
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
@@ -38,6 +39,7 @@ from nhc.web.appointments.pages.common import (
     clinical_user,
     csrf_ok,
     day_values,
+    directory,
     form_error,
     form_values,
     not_found_page,
@@ -132,22 +134,58 @@ def _slot_context(access: AccessService, slot_id: str) -> dict[str, Any]:
     return {"slot": slot, "schedule": schedule, "hub": _hub_of(hubs, schedule.hub_id), **_choices(hubs)}
 
 
+def _who_for(
+    request: Request, user: Principal, hub: Hub, patient: str
+) -> tuple[PersonLabel | None, FormError | None, int]:
+    """The person being booked for, after the access decision: their label, or the form error
+    (and status) that sends the receptionist back to the first step."""
+    if not patient:
+        return None, None, 200
+    try:
+        patient_id = parse_patient_id(patient, "patient id")
+        service(request).check_person(patient_id, hub.id, principal=user)
+    except InvalidIdentifier as exc:
+        return None, FormError("patient_id", str(exc), "the person's patient id, digits only"), 400
+    except AccessDenied as exc:
+        return None, form_error(exc), 403
+    return person(request, patient_id), None, 200
+
+
 def _book_page(
-    request: Request, slot_id: str, values: dict[str, str], error: FormError | None, status: int = 200
+    request: Request,
+    user: Principal,
+    slot_id: str,
+    values: dict[str, str],
+    error: FormError | None,
+    status: int = 200,
 ):
-    access = service(request)
-    ctx = {
+    """Step 1 (who is it for) until a person the user may book for is named, then step 2 (their
+    practice, who is booking, book); ``error`` is shown on the step it belongs to."""
+    ctx = _slot_context(service(request), slot_id)
+    who, who_error, who_status = (None, None, 200)
+    if not (error and error.field == "patient_id"):
+        who, who_error, who_status = _who_for(request, user, ctx["hub"], values.get("patient_id", "").strip())
+    practice = values.get("practice_code") or (_practice_of(request, who) if who else "")
+    ctx |= {
         "page_title": "Book a hub appointment",
-        "values": values,
-        "error": error,
-        **_slot_context(access, slot_id),
+        "values": {**values, "practice_code": practice},
+        "error": error or who_error,
+        "who": who,
     }
-    return page(request, "access/book.html", ctx, status_code=status)
+    return page(request, "access/book.html", ctx, status_code=status if error else who_status)
+
+
+def _practice_of(request: Request, who: PersonLabel) -> str:
+    """The person's registered practice, when the directory knows it (to choose it on the form)."""
+    found = directory(request).lookup(who.patient_id) or {}
+    return str(found.get("practice_code") or "")
 
 
 @router.get("/slots/{slot_id}/book")
 def book_form(request: Request, slot_id: str, user: Principal = Depends(clinical_user)):
-    return _book_page(request, slot_id, {}, None)
+    """Step 1 without ``patient_id``; step 2 for the person named by ``patient_id``."""
+    values = {"patient_id": request.query_params.get("patient_id", "")[:40]}
+    return _book_page(request, user, slot_id, values, None)
 
 
 @router.post("/slots/{slot_id}/book")
@@ -155,12 +193,13 @@ async def book(request: Request, slot_id: str, user: Principal = Depends(clinica
     """Book through the booking use case; any refusal re-shows the form with its reason."""
     values = await form_values(request)
     if not csrf_ok(request, values.get("csrf_token")):
-        return _book_page(request, slot_id, values, EXPIRED, 400)
+        return _book_page(request, user, slot_id, values, EXPIRED, 400)
     try:
         patient_id = parse_patient_id(values.get("patient_id", ""), "patient id")
     except InvalidIdentifier as exc:
         return _book_page(
             request,
+            user,
             slot_id,
             values,
             FormError("patient_id", str(exc), "the person's patient id, digits only"),
@@ -170,7 +209,7 @@ async def book(request: Request, slot_id: str, user: Principal = Depends(clinica
     practice = values.get("practice_code", "")
     if not practice:
         return _book_page(
-            request, slot_id, values, FormError("practice_code", "Choose the person's GP practice"), 400
+            request, user, slot_id, values, FormError("practice_code", "Choose the person's GP practice"), 400
         )
     organisation = _organisation(access, slot_id, values.get("booked_for", ""), practice)
     try:
@@ -183,7 +222,7 @@ async def book(request: Request, slot_id: str, user: Principal = Depends(clinica
         )
     except (AccessAreaError, AccessDenied) as exc:
         status = exc.http_status if isinstance(exc, AccessAreaError) else 403
-        return _book_page(request, slot_id, values, form_error(exc), status)
+        return _book_page(request, user, slot_id, values, form_error(exc), status)
     return RedirectResponse(f"/access/appointments/{appointment.id}", status_code=303)
 
 
