@@ -3,14 +3,26 @@
 The rule that no slot is double-booked is the database's, not a check-then-insert:
 ``uq_acc_appointments_one_holding_per_slot`` is a partial unique index on ``slot_id`` over the
 appointments that hold their slot (booked, arrived, fulfilled, noshow), on SQLite and PostgreSQL.
-Created by migration ``0007_access``.
+Created by migration ``0007_access``; visit requests by ``0010_access_visits``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nhc.db import Base, utcnow
@@ -86,3 +98,27 @@ class AppointmentRow(Base):
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     cancellation_reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class VisitRequestRow(Base):
+    """A home visit asked of the visiting service for one day (migration ``0010_access_visits``).
+
+    The location is the centre of the person's neighbourhood moved a little and marked approximate:
+    the synthetic county has no addresses."""
+
+    __tablename__ = "acc_visit_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    visit_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    patient_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    neighbourhood: Mapped[str] = mapped_column(String(200))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    window_start: Mapped[int] = mapped_column(Integer)
+    window_end: Mapped[int] = mapped_column(Integer)
+    duration: Mapped[int] = mapped_column(Integer)
+    skill: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(150))
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -26,7 +26,9 @@ from nhc.access.domain import (
     SlotStatus,
 )
 from nhc.access.domain.utilisation import SlotRecord
-from nhc.access.models import AppointmentRow, HubRow, ScheduleRow, SlotRow
+from nhc.access.domain.visit_requests import StoredVisit
+from nhc.access.domain.visits import Place, Priority, Skill
+from nhc.access.models import AppointmentRow, HubRow, ScheduleRow, SlotRow, VisitRequestRow
 
 
 def _hub(row: HubRow) -> Hub:
@@ -270,3 +272,48 @@ class AccessRepository:
             .where(SlotRow.start >= start, SlotRow.start < end, AppointmentRow.status != "cancelled")
         )
         return [(_appointment(a), _slot(s)) for a, s in self.session.execute(query)]
+
+    # --- home-visit requests ----------------------------------------------------------------------
+    def add_visit_request(self, visit: StoredVisit) -> StoredVisit:
+        """Store ``visit``; returns it with its new id."""
+        row = VisitRequestRow(
+            visit_date=visit.visit_date,
+            patient_id=visit.patient_id,
+            neighbourhood=visit.neighbourhood,
+            latitude=visit.place.latitude,
+            longitude=visit.place.longitude,
+            window_start=visit.window_start,
+            window_end=visit.window_end,
+            duration=visit.duration,
+            skill=visit.skill.value,
+            priority=visit.priority.value,
+            reason=visit.reason,
+            created_by=visit.created_by,
+            created=visit.created,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _visit(row)
+
+    def visit_requests(self, day: dt.date) -> list[StoredVisit]:
+        """The stored requests for ``day``, in the order they were added."""
+        query = select(VisitRequestRow).where(VisitRequestRow.visit_date == day).order_by(VisitRequestRow.id)
+        return [_visit(r) for r in self.session.scalars(query)]
+
+
+def _visit(row: VisitRequestRow) -> StoredVisit:
+    return StoredVisit(
+        id=row.id,
+        visit_date=row.visit_date,
+        patient_id=row.patient_id,
+        neighbourhood=row.neighbourhood,
+        place=Place(row.latitude, row.longitude, approximate=True),
+        window_start=row.window_start,
+        window_end=row.window_end,
+        duration=row.duration,
+        skill=Skill(row.skill),
+        priority=Priority(row.priority),
+        reason=row.reason,
+        created_by=row.created_by,
+        created=row.created,
+    )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from nhc.access.repository import AccessRepository
 from nhc.db import Database, utcnow
 from nhc.security.roles import Principal
-from nhc.security.service import AccessDenied, SecurityService
+from nhc.security.service import AccessDecision, AccessDenied, SecurityService
 from nhc.security.unit_of_work import AuditedUnitOfWork
 
 
@@ -52,17 +52,39 @@ class AccessUnitOfWork(AuditedUnitOfWork):
         :class:`~nhc.security.service.AccessDenied`. ``None`` (or no security) is the system."""
         if principal is None or self.security is None:
             return
+        decision = self._decide(principal, patient_id, neighbourhood, action, resource)
+        outcome = "success" if decision.allowed else "denied"
+        self.keep_decision(principal, action, outcome, patient_id, resource, f"basis={decision.basis}")
+        if not decision.allowed:
+            raise AccessDenied(decision.message, can_break_glass=principal.can_break_glass)
+
+    def allowed(
+        self,
+        principal: Principal | None,
+        patient_id: int,
+        neighbourhood: str | None,
+        action: str,
+        resource: str,
+    ) -> bool:
+        """The same decision and audit line as :meth:`authorise`, answered instead of raised: for a
+        list that shows each person only to those allowed (the list itself is not refused)."""
+        if principal is None or self.security is None:
+            return True
+        return self._decide(principal, patient_id, neighbourhood, action, resource).allowed
+
+    def _decide(
+        self, principal: Principal, patient_id: int, neighbourhood: str | None, action: str, resource: str
+    ) -> AccessDecision:
+        assert self.security is not None
         decision = self.security.check_patient_access(
             principal, patient_id, neighbourhood, session=self.session
         )
         outcome = "success" if decision.allowed else "denied"
         detail = f"basis={decision.basis}"
-        self.keep_decision(principal, action, outcome, patient_id, resource, detail)
         self.audit(
             principal, action, outcome=outcome, patient_id=patient_id, resource=resource, detail=detail
         )
-        if not decision.allowed:
-            raise AccessDenied(decision.message, can_break_glass=principal.can_break_glass)
+        return decision
 
     def audit(
         self,

@@ -23,7 +23,16 @@ from nhc.access.domain.errors import (
     SlotTaken,
     SlotUnavailable,
 )
-from nhc.access.domain.hubs import Hub, Rota, hub_id, hubs_from_practices, staffing, timetable
+from nhc.access.domain.hubs import (
+    Hub,
+    Rota,
+    Session,
+    hub_id,
+    hubs_from_practices,
+    session_of,
+    staffing,
+    timetable,
+)
 
 __all__ = [
     "HOLDING",
@@ -40,6 +49,7 @@ __all__ = [
     "Rota",
     "Schedule",
     "ServiceType",
+    "Session",
     "Slot",
     "SlotInPast",
     "SlotStatus",
@@ -49,6 +59,7 @@ __all__ = [
     "hub_id",
     "hubs_from_practices",
     "parse_enum",
+    "session_of",
     "staffing",
     "timetable",
 ]

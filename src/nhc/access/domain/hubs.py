@@ -22,6 +22,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from nhc.access.domain.appointments import ActorKind, Channel, Schedule, ServiceType, Slot
 from nhc.access.domain.errors import NotEligible
@@ -201,3 +202,22 @@ def _session_slots(schedule: Schedule, day: dt.date, opens: dt.time, closes: dt.
         )
         start, n = start + length, n + 1
     return out
+
+
+class Session(StrEnum):
+    """When in the week a slot falls: the two parts of the 7-day access scheme, or neither."""
+
+    EVENING = "evening"
+    WEEKEND = "weekend"
+    DAYTIME = "daytime"
+
+
+#: A weekday slot starting at or after this time is an evening slot.
+EVENING_FROM = dt.time(17, 0)
+
+
+def session_of(start: dt.datetime) -> Session:
+    """``weekend`` on Saturday and Sunday, ``evening`` from 17:00 on a weekday, else ``daytime``."""
+    if start.weekday() >= 5:
+        return Session.WEEKEND
+    return Session.EVENING if start.time() >= EVENING_FROM else Session.DAYTIME

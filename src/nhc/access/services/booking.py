@@ -28,6 +28,7 @@ from nhc.access.domain import (
     SlotTaken,
     continuity_order,
 )
+from nhc.access.domain.hubs import Hub, Session, session_of
 from nhc.access.services.base import Access
 from nhc.security.roles import Principal
 
@@ -45,12 +46,19 @@ class SlotQuery:
     status: SlotStatus | None = SlotStatus.FREE
     preferred_actor: str | None = None
     limit: int = 50
+    when: Session | None = None
+
+
+#: How many slots a search with a time-of-week filter reads before filtering (a week of one hub's
+#: slots is a few hundred).
+WHEN_SCAN = 2000
 
 
 def search(access: Access, query: SlotQuery) -> list[tuple[Slot, Schedule]]:
     """Future slots matching ``query``, the preferred clinician's first when continuity allows."""
     now = access.now()
     start_from = max(query.start_from, now) if query.start_from else now
+    limit = WHEN_SCAN if query.when else query.limit
     with access.uow() as uow:
         found = uow.repo.search_slots(
             status=query.status,
@@ -60,8 +68,10 @@ def search(access: Access, query: SlotQuery) -> list[tuple[Slot, Schedule]]:
             channel=query.channel,
             hub_id=query.hub_id,
             actor_id=query.actor_id,
-            limit=query.limit,
+            limit=limit,
         )
+    if query.when is not None:
+        found = [(s, sc) for s, sc in found if session_of(s.start) is query.when][: query.limit]
     schedules = {sc.id: sc for _, sc in found}
     actor_of = {sid: sc.actor_id for sid, sc in schedules.items()}
     ordered = continuity_order([s for s, _ in found], actor_of, query.preferred_actor)
@@ -139,3 +149,41 @@ def cancel(
             detail=reason[:200],
         )
     return appointment
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    """An appointment with its slot, the slot's schedule and the hub (for a confirmation page)."""
+
+    appointment: Appointment
+    slot: Slot
+    schedule: Schedule
+    hub: Hub
+
+
+def view(access: Access, appointment_id: str, principal: Principal | None = None) -> AppointmentView:
+    """Read one appointment for ``principal``: a person-level read, decided and audited as one."""
+    with access.uow() as uow:
+        appointment = uow.repo.appointment(appointment_id)
+        slot = uow.repo.slot(appointment.slot_id)
+        schedule = uow.repo.schedule(slot.schedule_id)
+        hub = uow.repo.hub(schedule.hub_id)
+        registered = access.neighbourhood_of(appointment.patient_id) if access.neighbourhood_of else None
+        uow.authorise(
+            principal,
+            appointment.patient_id,
+            registered or hub.neighbourhood,
+            "access_view",
+            f"appointment:{appointment_id}",
+        )
+    return AppointmentView(appointment, slot, schedule, hub)
+
+
+def check_person(access: Access, patient_id: int, hub_id: str, principal: Principal | None) -> None:
+    """Whether ``principal`` may book for ``patient_id`` at the hub (before showing who they are):
+    the one decision, audited as ``access_find``; raises
+    :class:`~nhc.security.service.AccessDenied`."""
+    with access.uow() as uow:
+        hub = uow.repo.hub(hub_id)
+        registered = access.neighbourhood_of(patient_id) if access.neighbourhood_of else None
+        uow.authorise(principal, patient_id, registered or hub.neighbourhood, "access_find", f"hub:{hub_id}")
