@@ -476,7 +476,7 @@ def read_county_figures(attack: Attack, profiles: dict[str, dict], admissions: d
     recovers the counts behind them."""
     any_profile = next(iter(profiles.values()))
     county_pop = any_profile["county_population"]
-    county_65 = derived([p["aged_65_plus"] for p in profiles.values()])
+    county_65 = derived([f["count"] for p in profiles.values() for f in p["frailty"]])
     for i, r in enumerate(any_profile["registers"]):
         parts = [p["registers"][i]["count"] for p in profiles.values()]
         fits = candidates(r["county_share"], county_pop)

@@ -201,3 +201,13 @@ def test_analytics_pages_do_not_scroll_sideways_at_375_px(browser, server) -> No
     got = page.evaluate(LAYOUT)
     assert got["scroll"] <= got["width"], f"the worklist scrolls sideways at 375 px: {got}"
     page.context.close()
+
+
+def test_no_frailty_share_is_over_100_percent_on_any_neighbourhood_profile(server) -> None:
+    """Shares are of the published eFI counts, which part the 65+ (they were once of a 65+ total summed
+    from age-band cells that lose more to suppression: "Fit" read 163% on the county's profile)."""
+    svc = server["svc"]
+    for name in svc.geography()["neighbourhoods"]:
+        for f in svc.neighbourhood_profile(name)["frailty"]:
+            for value in (f["share"], f["county_share"]):
+                assert value is None or 0 <= value <= 100, (name, f)

@@ -196,7 +196,7 @@ def walk_clinician(browser, server) -> dict[str, str]:
     assert page.get_by_test_id("proposal").is_visible()
     reached["allocation"] = _path(page)
     row = page.get_by_test_id("proposal").locator("tbody tr").filter(has_text=name)
-    proposed = row.locator("td").first.inner_text().removesuffix("Change").strip()  # "Change": a tag
+    proposed = row.get_by_test_id("proposed-staff").inner_text().strip()
     assert proposed in {"Nina Nurse", *TEAM}, row.inner_text()
     page.get_by_test_id("accept").click()
     assert "Accepted by" in page.get_by_test_id("proposal-summary").inner_text()

@@ -33,7 +33,6 @@ class Profiles:
             k for band in rel.band_sets() for a in OLD for k in rel.family_keys("age_band", nbs, band, a)
         ]
         n65 = rel.total(k for k in old_keys if k[1] == name)
-        county_n65 = rel.total(old_keys)
         registers = []
         for r in REGISTER_NAMES:
             count = rel.value(("reg", name, r))
@@ -47,6 +46,10 @@ class Profiles:
                     "withheld": rel.is_withheld(("reg", name, r)),
                 }
             )
+        # Frailty shares are of the published eFI counts (the categories part the 65+), not of the
+        # 65+ summed from age-band cells: those lose more to suppression, and a share over 100% follows.
+        here_65 = rel.total(("efi", name, c) for c in EFI_CATEGORIES)
+        county_65 = rel.total(("efi", nb, c) for nb in nbs for c in EFI_CATEGORIES)
         frailty = []
         for cat in EFI_CATEGORIES:
             count = rel.value(("efi", name, cat))
@@ -54,8 +57,8 @@ class Profiles:
                 {
                     "category": cat,
                     "count": count,
-                    "share": share(count, n65),
-                    "county_share": share(rel.total(("efi", nb, cat) for nb in nbs), county_n65),
+                    "share": share(count, here_65),
+                    "county_share": share(rel.total(("efi", nb, cat) for nb in nbs), county_65),
                     "withheld": rel.is_withheld(("efi", name, cat)),
                 }
             )

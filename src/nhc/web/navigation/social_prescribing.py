@@ -18,8 +18,9 @@ told, no later than the next time anyone looks (a scheduled ``run_clock`` can do
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
 from nhc.navigation.domain import BadField, NavigationError
@@ -32,6 +33,8 @@ from nhc.web.deps import check_csrf, client_ip, current_user, render
 from nhc.web.routers.downloads import csv_response
 
 router = APIRouter(prefix="/social-prescribing", include_in_schema=False)
+#: A referral id as the database holds it (a 32-bit key): larger numbers are refused before a query.
+ReferralId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 TEXT = 2000
 
 
@@ -208,7 +211,7 @@ def _referral_page(
 @router.get("/{referral_id}")
 def referral(
     request: Request,
-    referral_id: int,
+    referral_id: ReferralId,
     user: Principal = Depends(_clinical),
     sp: SocialPrescribing = Depends(social_prescribing),
 ):
@@ -218,7 +221,7 @@ def referral(
 @router.post("/{referral_id}/wellbeing")
 async def wellbeing(
     request: Request,
-    referral_id: int,
+    referral_id: ReferralId,
     user: Principal = Depends(_clinical),
     sp: SocialPrescribing = Depends(social_prescribing),
 ):
@@ -244,7 +247,7 @@ async def wellbeing(
 @router.post("/{referral_id}/{move}")
 async def move(
     request: Request,
-    referral_id: int,
+    referral_id: ReferralId,
     move: str,
     user: Principal = Depends(_clinical),
     sp: SocialPrescribing = Depends(social_prescribing),
