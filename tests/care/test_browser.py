@@ -83,7 +83,9 @@ def test_admit_allocate_mdt_care_plan_in_the_browser(live_app, page) -> None:
     # Issue 20: the episode links to the person's record and says its data is live; a UK date works.
     assert page.get_attribute("[data-testid=patient-link]", "href") == f"/patients/{pid}"
     assert page.inner_text("[data-testid=as-of]").startswith("Live record, as of")
-    page.fill("#occurred_on", "31/12/2029")
+    page.fill("#occurred_on", "31")  # the NHS.UK date input: day, month and year boxes
+    page.fill("#occurred_on_month", "12")
+    page.fill("#occurred_on_year", "2029")
     page.click("button >> text=Record event")
     assert "31 Dec 2029" in page.inner_text("main")
     assert_accessible(page)

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.care.test_web import client
-from tests.care.web_support import NB, make_app, token, worklist_patients
+from tests.care.web_support import NB, held_on_boxes, make_app, token, worklist_patients
 from tests.web.fixture_lake import write_fixture_lake
 
 pytestmark = [
@@ -56,7 +56,30 @@ def test_episode_review_date_takes_a_uk_date_and_keeps_a_bad_one(app) -> None:
     assert r.status_code == 303
     assert "31 Dec 2026" in c.get(url).text
     r = c.post(f"{url}/review", data={"csrf_token": token(ep.text), "review_due": "31/02/2026"})
-    shows_the_form_again(r, message="review date must be a real date", kept='value="31/02/2026"')
+    # shown again in the NHS.UK date input: the text split into its day, month and year boxes
+    shows_the_form_again(
+        r,
+        message="review date must be a real date",
+        kept='name="review_due_month" type="text" inputmode="numeric" value="02"',
+    )
+
+
+def test_episode_dates_are_typed_in_day_month_and_year_boxes(app) -> None:
+    c = client(app, "lead")
+    url = admitted(c, app)
+    ep = c.get(url)
+    assert 'name="review_due_day"' in ep.text and 'name="occurred_on_year"' in ep.text
+    boxes = {"review_due_day": "30", "review_due_month": "4", "review_due_year": "2027"}
+    r = c.post(f"{url}/review", data={"csrf_token": token(ep.text), **boxes})
+    assert r.status_code == 303 and "30 Apr 2027" in c.get(url).text
+    bad = {"review_due_day": "30", "review_due_month": "", "review_due_year": "2027"}
+    r = c.post(f"{url}/review", data={"csrf_token": token(ep.text), **bad})
+    shows_the_form_again(
+        r, message="review date", kept='name="review_due_year" type="text" inputmode="numeric" value="2027"'
+    )
+    event = {"kind": "fall", "occurred_on_day": "2", "occurred_on_month": "3", "occurred_on_year": "2026"}
+    r = c.post(f"{url}/events", data={"csrf_token": token(ep.text), **event})
+    assert r.status_code == 303 and "02 Mar 2026: Fall" in c.get(url).text
 
 
 def test_recorded_event_keeps_what_was_typed(app) -> None:
@@ -85,6 +108,7 @@ def test_board_task_with_a_uk_date_and_with_a_bad_one(app) -> None:
     assert r.status_code == 303 and "Call the pharmacy" in c.get(f"/care/{NB}/board").text
     r = c.post(f"/care/{NB}/tasks", data={**data, "title": "Book transport", "due_on": "32/12/2026"})
     shows_the_form_again(r, message="due date must be a real date", kept='value="Book transport"')
+    assert 'name="due_on_day" type="text" inputmode="numeric" value="32"' in r.text
     assert f'<option value="{nina}" selected>' in r.text
 
 
@@ -106,11 +130,17 @@ def test_mdt_meeting_date_and_decision_dates(app) -> None:
     r = c.post(
         f"/care/{NB}/mdt", data={"csrf_token": token(mdt.text), "held_on": "40/01/2026", "title": "Weekly"}
     )
-    shows_the_form_again(r, message="meeting date must be a real date", kept='value="40/01/2026"')
+    shows_the_form_again(
+        r,
+        message="meeting date must be a real date",
+        kept='name="held_on_day" type="text" inputmode="numeric" value="40"',
+    )
     assert 'value="Weekly"' in r.text
-    held_on = re.search(r'name="held_on" type="text" value="([^"]+)"', mdt.text).group(1)
-    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", held_on)  # offered as people write it, and accepted
-    r = c.post(f"/care/{NB}/mdt", data={"csrf_token": token(mdt.text), "held_on": held_on})
+    held_on = held_on_boxes(mdt.text)  # today, offered in the day, month and year boxes, and accepted
+    assert re.fullmatch(r"\d{1,2}", held_on["held_on_day"]) and re.fullmatch(
+        r"\d{4}", held_on["held_on_year"]
+    )
+    r = c.post(f"/care/{NB}/mdt", data={"csrf_token": token(mdt.text), **held_on})
     assert r.status_code == 303
     meeting_url = r.headers["location"]
     meeting = c.get(meeting_url)

@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from tests.care.test_web import client
-from tests.care.web_support import NB, PASSWORD, make_app, token, worklist_patients
+from tests.care.web_support import NB, PASSWORD, held_on_boxes, make_app, token, worklist_patients
 from tests.web.fixture_lake import write_fixture_lake
 
 pytestmark = [
@@ -109,8 +109,8 @@ def app(lake, db_url, tmp_path):
     c.post(f"/care/{NB}/allocation", data={"csrf_token": token(alloc.text)})
     run = re.search(r"/care/allocation/(\d+)/accept", c.get(f"/care/{NB}/allocation").text).group(1)
     c.post(f"/care/allocation/{run}/accept", data={"csrf_token": token(alloc.text)})
-    held = re.search(r'name="held_on" type="text" value="([^"]+)"', c.get(f"/care/{NB}/mdt").text).group(1)
-    c.post(f"/care/{NB}/mdt", data={"csrf_token": token(alloc.text), "held_on": held})
+    held = held_on_boxes(c.get(f"/care/{NB}/mdt").text)
+    c.post(f"/care/{NB}/mdt", data={"csrf_token": token(alloc.text), **held})
     plan = {"what_matters": "My garden", "goals": "Walk", "review_date": "2030-01-01", "version": ""}
     c.post(f"{episode}/plan", data={**plan, "csrf_token": token(alloc.text)})
     task = {"title": "Call", "due_on": "2030-01-01", "kind": "task"}

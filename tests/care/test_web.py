@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.care.web_support import PASSWORD, make_app, token, worklist_patients
+from tests.care.web_support import PASSWORD, held_on_boxes, make_app, token, worklist_patients
 from tests.web.fixture_lake import write_fixture_lake
 
 pytestmark = [
@@ -76,8 +76,7 @@ def test_admit_allocate_mdt_and_care_plan_through_the_pages(app) -> None:
     assert named in ("Nina Nurse", "Ben Nurse")
 
     mdt = c.get("/care/Banbury/mdt")
-    today = re.search(r'name="held_on" type="text" value="([^"]+)"', mdt.text).group(1)
-    r = c.post("/care/Banbury/mdt", data={"csrf_token": token(mdt.text), "held_on": today})
+    r = c.post("/care/Banbury/mdt", data={"csrf_token": token(mdt.text), **held_on_boxes(mdt.text)})
     assert r.status_code == 303
     meeting_url = r.headers["location"]
     meeting = c.get(meeting_url)

@@ -77,3 +77,13 @@ def live_server(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def held_on_boxes(html: str) -> dict[str, str]:
+    """The meeting-date boxes as the page fills them (the NHS.UK date input: day, month, year)."""
+    return {
+        f"held_on_{part}": re.search(
+            rf'name="held_on_{part}" type="text" inputmode="numeric" value="([^"]*)"', html
+        ).group(1)
+        for part in ("day", "month", "year")
+    }

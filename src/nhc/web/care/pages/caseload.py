@@ -17,6 +17,7 @@ from nhc.web.care.deps import (
     require_csrf,
 )
 from nhc.web.care.pages.common import TEXT, common, nb_url, see, who
+from nhc.web.care.pages.forms import date_boxes
 from nhc.web.deps import current_user, insights
 
 router = APIRouter(prefix="/care", include_in_schema=False)
@@ -227,14 +228,19 @@ def set_review(
     request: Request,
     episode_id: RecordId,
     review_due: str = Form("", max_length=20),
+    review_due_day: str = Form("", max_length=10),
+    review_due_month: str = Form("", max_length=10),
+    review_due_year: str = Form("", max_length=10),
     csrf_token: str = Form("", max_length=200),
     user: Principal = Depends(current_user),
 ):
+    """The next review date, in the NHS.UK date input (or as one text, ``31/12/2026``)."""
     require_csrf(request, csrf_token)
+    due = date_boxes(review_due_day, review_due_month, review_due_year, single=review_due)
     try:
-        care(request).set_review(user, episode_id, review_due)
+        care(request).set_review(user, episode_id, due.text)
     except CareError as exc:
-        return _episode_page(request, user, episode_id, error=exc, form={"review_due": review_due})
+        return _episode_page(request, user, episode_id, error=exc, form={"review_due": due})
     return see(f"/care/episodes/{episode_id}")
 
 
@@ -244,14 +250,19 @@ def record_event(
     episode_id: RecordId,
     kind: str = Form("", max_length=64),
     occurred_on: str = Form("", max_length=20),
+    occurred_on_day: str = Form("", max_length=10),
+    occurred_on_month: str = Form("", max_length=10),
+    occurred_on_year: str = Form("", max_length=10),
     detail: str = Form("", max_length=TEXT),
     csrf_token: str = Form("", max_length=200),
     user: Principal = Depends(current_user),
 ):
+    """An event on the episode; its date in the NHS.UK date input (empty boxes: today)."""
     require_csrf(request, csrf_token)
+    on = date_boxes(occurred_on_day, occurred_on_month, occurred_on_year, single=occurred_on)
     try:
-        care(request).record_event(user, episode_id, kind, occurred_on or None, detail)
+        care(request).record_event(user, episode_id, kind, on.text or None, detail)
     except CareError as exc:
-        form = {"kind": kind, "occurred_on": occurred_on, "detail": detail}
+        form = {"kind": kind, "occurred_on": on, "detail": detail}
         return _episode_page(request, user, episode_id, error=exc, form=form)
     return see(f"/care/episodes/{episode_id}")

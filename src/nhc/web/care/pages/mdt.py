@@ -16,6 +16,7 @@ from nhc.web.care.deps import (
     require_csrf,
 )
 from nhc.web.care.pages.common import TEXT, common, see
+from nhc.web.care.pages.forms import date_boxes
 from nhc.web.deps import current_user
 
 router = APIRouter(prefix="/care", include_in_schema=False)
@@ -50,16 +51,21 @@ def create_meeting(
     request: Request,
     nb: str,
     held_on: str = Form("", max_length=20),
+    held_on_day: str = Form("", max_length=10),
+    held_on_month: str = Form("", max_length=10),
+    held_on_year: str = Form("", max_length=10),
     title: str = Form("", max_length=200),
     csrf_token: str = Form("", max_length=200),
     user: Principal = Depends(current_user),
 ):
+    """A meeting and its agenda; the date in the NHS.UK date input (or as one text, ``31/12/2026``)."""
     nb = neighbourhood(nb)
     require_csrf(request, csrf_token)
+    held = date_boxes(held_on_day, held_on_month, held_on_year, single=held_on)
     try:
-        m = care(request).create_meeting(user, nb, held_on, title=title or None)
+        m = care(request).create_meeting(user, nb, held.text, title=title or None)
     except CareError as exc:  # the form again, with the message and what was typed
-        return _meetings_page(request, user, nb, error=exc, form={"held_on": held_on, "title": title})
+        return _meetings_page(request, user, nb, error=exc, form={"held_on": held, "title": title})
     return see(f"/care/mdt/{m.id}")
 
 

@@ -17,6 +17,7 @@ from nhc.web.care.deps import (
     require_csrf,
 )
 from nhc.web.care.pages.common import TEXT, common, nb_url, see
+from nhc.web.care.pages.forms import date_boxes
 from nhc.web.deps import current_user
 
 router = APIRouter(prefix="/care", include_in_schema=False)
@@ -55,6 +56,9 @@ def create_task(
     nb: str,
     title: str = Form("", max_length=300),
     due_on: str = Form("", max_length=20),
+    due_on_day: str = Form("", max_length=10),
+    due_on_month: str = Form("", max_length=10),
+    due_on_year: str = Form("", max_length=10),
     kind: str = Form("task", max_length=16),
     owner_staff_id: str = Form("", max_length=10),
     patient_id: str = Form("", max_length=20),
@@ -66,12 +70,13 @@ def create_task(
 ):
     nb = neighbourhood(nb)
     require_csrf(request, csrf_token)
+    due = date_boxes(due_on_day, due_on_month, due_on_year, single=due_on)  # the NHS.UK date input
     try:
         care(request).create_task(
             user,
             nb,
             title,
-            due_on,
+            due.text,
             kind=kind,
             owner_staff_id=record_number(owner_staff_id, "owner"),
             patient_id=patient_number(patient_id) if patient_id.strip() else None,
@@ -82,7 +87,7 @@ def create_task(
     except CareError as exc:  # the form again, with the message and what was typed
         form = {
             "title": title,
-            "due_on": due_on,
+            "due_on": due,
             "kind": kind,
             "owner_staff_id": owner_staff_id,
             "patient_id": patient_id,
