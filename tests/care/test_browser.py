@@ -126,7 +126,9 @@ def test_admit_allocate_mdt_care_plan_in_the_browser(live_app, page) -> None:
     page.fill("#action-1", "Falls assessment")
     page.fill("#owner-1", "Physiotherapist")
     page.fill("#due-1", "2030-01-15")
-    page.fill("#review_date", "2030-02-01")
+    page.fill("#review_date", "1")  # the NHS.UK date input: day, month and year boxes
+    page.fill("#review_date_month", "2")
+    page.fill("#review_date_year", "2030")
     page.check("#shared")
     page.click("[data-testid=save-plan]")
     assert "Saved as version 1" in page.inner_text("[data-testid=saved]")

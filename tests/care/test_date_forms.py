@@ -158,3 +158,24 @@ def test_mdt_meeting_date_and_decision_dates(app) -> None:
     assert 'value="31/13/2026"' in r.text
     r = c.post(f"/care/mdt/items/{item_id}/decision", data={**data, "action_due": ["31/12/2026", ""]})
     assert r.status_code == 303 and "Daily visits for a week" in c.get(meeting_url).text
+
+
+def test_care_plan_review_date_in_day_month_and_year_boxes(app) -> None:
+    c = client(app, "lead")
+    url = admitted(c, app)
+    form = c.get(f"{url}/plan")
+    assert 'name="review_date_day"' in form.text
+    plan = {"what_matters": "My garden", "goals": "Walk", "version": "", "csrf_token": token(form.text)}
+    bad = {"review_date_day": "31", "review_date_month": "2", "review_date_year": "2030"}
+    r = c.post(f"{url}/plan", data={**plan, **bad})
+    shows_the_form_again(
+        r,
+        message="must be a real date",
+        kept='name="review_date_month" type="text" inputmode="numeric" value="2"',
+    )
+    good = {"review_date_day": "1", "review_date_month": "2", "review_date_year": "2030"}
+    r = c.post(f"{url}/plan", data={**plan, **good})
+    assert r.status_code == 303
+    saved = c.get(f"{url}/plan").text  # the stored date, shown again in its boxes
+    for part, value in (("day", "1"), ("month", "2"), ("year", "2030")):
+        assert f'name="review_date_{part}" type="text" inputmode="numeric" value="{value}"' in saved

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, Depends, Form, Request
 
 from nhc.care import domain as dom
@@ -15,9 +17,15 @@ from nhc.web.care.deps import (
     require_csrf,
 )
 from nhc.web.care.pages.common import TEXT, common, see, who
+from nhc.web.care.pages.forms import DateBoxes, date_boxes
 from nhc.web.deps import current_user
 
 router = APIRouter(prefix="/care", include_in_schema=False)
+
+
+def _boxes(day: dt.date) -> DateBoxes:
+    """A stored date as the NHS.UK date input shows it."""
+    return DateBoxes(str(day.day), str(day.month), str(day.year))
 
 
 def _plan_form(
@@ -37,7 +45,7 @@ def _plan_form(
                 "what_matters": plan.what_matters,
                 "goals": "\n".join(plan.goals),
                 "actions": list(plan.actions),
-                "review_date": plan.review_date.strftime("%d/%m/%Y"),
+                "review_date": _boxes(plan.review_date),
                 "shared": plan.shared_with_patient,
                 "version": plan.version,
             }
@@ -46,7 +54,7 @@ def _plan_form(
                 "what_matters": "",
                 "goals": "",
                 "actions": [],
-                "review_date": detail.episode.review_due.strftime("%d/%m/%Y"),
+                "review_date": _boxes(detail.episode.review_due),
                 "shared": False,
                 "version": "",
             }
@@ -81,12 +89,16 @@ def save_plan(
     owner: list[str] = Form([]),
     due: list[str] = Form([]),
     review_date: str = Form("", max_length=20),
+    review_date_day: str = Form("", max_length=10),
+    review_date_month: str = Form("", max_length=10),
+    review_date_year: str = Form("", max_length=10),
     shared: str = Form("", max_length=5),
     version: str = Form("", max_length=10),
     csrf_token: str = Form("", max_length=200),
     user: Principal = Depends(current_user),
 ):
     require_csrf(request, csrf_token)
+    review = date_boxes(review_date_day, review_date_month, review_date_year, single=review_date)
     actions = [
         {"action": a, "owner": o, "due": d or None}
         for a, o, d in zip(action[:20], owner[:20], due[:20], strict=False)
@@ -96,7 +108,7 @@ def save_plan(
         "what_matters": what_matters,
         "goals": goal_list,
         "actions": actions,
-        "review_date": review_date,
+        "review_date": review.text,
         "shared_with_patient": shared == "1",
     }
     svc = care(request)
@@ -114,7 +126,7 @@ def save_plan(
             "what_matters": what_matters,
             "goals": goals,
             "actions": actions,
-            "review_date": review_date,
+            "review_date": review,
             "shared": shared == "1",
             "version": version,
         }
