@@ -186,8 +186,8 @@ def indicator_page(
     """One indicator: the SPC chart of the county (or a chosen group) with its table, and each group
     of a breakdown with its latest value and icon."""
     computed = cache.get()
-    chosen = _indicator(computed, indicator)
-    detail = _detail(request, computed, chosen)
+    detail = _detail(request, computed, _indicator(computed, indicator))
+    chosen = detail["series"].indicator  # the definition the chart was drawn with (its target)
     where = views.group_label(detail["chart_by"], detail["group"])
     if detail["chart_by"] != "county":
         where = f"{views.BREAKDOWN_LABELS[detail['chart_by']]} {where}"

@@ -145,7 +145,7 @@ def summary_rows(report: OutcomesReport) -> list[dict[str, Any]]:
                 "assurance_icon": a_icon,
                 "assurance_label": a_icon.label,
                 "assurance_order": a_icon.order,
-                "target": i.target,
+                "target": county.indicator.target if county else i.target,
                 "core20_gap": None if gap is None else round(gap.absolute, 1),
                 "core20_relative": None if gap is None or gap.relative is None else round(gap.relative, 2),
                 "sii": None if slope is None else round(slope.value, 1),
