@@ -94,7 +94,13 @@ def spc_chart(series: Series, *, title: str, unit: str, target: float | None = N
         parts.append(
             f'<text x="{LEFT - 6}" y="{sy(v) + 4:.1f}" text-anchor="end" font-size="13" fill="#212b32">{v:,.1f}</text>'
         )
-    ticks = [i for i, m in enumerate(months) if m.month == 1] or [0]
+    # January of each year, and the first and last months when they are not too close to one
+    ticks = sorted({0, len(months) - 1, *(i for i, m in enumerate(months) if m.month == 1)})
+    ticks = [
+        t
+        for n, t in enumerate(ticks)
+        if n in (0, len(ticks) - 1) or min(t - ticks[n - 1], ticks[-1] - t) >= 4
+    ]
     for i in ticks:
         parts.append(
             f'<text x="{sx(i):.1f}" y="{TOP + ph + 18}" text-anchor="middle" font-size="13" '

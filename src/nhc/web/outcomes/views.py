@@ -211,6 +211,7 @@ def group_rows(report: OutcomesReport, indicator: Indicator, by: str) -> list[di
                 "group": s.group,
                 "group_label": group_label(by, s.group),
                 "month": last.month.isoformat()[:7] if last else None,
+                "month_label": month_label(last.month if last else None),
                 "value": None if last is None or last.value is None else round(last.value, 2),
                 "value_text": value_text(last.value if last else None, indicator.unit),
                 "numerator": last.numerator if last else None,
