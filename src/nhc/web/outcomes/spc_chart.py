@@ -101,14 +101,19 @@ def spc_chart(series: Series, *, title: str, unit: str, target: float | None = N
         for n, t in enumerate(ticks)
         if n in (0, len(ticks) - 1) or min(t - ticks[n - 1], ticks[-1] - t) >= 4
     ]
-    for i in ticks:
+    for n, i in enumerate(ticks):
+        anchor = "start" if n == 0 else "end" if n == len(ticks) - 1 and n else "middle"
         parts.append(
-            f'<text x="{sx(i):.1f}" y="{TOP + ph + 18}" text-anchor="middle" font-size="13" '
+            f'<text x="{sx(i):.1f}" y="{TOP + ph + 18}" text-anchor="{anchor}" font-size="13" '
             f'fill="#212b32">{months[i].strftime("%b %Y")}</text>'
         )
     parts.append(
-        f'<text x="{LEFT + pw / 2}" y="{HEIGHT - 6}" text-anchor="middle" font-size="13" fill="#212b32">'
-        f"Month ({escape(unit)})</text>"
+        f'<text x="{LEFT + pw / 2}" y="{HEIGHT - 6}" text-anchor="middle" font-size="13" fill="#212b32">Month</text>'
+    )
+    axis = "Percentage (%)" if unit == "%" else unit.capitalize()
+    parts.append(
+        f'<text x="14" y="{TOP + ph / 2:.1f}" text-anchor="middle" font-size="13" fill="#212b32" '
+        f'transform="rotate(-90 14 {TOP + ph / 2:.1f})">{escape(axis)}</text>'
     )
     published = [i for i, p in enumerate(series.points) if p.value is not None]
     if series.chart:
