@@ -9,6 +9,7 @@ Suppressed months are gaps: the line is broken there and no point is drawn.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from html import escape
 
 from markupsafe import Markup
@@ -68,27 +69,12 @@ def _path(points: list[tuple[float, float] | None]) -> str:
     return " ".join(out)
 
 
-def spc_chart(series: Series, *, title: str, unit: str, target: float | None = None) -> Markup:
-    """The chart of ``series`` (its published values and its SPC chart, if it has one)."""
-    months = [p.month for p in series.points]
-    if not any(p.value is not None for p in series.points):
-        return Markup(f'<p class="nhsuk-body">No published months to chart for {escape(title)}.</p>')
+def _axes(
+    months: list, y0: float, y1: float, unit: str, sx: Callable[[int], float], sy: Callable[[float], float]
+) -> list[str]:
+    """The axes' ticks and titles: five values up the side, January of each year along the bottom."""
     pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    y0, y1 = _range(series, target)
-
-    def sx(i: int) -> float:
-        return LEFT + pw * (i / max(1, len(months) - 1))
-
-    def sy(v: float) -> float:
-        return TOP + ph * (1 - (v - y0) / (y1 - y0 or 1))
-
-    parts = [
-        f'<svg class="nhc-chart nhc-spc" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
-        f'aria-label="{escape(title)}" focusable="false" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(title)}</title>",
-        f'<line x1="{LEFT}" y1="{TOP + ph}" x2="{LEFT + pw}" y2="{TOP + ph}" stroke="{LIMIT_COLOUR}"/>',
-        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + ph}" stroke="{LIMIT_COLOUR}"/>',
-    ]
+    parts = []
     for k in range(5):
         v = y0 + (y1 - y0) * k / 4
         parts.append(
@@ -115,6 +101,31 @@ def spc_chart(series: Series, *, title: str, unit: str, target: float | None = N
         f'<text x="14" y="{TOP + ph / 2:.1f}" text-anchor="middle" font-size="13" fill="#212b32" '
         f'transform="rotate(-90 14 {TOP + ph / 2:.1f})">{escape(axis)}</text>'
     )
+    return parts
+
+
+def spc_chart(series: Series, *, title: str, unit: str, target: float | None = None) -> Markup:
+    """The chart of ``series`` (its published values and its SPC chart, if it has one)."""
+    months = [p.month for p in series.points]
+    if not any(p.value is not None for p in series.points):
+        return Markup(f'<p class="nhsuk-body">No published months to chart for {escape(title)}.</p>')
+    pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    y0, y1 = _range(series, target)
+
+    def sx(i: int) -> float:
+        return LEFT + pw * (i / max(1, len(months) - 1))
+
+    def sy(v: float) -> float:
+        return TOP + ph * (1 - (v - y0) / (y1 - y0 or 1))
+
+    parts = [
+        f'<svg class="nhc-chart nhc-spc" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
+        f'aria-label="{escape(title)}" focusable="false" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{LEFT}" y1="{TOP + ph}" x2="{LEFT + pw}" y2="{TOP + ph}" stroke="{LIMIT_COLOUR}"/>',
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + ph}" stroke="{LIMIT_COLOUR}"/>',
+    ]
+    parts += _axes(months, y0, y1, unit, sx, sy)
     published = [i for i, p in enumerate(series.points) if p.value is not None]
     if series.chart:
         limits = list(zip(published, series.chart.points, strict=True))
