@@ -23,6 +23,7 @@ from nhc.security import passwords
 from nhc.settings import Settings
 from nhc.web.app import create_app
 from nhc.web.outcomes.reports import ReportCache, build
+from tests.spec.helpers import arrow
 
 from .lake import AS_OF, write_lake
 
@@ -122,7 +123,7 @@ def test_an_indicator_has_its_chart_and_table_of_every_month(ana):
     assert r.status_code == 200
     assert re.search(r'<svg class="nhc-chart nhc-spc"[^>]*role="img"', r.text)
     assert r.text.count('data-point="common_cause"') == 60
-    assert _row(r.text, "group-P1").startswith("P1")
+    assert "(P1)" in _row(r.text, "group-P1") and "75.0%" in _row(r.text, "group-P1")
     points = _csv(ana.get(f"{HBA1C}/points.csv"))
     assert len(points) == 60 and points[0]["Month"] == "2021-04"
     assert points[-1] == {
@@ -165,13 +166,44 @@ def test_no_table_shows_a_count_of_one_to_seven_or_unrounded(ana, by):
 
 
 def test_the_report_is_computed_once_and_again_when_the_lake_changes(app, ana):
+    app.state.outcomes.get()
+    builds = len(app.state.outcome_builds)
     for path in ("/outcomes", HBA1C, f"{HBA1C}?by=sex", "/outcomes.csv"):
         assert ana.get(path).status_code == 200
-    assert len(app.state.outcome_builds) == 1
+    assert len(app.state.outcome_builds) == builds
     lake = Lake(app.state.settings.lake_dir)
     lake.write("small_areas", lake.read("small_areas"))
     assert ana.get("/outcomes").status_code == 200
-    assert len(app.state.outcome_builds) == 2
+    assert len(app.state.outcome_builds) == builds + 1
+
+
+def test_practices_are_shown_by_name_and_code(app, ana):
+    named = [
+        {"practice_code": "P1", "name": "Abbey Surgery", "neighbourhood": "N1", "locality": "L1"},
+        {"practice_code": "P2", "name": "Bridge Street Practice", "neighbourhood": "N1", "locality": "L1"},
+    ]
+    Lake(app.state.settings.lake_dir).write("practices", arrow("practices", named))
+    r = ana.get(f"{HBA1C}?by=practice")
+    assert _row(r.text, "group-P1").startswith("Abbey Surgery (P1)")
+    assert (
+        "Practice Bridge Street Practice (P2), month by month"
+        in ana.get(f"{HBA1C}?by=practice&group=P2").text
+    )
+    groups = _csv(ana.get(f"{HBA1C}/groups.csv?by=practice"))
+    assert [(g["Group"], g["Group name"]) for g in groups] == [
+        ("P1", "Abbey Surgery (P1)"),
+        ("P2", "Bridge Street Practice (P2)"),
+    ]
+
+
+def test_without_a_lake_the_page_says_so(app, ana, tmp_path):
+    saved = app.state.outcomes
+    app.state.outcomes = ReportCache(Settings(data_dir=tmp_path), lambda: AS_OF)
+    try:
+        r = ana.get("/outcomes")
+    finally:
+        app.state.outcomes = saved
+    assert r.status_code == 503 and "no lake" in r.text and "Traceback" not in r.text
 
 
 def test_who_may_see_the_pages(app):

@@ -56,7 +56,7 @@ POINTS_CSV: Columns = (
     ("point_type", "SPC point type"),
 )  # fmt: skip
 GROUPS_CSV: Columns = (
-    ("group", "Group"), ("month", "Latest month"), ("value", "Latest value"), ("numerator", "Numerator"),
+    ("group", "Group"), ("group_label", "Group name"), ("month", "Latest month"), ("value", "Latest value"), ("numerator", "Numerator"),
     ("denominator", "Denominator"), ("variation_label", "Variation"),
 )  # fmt: skip
 
@@ -157,7 +157,7 @@ def _detail(request: Request, computed: Computed, indicator: Indicator) -> dict[
         keep=keep,
         anchor="points",
     )
-    rows = views.group_rows(computed.report, indicator, by)
+    rows = views.group_rows(computed.report, indicator, by, computed.practice_names)
     group_columns = [
         tables.Col("group", tables.position(rows)),
         tables.Col("value", tables.by("value")),
@@ -188,7 +188,7 @@ def indicator_page(
     computed = cache.get()
     detail = _detail(request, computed, _indicator(computed, indicator))
     chosen = detail["series"].indicator  # the definition the chart was drawn with (its target)
-    where = views.group_label(detail["chart_by"], detail["group"])
+    where = views.group_label(detail["chart_by"], detail["group"], computed.practice_names)
     if detail["chart_by"] != "county":
         where = f"{views.BREAKDOWN_LABELS[detail['chart_by']]} {where}"
     title = f"SPC chart: {chosen.title}, {where}, by month"
@@ -200,7 +200,7 @@ def indicator_page(
         "chart": spc_chart(detail["series"], title=title, unit=chosen.unit, target=chosen.target),
         "chart_title": title,
         "limits": None if chart is None else chart.limits,
-        "icons": views.group_rows(computed.report, chosen, detail["chart_by"]),
+        "icons": views.group_rows(computed.report, chosen, detail["chart_by"], computed.practice_names),
         "point_types": [(k, label, legend_marker(k)) for k, (label, _, _) in views.POINT_TYPES.items()],
         "breakdowns": [(b, views.BREAKDOWN_LABELS[b]) for b in views.DRILL_DOWNS],
         "breakdown_label": views.BREAKDOWN_LABELS,

@@ -13,7 +13,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -21,6 +21,7 @@ from fastapi import Request
 from nhc.errors import NhcError
 from nhc.insights.service import NotReady
 from nhc.lake.engine import DuckDBEngine, connect
+from nhc.lake.store import Lake
 from nhc.outcomes.report import SOURCE_TABLES, OutcomesReport, build_report
 from nhc.reference.codelists import load_codelists
 from nhc.settings import Settings
@@ -37,6 +38,7 @@ class Computed:
     report: OutcomesReport
     computed_at: dt.datetime
     seconds: float
+    practice_names: dict[str, str] = field(default_factory=dict)
 
 
 def build(settings: Settings, as_of: dt.date, months: int = MONTHS) -> OutcomesReport:
@@ -47,6 +49,15 @@ def build(settings: Settings, as_of: dt.date, months: int = MONTHS) -> OutcomesR
     codes = load_codelists().select(["code", "cluster"])
     codelists = engine.from_arrow(codes, "nhc_outcomes_web_codelists")
     return build_report(engine, codelists, as_of, months)
+
+
+def practice_names(settings: Settings) -> dict[str, str]:
+    """Practice code to name, from the lake's reference geography (empty when it has none)."""
+    lake = Lake(settings.lake_dir)
+    if not lake.exists("practices"):
+        return {}
+    rows = lake.read("practices").select(["practice_code", "name"]).to_pylist()
+    return {r["practice_code"]: r["name"] for r in rows if r["name"]}
 
 
 class ReportCache:
@@ -87,7 +98,8 @@ class ReportCache:
             if self._value is None or self._key != key:
                 start = time.perf_counter()
                 report = self._builder(self.settings, key[1])
-                self._value = Computed(report, self._clock(), time.perf_counter() - start)
+                seconds = time.perf_counter() - start
+                self._value = Computed(report, self._clock(), seconds, practice_names(self.settings))
                 self._key = key
             return self._value
 

@@ -8,6 +8,7 @@ and gaps computed from them), so a row here, its CSV and its chart show the same
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,8 +89,11 @@ def value_text(value: float | None, unit: str, *, data: bool = True) -> str:
     return f"{value:.1f}%" if unit == "%" else f"{value:.1f} {unit}"
 
 
-def group_label(by: str, group: str) -> str:
-    """A breakdown's group in words (quintile 1 is the most deprived; 0 an unknown small area)."""
+def group_label(by: str, group: str, names: Mapping[str, str] | None = None) -> str:
+    """A breakdown's group in words (quintile 1 is the most deprived; 0 an unknown small area; a
+    practice by its name and code when ``names`` has it)."""
+    if by == "practice" and names and group in names:
+        return f"{names[group]} ({group})"
     if by == "imd_quintile":
         return {"0": "Not known", "1": "1 (most deprived)", "5": "5 (least deprived)"}.get(group, group)
     if by == "sex":
@@ -198,8 +202,11 @@ def point_rows(series: Series) -> list[dict[str, Any]]:
     return rows
 
 
-def group_rows(report: OutcomesReport, indicator: Indicator, by: str) -> list[dict[str, Any]]:
-    """Each group of one breakdown: latest month, value and variation icon."""
+def group_rows(
+    report: OutcomesReport, indicator: Indicator, by: str, names: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Each group of one breakdown: latest month, value and variation icon (practices named by
+    ``names``)."""
     found = [s for (i, b, _), s in report.series.items() if i == indicator.id and b == by]
     found.sort(key=lambda s: group_order(by, s.group))
     rows = []
@@ -209,7 +216,7 @@ def group_rows(report: OutcomesReport, indicator: Indicator, by: str) -> list[di
         rows.append(
             {
                 "group": s.group,
-                "group_label": group_label(by, s.group),
+                "group_label": group_label(by, s.group, names),
                 "month": last.month.isoformat()[:7] if last else None,
                 "month_label": month_label(last.month if last else None),
                 "value": None if last is None or last.value is None else round(last.value, 2),
