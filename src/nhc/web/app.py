@@ -34,6 +34,7 @@ from nhc.web import appointments as appointments_web
 from nhc.web import care as care_web
 from nhc.web import charts
 from nhc.web import navigation as navigation_web
+from nhc.web import outcomes as outcomes_web
 from nhc.web import planning as planning_web
 from nhc.web.errors import install_error_handlers
 from nhc.web.fhir import get_current_user, get_server
@@ -146,7 +147,12 @@ def create_app(
     _mount_static(app)
     for module in ROUTERS:
         app.include_router(module.router)
-    for router in (*navigation_web.routers, *appointments_web.routers, *planning_web.routers):
+    for router in (
+        *navigation_web.routers,
+        *appointments_web.routers,
+        *planning_web.routers,
+        *outcomes_web.routers,
+    ):
         app.include_router(router)
     # Care first: its FHIR types (EpisodeOfCare, CarePlan) must win over the lake's generic routes.
     care_web.install(app)
