@@ -88,6 +88,8 @@ NOON = dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
         ("ge2026-03-01T13:00:00+01:00", True),  # the same instant, written in another zone
         ("gt2026-03-01T12:59:59+01:00", True),
         ("eq2026-03-01T12:00Z", True),  # minute precision covers the minute
+        ("9999-12", False),  # a span that ends past the last representable instant
+        ("le9999-12-31T23:59:59Z", True),
     ],
 )
 def test_last_updated_compares_an_instant_with_a_date_or_instant(value, expected):
@@ -108,6 +110,8 @@ def test_last_updated_matches_nothing_without_a_recorded_time():
         "ge2026-03-01T12:00:00",
         "ge2026-03-01T25:00:00Z",
         "ne2026",
+        "ge0001-01-01T00:00:00+01:00",
+        "ge2026-03-01T12:00:00.1234567Z",
     ],
 )
 def test_a_malformed_last_updated_is_a_400_outcome(world, value):

@@ -175,6 +175,14 @@ def date_matches(values: list[str], day: dt.date | None) -> bool:
 
 
 # --- instants (_lastUpdated) -------------------------------------------------------------------------------
+def _after(start: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    """``start + step``, or the last representable instant for a span that ends after year 9999."""
+    try:
+        return start + step
+    except OverflowError:
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
 def _instant_bounds(values: list[str] | tuple[str, ...]) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """(prefix, start, end) of each ``_lastUpdated`` value: the half-open span ``[start, end)`` in UTC
     that the value covers (a day: that whole day; an instant: its last written digit). 400 if malformed."""
@@ -193,19 +201,21 @@ def _instant_bounds(values: list[str] | tuple[str, ...]) -> list[tuple[str, dt.d
             first, last = _date_range(day)
             start = dt.datetime.combine(first, dt.time(), dt.UTC)
             out.append(
-                (prefix or "eq", start, dt.datetime.combine(last, dt.time(), dt.UTC) + dt.timedelta(1))
+                (prefix or "eq", start, _after(dt.datetime.combine(last, dt.time(), dt.UTC), dt.timedelta(1)))
             )
             continue
         try:
-            start = dt.datetime.fromisoformat(f"{day}T{clock}{zone.replace('Z', '+00:00')}")
-        except ValueError:
+            start = dt.datetime.fromisoformat(f"{day}T{clock}{zone.replace('Z', '+00:00')}").astimezone(
+                dt.UTC
+            )
+        except (ValueError, OverflowError):  # 2026-02-30, 25:00, or before year 1 once in UTC
             raise FhirError(400, "invalid", f"_lastUpdated: not a real instant: {value[:40]!r}") from None
         step = (
             dt.timedelta(microseconds=1)
             if "." in clock
             else dt.timedelta(seconds=1 if clock.count(":") == 2 else 60)
         )
-        out.append((prefix or "eq", start.astimezone(dt.UTC), start.astimezone(dt.UTC) + step))
+        out.append((prefix or "eq", start, _after(start, step)))
     return out
 
 
