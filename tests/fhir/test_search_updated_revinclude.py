@@ -158,6 +158,19 @@ def test_care_records_carry_their_own_change_time_and_the_filter_agrees(world):
     tasks = _bundle(world, "Task", patient=world["mine"])
     assert tasks["entry"] and all(e["resource"]["meta"]["lastUpdated"] for e in tasks["entry"])
     assert _bundle(world, "Task", patient=world["mine"], _lastUpdated="gt2999-01-01")["total"] == 0
+    record = world["client"].get(f"/fhir/EpisodeOfCare/care-episode-{world['episode']}/$care-record").json()
+    in_record = {
+        e["resource"]["id"]: e["resource"]["meta"]["lastUpdated"]
+        for e in record["entry"]
+        if e["resource"]["resourceType"] in ("Task", "ServiceRequest", "CarePlan")
+    }
+    referrals = _bundle(world, "ServiceRequest", patient=world["mine"])
+    searched = {
+        e["resource"]["id"]: e["resource"]["meta"]["lastUpdated"]
+        for b in (plans, tasks, referrals)
+        for e in b["entry"]
+    }
+    assert in_record == searched and len(searched) >= 3  # the plan, the visit, the referral and its task
 
 
 def test_care_episodes_record_no_change_time_so_a_last_updated_search_leaves_them_out(world):

@@ -286,6 +286,10 @@ def care_record(care: CareService, episode_id: int) -> list[dict[str, Any]]:
         resources.append(contain_practitioners(care_fhir.task(t)))
         if t.kind == "referral" and t.patient_id is not None:
             resources.append(contain_practitioners(care_fhir.service_request(t)))
+    # the same meta.lastUpdated as a Task / ServiceRequest search serves
+    records = TaskSearcher().records(care, ids=[t.id for t in detail.tasks]) if detail.tasks else []
+    for searcher in (TaskSearcher(), ServiceRequestSearcher()):
+        searcher.stamp(records, resources)
     return resources
 
 
