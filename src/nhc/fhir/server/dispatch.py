@@ -8,7 +8,8 @@ The order is the security contract of the FHIR API (see ``docs/security.md``):
    same canonical values and tables as the search itself;
 3. the caller's :class:`User` decides on that set — in the web app, the one person-level access
    decision, :class:`nhc.insights.access.PatientAccess` (role, relationship, break-glass, audit);
-4. run the search restricted to exactly that set (``Search.scope``), whatever else it says.
+4. run the search restricted to exactly that set (``Search.scope``), whatever else it says;
+   ``_include`` and ``_revinclude`` resources come from within the same set (never a wider one).
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ class FhirServer:
         return found.resources, found.total, found.search
 
     def search_page(self, user: User, rtype: str, params: list[tuple[str, str]]) -> SearchPage:
-        """One page of a search, decided and restricted, with its ``_include`` resources."""
+        """One page of a search, decided and restricted, with its ``_include`` and ``_revinclude``
+        resources (both within the decided patients; see :meth:`_included`, :meth:`_revincluded`)."""
         served = self.served(rtype)
         reverse = revincludes(self.table.served(self.sources), rtype)
         s = parse_search(
