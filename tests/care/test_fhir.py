@@ -194,5 +194,10 @@ def test_care_record_operation_through_the_server(care: CareService, team: Team)
     assert asked == [frozenset({101})]
     types = {t["type"]: t for t in server.capability("http://x/fhir")["rest"][0]["resource"]}
     assert set(types) == {"EpisodeOfCare", "CarePlan", "CareTeam", "Task", "ServiceRequest"}
-    assert {p["name"] for p in types["CarePlan"]["searchParam"]} == {"patient", "subject", "_id"}
+    assert {p["name"] for p in types["CarePlan"]["searchParam"]} == {
+        "patient",
+        "subject",
+        "_id",
+        "_lastUpdated",
+    }
     assert types["EpisodeOfCare"]["operation"][0]["name"] == "care-record"

@@ -153,8 +153,9 @@ def test_metadata_lists_what_the_bare_server_serves(server: str):
         "code",
         "date",
         "_id",
+        "_lastUpdated",
     }
-    assert {p["name"] for p in types["Organization"]["searchParam"]} == {"_id"}
+    assert {p["name"] for p in types["Organization"]["searchParam"]} == {"_id", "_lastUpdated"}
     assert "operation" not in types["EpisodeOfCare"]
     assert httpx.get(f"{server}/CarePlan", params={"patient": "1"}).status_code == 404
     # A parameter the type does not declare is refused, so the statement is the truth.

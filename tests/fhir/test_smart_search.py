@@ -182,8 +182,3 @@ def test_the_capability_statement_is_what_the_server_does(world):
     system_ops = {op["name"] for op in statement["rest"][0]["operation"]}
     assert system_ops == {"export", "patient-export", "group-export"}
     assert {"/fhir/$export", "/fhir/Patient/$export", "/fhir/Group/{gid}/$export"} <= paths
-
-
-def test_last_updated_is_not_offered_the_lake_keeps_no_change_time(world):
-    r = world["client"].get("/fhir/Observation", params={"patient": world["mine"], "_lastUpdated": "ge2000"})
-    assert r.status_code == 400

@@ -194,15 +194,21 @@ def test_capability_statement_lists_lake_and_care_types_with_their_parameters(fh
     types = {t["type"]: t for t in meta["rest"][0]["resource"]}
     for rtype in ("Patient", "Condition", "EpisodeOfCare", "CarePlan", "CareTeam", "Task", "ServiceRequest"):
         assert rtype in types
-    assert {p["name"] for p in types["CarePlan"]["searchParam"]} == {"patient", "subject", "_id"}
+    assert {p["name"] for p in types["CarePlan"]["searchParam"]} == {
+        "patient",
+        "subject",
+        "_id",
+        "_lastUpdated",
+    }
     assert {p["name"] for p in types["EpisodeOfCare"]["searchParam"]} == {
         "patient",
         "subject",
         "code",
         "date",
         "_id",
+        "_lastUpdated",
     }
-    assert {p["name"] for p in types["Patient"]["searchParam"]} == {"identifier", "_id"}
+    assert {p["name"] for p in types["Patient"]["searchParam"]} == {"identifier", "_id", "_lastUpdated"}
     assert [o["name"] for o in types["Patient"]["operation"]] == ["everything"]
     assert [o["name"] for o in types["EpisodeOfCare"]["operation"]] == ["care-record"]
 

@@ -7,8 +7,10 @@ answer a status poll) and one ``<Type>.ndjson`` per exported type. Patients are 
 is decided before a job starts (the caller's :class:`~nhc.fhir.server.dispatch.User`); a job only
 writes what it was given.
 
-``_since``: a resource is left out when it records a change time (``meta.lastUpdated``, the care
-record's plans) earlier than ``_since``; lake resources record none, so they are always included.
+``_since``: a care record resource is left out when it records a change time (``meta.lastUpdated``:
+plans, tasks, referrals) earlier than ``_since``. Lake resources are always included: their
+``meta.lastUpdated`` is the lake's generation (a rebuild), not a change of the row, and a client
+missing a change is worse than one receiving a row again.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 import orjson
 
 from nhc.fhir.server.params import Search
-from nhc.fhir.server.table import EVERYTHING, ResourceType, Sources
+from nhc.fhir.server.table import CARE, EVERYTHING, ResourceType, Sources
 
 #: People per query while exporting.
 CHUNK = 500
@@ -160,11 +162,17 @@ class BulkExports:
         count = 0
         with path.open("wb") as fh:
             for scope in _chunks(patients) if rtype.person_level else [None]:
-                found, _ = rtype.search(src, Search(rtype.name, None, [], [], None, [], EVERYTHING, 0, scope))
-                for resource in found:
-                    if _changed_since(resource, since):
-                        fh.write(orjson.dumps(resource) + b"\n")
-                        count += 1
+                for part in rtype.parts:
+                    # the lake's meta.lastUpdated is its generation, not a change of the row: a lake
+                    # resource is always exported (see the module notes); the care record's are filtered
+                    when = since if part.source == CARE else None
+                    found, _ = part.search(
+                        src, Search(rtype.name, None, [], [], None, [], EVERYTHING, 0, scope)
+                    )
+                    for resource in found:
+                        if _changed_since(resource, when):
+                            fh.write(orjson.dumps(resource) + b"\n")
+                            count += 1
         if count == 0:
             path.unlink()
         return count

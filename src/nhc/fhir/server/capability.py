@@ -8,7 +8,7 @@ from typing import Any
 
 from nhc.fhir import FHIR_VERSION
 from nhc.fhir.server.outcome import FHIR_JSON
-from nhc.fhir.server.table import CARE, ResourceType
+from nhc.fhir.server.table import CARE, ResourceType, revincludes
 
 #: Operations on a type: (type, name, definition).
 OPERATIONS = (
@@ -50,7 +50,7 @@ class SmartSecurity:
         }
 
 
-def _entry(t: ResourceType, served: set[str]) -> dict[str, Any]:
+def _entry(t: ResourceType, served: set[str], types: list[ResourceType]) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "type": t.name,
         "interaction": [{"code": "read"}, {"code": "search-type"}],
@@ -58,6 +58,9 @@ def _entry(t: ResourceType, served: set[str]) -> dict[str, Any]:
     }
     if t.includes:
         entry["searchInclude"] = [i.value for i in t.includes]
+    reverse = revincludes(types, t.name)
+    if reverse:
+        entry["searchRevInclude"] = [i.value for i in reverse]
     ops = [
         {"name": name, "definition": definition}
         for rtype, name, definition in OPERATIONS
@@ -75,7 +78,7 @@ def capability_statement(
     when tokens are accepted how to get one (``rest.security``), and Bulk Data ``$export`` when
     it is served (system level; ``Patient/$export``; ``Group/{id}/$export``)."""
     sources = {part.source for t in types for part in t.parts}
-    rest: dict[str, Any] = {"mode": "server", "resource": [_entry(t, sources) for t in types]}
+    rest: dict[str, Any] = {"mode": "server", "resource": [_entry(t, sources, types) for t in types]}
     if security is not None:
         rest["security"] = security.as_fhir()
     if bulk:

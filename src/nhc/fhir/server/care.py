@@ -21,7 +21,14 @@ from nhc.care.models import CarePlan, Episode, Task
 from nhc.care.services import CareService, TaskView
 from nhc.fhir import mapping as m
 from nhc.fhir.server.outcome import FhirError
-from nhc.fhir.server.params import Search, codes_match, date_matches
+from nhc.fhir.server.params import (
+    Search,
+    codes_match,
+    date_matches,
+    instant_matches,
+    instant_text,
+    last_updated_of,
+)
 from nhc.fhir.server.table import (
     CARE,
     DATE,
@@ -135,8 +142,12 @@ class CareSearcher(Searcher):
     def records(
         self, care: CareService, *, ids: list[int] | None = None, patients: frozenset[int] | None = None
     ) -> list[Any]:
-        """(id, patient_id, neighbourhood) of the records with these ids / of these patients."""
-        stmt = select(self.model.id, self.model.patient_id, self.model.neighbourhood).where(*self.where())
+        """(id, patient_id, neighbourhood[, updated_at]) of the records with these ids / of these
+        patients (``updated_at`` where the table keeps a change time)."""
+        columns = [self.model.id, self.model.patient_id, self.model.neighbourhood]
+        if hasattr(self.model, "updated_at"):
+            columns.append(self.model.updated_at)
+        stmt = select(*columns).where(*self.where())
         if ids is not None:
             stmt = stmt.where(self.model.id.in_(ids))
         if patients is not None:
@@ -156,6 +167,21 @@ class CareSearcher(Searcher):
     def matches(self, resource: dict[str, Any], s: Search) -> bool:
         return True
 
+    def stamp(self, records: list[Any], resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``meta.lastUpdated`` from the record's own change time (plans, tasks, referrals), the
+        value ``_lastUpdated`` is tested on. Episodes and their teams keep none: they carry no
+        ``meta.lastUpdated`` and a ``_lastUpdated`` search does not match them."""
+        changed = {
+            f"{self.prefix}{r.id}{self.suffix}": r.updated_at
+            for r in records
+            if getattr(r, "updated_at", None) is not None
+        }
+        for resource in resources:
+            when = changed.get(resource["id"])
+            if when is not None:
+                resource["meta"] = {**resource.get("meta", {}), "lastUpdated": instant_text(when)}
+        return resources
+
     def search(self, src: Sources, s: Search) -> tuple[list[dict[str, Any]], int]:
         if src.care is None or s.scope == frozenset():
             return [], 0
@@ -165,7 +191,11 @@ class CareSearcher(Searcher):
             if not ids:
                 return [], 0
         found = self.records(src.care, ids=ids, patients=s.scope)
-        resources = [r for r in self.build(src.care, found) if self.matches(r, s)]
+        resources = [
+            r
+            for r in self.stamp(found, self.build(src.care, found))
+            if self.matches(r, s) and instant_matches(s.last_updated, last_updated_of(r))
+        ]
         if s.sort is not None:
             resources = sort_by_date(resources, s.descending)
         return resources[s.offset : s.offset + max(s.count, 0)], len(resources)
@@ -256,6 +286,10 @@ def care_record(care: CareService, episode_id: int) -> list[dict[str, Any]]:
         resources.append(contain_practitioners(care_fhir.task(t)))
         if t.kind == "referral" and t.patient_id is not None:
             resources.append(contain_practitioners(care_fhir.service_request(t)))
+    # the same meta.lastUpdated as a Task / ServiceRequest search serves
+    records = TaskSearcher().records(care, ids=[t.id for t in detail.tasks]) if detail.tasks else []
+    for searcher in (TaskSearcher(), ServiceRequestSearcher()):
+        searcher.stamp(records, resources)
     return resources
 
 

@@ -8,7 +8,8 @@ The order is the security contract of the FHIR API (see ``docs/security.md``):
    same canonical values and tables as the search itself;
 3. the caller's :class:`User` decides on that set — in the web app, the one person-level access
    decision, :class:`nhc.insights.access.PatientAccess` (role, relationship, break-glass, audit);
-4. run the search restricted to exactly that set (``Search.scope``), whatever else it says.
+4. run the search restricted to exactly that set (``Search.scope``), whatever else it says;
+   ``_include`` and ``_revinclude`` resources come from within the same set (never a wider one).
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from nhc.fhir.server.care import care_record, care_searchers, record_number
 from nhc.fhir.server.lake import UncodedRecords, lake_searchers
 from nhc.fhir.server.outcome import FhirError
 from nhc.fhir.server.params import COMMON_PARAMS, Search, parse_search
-from nhc.fhir.server.table import CARE, EVERYTHING, ResourceType, Searcher, Sources, Table
+from nhc.fhir.server.table import (
+    CARE,
+    EVERYTHING,
+    Include,
+    ResourceType,
+    Searcher,
+    Sources,
+    Table,
+    revincludes,
+)
 from nhc.identifiers import InvalidIdentifier, parse_patient_id
 
 #: THE table: every type the server can serve, lake first, then the care record.
@@ -138,15 +148,28 @@ class FhirServer:
         return found.resources, found.total, found.search
 
     def search_page(self, user: User, rtype: str, params: list[tuple[str, str]]) -> SearchPage:
-        """One page of a search, decided and restricted, with its ``_include`` resources."""
+        """One page of a search, decided and restricted, with its ``_include`` and ``_revinclude``
+        resources (both within the decided patients; see :meth:`_included`, :meth:`_revincluded`)."""
         served = self.served(rtype)
-        s = parse_search(rtype, params, {p.name for p in served.params}, [i.value for i in served.includes])
+        reverse = revincludes(self.table.served(self.sources), rtype)
+        s = parse_search(
+            rtype,
+            params,
+            {p.name for p in served.params},
+            [i.value for i in served.includes],
+            [i.value for i in reverse],
+        )
         user.authorise_type(rtype)
         if served.person_level:
             s.scope = self.resolve_scope(served, s)
             user.authorise(s.scope)
         resources, total = served.search(self.sources, s)
-        return SearchPage(resources, total, s, self._included(user, served, s, resources))
+        included = self._included(user, served, s, resources)
+        included += self._revincluded(
+            user, served, s, resources, [i for i in reverse if i.value in s.revincludes]
+        )
+        unique = {(r["resourceType"], r["id"]): r for r in included}
+        return SearchPage(resources, total, s, list(unique.values()))
 
     def _included(
         self, user: User, served: ResourceType, s: Search, resources: list[dict[str, Any]]
@@ -162,6 +185,32 @@ class FhirServer:
                 out += self._read_within(target, rid, s.scope)
         unique = {(r["resourceType"], r["id"]): r for r in out}
         return list(unique.values())
+
+    def _revincluded(
+        self,
+        user: User,
+        served: ResourceType,
+        s: Search,
+        resources: list[dict[str, Any]],
+        wanted: list[Include],
+    ) -> list[dict[str, Any]]:
+        """The resources that refer to the page through ``wanted`` (``_revinclude``) — searched only
+        among the people the search was decided on (``s.scope``; a population-wide search includes
+        nothing), so an include never reaches anyone the decision did not cover; types the user reads."""
+        if not wanted or not resources or not served.person_level or not s.scope:
+            return []
+        ids = {r["id"] for r in resources}
+        owners = served.patients_of(self.sources, sorted(ids)) & s.scope
+        out: list[dict[str, Any]] = []
+        for inc in wanted:
+            source = self.table.get(inc.source, self.sources)
+            if source is None or not owners or not user.reads(inc.source):
+                continue
+            found, _ = source.search(
+                self.sources, Search(inc.source, None, [], [], None, [], EVERYTHING, 0, owners)
+            )
+            out += [r for r in found if ids.intersection(inc.references(r))]
+        return out
 
     def _read_within(
         self, target: ResourceType, rid: str, scope: frozenset[int] | None

@@ -12,7 +12,14 @@ from typing import Any
 
 from nhc.fhir import mapping as m
 from nhc.fhir import queries as q
-from nhc.fhir.server.params import Search, date_clauses, id_parts, whole_numbers
+from nhc.fhir.server.params import (
+    Search,
+    date_clauses,
+    id_parts,
+    instant_matches,
+    instant_text,
+    whole_numbers,
+)
 from nhc.fhir.server.table import CODE, DATE, ID, LAKE, PATIENT, Param, Searcher, Sources, patient_includes
 from nhc.identifiers import IdentifierToken
 
@@ -49,7 +56,30 @@ def _page(reader: Any, sql: str, params: list[Any], order: str, s: Search) -> Pa
     return rows, total
 
 
-class PatientSearcher(Searcher):
+class LakeSearcher(Searcher):
+    """A lake type. The lake keeps no change time per row, so every lake resource's
+    ``meta.lastUpdated`` is the lake's generation (:attr:`LakeReader.generation`), and a
+    ``_lastUpdated`` search takes all of the matches or none of them — the same test as a client
+    would make on what it reads. Subclasses implement :meth:`find`."""
+
+    source = LAKE
+
+    def find(self, src: Sources, s: Search) -> Page:
+        """(one page of resources, total matches), restricted to ``s.scope``; ``_lastUpdated`` aside."""
+        raise NotImplementedError
+
+    def search(self, src: Sources, s: Search) -> Page:
+        stamp = src.lake.generation
+        if not instant_matches(s.last_updated, stamp):
+            return [], 0
+        found, total = self.find(src, s)
+        text = instant_text(stamp)
+        for resource in found:
+            resource["meta"] = {**resource.get("meta", {}), "lastUpdated": text}
+        return found, total
+
+
+class PatientSearcher(LakeSearcher):
     rtype, source = "Patient", LAKE
     params = (Param("identifier", "token"), ID)
 
@@ -62,7 +92,7 @@ class PatientSearcher(Searcher):
         rows = src.lake.rows("SELECT patient_id FROM patients WHERE nhs_number = ?", [ident.value])
         return frozenset(int(r["patient_id"]) for r in rows)
 
-    def search(self, src: Sources, s: Search) -> Page:
+    def find(self, src: Sources, s: Search) -> Page:
         scoped = _scope(s)
         if scoped is None:
             return [], 0
@@ -93,7 +123,7 @@ def _patient(r: dict) -> dict:
     return m.patient_resource(r, death, r["gp"])
 
 
-class RowSearcher(Searcher):
+class RowSearcher(LakeSearcher):
     """A clinical event type (rows of clinical_events) or a medicine type (rows of medications)."""
 
     source = LAKE
@@ -109,7 +139,7 @@ class RowSearcher(Searcher):
         keys = (id_parts(i, self.prefix) for i in ids)
         return frozenset(k[0] for k in keys if k is not None)
 
-    def search(self, src: Sources, s: Search) -> Page:
+    def find(self, src: Sources, s: Search) -> Page:
         scoped = _scope(s)
         if scoped is None:
             return [], 0
@@ -137,7 +167,7 @@ class RowSearcher(Searcher):
         return [build(r, r["rtype"], q.clean_codings(r["extra"])) for r in rows], total
 
 
-class EncounterSearcher(Searcher):
+class EncounterSearcher(LakeSearcher):
     rtype, source = "Encounter", LAKE
     params = (*PATIENT, CODE, DATE, ID)
     includes = patient_includes("Encounter")
@@ -150,7 +180,7 @@ class EncounterSearcher(Searcher):
         rows = src.lake.rows(f"SELECT DISTINCT patient_id FROM encounters WHERE {c}", p)
         return frozenset(int(r["patient_id"]) for r in rows)
 
-    def search(self, src: Sources, s: Search) -> Page:
+    def find(self, src: Sources, s: Search) -> Page:
         scoped = _scope(s)
         if scoped is None:
             return [], 0
@@ -181,7 +211,7 @@ _EPISODE_KINDS = (
 )
 
 
-class LakeEpisodeSearcher(Searcher):
+class LakeEpisodeSearcher(LakeSearcher):
     """EpisodeOfCare from the lake: GP registrations (``reg-<patient>-<n>``) and care-home stays
     (``ch-<patient>-<n>``)."""
 
@@ -196,7 +226,7 @@ class LakeEpisodeSearcher(Searcher):
         keys = (id_parts(f"x-{i.split('-', 1)[-1]}", "x") for i in ids if self.claims(i))
         return frozenset(k[0] for k in keys if k is not None)
 
-    def search(self, src: Sources, s: Search) -> Page:
+    def find(self, src: Sources, s: Search) -> Page:
         scoped = _scope(s)
         if scoped is None:
             return [], 0
@@ -228,7 +258,7 @@ class LakeEpisodeSearcher(Searcher):
         return res[s.offset : s.offset + max(s.count, 0)], len(res)
 
 
-class OrganizationSearcher(Searcher):
+class OrganizationSearcher(LakeSearcher):
     """The lake's practices (reference data: not person-level)."""
 
     rtype, source, person_level = "Organization", LAKE, False
@@ -237,7 +267,7 @@ class OrganizationSearcher(Searcher):
     def patients_of(self, src: Sources, ids: list[str]) -> frozenset[int]:
         return frozenset()
 
-    def search(self, src: Sources, s: Search) -> Page:
+    def find(self, src: Sources, s: Search) -> Page:
         where, params = ["TRUE"], []
         if s.ids:
             c, p = _in("practice_code", s.ids)
@@ -256,7 +286,8 @@ class UncodedRecords:
 
     def everything(self, src: Sources, patient_id: int) -> list[dict[str, Any]]:
         rows = src.lake.rows(q.uncoded_sql("patient_id = ?") + " ORDER BY patient_id, n", [patient_id])
-        return [m.uncoded_resource(r, q.clean_codings(r["extra"])) for r in rows]
+        stamp = {"lastUpdated": instant_text(src.lake.generation)}
+        return [m.uncoded_resource(r, q.clean_codings(r["extra"])) | {"meta": stamp} for r in rows]
 
 
 def lake_searchers() -> list[Searcher]:

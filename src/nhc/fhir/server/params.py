@@ -9,7 +9,12 @@ CapabilityStatement lists is exactly what a search honours.
 Result parameters every search takes: ``_count`` (page size, at most 1,000; ``0`` = the total only),
 ``_offset``, ``_summary=count`` (the total only) or ``false``, ``_total`` (``none``, ``estimate`` or
 ``accurate``: the total is always accurate), ``_sort`` (``date`` or ``-date``, on types with a
-``date`` parameter) and ``_include`` (the type's declared includes, e.g. ``CarePlan:care-team``).
+``date`` parameter), ``_include`` (the type's declared includes, e.g. ``CarePlan:care-team``) and
+``_revinclude`` (the includes of other types that point at this one, e.g. ``Observation:patient``).
+
+``_lastUpdated`` takes the same prefixes with a date or an instant (``ge2026-03-01T09:30:00Z``; an
+instant needs its time zone) and is tested against ``meta.lastUpdated`` as served
+(:func:`instant_matches`), so a client's filter agrees with what it reads.
 """
 
 from __future__ import annotations
@@ -35,13 +40,18 @@ MAX_COUNT = 1000
 DEFAULT_COUNT = 50
 #: Parameters every search takes, whatever the resource type (``_sort`` and ``_include`` are
 #: checked against the type: see :func:`parse_search`).
-COMMON_PARAMS = ("_count", "_offset", "_format", "_summary", "_total", "_sort", "_include")
+COMMON_PARAMS = ("_count", "_offset", "_format", "_summary", "_total", "_sort", "_include", "_revinclude")
 SUMMARIES = ("count", "false")
 TOTALS = ("none", "estimate", "accurate")
 SORTS = ("date", "-date")
 
 _DATE_PARAM = re.compile(r"^(eq|ge|le|gt|lt)?(\d{4}(-\d{2}(-\d{2})?)?)$", re.ASCII)
 _OPS = {"eq": "=", "ge": ">=", "le": "<=", "gt": ">", "lt": "<"}
+_INSTANT_PARAM = re.compile(
+    r"^(eq|ge|le|gt|lt)?(\d{4}(?:-\d{2}(?:-\d{2})?)?)"
+    r"(?:T(\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}:\d{2}))?$",
+    re.ASCII,
+)
 
 
 @dataclass
@@ -62,6 +72,10 @@ class Search:
     sort: str | None = None
     #: ``_include`` values (``CarePlan:care-team``), checked against the type's includes.
     includes: tuple[str, ...] = ()
+    #: ``_revinclude`` values (``Observation:patient``), checked against the includes aimed at the type.
+    revincludes: tuple[str, ...] = ()
+    #: ``_lastUpdated`` values (checked), tested with :func:`instant_matches`.
+    last_updated: tuple[str, ...] = ()
 
     @property
     def descending(self) -> bool:
@@ -160,6 +174,88 @@ def date_matches(values: list[str], day: dt.date | None) -> bool:
     return all(tests[op](start, end) for op, start, end in _date_bounds(values))
 
 
+# --- instants (_lastUpdated) -------------------------------------------------------------------------------
+def _after(start: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    """``start + step``, or the last representable instant for a span that ends after year 9999."""
+    try:
+        return start + step
+    except OverflowError:
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _instant_bounds(values: list[str] | tuple[str, ...]) -> list[tuple[str, dt.datetime, dt.datetime]]:
+    """(prefix, start, end) of each ``_lastUpdated`` value: the half-open span ``[start, end)`` in UTC
+    that the value covers (a day: that whole day; an instant: its last written digit). 400 if malformed."""
+    out = []
+    for value in values:
+        match = _INSTANT_PARAM.match(value)
+        if not match:
+            raise FhirError(
+                400,
+                "invalid",
+                "_lastUpdated must be a date or an instant with a time zone, with an optional prefix "
+                f"eq/ge/le/gt/lt (ge2026-03-01, lt2026-03-01T09:30:00Z), not {value[:40]!r}",
+            )
+        prefix, day, clock, zone = match.groups()
+        if clock is None:
+            first, last = _date_range(day)
+            start = dt.datetime.combine(first, dt.time(), dt.UTC)
+            out.append(
+                (prefix or "eq", start, _after(dt.datetime.combine(last, dt.time(), dt.UTC), dt.timedelta(1)))
+            )
+            continue
+        try:
+            start = dt.datetime.fromisoformat(f"{day}T{clock}{zone.replace('Z', '+00:00')}").astimezone(
+                dt.UTC
+            )
+        except (ValueError, OverflowError):  # 2026-02-30, 25:00, or before year 1 once in UTC
+            raise FhirError(400, "invalid", f"_lastUpdated: not a real instant: {value[:40]!r}") from None
+        step = (
+            dt.timedelta(microseconds=1)
+            if "." in clock
+            else dt.timedelta(seconds=1 if clock.count(":") == 2 else 60)
+        )
+        out.append((prefix or "eq", start, _after(start, step)))
+    return out
+
+
+def instant_matches(values: list[str] | tuple[str, ...], when: dt.datetime | None) -> bool:
+    """Whether an instant (``meta.lastUpdated``; ``None``: none recorded, which no filter matches)
+    passes every ``_lastUpdated`` value: ``eq`` inside the span, ``ge`` from its start, ``gt`` after
+    it, ``le`` up to its end, ``lt`` before it (FHIR's ranges, with the resource's value a point)."""
+    if not values:
+        return True
+    if when is None:
+        return False
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    tests = {
+        "eq": lambda start, end: start <= when < end,
+        "ge": lambda start, end: when >= start,
+        "gt": lambda start, end: when >= end,
+        "le": lambda start, end: when < end,
+        "lt": lambda start, end: when < start,
+    }
+    return all(tests[op](start, end) for op, start, end in _instant_bounds(values))
+
+
+def instant_text(when: dt.datetime) -> str:
+    """An instant as ``meta.lastUpdated`` shows it: UTC, whole seconds, ``Z``."""
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def last_updated_of(resource: dict[str, Any]) -> dt.datetime | None:
+    """A served resource's ``meta.lastUpdated`` as a UTC instant (``None`` if it has none)."""
+    text = (resource.get("meta") or {}).get("lastUpdated")
+    if not isinstance(text, str):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
 # --- the search ----------------------------------------------------------------------------------------------
 def _token(value: str) -> tuple[str | None, str]:
     if "|" in value:
@@ -196,11 +292,15 @@ def _one_of(values: list[str], name: str, allowed: tuple[str, ...]) -> str | Non
 
 
 def parse_search(
-    rtype: str, params: list[tuple[str, str]], allowed: Collection[str], includes: Collection[str] = ()
+    rtype: str,
+    params: list[tuple[str, str]],
+    allowed: Collection[str],
+    includes: Collection[str] = (),
+    revincludes: Collection[str] = (),
 ) -> Search:
     """Parse and check every search parameter of a ``rtype`` search that takes ``allowed``
     (plus :data:`COMMON_PARAMS`): 400 for anything malformed or not supported on this type.
-    ``includes`` are the ``_include`` values the type honours."""
+    ``includes`` / ``revincludes`` are the ``_include`` / ``_revinclude`` values the type honours."""
     unknown = sorted({k for k, _ in params} - set(allowed) - set(COMMON_PARAMS))
     if unknown:
         raise FhirError(
@@ -220,6 +320,10 @@ def parse_search(
     _one_of(get("_total"), "_total", TOTALS)
     wanted = tuple(i for v in get("_include") for i in v.split(","))
     _one_of(list(wanted), "_include", tuple(includes))
+    reverse = tuple(i for v in get("_revinclude") for i in v.split(","))
+    _one_of(list(reverse), "_revinclude", tuple(revincludes))
+    last_updated = tuple(get("_lastUpdated"))
+    _instant_bounds(last_updated)  # checked now: a 400 before any lookup
     count = min(_number(get("_count"), "_count", DEFAULT_COUNT), MAX_COUNT)
     return Search(
         rtype,
@@ -232,6 +336,8 @@ def parse_search(
         _number(get("_offset"), "_offset", 0),
         sort=sort,
         includes=wanted,
+        revincludes=reverse,
+        last_updated=last_updated,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
@@ -39,6 +40,16 @@ class LakeReader:
                 self._signature = signature
                 old.close()
         return self._con
+
+    @property
+    def generation(self) -> dt.datetime:
+        """When the lake as now loaded was written: the newest modification time of its files, in
+        UTC to the second (the last ingest or pipeline run that changed it). Every lake resource
+        is served with it as ``meta.lastUpdated``: the lake keeps no change time per row."""
+        with self._lock:
+            self._fresh_connection()
+            newest = max((entry[3] for entry in self._signature), default=0)
+        return dt.datetime.fromtimestamp(newest // 1_000_000_000, dt.UTC)
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:

@@ -98,6 +98,8 @@ ID = Param("_id", "token")
 PATIENT = (Param("patient", "reference"), Param("subject", "reference"))
 CODE = Param("code", "token")
 DATE = Param("date", "date")
+#: Every type honours it (each source stamps ``meta.lastUpdated`` and filters on the same value).
+LAST_UPDATED = Param("_lastUpdated", "date")
 
 
 class Sources:
@@ -168,9 +170,10 @@ class ResourceType:
 
     @property
     def params(self) -> tuple[Param, ...]:
-        """The parameters every part honours (a type's search takes only those)."""
+        """The parameters every part honours (a type's search takes only those), and
+        ``_lastUpdated``, which every searcher honours."""
         names = set.intersection(*({p.name for p in part.params} for part in self.parts))
-        return tuple(p for p in self.parts[0].params if p.name in names)
+        return (*(p for p in self.parts[0].params if p.name in names), LAST_UPDATED)
 
     @property
     def includes(self) -> tuple[Include, ...]:
@@ -242,7 +245,8 @@ class Table:
 
     @property
     def all_params(self) -> frozenset[str]:
-        return frozenset(p.name for parts in self._by_type.values() for s in parts for p in s.params)
+        own = {p.name for parts in self._by_type.values() for s in parts for p in s.params}
+        return frozenset({*own, LAST_UPDATED.name})
 
     def get(self, rtype: str, src: Sources) -> ResourceType | None:
         """The type as ``src`` can serve it (``None``: not served)."""
@@ -251,3 +255,9 @@ class Table:
 
     def served(self, src: Sources) -> list[ResourceType]:
         return [t for t in (self.get(name, src) for name in self._by_type) if t is not None]
+
+
+def revincludes(types: Iterable[ResourceType], target: str) -> tuple[Include, ...]:
+    """The ``_revinclude`` values a ``target`` search honours: every served type's ``_include``
+    that points at ``target`` (``Observation:patient`` on Patient, ``CarePlan:care-team`` on CareTeam)."""
+    return tuple(i for t in types for i in t.includes if i.target == target)
