@@ -65,6 +65,7 @@ class Glance:
     """What the pages read, for one as-of date: the report and the people on the register."""
 
     as_of: dt.date
+    generation: int  # the insight tables' generation it was built at (a new run rebuilds it)
     report: OutcomesReport
     people: dict[int, dict[str, Any]]
 
@@ -75,14 +76,16 @@ def _as_of(request: Request) -> dt.date:
 
 
 def glance(request: Request) -> Glance:
-    """The app's :class:`Glance` for the lake's as-of date, built on first use (one at a time)."""
-    as_of = _as_of(request)
+    """The app's :class:`Glance` for the lake's as-of date, built on first use (one at a time) and
+    again when the analytics are run again."""
+    as_of, generation = _as_of(request), insights(request).generation()
     state = request.app.state
     with _LOCK:
         cached = getattr(state, "diabetes_glance", None)
-        if cached is not None and cached.as_of == as_of:
+        if cached is not None and (cached.as_of, cached.generation) == (as_of, generation):
             return cached
         engine = DuckDBEngine.open(Lake(state.settings.lake_dir))
+        engine.backend.raw_sql("SET enable_progress_bar = false")  # it would write to the server's log
         codelists = engine.from_arrow(load_codelists().select(["code", "cluster"]), "nhc_glance_codelists")
         report = build_report(
             engine, codelists, as_of, 1, [BY_ID[i] for i in INDICATORS], by=BREAKDOWNS, chart=False
@@ -93,7 +96,7 @@ def glance(request: Request) -> Glance:
             t["patients"], t["practice_registrations"], t["practices"], t["deaths"], events, codelists, as_of
         )
         rows = engine.to_arrow(care_processes(register, events, medicines, codelists, as_of)).to_pylist()
-        state.diabetes_glance = Glance(as_of, report, {r["patient_id"]: r for r in rows})
+        state.diabetes_glance = Glance(as_of, generation, report, {r["patient_id"]: r for r in rows})
         return state.diabetes_glance
 
 
