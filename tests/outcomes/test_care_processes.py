@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import ibis
 
-from nhc.outcomes.care_processes import care_processes, diabetes_register, due_next, window_start
+from nhc.outcomes.care_processes import (
+    ASTHMA,
+    COPD,
+    care_processes,
+    diabetes_register,
+    due_next,
+    window_start,
+)
 from tests.spec.helpers import arrow, codelists, d, load, rows
 
 AS_OF = d("2026-03-31")
@@ -23,12 +30,14 @@ CODES = codelists(
         "bmi": ["BMI"],
         "smoking-status-never": ["NEVER"],
         "statins": ["STATIN"],
+        "copd-review": ["COPDREV"],
+        "ast_cod": ["AST"],
     }
 )
 ALL_EIGHT = ("A1C", "SYS", "CHOL", "CREAT", "ACR", "FOOT", "BMI", "NEVER")
 
 
-def _run(engine, events: list[dict], medicines: list[dict] = (), people=(1,)):
+def _run(engine, events: list[dict], medicines: list[dict] = (), people=(1,), audit=None):
     people_t = ibis.memtable({"patient_id": list(people)}, schema={"patient_id": "int64"})
     expr = care_processes(
         people_t,
@@ -36,6 +45,7 @@ def _run(engine, events: list[dict], medicines: list[dict] = (), people=(1,)):
         load(engine, "medications", arrow("medications", list(medicines))),
         load(engine, "codelists", CODES),
         AS_OF,
+        *([audit] if audit else []),
     )
     return {r["patient_id"]: r for r in rows(engine, expr)}
 
@@ -149,3 +159,45 @@ def test_processes_are_listed_soonest_due_first_missing_ones_due_now():
         ("hba1c", d("2026-05-10")),
     ]
     assert [p.done for p in got] == [True, *[False] * 6, True]
+
+
+def test_a_copd_review_counts_in_the_12_months_ending_with_the_as_of_month(engine):
+    events = [_ev("COPDREV", "2025-04-01", pid=1), _ev("COPDREV", "2025-03-31", pid=2)]
+    got = _run(engine, events, people=(1, 2), audit=COPD)
+    assert [(got[p]["last_copd_review"], got[p]["processes_missing"]) for p in (1, 2)] == [
+        (d("2025-04-01"), 0),
+        (None, 1),
+    ]
+
+
+def test_copd_has_no_treatment_targets(engine):
+    got = _run(engine, [], audit=COPD)[1]
+    assert "hba1c_target" not in got and "statin" not in got
+
+
+def test_the_asthma_register_starts_at_age_6(engine):
+    patients = [
+        {"patient_id": 1, "date_of_birth": d("2020-03-31")},  # 6 on the as-of date
+        {"patient_id": 2, "date_of_birth": d("2020-04-01")},  # 5
+    ]
+    regs = [{"patient_id": p, "practice_code": "P1", "start_date": d("2020-05-01")} for p in (1, 2)]
+    expr = diabetes_register(
+        load(engine, "patients", arrow("patients", patients)),
+        load(engine, "practice_registrations", arrow("practice_registrations", regs)),
+        load(engine, "practices", arrow("practices", [{"practice_code": "P1", "neighbourhood": "N"}])),
+        load(engine, "deaths", arrow("deaths", [])),
+        load(
+            engine,
+            "clinical_events",
+            arrow("clinical_events", [_ev("AST", "2024-01-01", pid=p) for p in (1, 2)]),
+        ),
+        load(engine, "codelists", CODES),
+        AS_OF,
+        ASTHMA,
+    )
+    assert rows(engine, expr, ["patient_id", "age"]) == [{"patient_id": 1, "age": 6}]
+
+
+def test_a_review_is_due_a_year_after_it_was_done():
+    got = due_next({"last_copd_review": d("2025-06-15")}, AS_OF, COPD)
+    assert [(p.title, p.due) for p in got] == [("a COPD review", d("2026-06-15"))]

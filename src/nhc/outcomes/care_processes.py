@@ -13,6 +13,10 @@ know *who* is missing what. These rules answer that for one as-of date, in pure 
   statin issued in the window) — the same definitions as the catalogue's indicators;
 * :func:`due_next` — what is due next for one person (a process is due a year after it was done).
 
+The same shape serves COPD and asthma (:data:`AUDITS`): a register, the processes checked (one: the
+annual review, QOF COPD010 and AST007) and the window they are counted in (12 months); the
+treatment targets are diabetes's alone.
+
 Targets are ``None`` when there is nothing to judge them by (no HbA1c, or no systolic and
 diastolic, in the window), so "not measured" is never shown as "not met".
 """
@@ -27,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from nhc.analytics.rules.inputs import require_columns
-from nhc.outcomes.catalogue import CARE_PROCESSES, EVENT_GROUPS, NDA_WINDOW
+from nhc.outcomes.catalogue import CARE_PROCESSES, EVENT_GROUPS, NDA_WINDOW, YEAR
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -38,8 +42,32 @@ TARGET_GROUPS = ("systolic", "diastolic", "statin")
 HBA1C_TARGET = 58.0
 SYSTOLIC_TARGET = 140.0
 DIASTOLIC_TARGET = 80.0
-MIN_AGE = 17
-REGISTER_CLUSTER = "dm_cod"
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What is checked for the people of one register: ``processes`` ((event group, short name,
+    title) each), counted in the ``window`` calendar months ending with the as-of month; with the
+    diabetes treatment targets when ``targets``."""
+
+    name: str
+    cluster: str  # the register's codelist cluster
+    min_age: int
+    processes: tuple[tuple[str, str, str], ...]
+    window: int
+    targets: bool = False
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(g for g, _, _ in self.processes)
+
+
+DIABETES = Audit("diabetes", "dm_cod", 17, CARE_PROCESSES, NDA_WINDOW, targets=True)
+COPD = Audit("copd", "copd_cod", 0, (("copd_review", "review", "a COPD review"),), YEAR)
+ASTHMA = Audit("asthma", "ast_cod", 6, (("asthma_review", "review", "an asthma review"),), YEAR)
+AUDITS = {a.name: a for a in (DIABETES, COPD, ASTHMA)}
+MIN_AGE = DIABETES.min_age
+REGISTER_CLUSTER = DIABETES.cluster
 
 
 def window_start(as_of: dt.date, months: int = NDA_WINDOW) -> dt.date:
@@ -62,11 +90,13 @@ def diabetes_register(
     events: ir.Table,
     codelists: ir.Table,
     as_of: dt.date,
+    audit: Audit = DIABETES,
 ) -> ir.Table:
     """patient_id, nhs_number, given_name, family_name, age, practice_code, neighbourhood: one row
-    per person on the register at ``as_of`` (the latest registration covering that day)."""
+    per person on ``audit``'s register at ``as_of`` (coded on or before it, of the audit's minimum
+    age, alive, and registered: the latest registration covering that day)."""
     ev = require_columns(events, "clinical_events")
-    cl = codelists.filter(codelists.cluster == REGISTER_CLUSTER)
+    cl = codelists.filter(codelists.cluster == audit.cluster)
     coded = (
         ev.filter(ev.date <= as_of).semi_join(cl, ev.snomed_code == cl.code).select("patient_id").distinct()
     )
@@ -79,7 +109,7 @@ def diabetes_register(
     dead = require_columns(deaths, "deaths")
     dead = dead.filter(dead.date_of_death <= as_of).select("patient_id")
     pe = require_columns(patients, "patients")
-    people = pe.mutate(age=_age(pe.date_of_birth, as_of)).filter(lambda t: t.age >= MIN_AGE)
+    people = pe.mutate(age=_age(pe.date_of_birth, as_of)).filter(lambda t: t.age >= audit.min_age)
     people = people.semi_join(coded, "patient_id").anti_join(dead, "patient_id")
     people = people.join(reg, "patient_id")
     pr = practices.select("practice_code", "neighbourhood")
@@ -96,10 +126,15 @@ def diabetes_register(
 
 
 def _events_in_window(
-    events: ir.Table, medications: ir.Table, codelists: ir.Table, start: dt.date, as_of: dt.date
+    events: ir.Table,
+    medications: ir.Table,
+    codelists: ir.Table,
+    names: tuple[str, ...],
+    start: dt.date,
+    as_of: dt.date,
 ) -> ir.Table:
-    """patient_id, group, date, value: the events of every group read, dated in the window."""
-    groups = [EVENT_GROUPS[g] for g in (*PROCESS_GROUPS, *TARGET_GROUPS)]
+    """patient_id, group, date, value: the events of the groups ``names``, dated in the window."""
+    groups = [EVENT_GROUPS[g] for g in names]
     mapping = ibis.memtable(
         {
             "cluster": [c for g in groups for c in g.clusters],
@@ -112,43 +147,51 @@ def _events_in_window(
     ev = require_columns(events, "clinical_events")
     coded = cl.filter(~cl.medicine)
     a = ev.join(coded, ev.snomed_code == coded.code)
-    a = a.select("patient_id", "group", "date", value=a.value.cast("float64"))
-    md = require_columns(medications, "medications")
-    medicine = cl.filter(cl.medicine)
-    b = md.join(medicine, md.dmd_code == medicine.code)
-    b = b.select("patient_id", "group", "date", value=ibis.null("float64"))
-    both = a.union(b)
+    both = a.select("patient_id", "group", "date", value=a.value.cast("float64"))
+    if any(g.medicine for g in groups):
+        md = require_columns(medications, "medications")
+        medicine = cl.filter(cl.medicine)
+        b = md.join(medicine, md.dmd_code == medicine.code)
+        both = both.union(b.select("patient_id", "group", "date", value=ibis.null("float64")))
     return both.filter((both.date >= start) & (both.date <= as_of))
 
 
 def care_processes(
-    people: ir.Table, events: ir.Table, medications: ir.Table, codelists: ir.Table, as_of: dt.date
+    people: ir.Table,
+    events: ir.Table,
+    medications: ir.Table,
+    codelists: ir.Table,
+    as_of: dt.date,
+    audit: Audit = DIABETES,
 ) -> ir.Table:
-    """``people`` (any columns, one row per ``patient_id``) with, for each group of the eight
-    processes and of :data:`TARGET_GROUPS`, ``last_<group>`` (the latest date in the 15-month window,
-    null if none) and ``value_<group>`` (that day's reading; the highest if several), then
-    ``processes_done``, ``processes_missing`` (of 8), ``hba1c_target``, ``bp_target`` (null: no
-    reading to judge by) and ``statin`` (a statin issued in the window)."""
-    ev = _events_in_window(events, medications, codelists, window_start(as_of), as_of)
+    """``people`` (any columns, one row per ``patient_id``) with, for each group of ``audit``'s
+    processes (and, for diabetes, of :data:`TARGET_GROUPS`), ``last_<group>`` (the latest date in
+    the audit's window, null if none) and ``value_<group>`` (that day's reading; the highest if
+    several), then ``processes_done`` and ``processes_missing``; for diabetes also
+    ``hba1c_target``, ``bp_target`` (null: no reading to judge by) and ``statin`` (a statin issued
+    in the window)."""
+    names = (*audit.groups, *TARGET_GROUPS) if audit.targets else audit.groups
+    ev = _events_in_window(events, medications, codelists, names, window_start(as_of, audit.window), as_of)
     latest = ev.group_by(["patient_id", "group"]).aggregate(last=ev.date.max())
     on_last = ev.join(latest, ["patient_id", "group"]).filter(lambda t: t.date == t.last)
     day = on_last.group_by(["patient_id", "group"]).aggregate(
         last=on_last.date.max(), value=on_last.value.max()
     )
     wide = day.group_by("patient_id").aggregate(
-        **{
-            f"{kind}_{g}": day[kind].max(where=day.group == g)
-            for g in (*PROCESS_GROUPS, *TARGET_GROUPS)
-            for kind in ("last", "value")
-        }
+        **{f"{kind}_{g}": day[kind].max(where=day.group == g) for g in names for kind in ("last", "value")}
     )
     out = people.left_join(wide, "patient_id").drop("patient_id_right")
-    done = sum(out[f"last_{g}"].notnull().cast("int32") for g in PROCESS_GROUPS)
+    done = sum(out[f"last_{g}"].notnull().cast("int32") for g in audit.groups)
+    out = out.mutate(
+        processes_done=done.cast("int32"), processes_missing=(len(audit.groups) - done).cast("int32")
+    )
+    return _targets(out) if audit.targets else out
+
+
+def _targets(out: ir.Table) -> ir.Table:
     hba1c, sys_, dia = out.value_hba1c, out.value_systolic, out.value_diastolic
     bp_known = sys_.notnull() & dia.notnull()
     return out.mutate(
-        processes_done=done.cast("int32"),
-        processes_missing=(len(PROCESS_GROUPS) - done).cast("int32"),
         hba1c_target=hba1c.isnull().ifelse(ibis.null("boolean"), hba1c <= HBA1C_TARGET),
         bp_target=bp_known.ifelse(
             (sys_ <= SYSTOLIC_TARGET) & (dia <= DIASTOLIC_TARGET), ibis.null("boolean")
@@ -179,13 +222,13 @@ def _a_year_after(day: dt.date) -> dt.date:
         return day.replace(year=day.year + 1, day=28)
 
 
-def due_next(row: Mapping[str, Any], as_of: dt.date) -> list[Process]:
-    """The eight processes of one person (a row of :func:`care_processes`), the soonest due first
+def due_next(row: Mapping[str, Any], as_of: dt.date, audit: Audit = DIABETES) -> list[Process]:
+    """``audit``'s processes for one person (a row of :func:`care_processes`), the soonest due first
     (missing ones are due now, on ``as_of``); ties in the audit's order."""
     out = []
-    for group, name, title in CARE_PROCESSES:
+    for group, name, title in audit.processes:
         last = row.get(f"last_{group}")
         due = as_of if last is None else _a_year_after(last)
         out.append(Process(group, name, title, last, due))
-    order = {g: i for i, g in enumerate(PROCESS_GROUPS)}
+    order = {g: i for i, g in enumerate(audit.groups)}
     return sorted(out, key=lambda p: (p.due, order[p.group]))
