@@ -182,3 +182,42 @@ def test_the_worklist_csv_is_the_whole_list_each_person_audited_as_an_export(wor
     assert got and all(1 <= int(row["Care processes missing"]) <= 8 for row in got)
     exported = {pid for a, pid, o in _audit_since(world["app"], before) if a == "export_diabetes_worklist"}
     assert exported == {int(row["Patient id"]) for row in got}
+
+
+@pytest.mark.parametrize("condition", ["copd", "asthma"])
+def test_copd_and_asthma_have_the_same_shape(world, condition):
+    review = f"{condition}-review"
+    r = world["clients"]["analyst"].get(f"/outcomes/{condition}", params={"neighbourhood": world["home"]})
+    assert r.status_code == 200
+    assert f'href="/outcomes/{review}"' in r.text and "Treatment targets" not in r.text
+    client = world["clients"]["home"]
+    before = _last_audit(world["app"])
+    r = client.get(f"/outcomes/{condition}/worklist", params={"neighbourhood": world["home"]})
+    assert r.status_code == 200
+    ids = [int(x) for x in re.findall(rf'href="/outcomes/{condition}/patients/(\d+)"', r.text)]
+    assert ids, f"no one with {condition} is missing a review on the county"
+    audited = {p for a, p, o in _audit_since(world["app"], before) if a == f"view_{condition}_worklist"}
+    assert audited == set(ids)
+    r = client.get(f"/outcomes/{condition}/patients/{ids[0]}")
+    assert r.status_code == 200 and "Missing" in r.text and "Treatment targets" not in r.text
+    assert world["clients"]["away"].get(f"/outcomes/{condition}/patients/{ids[0]}").status_code == 403
+
+
+def test_a_person_not_on_the_register_is_not_found_after_the_decision(world):
+    con = duckdb.connect()
+    lake = world["lake"]
+    app = world["app"]
+    svc = app.state.insights
+    pid = svc._rows(
+        "SELECT patient_id FROM pi WHERE neighbourhood = ? AND registers NOT LIKE '%diabetes%' ORDER BY 1 LIMIT 1",
+        [world["home"]],
+    )[0][0]
+    assert (
+        con.execute(
+            f"SELECT count(*) FROM read_parquet('{lake}/patients/*.parquet') WHERE patient_id = ?", [pid]
+        ).fetchone()[0]
+        == 1
+    )
+    before = _last_audit(app)
+    assert world["clients"]["home"].get(f"/outcomes/diabetes/patients/{pid}").status_code == 404
+    assert _audit_since(app, before) == [("view_diabetes_care_processes", pid, "success")]
