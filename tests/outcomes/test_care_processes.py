@@ -10,8 +10,8 @@ from nhc.outcomes.care_processes import (
     ASTHMA,
     COPD,
     care_processes,
-    diabetes_register,
     due_next,
+    on_register,
     window_start,
 )
 from tests.spec.helpers import arrow, codelists, d, load, rows
@@ -134,7 +134,7 @@ def test_the_register_is_people_coded_17_and_over_registered_and_alive(engine):
     ]
     regs = [{"patient_id": p, "practice_code": "P1", "start_date": d("2000-01-01")} for p in range(1, 7)]
     events = [_ev("DM", "2020-01-01", pid=p) for p in (1, 2, 3, 6)] + [_ev("DM", "2026-04-01", pid=4)]
-    expr = diabetes_register(
+    expr = on_register(
         load(engine, "patients", arrow("patients", patients)),
         load(engine, "practice_registrations", arrow("practice_registrations", regs)),
         load(engine, "practices", arrow("practices", [{"practice_code": "P1", "neighbourhood": "N"}])),
@@ -181,7 +181,7 @@ def test_the_asthma_register_starts_at_age_6(engine):
         {"patient_id": 2, "date_of_birth": d("2020-04-01")},  # 5
     ]
     regs = [{"patient_id": p, "practice_code": "P1", "start_date": d("2020-05-01")} for p in (1, 2)]
-    expr = diabetes_register(
+    expr = on_register(
         load(engine, "patients", arrow("patients", patients)),
         load(engine, "practice_registrations", arrow("practice_registrations", regs)),
         load(engine, "practices", arrow("practices", [{"practice_code": "P1", "neighbourhood": "N"}])),

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from nhc.web.outcomes.glance import glance_of
 from tests.web.test_browser import AXE, PASSWORD, _axe
 
 pytestmark = [
@@ -40,6 +41,7 @@ def glance_server(county, tmp_path_factory):
     app.state.security.create_user(
         "gp", "Dr Gina Practice", "clinician", password=PASSWORD, neighbourhoods=[home]
     )
+    glance_of(app.state)  # built before the browser starts: the journey is under test, not a cold start
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)

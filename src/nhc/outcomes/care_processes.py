@@ -3,8 +3,8 @@
 The monthly indicators (:mod:`nhc.outcomes.catalogue`) count people; a team acting on them needs to
 know *who* is missing what. These rules answer that for one as-of date, in pure Ibis (any engine):
 
-* :func:`diabetes_register` — the people on the diabetes register (a ``dm_cod`` code on or before
-  the as-of date), aged 17+, registered with a practice and alive on that date, with the practice,
+* :func:`on_register` — the people on the diabetes register (a ``dm_cod`` code on or before the
+  as-of date; or another audit's register), aged 17+, registered with a practice and alive on that date, with the practice,
   neighbourhood and the details a person is shown by (name, age, NHS number);
 * :func:`care_processes` — for each of them, the date of the latest of each of the eight care
   processes in the audit's 15-month window (the 15 calendar months ending with the as-of month:
@@ -82,7 +82,7 @@ def _age(dob: ir.DateValue, as_of: dt.date) -> ir.IntegerValue:
     return (as_of.year - dob.year() - before_birthday.cast("int32")).cast("int32")
 
 
-def diabetes_register(
+def on_register(
     patients: ir.Table,
     registrations: ir.Table,
     practices: ir.Table,

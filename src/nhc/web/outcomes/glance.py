@@ -34,8 +34,8 @@ from nhc.outcomes.care_processes import (
     DIABETES,
     Audit,
     care_processes,
-    diabetes_register,
     due_next,
+    on_register,
 )
 from nhc.outcomes.catalogue import BY_ID, CARE_PROCESSES
 from nhc.outcomes.report import DISCLOSURE, OutcomesReport, build_report
@@ -126,16 +126,16 @@ class Glance:
     people: dict[str, dict[int, dict[str, Any]]]
 
 
-def _as_of(request: Request) -> dt.date:
-    day = insights(request).as_of()
-    return dt.date.fromisoformat(day) if day else DEFAULT_AS_OF
-
-
 def glance(request: Request) -> Glance:
-    """The app's :class:`Glance` for the lake's as-of date, built on first use (one at a time) and
-    again when the analytics are run again."""
-    as_of, generation = _as_of(request), insights(request).generation()
-    state = request.app.state
+    """The app's :class:`Glance` (see :func:`glance_of`)."""
+    return glance_of(request.app.state)
+
+
+def glance_of(state: Any) -> Glance:
+    """The :class:`Glance` of an app's state for the lake's as-of date, built on first use (one at a
+    time) and again when the analytics are run again."""
+    day = state.insights.as_of()
+    as_of, generation = dt.date.fromisoformat(day) if day else DEFAULT_AS_OF, state.insights.generation()
     with _LOCK:
         cached = getattr(state, "outcomes_glance", None)
         if cached is not None and (cached.as_of, cached.generation) == (as_of, generation):
@@ -149,7 +149,7 @@ def glance(request: Request) -> Glance:
         events, medicines = engine.table("clinical_events"), engine.table("medications")
         people = {}
         for page in PAGES.values():
-            register = diabetes_register(
+            register = on_register(
                 t["patients"], t["practice_registrations"], t["practices"], t["deaths"], events, codelists,
                 as_of, page.audit,
             )  # fmt: skip
