@@ -154,8 +154,14 @@ def test_an_analyst_is_refused_the_patient_page_and_the_worklist(world):
     assert client.get(f"/outcomes/diabetes/patients/{pid}").status_code == 403
     assert (pid, "denied") in [(p, o) for _, p, o in _audit_since(world["app"], before)]
     params = {"neighbourhood": world["home"]}
-    assert client.get("/outcomes/diabetes/worklist", params=params).status_code == 403
+    before = _last_audit(world["app"])
+    r = client.get("/outcomes/diabetes/worklist", params=params)
+    assert r.status_code == 403 and "cannot see information about individual people" in r.text
     assert client.get("/outcomes/diabetes/worklist.csv", params=params).status_code == 403
+    assert _audit_since(world["app"], before) == [
+        ("view_diabetes_worklist", None, "denied"),
+        ("export_diabetes_worklist", None, "denied"),
+    ]
 
 
 def test_a_clinician_of_another_neighbourhood_is_refused_and_audited(world):

@@ -323,17 +323,20 @@ WORKLIST_COLS = (
 )
 
 
-def _check_list(request: Request, user: Principal, neighbourhood: str) -> None:
-    """Lists of people are for clinical roles (the person-level decision follows)."""
+def _check_list(request: Request, user: Principal, page: Page, neighbourhood: str, action: str) -> None:
+    """Lists of people are for clinical roles: anyone else is refused by the one decision (a
+    request about no named person), audited (each person on a list is decided on afterwards)."""
     insights(request).check_neighbourhood(neighbourhood)
     if not user.is_clinical:
-        raise AccessDenied(f"Your role ({user.role_label}) cannot see lists of individual people.")
+        patient_access(request).authorise(
+            user, None, action=action, resource=f"{page.name}-worklist:{neighbourhood}", ip=client_ip(request)
+        )
 
 
 def worklist_page(request: Request, page: Page, neighbourhood: str, practice: str | None, user: Principal):
     """PERSON-LEVEL: people missing a care process; each person on the page shown is authorised
     and audited (one decision each, one transaction) before the page is made."""
-    _check_list(request, user, neighbourhood)
+    _check_list(request, user, page, neighbourhood, f"view_{page.name}_worklist")
     g = glance(request)
     t = table(
         request.query_params,
@@ -380,7 +383,7 @@ WORKLIST_CSV = (
 
 def worklist_csv(request: Request, page: Page, neighbourhood: str, practice: str | None, user: Principal):
     """PERSON-LEVEL: the whole list as CSV, every person authorised and audited as an export first."""
-    _check_list(request, user, neighbourhood)
+    _check_list(request, user, page, neighbourhood, f"export_{page.name}_worklist")
     g = glance(request)
     rows = _missing(g, page, neighbourhood, practice)
     patient_access(request).authorise(
