@@ -42,6 +42,7 @@ from nhc.web.fhir import router as fhir_router
 from nhc.web.fhir_security import fhir_server, fhir_user
 from nhc.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from nhc.web.oauth import install as install_oauth
+from nhc.web.outcomes import glance as outcomes_glance
 from nhc.web.routers import (
     admin,
     api,
@@ -58,6 +59,7 @@ HERE = Path(__file__).parent
 log = logging.getLogger("nhc.web")
 MAX_BODY = 64 * 1024
 ROUTERS = (auth, overview, neighbourhoods, variation, worklists, search, downloads, admin, api)
+ROUTERS += (outcomes_glance,)  # before any /outcomes/{indicator} route: /outcomes/diabetes is its own
 
 
 def _mount_fhir(app: FastAPI) -> None:

@@ -1,0 +1,90 @@
+"""Diabetes at a glance in real headless Chromium, checked with axe-core: a clinician goes from the
+neighbourhood's page to the worklist, sorts it, and opens a person's care processes; every page is
+free of serious or critical accessibility violations, and works without JavaScript (links, forms)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from nhc.web.outcomes.glance import glance_of
+from tests.web.test_browser import AXE, PASSWORD, _axe
+
+pytestmark = [
+    pytest.mark.xdist_group("web-browser"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def glance_server(county, tmp_path_factory):
+    import uvicorn
+
+    from nhc.settings import Settings
+    from nhc.web.app import create_app
+
+    db = tmp_path_factory.mktemp("glance-browser") / "nhc.sqlite3"
+    app = create_app(Settings(data_dir=county, database_url=f"sqlite:///{db}"))
+    home = app.state.insights._rows(
+        "SELECT neighbourhood FROM pi WHERE age >= 17 AND registers LIKE '%diabetes%' "
+        "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    )[0][0]
+    app.state.security.create_user(
+        "gp", "Dr Gina Practice", "clinician", password=PASSWORD, neighbourhoods=[home]
+    )
+    glance_of(app.state)  # built before the browser starts: the journey is under test, not a cold start
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield {"url": f"http://127.0.0.1:{port}", "home": home}
+    srv.should_exit = True
+    thread.join(timeout=10)
+    app.state.security.db.dispose()
+
+
+def test_a_clinician_goes_from_the_glance_to_the_worklist_to_a_person(browser, glance_server) -> None:
+    context = browser.new_context(base_url=glance_server["url"], java_script_enabled=True)
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    page.csp_violations = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_violations.append(m.text))
+    page.goto("/sign-in")
+    page.get_by_label("Username").fill("gp")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+    page.goto("/outcomes/diabetes")
+    page.get_by_label("Neighbourhood").select_option(glance_server["home"])
+    page.get_by_role("button", name="Show").click()
+    assert glance_server["home"] in page.get_by_role("heading", level=1).inner_text()
+    assert page.get_by_test_id("glance").locator("tbody tr").count() == 12
+    _axe(page)
+
+    page.get_by_role("link", name=f"People in {glance_server['home']} missing a care process").click()
+    assert "missing care processes" in page.get_by_role("heading", level=1).inner_text()
+    _axe(page)
+    page.get_by_test_id("sort-missing").click()
+    counts = [int(c) for c in page.get_by_test_id("missing-count").all_inner_texts()]
+    assert counts == sorted(counts)
+    first = page.get_by_test_id("worklist").locator("tbody th a").first
+    name = first.inner_text()
+    first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == name
+    assert "Missing" in page.get_by_test_id("processes").inner_text()
+    _axe(page)
+    context.close()
