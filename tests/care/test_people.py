@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from tests.care.test_web import client
-from tests.care.web_support import NB, make_app, token, worklist_patients
+from tests.care.web_support import NB, held_on_boxes, make_app, token, worklist_patients
 from tests.web.fixture_lake import write_fixture_lake
 
 pytestmark = [
@@ -100,8 +100,7 @@ def test_every_care_page_names_the_person_with_age_and_nhs_number(app) -> None:
     assert who in c.get(f"/care/{NB}/allocation").text
 
     mdt = c.get(f"/care/{NB}/mdt")
-    held_on = re.search(r'name="held_on" type="text" value="([^"]+)"', mdt.text).group(1)
-    meeting = c.post(f"/care/{NB}/mdt", data={"csrf_token": token(mdt.text), "held_on": held_on})
+    meeting = c.post(f"/care/{NB}/mdt", data={"csrf_token": token(mdt.text), **held_on_boxes(mdt.text)})
     agenda = c.get(meeting.headers["location"]).text
     assert who in agenda and f"Patient {pid}" not in agenda
 

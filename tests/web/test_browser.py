@@ -195,13 +195,17 @@ def test_clinician_goes_from_the_worklist_to_the_patient_and_admits_them(browser
     page.wait_for_url("**/care/episodes/*")
     assert name in page.get_by_role("heading", level=1).inner_text()
     _axe(page)
-    # A UK date in the review box is accepted; a date that cannot be read keeps the form.
-    page.get_by_label("Review date").fill("31/02/2030")
+    # The review date in the NHS.UK day, month and year boxes; a date that cannot be real keeps the form.
+    review = page.get_by_role("group", name="Review date")
+    review.get_by_label("Day").fill("31")
+    review.get_by_label("Month").fill("2")
+    review.get_by_label("Year").fill("2030")
     page.get_by_role("button", name="Save review date").click()
     assert "must be a real date" in page.get_by_test_id("error-summary").inner_text()
-    assert page.get_by_label("Review date").input_value() == "31/02/2030"
+    review = page.get_by_role("group", name="Review date")
+    assert [review.get_by_label(p).input_value() for p in ("Day", "Month", "Year")] == ["31", "2", "2030"]
     _axe(page)
-    page.get_by_label("Review date").fill("28/02/2030")
+    review.get_by_label("Day").fill("28")
     page.get_by_role("button", name="Save review date").click()
     assert "28 Feb 2030" in page.get_by_test_id("episode").inner_text()
     page.get_by_test_id("patient-link").click()

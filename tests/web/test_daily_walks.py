@@ -127,6 +127,10 @@ def _fill_date(page, field: str, day: int, month: int, year: int) -> None:
         page.fill(f"#{field}-day", str(day))
         page.fill(f"#{field}-month", str(month))
         page.fill(f"#{field}-year", str(year))
+    elif page.locator(f"#{field}_month").count():  # the care forms' boxes: <field>, <field>_month, ...
+        page.fill(f"#{field}", str(day))
+        page.fill(f"#{field}_month", str(month))
+        page.fill(f"#{field}_year", str(year))
     else:
         page.fill(f"#{field}", f"{day:02d}/{month:02d}/{year}")
 
