@@ -25,6 +25,9 @@ from nhc.errors import NhcError
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 MAX_ID = 2**63 - 1
+#: Operational record ids (care, social prescribing) are 32-bit ``integer`` columns in PostgreSQL: a
+#: larger number is no record, and is refused before a query rather than overflowing the database.
+MAX_RECORD_ID = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 # Spaces, tabs and hyphens between digits, as NHS numbers are printed (3-3-4) or typed.
 _NHS_SEPARATORS = re.compile(r"[ \t\-]", re.ASCII)

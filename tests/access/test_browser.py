@@ -14,6 +14,7 @@ import uvicorn
 
 from nhc.security import passwords
 from tests.access.web_support import PASSWORD, access_app
+from tests.browser_support import assert_accessible as _axe
 from tests.navigation.test_browser import _free_port
 
 pytestmark = [
@@ -45,15 +46,6 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     srv.should_exit = True
     thread.join(timeout=10)
     passwords.configure()
-
-
-def _axe(page) -> None:
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ['violations']});
-        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                 .map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
-    }""")
-    assert result == [], f"accessibility violations on {page.url}: {result}"
 
 
 def _submit(page) -> None:

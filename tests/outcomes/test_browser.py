@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from tests.browser_support import assert_accessible as _axe
 from tests.outcomes.test_pages import PASSWORD, make_app
 
 pytestmark = [
@@ -62,15 +63,6 @@ def _sign_in(page) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
-
-
-def _axe(page) -> None:
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ['violations']});
-        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                 .map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
-    }""")
-    assert result == [], f"accessibility violations on {page.url}: {result}"
 
 
 def test_sort_and_drill_down_by_keyboard_without_javascript(browser, server) -> None:

@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.browser_support import assert_accessible as _axe
+
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -85,15 +87,6 @@ def _page(browser, server, username: str, width: int = 1280, javascript: bool = 
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     return page
-
-
-def _axe(page) -> None:
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ['violations']});
-        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                 .map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
-    }""")
-    assert result == [], f"accessibility violations on {page.url}: {result}"
 
 
 def _pages(server) -> list[str]:

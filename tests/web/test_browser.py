@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_support import assert_accessible
+
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -101,12 +103,7 @@ def _page(browser, server, username: str):
 
 
 def _axe(page) -> None:
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ['violations']});
-        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                 .map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
-    }""")
-    assert result == [], f"accessibility violations on {page.url}: {result}"
+    assert_accessible(page)
     assert page.csp_violations == [], page.csp_violations  # type: ignore[attr-defined]
 
 

@@ -41,10 +41,8 @@ from nhc.fhir.server.table import (
     patient_includes,
     sort_by_date,
 )
-from nhc.identifiers import InvalidIdentifier, parse_whole_number
+from nhc.identifiers import MAX_RECORD_ID, InvalidIdentifier, parse_whole_number
 
-#: Care record ids are 32-bit ``integer`` columns in PostgreSQL: a larger number is no record.
-MAX_RECORD_ID = 2**31 - 1
 VIRTUAL_WARD = "virtual-ward"
 
 

@@ -9,13 +9,10 @@ from fastapi import Path, Request
 from nhc.care.directory import neighbourhoods
 from nhc.care.domain import CareError, InvalidCareInput
 from nhc.care.services import CareService, TeamAccess
-from nhc.identifiers import InvalidIdentifier, parse_patient_id, parse_whole_number
+from nhc.identifiers import MAX_RECORD_ID, InvalidIdentifier, parse_patient_id, parse_whole_number
 from nhc.insights.service import NotFound
 from nhc.web.deps import check_csrf, optional_user, render
 
-# Care records (episodes, plans, staff, tasks, meetings, allocation runs) have 32-bit ids in
-# PostgreSQL, so a larger number is refused here rather than overflowing the database.
-MAX_RECORD_ID = 2**31 - 1
 RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="A care record id")]
 
 

@@ -23,6 +23,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
+from nhc.identifiers import MAX_RECORD_ID
 from nhc.navigation.domain import BadField, NavigationError
 from nhc.navigation.domain.wellbeing import INSTRUMENTS, AnswersError, Kind, Timepoint
 from nhc.navigation.services.equity import FAMILIES, STAGES, EquityRow, LakePeople
@@ -34,7 +35,7 @@ from nhc.web.routers.downloads import csv_response
 
 router = APIRouter(prefix="/social-prescribing", include_in_schema=False)
 #: A referral id as the database holds it (a 32-bit key): larger numbers are refused before a query.
-ReferralId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ReferralId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 TEXT = 2000
 
 
