@@ -14,7 +14,12 @@ _SERIOUS = """async () => {
 
 
 def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical violations on ``page``: rule, help and the first three nodes."""
+    """axe-core's serious and critical violations on ``page``: rule, help and the first three nodes.
+
+    Waits for the page to finish loading first: a click that navigates returns before the next
+    document exists, and axe run on a half-swapped page fails on a null ``documentElement``.
+    """
+    page.wait_for_load_state("load")
     return page.evaluate(_SERIOUS)
 
 

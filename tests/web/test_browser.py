@@ -248,6 +248,7 @@ def test_analyst_downloads_a_table_from_a_neighbourhood_profile(browser, server)
     page.get_by_role("link", name="11 Frailty").click()
     page.goto("/neighbourhoods")
     page.get_by_role("link", name=server["home"], exact=True).click()
+    page.wait_for_url("**/neighbourhoods/*")
     _axe(page)
     with page.expect_download() as info:
         page.locator('a[href^="/downloads/practices.csv"]').click()
