@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Install the system packages NHC needs when they are missing, through apt (Debian/Ubuntu).
 # Usage: scripts/system-deps.sh demo|test
-#   demo: Node.js/npm (to fetch the NHS.UK frontend styles)
+#   demo: Node.js/npm (to fetch the NHS.UK frontend styles) and Pango (WeasyPrint's text layout,
+#         for the neighbourhood health plans as PDF)
 #   test: also Java (Spark local mode), a PostgreSQL server (the operational store is tested on
 #         it) and Chromium with its driver (pages are tested in a real headless browser)
 set -euo pipefail
 
 want=()
 command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || want+=(libpango-1.0-0 libpangoft2-1.0-0)
 case "${1:-test}" in
   demo) ;;
   test)
