@@ -1,4 +1,4 @@
-"""The shared vocabularies, declared once: need bands, age bands, eFI categories and their labels.
+"""The shared vocabularies, declared once: need bands, age bands, eFI categories, what people value.
 
 Analytics derive these values, the lake's schemas allow exactly them, and the pages and API label them; all
 three import them from here so that a new band cannot exist in one place and not another. Cut-points that are
@@ -45,3 +45,19 @@ class EfiCategory(StrEnum):
 
 
 EFI_CATEGORIES: tuple[str, ...] = tuple(c.value for c in EfiCategory)
+
+
+# What people say they value in their care: the eight themes of Oxfordshire's engagement summary
+# ("What People Value", the neighbourhood health and care seed 002). Engagement feedback is tagged with
+# them and a neighbourhood plan's actions say which of them they answer ("you said, we did").
+WHAT_PEOPLE_VALUE: dict[str, str] = {
+    "access": "Access to appointments",
+    "continuity": "Continuity of care",
+    "navigation": "Clarity and navigation",
+    "digital": "Digital access",
+    "empathy": "Empathy and respect",
+    "integrated": "Integrated care",
+    "prevention": "Preventative focus",
+    "triage": "Triage systems",
+}
+THEMES: tuple[str, ...] = tuple(WHAT_PEOPLE_VALUE)
