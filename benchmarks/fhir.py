@@ -17,6 +17,14 @@ DuckDB) and runs ``--clients`` concurrent clients for ``--seconds``, each sendin
 real clients make about one random person (by patient, code, date, ``_sort``, ``_lastUpdated``,
 ``_include`` and ``_revinclude``), and reports p50/p95/p99 latency against the 150 ms p95 target.
 Measure it on a quiet machine: the load average is printed beside the result.
+
+The Bulk Data benchmark (``--bulk``, or ``--bulk-only``) serves the same lake with the FHIR server's
+Bulk Data routes to a backend allowed to export everyone (what a ``system/*.read`` token is granted
+after the access decision; token checks are measured by the tests, not here), kicks off
+``GET /fhir/$export`` with ``Prefer: respond-async``, polls its status URL as a client would and
+reports resources/s from kick-off to manifest, the NDJSON written and the server's peak RSS.
+
+    python benchmarks/fhir.py --bulk-only --lake /path/to/data/lake
 """
 
 from __future__ import annotations
@@ -126,6 +134,32 @@ def model_check_cost(folder: Path, n: int = 3000) -> tuple[float, float]:
     return hot, model
 
 
+BULK_APP = r"""
+import sys
+from pathlib import Path
+
+import duckdb
+import uvicorn
+from fastapi import FastAPI
+
+from nhc.fhir.server import FhirServer, LakeReader, Sources, User
+from nhc.fhir.server.bulk import BulkExports
+from nhc.web.fhir import get_current_user, get_server, router
+
+lake, port, root = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+everyone = frozenset(
+    r[0] for r in duckdb.sql(f"SELECT patient_id FROM '{lake}/patients/*.parquet'").fetchall()
+)
+server = FhirServer(Sources(LakeReader(lake)), bulk=BulkExports(root))
+backend = User("bench-backend", ("system",), population=lambda group: everyone, owner="client:bench")
+app = FastAPI()
+app.include_router(router)
+app.dependency_overrides[get_server] = lambda: server
+app.dependency_overrides[get_current_user] = lambda: backend
+uvicorn.run(app, port=port, log_level="warning")
+"""
+
+
 #: The searches each client sends, in turn, about one random person ({p}); ``{u}``: the lake's
 #: generation read from the first answer, so ``_lastUpdated`` matches as a client would ask.
 SEARCHES = (
@@ -210,6 +244,64 @@ def search_benchmark(lake: Path, clients: int, seconds: float, port: int) -> Non
     )
 
 
+def _wait_for(base: str, proc: subprocess.Popen) -> None:
+    import httpx
+
+    for _ in range(600):
+        if proc.poll() is not None:
+            raise SystemExit("the FHIR app under test stopped")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/fhir/metadata", timeout=5).status_code == 200:
+                return
+        time.sleep(0.5)
+    raise SystemExit("the FHIR app under test did not start")
+
+
+def bulk_benchmark(lake: Path, port: int) -> None:
+    """Serve ``lake`` and time a system-level ``$export`` from kick-off to manifest over HTTP."""
+    import httpx
+
+    folder = Path(tempfile.mkdtemp(prefix="nhc-bulk-bench-"))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BULK_APP, str(lake), str(port), str(folder)], stdout=subprocess.DEVNULL
+    )
+    ps, base, peak = psutil.Process(proc.pid), f"http://127.0.0.1:{port}", 0
+    try:
+        _wait_for(base, proc)
+        load_start = os.getloadavg()[0]
+        with httpx.Client(base_url=f"{base}/fhir", timeout=60) as http:
+            t = time.perf_counter()
+            kick = http.get("/$export", headers={"Prefer": "respond-async"})
+            if kick.status_code != 202:
+                raise SystemExit(f"kick-off answered {kick.status_code}: {kick.text[:300]}")
+            status = kick.headers["content-location"]
+            while True:
+                peak = max(peak, ps.memory_info().rss)
+                poll = http.get(status)
+                if poll.status_code == 200:
+                    break
+                if poll.status_code != 202:
+                    raise SystemExit(f"status answered {poll.status_code}: {poll.text[:300]}")
+                time.sleep(0.2)  # a client honours Retry-After; polling faster only sharpens the timing
+            seconds = time.perf_counter() - t
+        manifest = poll.json()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    resources = sum(o["count"] for o in manifest["output"])
+    size = sum(f.stat().st_size for f in folder.rglob("*.ndjson"))
+    print(
+        f"\nFHIR Bulk Data $export over HTTP, {lake} ({os.cpu_count()} CPUs; load average "
+        f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end)\n"
+    )
+    print("| files | resources | NDJSON MB | seconds | resources/s | server peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    print(
+        f"| {len(manifest['output'])} | {resources:,} | {size / 2**20:,.0f} | {seconds:.1f} "
+        f"| {resources / seconds:,.0f} | {peak / 2**20:,.0f} |"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--patients", type=int, default=100_000)
@@ -230,7 +322,21 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20, help="concurrent search clients")
     ap.add_argument("--seconds", type=float, default=60.0, help="how long the search clients run")
     ap.add_argument("--port", type=int, default=8765, help="port for the FHIR app under test")
+    ap.add_argument("--lake", type=Path, default=None, help="an existing lake for --search-only/--bulk-only")
+    ap.add_argument(
+        "--bulk", action=argparse.BooleanOptionalAction, default=True, help="run the $export benchmark"
+    )
+    ap.add_argument("--bulk-only", action="store_true", help="only the $export benchmark")
     args = ap.parse_args()
+    if args.bulk_only or (args.search_only and args.lake):
+        lake = args.lake
+        if lake is None:
+            raise SystemExit("--bulk-only needs --lake PATH (a lake folder, e.g. data/lake)")
+        if args.search_only:
+            search_benchmark(lake, args.clients, args.seconds, args.port)
+        if args.bulk_only:
+            bulk_benchmark(lake, args.port + 1)
+        return
     if args.search_only:
         work = Path(args.work or tempfile.mkdtemp(prefix="nhc-fhir-bench-"))
         lake = work / f"p{args.patients}" / "src" / "lake"
@@ -305,6 +411,8 @@ def main() -> None:
     )
     if args.search:
         search_benchmark(work / f"p{sizes[-1]}" / "src" / "lake", args.clients, args.seconds, args.port)
+    if args.bulk:
+        bulk_benchmark(work / f"p{sizes[-1]}" / "src" / "lake", args.port + 1)
     print(f"scratch: {work}")
 
 
