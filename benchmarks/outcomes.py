@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import time
 from pathlib import Path
 
@@ -52,6 +53,7 @@ def main() -> None:
     engine.backend.raw_sql("SET enable_progress_bar = false")
     codelists = engine.from_arrow(load_codelists().select(["code", "cluster"]), "nhc_codelists")
     read_floor(engine)  # warm-up: the file system's cache and DuckDB's metadata
+    load_before = os.getloadavg()
     floor = read_floor(engine)
     cpu: dict[str, float] = {}
     last = [time.process_time(), ""]
@@ -90,6 +92,8 @@ def main() -> None:
     for name, seconds, cpu_s, target in rows:
         print(f"{name:<42}{seconds:>10.3f}{cpu_s:>10.3f}{'' if target is None else f'< {target}':>10}")
     print("CPU s: this process's CPU time, all threads (on a busy machine the wall clock is not its own)")
+    loads = " / ".join(f"{a:.2f} {b:.2f} {c:.2f}" for a, b, c in (load_before, os.getloadavg()))
+    print(f"load average (1, 5, 15 min) before / after: {loads}; {os.cpu_count()} CPUs")
     print(json.dumps({"unavailable": report.unavailable}))
 
 

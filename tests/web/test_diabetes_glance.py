@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from urllib.parse import quote
 
 import duckdb
 import pytest
@@ -227,3 +228,60 @@ def test_a_person_not_on_the_register_is_not_found_after_the_decision(world):
     before = _last_audit(app)
     assert world["clients"]["home"].get(f"/outcomes/diabetes/patients/{pid}").status_code == 404
     assert _audit_since(app, before) == [("view_diabetes_care_processes", pid, "success")]
+
+
+def _section(html: str, testid: str) -> str:
+    """From the element with ``data-testid`` to the end of its table."""
+    start = html.index(f'data-testid="{testid}"')
+    return html[start : html.index("</table>", start)]
+
+
+def _cells(tr: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)]
+
+
+def test_the_funnel_lists_every_practice_and_says_why_none_is_plotted(world):
+    """On the small county each practice has 7 or fewer people on the register: every practice is
+    a row of the funnel's table, marked suppressed, and the chart says there is nothing to plot."""
+    r = world["clients"]["analyst"].get("/outcomes/diabetes")
+    body = _section(r.text, "funnel").split("<tbody", 1)[1]
+    rows = [_cells(tr) for tr in re.findall(r"<tr.*?</tr>", body, re.S)]
+    con = duckdb.connect()
+    practices = con.sql(
+        f"SELECT count(DISTINCT practice_code) FROM read_parquet('{world['lake']}/practice_registrations/*.parquet')"
+    ).fetchone()[0]
+    assert 2 <= len(rows) <= practices
+    assert all(row[-1] == "Suppressed" and row[3] == "suppressed" for row in rows)
+    chart = r.text[r.text.index('data-testid="funnel-chart"') :]
+    assert chart.startswith('data-testid="funnel-chart"><p class="nhsuk-body">No data to plot')
+
+
+def test_the_trend_is_the_outcomes_spc_chart_of_the_selection_ending_with_the_page_figure(world):
+    r = world["clients"]["analyst"].get("/outcomes/diabetes")
+    trend = r.text[r.text.index('data-testid="trend-chart"') :]
+    assert trend.index('class="nhc-chart nhc-spc"') < trend.index("</svg>")
+    body = _section(r.text, "trend-points").split("<tbody", 1)[1]
+    rows = [_cells(tr) for tr in re.findall(r"<tr.*?</tr>", body, re.S)]
+    assert len(rows) >= 12 and rows[-1][0] == "March 2026"
+    plotted = trend[: trend.index("</svg>")].count("<g data-point=")
+    assert plotted == sum(1 for row in rows if row[1] != "suppressed") >= 2
+    glance = _section(r.text, "glance")
+    row = re.search(r'<tr[^>]*>\s*<th[^>]*><a href="/outcomes/diabetes-all-eight".*?</tr>', glance, re.S)
+    all_eight = _cells(row.group(0))
+    # the last month's published counts are the care-process table's (the same figures)
+    assert rows[-1][2:4] == [all_eight[1], all_eight[2]]
+    assert 'href="/outcomes/diabetes-all-eight#chart"' in r.text
+    r = world["clients"]["analyst"].get("/outcomes/diabetes", params={"neighbourhood": world["home"]})
+    group = quote(world["home"], safe="")
+    assert f'href="/outcomes/diabetes-all-eight?by=neighbourhood&amp;group={group}#chart"' in r.text
+
+
+@pytest.mark.parametrize("condition", ["copd", "asthma"])
+def test_copd_and_asthma_glances_chart_their_review(world, condition):
+    r = world["clients"]["analyst"].get(f"/outcomes/{condition}")
+    assert r.status_code == 200
+    assert "had a review in 12 months: each practice against the county" in r.text
+    assert 'data-testid="funnel"' in r.text
+    trend = r.text[r.text.index('data-testid="trend-chart"') :]
+    assert trend.index('class="nhc-chart nhc-spc"') < trend.index("</svg>")
+    assert f'href="/outcomes/{condition}-review#chart"' in r.text

@@ -1,6 +1,7 @@
 """Diabetes at a glance in real headless Chromium, checked with axe-core: a clinician goes from the
 neighbourhood's page to the worklist, sorts it, and opens a person's care processes; every page is
-free of serious or critical accessibility violations, and works without JavaScript (links, forms)."""
+free of serious or critical accessibility violations, and works without JavaScript (links, forms);
+the glance's funnel plot and trend each have a table that sorts by keyboard."""
 
 from __future__ import annotations
 
@@ -74,6 +75,15 @@ def test_a_clinician_goes_from_the_glance_to_the_worklist_to_a_person(browser, g
     assert glance_server["home"] in page.get_by_role("heading", level=1).inner_text()
     assert page.get_by_test_id("glance").locator("tbody tr").count() == 12
     _axe(page)
+    # the funnel's table of practices and the trend's table of months, each sortable by keyboard
+    assert page.get_by_test_id("funnel").locator("tbody tr").count() >= 2
+    assert page.get_by_test_id("trend-points").locator("tbody tr").count() >= 12
+    page.get_by_test_id("funnel").get_by_test_id("sort-position").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("#funnel") and "sort=funnel.position" in page.url
+    assert page.get_by_test_id("funnel").locator("th[aria-sort=ascending]").count() == 1
+    _axe(page)
 
     page.get_by_role("link", name=f"People in {glance_server['home']} missing a care process").click()
     assert "missing care processes" in page.get_by_role("heading", level=1).inner_text()
@@ -86,5 +96,18 @@ def test_a_clinician_goes_from_the_glance_to_the_worklist_to_a_person(browser, g
     first.click()
     assert page.get_by_role("heading", level=1).inner_text() == name
     assert "Missing" in page.get_by_test_id("processes").inner_text()
+    _axe(page)
+
+    # the county's page draws both charts: each an image with a name, its figures in a table
+    page.goto("/outcomes/diabetes")
+    for chart in ("funnel-chart", "trend-chart"):
+        figure = page.get_by_test_id(chart)
+        assert figure.locator("svg[role=img]").count() + figure.locator("p").count() == 1
+    assert (
+        page.get_by_test_id("trend-chart")
+        .locator("svg[role=img]")
+        .get_attribute("aria-label")
+        .startswith("SPC chart: People with diabetes with all eight care processes")
+    )
     _axe(page)
     context.close()

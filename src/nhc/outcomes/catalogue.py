@@ -93,6 +93,10 @@ class Indicator:
     def groups(self) -> frozenset[str]:
         return self.numerator_rule.groups() | self.denominator_rule.groups()
 
+    def valued(self) -> frozenset[str]:
+        """The event groups whose values the indicator reads."""
+        return self.numerator_rule.valued() | self.denominator_rule.valued()
+
 
 _CARE_PLAN_FLAG = next(f for f in WINDOW_FLAGS if f.name == "care_plan_12m")
 

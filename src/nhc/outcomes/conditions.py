@@ -32,6 +32,10 @@ class Condition:
         """The event groups the condition reads."""
         return frozenset()
 
+    def valued(self) -> frozenset[str]:
+        """The event groups whose values (not only dates) the condition reads."""
+        return frozenset()
+
     def __str__(self) -> str:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
@@ -72,6 +76,9 @@ class LatestAtMost(Condition):
     def groups(self) -> frozenset[str]:
         return frozenset({self.group})
 
+    def valued(self) -> frozenset[str]:
+        return frozenset({self.group})
+
     def __str__(self) -> str:
         return f"latest {self.group} in the last {self.months} months <= {self.limit:g}"
 
@@ -103,6 +110,9 @@ class AllOf(Condition):
     def groups(self) -> frozenset[str]:
         return frozenset().union(*(p.groups() for p in self.parts))
 
+    def valued(self) -> frozenset[str]:
+        return frozenset().union(*(p.valued() for p in self.parts))
+
     def __str__(self) -> str:
         return "(" + " and ".join(str(p) for p in self.parts) + ")"
 
@@ -119,6 +129,9 @@ class AnyOf(Condition):
 
     def groups(self) -> frozenset[str]:
         return frozenset().union(*(p.groups() for p in self.parts))
+
+    def valued(self) -> frozenset[str]:
+        return frozenset().union(*(p.valued() for p in self.parts))
 
     def __str__(self) -> str:
         return "(" + " or ".join(str(p) for p in self.parts) + ")"

@@ -14,7 +14,7 @@ then controls. Only cells with a denominator are returned.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 import ibis
@@ -94,9 +94,14 @@ def population_since(events: ir.Table, codelists: ir.Table, population: str, las
 
 
 def _group_events(
-    events: ir.Table, medications: ir.Table, codelists: ir.Table, groups: Sequence[EventGroup]
+    events: ir.Table,
+    medications: ir.Table,
+    codelists: ir.Table,
+    groups: Sequence[EventGroup],
+    people: ir.Table,
 ) -> ir.Table:
-    """patient_id, group, date, value: the events of each group (medicines have no value)."""
+    """patient_id, group, date, value: the events of each group (medicines have no value) of the
+    people of ``people`` (a table with patient_id), kept before the codes are matched."""
     mapping = ibis.memtable(
         {
             "cluster": [c for g in groups for c in g.clusters],
@@ -108,70 +113,88 @@ def _group_events(
     cl = _codes(codelists, [c for g in groups for c in g.clusters]).join(mapping, "cluster")
     parts = []
     if any(not g.medicine for g in groups):
-        ev = require_columns(events, "clinical_events")
+        ev = require_columns(events, "clinical_events").semi_join(people, "patient_id")
         c = cl.filter(~cl.medicine)
         j = ev.join(c, ev.snomed_code == c.code)
         parts.append(j.select("patient_id", "group", "date", value=j.value.cast("float64")))
     if any(g.medicine for g in groups):
-        md = require_columns(medications, "medications")
+        md = require_columns(medications, "medications").semi_join(people, "patient_id")
         c = cl.filter(cl.medicine)
         j = md.join(c, md.dmd_code == c.code)
         parts.append(j.select("patient_id", "group", "date", value=ibis.null("float64")))
     return parts[0] if len(parts) == 1 else parts[0].union(parts[1])
 
 
-def latest_by_month(events: ir.Table, span: Span) -> ir.Table:
-    """For each person, group and month of ``span`` on or after their first event of
-    the group: ``last_month`` (the month of their latest event on or before the month's end) and
-    ``value`` (the latest value recorded in that month).
+def latest_spans(
+    events: ir.Table, since: ir.Table, span: Span, groups: Sequence[str], valued: Collection[str] = ()
+) -> ir.Table:
+    """For each person of ``since`` (patient_id, since: the month they joined a population), their
+    months from ``since`` (or the span's first) to the span's last, in runs over which their latest
+    events are the same: ``patient_id``, ``start`` and ``end`` (month indices, both included), for each
+    group ``g`` of ``groups`` ``last_<g>`` (the month of their latest event of ``g`` on or before the
+    month's end, null if none) and, for each group of ``valued``, ``value_<g>`` (the latest value
+    recorded in that month). ``events``: patient_id, group, date, value.
 
-    Each event month holds until the next one, so the months are expanded once, not per event."""
+    The person's event months are pivoted and carried forward (one row per person and event month,
+    plus one before them all), never expanded to months: :func:`registered_months` does that once."""
     first, last = span.first, span.last
     e = events.mutate(k=month_index(events.date))
     e = e.filter(e.k <= last)
     per = e.group_by(["patient_id", "group", "k"]).aggregate(value=e.value.argmax(e.date))
-    nxt = per.k.lead().over(group_by=["patient_id", "group"], order_by=per.k)
-    spans = per.mutate(start=ibis.greatest(per.k, first), end=ibis.least(nxt.fill_null(last + 1) - 1, last))
-    spans = spans.filter(spans.start <= spans.end)
-    m = span.table().select("month")
-    j = spans.join(m, [m.month >= spans.start, m.month <= spans.end])
-    return j.select("patient_id", "group", "month", last_month=j.k, value=j.value)
-
-
-def with_groups(rows: ir.Table, latest: ir.Table, groups: Sequence[str]) -> ir.Table:
-    """``rows`` (person-months) with ``last_<g>`` and ``value_<g>`` for each group ``g``."""
-    if not groups:
-        return rows
-    lt = latest.filter(latest.group.isin(list(groups)))
-    wide = lt.group_by(["patient_id", "month"]).aggregate(
-        **{f"last_{g}": lt.last_month.max(where=lt.group == g) for g in groups},
-        **{f"value_{g}": lt.value.max(where=lt.group == g) for g in groups},
+    wide = per.group_by(["patient_id", "k"]).aggregate(
+        **{f"at_{g}": per.k.max(where=per.group == g) for g in groups}
     )
-    j = rows.left_join(wide, ["patient_id", "month"])
-    return j.drop("patient_id_right", "month_right")
+    before = since.select(
+        "patient_id", k=ibis.literal(-1, "int32"), **{f"at_{g}": ibis.null("int32") for g in groups}
+    )
+    wide = wide.union(before)
+    upto = ibis.cumulative_window(group_by="patient_id", order_by="k")
+    nxt = wide.k.lead().over(group_by="patient_id", order_by=wide.k)
+    held = wide.select(
+        "patient_id",
+        **{f"last_{g}": wide[f"at_{g}"].max().over(upto) for g in groups},
+        k=wide.k,
+        end=ibis.least(nxt.fill_null(last + 1) - 1, last),
+    )
+    held = held.join(since, "patient_id")
+    held = held.mutate(start=ibis.greatest(held.k, held.since, first)).drop("k", "since")
+    held = held.filter(held.start <= held.end)
+    for g in sorted(valued):
+        # the value of the latest event: that event month's row of ``per``
+        pg = per.filter(per.group == g)
+        pg = pg.select("patient_id", **{f"last_{g}": pg.k, f"value_{g}": pg.value})
+        held = held.left_join(pg, ["patient_id", f"last_{g}"]).drop("patient_id_right", f"last_{g}_right")
+    return held
 
 
 def proportion_cells(
     indicators: Sequence[Indicator],
-    grid: ir.Table,
+    people: tuple[ir.Table, ir.Table, ir.Table, ir.Table],
     since: ir.Table,
     events: ir.Table,
     medications: ir.Table,
     codelists: ir.Table,
     span: Span,
 ) -> ir.Table:
-    """Cells of proportion indicators that share one population: ``grid`` is
-    :func:`~nhc.outcomes.months.registered_months`, ``since`` :func:`population_since` of it."""
+    """Cells of proportion indicators that share one population. ``people``: patients,
+    practice_registrations, deaths and small_areas; ``since``: :func:`population_since`.
+
+    Each person's months in the population are runs over which their latest events are the same
+    (:func:`latest_spans`), expanded to months once, with their registrations."""
     (population,) = {i.population for i in indicators}
     pop = POPULATIONS[population]
-    rows = grid.join(since, "patient_id")
-    rows = rows.filter(rows.month >= rows.since, rows.age >= pop.min_age).drop("since")
     names = sorted(set().union(*(i.groups() for i in indicators)))
     if names:
-        members = since.select("patient_id")
-        ev = _group_events(events, medications, codelists, [EVENT_GROUPS[n] for n in names])
-        ev = ev.semi_join(members, "patient_id")
-        rows = with_groups(rows, latest_by_month(ev, span), names)
+        groups = [EVENT_GROUPS[n] for n in names]
+        ev = _group_events(events, medications, codelists, groups, since.select("patient_id"))
+        valued = set().union(*(i.valued() for i in indicators))
+        spans = latest_spans(ev, since, span, names, valued)
+    else:
+        spans = since.select(
+            "patient_id", start=ibis.greatest(since.since, span.first), end=ibis.literal(span.last)
+        )
+    rows = registered_months(*people, span, spans=spans)
+    rows = rows.filter(rows.age >= pop.min_age)
     aggs = {}
     for i in indicators:
         den = i.denominator_rule.expr(rows)

@@ -212,11 +212,14 @@ def registered_months(
     span: Span,
     people: ir.Table | None = None,
     at: ir.Table | None = None,
+    spans: ir.Table | None = None,
 ) -> ir.Table:
     """One row per person and month of ``span`` registered and alive at the month's end: patient_id,
     the :data:`CELL` columns (``age_band`` as a :func:`band_index`) and ``age``. ``people`` (a table
     with patient_id), if given, keeps only them; ``at`` (patient_id, month and any other columns), if
-    given, keeps only its person-months (an event's), with its other columns.
+    given, keeps only its person-months (an event's), with its other columns; ``spans`` (patient_id,
+    ``start`` and ``end`` month indices, both included, and any other columns), if given, keeps only
+    the person-months inside a span, with its other columns (spans of a person must not overlap).
 
     The person's attributes join the registrations before the months do, and age is month arithmetic
     (whole months since the month of birth, less one in the birthday month when the birthday falls
@@ -226,7 +229,15 @@ def registered_months(
     m = span.table()
     m = m.mutate(end_day=m.month_end.day().cast("int32"))
     extra: list[str] = []
-    if at is None:
+    if spans is not None:
+        extra = [c for c in spans.columns if c not in ("patient_id", "start", "end")]
+        rs = ra.join(spans, "patient_id")
+        # One bound from both sides (a month ends on or after the registration starts from the
+        # registration's first month on) keeps the engine from joining the months to every
+        # registration before the spans.
+        rs = rs.mutate(lo=ibis.greatest(rs.start, month_index(rs.start_date)))
+        j = rs.join(m, [m.month >= rs.lo, m.month <= rs.end])
+    elif at is None:
         j = ra.join(m, [ra.start_date <= m.month_end])
     else:
         extra = [c for c in at.columns if c not in ("patient_id", "month")]

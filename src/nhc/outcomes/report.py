@@ -34,7 +34,7 @@ from nhc.outcomes.catalogue import (
     missing_clusters,
 )
 from nhc.outcomes.inequality import Gap, Sii, core20_gap, sii
-from nhc.outcomes.months import Span, registered_months
+from nhc.outcomes.months import Span
 from nhc.outcomes.series import BREAKDOWNS, breakdowns, published
 from nhc.outcomes.spc import SpcChart, SpcOptions, spc
 
@@ -84,9 +84,8 @@ def cell_parts(
         if not group:
             continue
         since = measures.population_since(t["clinical_events"], t["codelists"], name, span.last)
-        grid = registered_months(*src, span, people=since.select("patient_id"))
         cells = measures.proportion_cells(
-            group, grid, since, t["clinical_events"], t["medications"], t["codelists"], span
+            group, src, since, t["clinical_events"], t["medications"], t["codelists"], span
         )
         parts.append((name, cells))
     for i in indicators:

@@ -7,11 +7,12 @@ shown in a table beside it, which is what screen-reader users read.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from html import escape
 
 from markupsafe import Markup
 
-from nhc.insights.funnel import Funnel
+from nhc.insights.funnel import Funnel, FunnelPoint
 
 #: Average advance of a character of the charts' 14 px sans-serif, in viewBox units: wide enough
 #: for Arial and for the wider DejaVu Sans that stands in for it where Arial is not installed
@@ -85,12 +86,44 @@ def _axis_title(per: int) -> str:
     return "Percentage of the denominator (%)" if per == 100 else f"Rate per {per:,} in the denominator"
 
 
+def _funnel_points(
+    pts: list[FunnelPoint],
+    sx: Callable[[float], float],
+    sy: Callable[[float], float],
+    per: int,
+    highlight: str | None,
+) -> list[str]:
+    """The funnel's points, the highlighted unit last (larger and ringed) so that none hides it."""
+    parts = []
+    for p in sorted(pts, key=lambda p: p.unit == highlight):
+        css = "nhc-point" if p.flag == "within" else "nhc-point nhc-point--outlier"
+        ring = (
+            ' r="7" stroke="#212b32" stroke-width="3" data-highlight="true"'
+            if p.unit == highlight
+            else ' r="4"'
+        )
+        parts.append(
+            f'<circle cx="{sx(p.n):.1f}" cy="{sy(p.value):.1f}"{ring} class="{css}">'  # type: ignore[arg-type]
+            f"<title>{escape(p.label)} ({escape(p.unit)}): {p.value * per:,.1f}{'%' if per == 100 else ''}</title></circle>"
+        )  # type: ignore[operator]
+    return parts
+
+
 def funnel_chart(
-    f: Funnel, *, per: int, title: str, width: int = 640, height: int = 400, suppressed: int | None = None
+    f: Funnel,
+    *,
+    per: int,
+    title: str,
+    width: int = 640,
+    height: int = 400,
+    suppressed: int | None = None,
+    highlight: str | None = None,
 ) -> Markup:
     """A funnel plot: points (practices) against their denominator with 95% and 99.8% limits; the
     y axis is titled with the measure ("%" for percentages, "per 1,000" for rates), and the chart
-    says how many practices are not plotted because their figures are suppressed."""
+    says how many practices are not plotted because their figures are suppressed. ``highlight``: a
+    unit drawn as a larger ringed point, last so that no other point hides it (the page names it in
+    words too)."""
     left, right, top, bottom = 84, 16, 16, 64
     pw, ph = width - left - right, height - top - bottom
     pts = [p for p in f.points if p.value is not None and p.n]
@@ -148,11 +181,6 @@ def funnel_chart(
     parts.append(
         f'<line x1="{left}" y1="{sy(f.target):.1f}" x2="{left + pw}" y2="{sy(f.target):.1f}" class="nhc-target"/>'
     )
-    for p in pts:
-        css = "nhc-point" if p.flag == "within" else "nhc-point nhc-point--outlier"
-        parts.append(
-            f'<circle cx="{sx(p.n):.1f}" cy="{sy(p.value):.1f}" r="4" class="{css}">'  # type: ignore[arg-type]
-            f"<title>{escape(p.label)} ({escape(p.unit)}): {p.value * per:,.1f}{'%' if per == 100 else ''}</title></circle>"
-        )  # type: ignore[operator]
+    parts += _funnel_points(pts, sx, sy, per, highlight)
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -44,6 +44,8 @@ from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 from nhc.web.access import patient_access
 from nhc.web.deps import client_ip, current_user, insights, render
+from nhc.web.outcomes.glance_charts import funnel_view, trend_view
+from nhc.web.outcomes.reports import report_cache
 from nhc.web.routers.downloads import csv_response
 from nhc.web.tables import Col, by, table
 
@@ -60,6 +62,7 @@ class Page:
     indicators: tuple[str, ...]
     gaps: tuple[tuple[str, str], ...]
     intro: str
+    headline: str  # the care-process measure of the funnel plot and the trend
 
     @property
     def name(self) -> str:
@@ -92,6 +95,7 @@ PAGES = {
             ),
             "The National Diabetes Audit checks eight care processes each year and three treatment "
             "targets. Each figure counts the 15 months to the end of the latest month, as the audit does.",
+            "diabetes-all-eight",
         ),
         Page(
             COPD,
@@ -100,6 +104,7 @@ PAGES = {
             (("copd-review", "Reviewed in 12 months"),),
             "Everyone with COPD should have a review every year (Quality and Outcomes Framework COPD010). "
             "The figure counts the 12 months to the end of the latest month.",
+            "copd-review",
         ),
         Page(
             ASTHMA,
@@ -108,6 +113,7 @@ PAGES = {
             (("asthma-review", "Reviewed in 12 months"),),
             "Everyone aged 6 or over with asthma should have a review every year (Quality and Outcomes "
             "Framework AST007). The figure counts the 12 months to the end of the latest month.",
+            "asthma-review",
         ),
     )
 }
@@ -233,6 +239,10 @@ def aggregate_page(
     rows = indicator_rows(g, page, by_, group)
     cols = [Col(k, by(k)) for k, _ in COLUMNS]
     keep = {"practice": practice or "", "neighbourhood": neighbourhood or ""}
+    computed, path, query = report_cache(request).get(), f"/outcomes/{page.name}", request.query_params
+    names = computed.practice_names
+    funnel = funnel_view(query, g.report, page.headline, names, path=path, keep=keep, practice=practice)
+    trend = trend_view(query, computed.report, page.headline, (by_, group, words), path=path, keep=keep)
     return render(
         request,
         "outcomes/glance.html",
@@ -247,6 +257,9 @@ def aggregate_page(
             "neighbourhoods": sorted(insights(request).geography()["neighbourhoods"]),
             "disclosure": DISCLOSURE,
             "can_see_people": user.is_clinical,
+            "headline": BY_ID[page.headline],
+            "funnel": funnel,
+            "trend": trend,
             "data_as_of": {"kind": "analytics", "date": g.as_of},
             "page_title": f"{page.title} at a glance: {words}",
         },

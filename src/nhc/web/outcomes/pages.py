@@ -37,13 +37,6 @@ SUMMARY_COLUMNS = [
     tables.Col("core20_gap", tables.by("core20_gap")),
     tables.Col("sii", tables.by("sii")),
 ]
-POINT_COLUMNS = [
-    tables.Col("month", tables.by("month")),
-    tables.Col("value", tables.by("value")),
-    tables.Col("numerator", tables.by("numerator")),
-    tables.Col("denominator", tables.by("denominator")),
-    tables.Col("point_type", tables.by("point_label")),
-]
 SUMMARY_CSV: Columns = (
     ("id", "Indicator id"), ("title", "Indicator"), ("unit", "Unit"), ("month", "Latest month"),
     ("value", "Latest value"), ("variation_label", "Variation"), ("assurance_label", "Assurance"),
@@ -151,7 +144,7 @@ def _detail(request: Request, computed: Computed, indicator: Indicator) -> dict[
     points = tables.table(
         request.query_params,
         views.point_rows(series),
-        POINT_COLUMNS,
+        views.POINT_COLUMNS,
         path=path,
         name="points",
         keep=keep,

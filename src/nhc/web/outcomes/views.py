@@ -16,6 +16,7 @@ from nhc.outcomes.catalogue import BY_ID, INDICATORS, LEFT_OUT, Indicator
 from nhc.outcomes.report import OutcomesReport, Series
 from nhc.outcomes.series import COUNTY
 from nhc.vocab import AGE_BANDS
+from nhc.web import tables
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,14 @@ POINT_TYPES = {
     "special_cause_neutral_high": ("Special cause: high", "diamond", "#330072"),
     "special_cause_neutral_low": ("Special cause: low", "diamond", "#330072"),
 }
+#: The sortable columns of a series' table of months (:func:`point_rows`).
+POINT_COLUMNS = (
+    tables.Col("month", tables.by("month")),
+    tables.Col("value", tables.by("value")),
+    tables.Col("numerator", tables.by("numerator")),
+    tables.Col("denominator", tables.by("denominator")),
+    tables.Col("point_type", tables.by("point_label")),
+)
 BREAKDOWN_LABELS = {
     "county": "County",
     "practice": "Practice",
