@@ -1,6 +1,7 @@
 """The DuckDB session in which staged rows are resolved and merged with the lake.
 
-Views: ``s_<stage>`` over every worker's staging file of that stage, ``lake_<table>`` over the
+Views: ``s_<stage>`` over every worker's staging file of that stage (and ``s_resources`` over the
+whole resources, :mod:`.whole`), ``lake_<table>`` over the
 lake's current table (an empty table of the right schema if the lake has none). With ``trace``,
 every statement's time is printed on stderr, for tuning.
 """
@@ -62,7 +63,7 @@ def connect(work: Path, lake: Lake, tables: tuple[str, ...], *, threads: int, tr
     con.execute("SET preserve_insertion_order = false")
     con.execute(f"SET threads = {max(1, threads)}")
     con.execute(f"SET memory_limit = '{MERGE_MEMORY}'")
-    for name in STAGES:
+    for name in (*STAGES, "resources"):
         con.execute(f"CREATE VIEW s_{name} AS SELECT * FROM read_parquet('{work}/w*/{name}.parquet')")
     for t in tables:
         _lake_view(con, lake, t)

@@ -31,9 +31,9 @@ import pyarrow as pa
 from nhc.fhir import mapping as m
 from nhc.fhir.ingest.duck import day, scalar
 from nhc.fhir.quarantine import Quarantine
-from nhc.lake.store import ROW_GROUP_SIZE, update_lake
+from nhc.lake.store import ROW_GROUP_SIZE, Lake, update_lake
 from nhc.lake.tables import table_schema
-from nhc.lake.tables.fhir import FHIR_CODINGS, FHIR_LOCAL_PATIENTS, FHIR_RECORD_TYPES
+from nhc.lake.tables.fhir import FHIR_CODINGS, FHIR_LOCAL_PATIENTS, FHIR_RECORD_TYPES, FHIR_RESOURCES
 
 #: Lake tables an ingest can change.
 TARGET_TABLES = (
@@ -47,6 +47,7 @@ TARGET_TABLES = (
     FHIR_CODINGS.name,
     FHIR_RECORD_TYPES.name,
     FHIR_LOCAL_PATIENTS.name,
+    FHIR_RESOURCES.name,
 )
 
 #: The order rows are written in (so the same content gives the same file).
@@ -61,7 +62,11 @@ _ORDER = {
     "fhir_codings": "patient_id, date, resource_type, lake_code, system, code, display",
     "fhir_record_types": "lake_table, patient_id, date, code",
     "fhir_local_patients": "patient_id",
+    # Stored resources: the lake's in their order, then this input's in the order read.
+    "fhir_resources": "_grp, _ord",
 }
+#: Tables merged as views (written straight from the staged files, never held in DuckDB).
+_VIEWS = (FHIR_RESOURCES.name,)
 
 
 @dataclass
@@ -89,9 +94,10 @@ def merge(
         | _encounters(con)
         | _events(before)
         | _side_tables()
+        | _resources(con, lake_dir, files)
     )
     for t, sql in new.items():
-        con.execute(f"CREATE TABLE new_{t} AS {sql}")
+        con.execute(f"CREATE {'VIEW' if t in _VIEWS else 'TABLE'} new_{t} AS {sql}")
     timings = {"merge_sql": time.perf_counter() - t0}
     t0 = time.perf_counter()
     after = {t: scalar(con, f"SELECT count(*) FROM new_{t}") for t in TARGET_TABLES}
@@ -104,8 +110,11 @@ def merge(
 
 def _differs(con: Any, t: str) -> bool:
     """Whether ``new_<t>`` holds other rows than the lake's (same row count)."""
+    cols = ", ".join(f'"{c}"' for c in table_schema(t).column_names)
     return bool(
-        scalar(con, f"SELECT count(*) FROM (SELECT * FROM new_{t} EXCEPT ALL SELECT * FROM lake_{t})")
+        scalar(
+            con, f"SELECT count(*) FROM (SELECT {cols} FROM new_{t} EXCEPT ALL SELECT {cols} FROM lake_{t})"
+        )
     )
 
 
@@ -277,4 +286,29 @@ def _side_tables() -> dict[str, str]:
                               AND i.patient_id = l.patient_id AND i.date = l.date AND i.code = l.code)
             UNION ALL
             SELECT lake_table, patient_id, date, code, min(resource_type) FROM inc WHERE differs GROUP BY ALL""",
+    }
+
+
+def _resources(con: Any, lake_dir: Path, files: list[str]) -> dict[str, str]:
+    """Whole resources: the lake's, less those sent again (same type and id), then this input's."""
+    con.execute("CREATE TABLE src_files (_file INTEGER, source VARCHAR)")
+    con.executemany("INSERT INTO src_files VALUES (?, ?)", list(enumerate(files)))
+    lake_files = Lake(lake_dir).files(FHIR_RESOURCES.name)
+    cols = ", ".join(f'"{c}"' for c in FHIR_RESOURCES.column_names)
+    if lake_files:
+        paths = ", ".join(f"'{f}'" for f in lake_files)
+        kept = f"""
+            SELECT {cols}, 0 AS _grp, file_row_number AS _ord
+            FROM read_parquet([{paths}], file_row_number = true) l
+            WHERE NOT EXISTS (SELECT 1 FROM s_resources s JOIN r_resources USING (_seq)
+                              WHERE s.rtype = l.resource_type AND s.id = l.id)
+            UNION ALL"""
+    else:
+        kept = ""
+    return {
+        FHIR_RESOURCES.name: f"""{kept}
+            SELECT s.rtype AS resource_type, s.id, s.version_id, s.last_updated, r.patient_id, f.source,
+                   s._line AS line, CASE WHEN s._entry >= 0 THEN s._entry END AS entry, s.json AS resource,
+                   1 AS _grp, s._seq AS _ord
+            FROM s_resources s JOIN r_resources r USING (_seq) JOIN src_files f USING (_file)"""
     }
