@@ -241,7 +241,7 @@ class Stager:
         c = self.counts.get(rtype) if type(rtype) is str else None
         if c is None:
             if type(rtype) is not str or rtype not in self.known:
-                reason = f"unknown resourceType {rtype!r}: not a FHIR R4 resource type"
+                reason = f"unknown resourceType {rtype!r}"  # not one of the R4 types
                 self.reject(fi, line, rtype, res.get("id"), "resourceType", reason, raw, entry)
                 return
             c = self._count(rtype)
