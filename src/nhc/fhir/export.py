@@ -178,13 +178,12 @@ def export_fhir(
         ) as bar:
             task = bar.add_task("export fhir", total=None)
             checked = validate or on_resource is not None
-            n = 0
-            for n, (rtype, text) in enumerate(_stored(con), start=1):
+            for rtype, text in _stored(con):
                 data = text.encode()
                 if checked:
                     _check(orjson.loads(data), validate, on_resource)
                 _write(out, handles, counts, rtype, data)
-            for n, res in enumerate(_derived(con), start=n + 1):
+            for n, res in enumerate(_derived(con), start=1):
                 rtype = res["resourceType"]
                 if checked:
                     _check(res, validate, on_resource)

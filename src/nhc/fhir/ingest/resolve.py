@@ -24,9 +24,9 @@ from typing import Any
 import orjson
 
 from nhc.fhir.ingest.duck import scalar
-from nhc.fhir.mapping import MODELLED
 from nhc.fhir.ingest.read import read_records
 from nhc.fhir.ingest.results import TypeCounts
+from nhc.fhir.mapping import MODELLED
 from nhc.fhir.quarantine import Quarantine
 
 #: Staging tables whose rows name a patient by a ``subject`` key.
