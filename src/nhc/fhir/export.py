@@ -1,16 +1,17 @@
 """Bulk FHIR R4 export: the lake as NDJSON, one file per resource type, with a ``$export`` manifest.
 
-What is exported: every resource stored whole in ``fhir_resources`` (what an ingest received, as
-received: third-party data round-trips without loss), then what NHC derives from the analytic
-tables for everyone else: practices as Organizations (unless an Organization with that id is
-stored) and the resources of each patient who has no stored Patient (NHC's own synthetic data).
-A patient who came in by ingest is exported as sent, not also as derived (the derived resources
-would name the patient by NHC's key, which the stored ones do not use).
+What is exported:
 
-Streams: each table is read from DuckDB in record batches and written line by line, so memory
-stays flat however big the lake is. ``manifest.json`` follows the FHIR Bulk Data ``$export``
-completion manifest (``transactionTime``, ``request``, ``requiresAccessToken``, ``output``,
-``error``).
+* every resource stored whole in ``fhir_resources`` (what an ingest received, as received: third-party
+  data round-trips without loss) that is about no patient, of a type the lake does not project
+  (Immunization, Claim, ...), or about a patient whose Patient resource is stored;
+* what NHC derives from the analytic tables for every other patient (NHC's own synthetic data, and
+  lake patients that an ingest only added records to: those records come back as derived, as
+  before, so nothing is exported twice), and the practices as Organizations unless an
+  Organization with that id is stored.
+
+A patient who came in by ingest is exported as sent, not also as derived (the derived resources would
+name the patient by NHC's key, which the stored ones do not use).
 """
 
 from __future__ import annotations
@@ -104,11 +105,13 @@ def iter_resources(con: Any, where_patient: str = "TRUE") -> Iterator[dict[str, 
 
 #: Patients whose resources are exported as stored, not derived.
 STORED_PATIENTS = "patient_id IN (SELECT patient_id FROM fhir_resources WHERE resource_type = 'Patient')"
+_PROJECTED = ", ".join(f"'{t}'" for t in sorted(m.MODELLED))
 
 
 def _open(lake: Lake) -> Any:
     """The lake in DuckDB for the export: :func:`queries.open_lake` plus ``fhir_resources``."""
     con = q.open_lake(lake.root)
+    con.execute("SET preserve_insertion_order = true")  # stored resources come out in the table's order
     schema = table_schema(FHIR_RESOURCES.name)
     files = lake.files(FHIR_RESOURCES.name)
     if files:
@@ -123,8 +126,13 @@ def _open(lake: Lake) -> Any:
 
 
 def _stored(con: Any) -> Iterator[tuple[str, str]]:
-    """(resource type, JSON text) of every stored resource, in the table's order."""
-    reader = con.execute("SELECT resource_type, resource FROM fhir_resources").to_arrow_reader(BATCH)
+    """(resource type, JSON text) of the stored resources to export (see the module doc), in the
+    table's order."""
+    reader = con.execute(f"""
+        SELECT resource_type, resource FROM fhir_resources
+        WHERE patient_id IS NULL OR resource_type NOT IN ({_PROJECTED}) OR {STORED_PATIENTS}""").to_arrow_reader(
+        BATCH
+    )
     for batch in reader:
         yield from zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True)
 

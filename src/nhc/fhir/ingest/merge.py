@@ -59,7 +59,8 @@ _ORDER = {
     "medications": "patient_id, date, dmd_code, quantity",
     "encounters": "encounter_id",
     "care_home_residence": "patient_id, start_date",
-    "fhir_codings": "patient_id, date, resource_type, lake_code, system, code, display",
+    "fhir_codings": "patient_id, date, resource_type, lake_code, system, code, display, value, unit, "
+    "unit_system, unit_code, value_system, value_code, value_display, value_string",
     "fhir_record_types": "lake_table, patient_id, date, code",
     "fhir_local_patients": "patient_id",
     # Stored resources: the lake's in their order, then this input's in the order read.
@@ -270,7 +271,8 @@ def _side_tables() -> dict[str, str]:
         FHIR_CODINGS.name: f"""
             SELECT * FROM lake_fhir_codings
             UNION
-            SELECT patient_id, rtype AS resource_type, {day("date")} AS date, lake_code, system, code, display
+            SELECT patient_id, rtype AS resource_type, {day("date")} AS date, lake_code, system, code, display,
+                   value, unit, unit_system, unit_code, value_system, value_code, value_display, value_string
             FROM r_codings WHERE patient_id IS NOT NULL""",
         FHIR_RECORD_TYPES.name: f"""
             WITH inc AS (

@@ -22,6 +22,7 @@ from nhc.fhir import mapping as m
 from nhc.fhir.ingest.read import dump
 from nhc.fhir.ingest.results import TypeCounts
 from nhc.fhir.ingest.whole import WholeStage, bundle_urls, patient_reference
+from nhc.fhir.mapping.values import NO_VALUE
 from nhc.fhir.quarantine import Quarantine
 from nhc.fhir.validate import has_model, r4_resource_types, validate_resource
 
@@ -98,6 +99,15 @@ STAGES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("system", pa.string()),
         ("code", pa.string()),
         ("display", pa.string()),
+        # The value of the Observation (or component) the coding codes: see mapping.values.
+        ("value", pa.float64()),
+        ("unit", pa.string()),
+        ("unit_system", pa.string()),
+        ("unit_code", pa.string()),
+        ("value_system", pa.string()),
+        ("value_code", pa.string()),
+        ("value_display", pa.string()),
+        ("value_string", pa.string()),
         *_LOC,
     ],
 }
@@ -362,9 +372,10 @@ class Stager:
         if not others:
             raise m.Reject("code.coding", "no SNOMED CT coding and no other coding")
         add = self.stages["codings"].buffer.append
-        for system, ocode, display in others:
+        for system, ocode, display, *more in others:
             shown = display if isinstance(display, str) else None
-            add((subject, rtype, day, code, system, ocode, shown, fi, line, e))
+            lake_code, value = more if more else (code, NO_VALUE)
+            add((subject, rtype, day, lake_code, system, ocode, shown, *value, fi, line, e))
 
     def _patient(self, res: dict, fi: int, line: int, e: int, full_url: str | None) -> str:
         p = m.read_patient(res, self.dates, full_url)

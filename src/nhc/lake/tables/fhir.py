@@ -1,7 +1,7 @@
 """Lake tables that FHIR interchange needs beyond the source tables (:mod:`nhc.lake.tables.sources`).
 
 FHIR resources carry more than the lake models: codings in code systems other than SNOMED CT /
-dm+d (ICD-10, Read, local codes) and resource types (Procedure, AllergyIntolerance,
+dm+d (ICD-10, Read, LOINC, local codes, with an Observation's value) and resource types (Procedure, AllergyIntolerance,
 MedicationStatement) that the lake rows alone cannot tell apart. Both are kept here, beside the
 rows they annotate, so nothing an importer sends is thrown away and an export gives the same
 resource types back. Written by ``nhc ingest fhir`` (:mod:`nhc.fhir.ingest`).
@@ -42,6 +42,40 @@ FHIR_CODINGS = TableSchema(
         Column("system", pa.string(), "Code system URI of the coding."),
         Column("code", pa.string(), "The code."),
         Column("display", pa.string(), "Display text sent with the coding.", nullable=True),
+        Column(
+            "value",
+            pa.float64(),
+            "Observations: the number the coding measures (valueQuantity.value, or valueInteger), as sent "
+            "(the clinical_events row has it converted when the concept map maps the code).",
+            nullable=True,
+        ),
+        Column("unit", pa.string(), "Observations: valueQuantity.unit as sent.", nullable=True),
+        Column("unit_system", pa.string(), "Observations: valueQuantity.system (UCUM).", nullable=True),
+        Column("unit_code", pa.string(), "Observations: valueQuantity.code (the UCUM unit).", nullable=True),
+        Column(
+            "value_system",
+            pa.string(),
+            "Observations: valueCodeableConcept's first coding's system.",
+            nullable=True,
+        ),
+        Column(
+            "value_code",
+            pa.string(),
+            "Observations: valueCodeableConcept's first coding's code.",
+            nullable=True,
+        ),
+        Column(
+            "value_display",
+            pa.string(),
+            "Observations: valueCodeableConcept's first coding's display.",
+            nullable=True,
+        ),
+        Column(
+            "value_string",
+            pa.string(),
+            "Observations: valueString, valueBoolean (true/false) or valueCodeableConcept.text.",
+            nullable=True,
+        ),
     ),
 )
 
