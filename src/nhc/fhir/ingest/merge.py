@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from nhc.fhir import mapping as m
 from nhc.fhir.ingest.duck import day, scalar
+from nhc.fhir.ingest.whole import lake_batches, staged_files
 from nhc.fhir.quarantine import Quarantine
 from nhc.lake.store import ROW_GROUP_SIZE, Lake, update_lake
 from nhc.lake.tables import table_schema
@@ -84,9 +85,16 @@ def row_counts(con: Any) -> dict[str, int]:
 
 
 def merge(
-    con: Any, lake_dir: Path, before: dict[str, int], today: dt.date, files: list[str], quarantine: Quarantine
+    con: Any,
+    lake_dir: Path,
+    before: dict[str, int],
+    today: dt.date,
+    files: list[str],
+    quarantine: Quarantine,
+    work: Path,
 ) -> Merged:
-    """Merge the resolved rows (``assigned``, ``r_*``) into the lake at ``lake_dir`` (see the module doc)."""
+    """Merge the resolved rows (``assigned``, ``r_*``) into the lake at ``lake_dir`` (see the module doc);
+    ``work`` holds the staged files."""
     t0 = time.perf_counter()
     run_day = today.toordinal() - m.EPOCH_ORDINAL
     new = (
@@ -104,7 +112,13 @@ def merge(
     after = {t: scalar(con, f"SELECT count(*) FROM new_{t}") for t in TARGET_TABLES}
     changed = [t for t in TARGET_TABLES if after[t] != before[t] or _differs(con, t)]
     if changed:
-        update_lake(lake_dir, {t: _batches(con, t) for t in changed})
+        data = {t: _batches(con, t) for t in changed}
+        if FHIR_RESOURCES.name in data and before[FHIR_RESOURCES.name] == 0:
+            # A first load of stored resources is written from the staged files in the order read
+            # (they are in that order): no sort, and the JSON does not go through DuckDB.
+            keep = con.execute("SELECT _seq, patient_id FROM r_resources ORDER BY _seq").fetch_arrow_table()
+            data[FHIR_RESOURCES.name] = lake_batches(keep, staged_files(work), files)
+        update_lake(lake_dir, data)
     timings["write"] = time.perf_counter() - t0
     return Merged(before, after, changed, timings)
 

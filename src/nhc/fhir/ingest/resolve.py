@@ -113,7 +113,9 @@ def _whole_resources(con: Any) -> None:
         FROM (SELECT _seq, rtype, id, subject FROM s_resources
               QUALIFY row_number() OVER (PARTITION BY rtype, id ORDER BY _seq DESC) = 1) s
         LEFT JOIN keymap k ON s.subject = k.key
-        LEFT JOIN (SELECT match_key, patient_id FROM assigned) a ON s.rtype = 'Patient' AND s.subject = a.match_key
+        -- an equi-join on both columns: a constant in the ON clause makes DuckDB plan a slow join
+        LEFT JOIN (SELECT 'Patient' AS rtype, match_key, patient_id FROM assigned) a
+          ON s.rtype = a.rtype AND s.subject = a.match_key
         WHERE s.rtype NOT IN ({projected}) OR coalesce(a.patient_id, k.patient_id) IS NOT NULL""")
 
 

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import hashlib
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from nhc.fhir.mapping import Reject
@@ -112,7 +115,11 @@ def patient_reference(res: dict) -> str | None:
 
 
 class WholeStage:
-    """Buffered rows of the ``resources`` staging table, written to ``path`` in batches."""
+    """Buffered rows of the ``resources`` staging table, written to ``path`` in batches.
+
+    Column by column (lists, and ``array`` buffers handed to Arrow without copying): this runs once
+    per resource, so it is kept to a few appends.
+    """
 
     def __init__(self, path: Path) -> None:
         self.schema = pa.schema(COLUMNS)
@@ -121,7 +128,14 @@ class WholeStage:
         self._reset()
 
     def _reset(self) -> None:
-        self.meta: list[tuple] = []  # (rtype, id, version_id, last_updated, subject, seq, file, line, entry)
+        self.rtypes: list[str] = []
+        self.ids: list[str] = []
+        self.subjects: list[str | None] = []
+        self.metas: list[tuple[int, Any, Any]] = []  # (row, versionId, lastUpdated): few resources have meta
+        self.seqs = array("q")
+        self.files = array("i")
+        self.lines = array("q")
+        self.entries = array("i")
         self.buf = bytearray()
         self.offsets = array("q", [0])
 
@@ -139,10 +153,12 @@ class WholeStage:
         (seq, file, line, entry)."""
         rid = res.get("id")
         if type(raw) is bytes and type(rid) is str and rid:
-            end = len(raw)
-            while end and raw[end - 1] in b"\r\n":
-                end -= 1
-            self.buf += raw[:end] if end != len(raw) else raw
+            buf = self.buf
+            buf += raw
+            if buf[-1] == 10:  # the line end, dropped in place (no copy of the line)
+                del buf[-1]
+                if buf and buf[-1] == 13:
+                    del buf[-1]
         else:
             if urls:
                 res = rewrite_references(res, urls)
@@ -154,27 +170,52 @@ class WholeStage:
             self.buf += orjson.dumps(res)
         self.offsets.append(len(self.buf))
         meta = res.get("meta")
-        if type(meta) is dict:
+        if meta is not None and type(meta) is dict:
             vid, lu = meta.get("versionId"), meta.get("lastUpdated")
-            vid = vid if isinstance(vid, str) else None
-            lu = lu if isinstance(lu, str) else None
-        else:
-            vid = lu = None
-        self.meta.append((rtype, rid, vid, lu, subject, *loc))
-        if len(self.meta) >= BATCH_ROWS:
+            self.metas.append(
+                (len(self.ids), vid if type(vid) is str else None, lu if type(lu) is str else None)
+            )
+        self.rtypes.append(rtype)
+        self.ids.append(rid)
+        self.subjects.append(subject)
+        seq, fi, line, entry = loc
+        self.seqs.append(seq)
+        self.files.append(fi)
+        self.lines.append(line)
+        self.entries.append(entry)
+        if len(self.ids) >= BATCH_ROWS:
             self.flush()
 
+    def _meta_column(self, n: int, k: int) -> pa.Array:
+        if not self.metas:
+            return pa.nulls(n, pa.string())
+        values: list[Any] = [None] * n
+        for m in self.metas:
+            values[m[0]] = m[k]
+        return pa.array(values, type=pa.string())
+
     def flush(self) -> None:
-        n = len(self.meta)
+        n = len(self.ids)
         if not n:
             return
-        cols = list(zip(*self.meta, strict=True))
-        json = pa.Array.from_buffers(
-            pa.large_string(), n, [None, pa.py_buffer(self.offsets), pa.py_buffer(self.buf)]
-        )
-        arrays = [pa.array(c, type=t) for c, (_n, t) in zip(cols[:5], COLUMNS[:5], strict=True)]
-        arrays.append(json)
-        arrays += [pa.array(c, type=t) for c, (_n, t) in zip(cols[5:], COLUMNS[6:], strict=True)]
+
+        def ints(a: array, t: pa.DataType) -> pa.Array:
+            return pa.Array.from_buffers(t, n, [None, pa.py_buffer(a)])
+
+        arrays = [
+            pa.array(self.rtypes, type=pa.string()),
+            pa.array(self.ids, type=pa.string()),
+            self._meta_column(n, 1),
+            self._meta_column(n, 2),
+            pa.array(self.subjects, type=pa.string()),
+            pa.Array.from_buffers(
+                pa.large_string(), n, [None, pa.py_buffer(self.offsets), pa.py_buffer(self.buf)]
+            ),
+            ints(self.seqs, pa.int64()),
+            ints(self.files, pa.int32()),
+            ints(self.lines, pa.int64()),
+            ints(self.entries, pa.int32()),
+        ]
         self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
         self.rows += n
         self._reset()
@@ -182,3 +223,53 @@ class WholeStage:
     def close(self) -> None:
         self.flush()
         self.writer.close()
+
+
+def staged_files(work: Path) -> list[Path]:
+    """Every worker's staged resources, in the order read (``w<order>`` folders, by number)."""
+    return sorted(work.glob("w*/resources.parquet"), key=lambda p: int(p.parent.name[1:]))
+
+
+def lake_batches(keep: pa.Table, staged: list[Path], files: list[str]) -> Iterator[pa.RecordBatch]:
+    """The ``fhir_resources`` rows of a first load, straight from the staged files: the rows whose
+    ``_seq`` is in ``keep`` (``_seq``, ``patient_id``, sorted by ``_seq``), in the order read.
+
+    Nothing is sorted and the JSON is not copied through DuckDB: for NHC's own bulk exports the
+    stored resources are most of the bytes an ingest handles.
+    """
+    kseq = keep.column("_seq").to_numpy()
+    kpid = keep.column("patient_id").combine_chunks()
+    sources = pa.array(files, type=pa.string())
+    for path in staged:  # one chunk's worth (read whole: much faster than by batches)
+        for batch in pq.read_table(path).to_batches(BATCH_ROWS):
+            seq = batch.column("_seq").to_numpy()
+            pos = np.minimum(np.searchsorted(kseq, seq), max(len(kseq) - 1, 0))
+            hit = kseq[pos] == seq if len(kseq) else np.zeros(len(seq), dtype=bool)
+            if not hit.any():
+                continue
+            b = batch if hit.all() else batch.filter(pa.array(hit))
+            entry = b.column("_entry")
+            yield pa.RecordBatch.from_arrays(
+                [
+                    b.column("rtype"),
+                    b.column("id"),
+                    b.column("version_id"),
+                    b.column("last_updated"),
+                    kpid.take(pa.array(pos[hit])),
+                    sources.take(b.column("_file")),
+                    b.column("_line"),
+                    pc.if_else(pc.less(entry, 0), pa.scalar(None, pa.int32()), entry),
+                    b.column("json").cast(pa.string()),
+                ],
+                names=[
+                    "resource_type",
+                    "id",
+                    "version_id",
+                    "last_updated",
+                    "patient_id",
+                    "source",
+                    "line",
+                    "entry",
+                    "resource",
+                ],
+            )
