@@ -190,3 +190,24 @@ def test_an_invalid_resource_of_a_stored_only_type_is_quarantined(tmp_path: Path
     assert record["reason"].startswith("R4 model: ")
     assert record["raw"].startswith('{"resourceType": "Immunization"')
     assert result.counts["Immunization"].quarantined == 1
+
+
+def test_records_added_to_a_lake_patient_are_exported_once(county: Path, tmp_path: Path):
+    """A lake patient (no stored Patient) who is sent a Condition: it comes back derived, not twice."""
+    import shutil
+
+    lake = tmp_path / "lake"
+    shutil.copytree(county, lake)
+    first = export_fhir(lake, tmp_path / "before")
+    cond = a_condition("Patient/1", code="195967001") | {"id": "sent-1"}
+    src = tmp_path / "c.ndjson"
+    src.write_text(json.dumps(cond) + "\n")
+    ingest_fhir(src, lake, quarantine_path=tmp_path / "q.ndjson")
+    assert rows(lake, "fhir_resources", "resource_type, id, patient_id") == [("Condition", "sent-1", 1)]
+    again = export_fhir(lake, tmp_path / "after")
+    assert again.counts["Condition"] == first.counts["Condition"] + 1
+    conditions = [json.loads(x) for x in (tmp_path / "after" / "Condition.ndjson").read_text().splitlines()]
+    assert not [c for c in conditions if c["id"] == "sent-1"]
+    assert [
+        c["code"]["coding"][0]["code"] for c in conditions if c["subject"]["reference"] == "Patient/1"
+    ].count("195967001") >= 1
