@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from nhc.fhir import mapping as m
 from nhc.fhir.ingest.read import dump
 from nhc.fhir.ingest.results import TypeCounts
-from nhc.fhir.ingest.whole import WholeStage, bundle_urls, patient_reference
+from nhc.fhir.ingest.whole import STAGED_NAME, WholeStage, bundle_urls, patient_reference
 from nhc.fhir.mapping.values import NO_VALUE
 from nhc.fhir.quarantine import Quarantine
 from nhc.fhir.validate import has_model, r4_resource_types, validate_resource
@@ -189,7 +189,7 @@ class Stager:
         self.seq = 0
         self.stages = {name: StageFile(staging / f"{name}.parquet", cols) for name, cols in STAGES.items()}
         self.known = r4_resource_types()
-        self.whole = WholeStage(staging / "resources.parquet")
+        self.whole = WholeStage(staging / STAGED_NAME)
         self.urls: dict[str, str] = {}  # the current Bundle's urn fullUrls -> Type/id
         # Bound appends: the hot path stages a row with one call.
         self._ev = self.stages["events"].buffer.append

@@ -12,7 +12,8 @@ without loss. What is stored (the contract :class:`WholeStage` writes):
   resource is written into the stored JSON, so references to it resolve.
 
 Rows are buffered as one byte buffer plus offsets (no Python string per resource) and written to a
-staging Parquet file every :data:`BATCH_ROWS` rows; the merge links them to patients.
+staging Arrow IPC file every :data:`BATCH_ROWS` rows: a plain copy of the buffers, read back memory
+mapped without decoding (DuckDB scans it as an Arrow dataset); the merge links them to patients.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from nhc.fhir.mapping import Reject
 from nhc.fhir.mapping.read import subject_key
@@ -123,7 +123,7 @@ class WholeStage:
 
     def __init__(self, path: Path) -> None:
         self.schema = pa.schema(COLUMNS)
-        self.writer = pq.ParquetWriter(path, self.schema, compression="none", write_statistics=False)
+        self.writer = pa.ipc.new_file(str(path), self.schema)
         self.rows = 0
         self._reset()
 
@@ -216,7 +216,7 @@ class WholeStage:
             ints(self.lines, pa.int64()),
             ints(self.entries, pa.int32()),
         ]
-        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+        self.writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
         self.rows += n
         self._reset()
 
@@ -225,9 +225,19 @@ class WholeStage:
         self.writer.close()
 
 
+STAGED_NAME = "resources.arrow"
+
+
 def staged_files(work: Path) -> list[Path]:
     """Every worker's staged resources, in the order read (``w<order>`` folders, by number)."""
-    return sorted(work.glob("w*/resources.parquet"), key=lambda p: int(p.parent.name[1:]))
+    return sorted(work.glob(f"w*/{STAGED_NAME}"), key=lambda p: int(p.parent.name[1:]))
+
+
+def _read_staged(path: Path) -> Iterator[pa.RecordBatch]:
+    """The batches of a staged file, memory mapped (no copy, no decoding)."""
+    reader = pa.ipc.open_file(pa.memory_map(str(path)))
+    for i in range(reader.num_record_batches):
+        yield reader.get_batch(i)
 
 
 def lake_batches(keep: pa.Table, staged: list[Path], files: list[str]) -> Iterator[pa.RecordBatch]:
@@ -240,8 +250,8 @@ def lake_batches(keep: pa.Table, staged: list[Path], files: list[str]) -> Iterat
     kseq = keep.column("_seq").to_numpy()
     kpid = keep.column("patient_id").combine_chunks()
     sources = pa.array(files, type=pa.string())
-    for path in staged:  # one chunk's worth (read whole: much faster than by batches)
-        for batch in pq.read_table(path).to_batches(BATCH_ROWS):
+    for path in staged:
+        for batch in _read_staged(path):
             seq = batch.column("_seq").to_numpy()
             pos = np.minimum(np.searchsorted(kseq, seq), max(len(kseq) - 1, 0))
             hit = kseq[pos] == seq if len(kseq) else np.zeros(len(seq), dtype=bool)
