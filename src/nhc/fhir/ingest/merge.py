@@ -11,7 +11,9 @@ Running the same input twice changes nothing:
   encounters match a lake encounter with the same content, else get the next id;
 * clinical events and medicines as multisets (a row already present is not added again, genuine
   repeats within one input are kept); other codings as a set; record types where they differ
-  from the default.
+  from the default;
+* whole resources (``fhir_resources``) by type and id, the one read last replacing the lake's; a
+  first load is written straight from the staged files in the order read (:mod:`.whole`).
 
 Only tables whose content changed are written, as one unit with :func:`nhc.lake.store.update_lake`
 (unchanged tables kept byte for byte); if nothing changed the lake is not touched.
