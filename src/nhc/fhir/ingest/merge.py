@@ -111,11 +111,20 @@ def merge(
         con.execute(f"CREATE {'VIEW' if t in _VIEWS else 'TABLE'} new_{t} AS {sql}")
     timings = {"merge_sql": time.perf_counter() - t0}
     t0 = time.perf_counter()
-    after = {t: scalar(con, f"SELECT count(*) FROM new_{t}") for t in TARGET_TABLES}
+    first_whole = before[FHIR_RESOURCES.name] == 0  # then every resource kept is new: count the keys only
+    after = {
+        t: scalar(
+            con,
+            "SELECT count(*) FROM r_resources"
+            if t == FHIR_RESOURCES.name and first_whole
+            else f"SELECT count(*) FROM new_{t}",
+        )
+        for t in TARGET_TABLES
+    }
     changed = [t for t in TARGET_TABLES if after[t] != before[t] or _differs(con, t)]
     if changed:
         data = {t: _batches(con, t) for t in changed}
-        if FHIR_RESOURCES.name in data and before[FHIR_RESOURCES.name] == 0:
+        if FHIR_RESOURCES.name in data and first_whole:
             # A first load of stored resources is written from the staged files in the order read
             # (they are in that order): no sort, and the JSON does not go through DuckDB.
             keep = con.execute("SELECT _seq, patient_id FROM r_resources ORDER BY _seq").fetch_arrow_table()
