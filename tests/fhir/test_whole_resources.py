@@ -211,3 +211,13 @@ def test_records_added_to_a_lake_patient_are_exported_once(county: Path, tmp_pat
     assert [
         c["code"]["coding"][0]["code"] for c in conditions if c["subject"]["reference"] == "Patient/1"
     ].count("195967001") >= 1
+
+
+def test_within_one_input_the_resource_read_last_is_stored(tmp_path: Path):
+    src = tmp_path / "p.ndjson"
+    first, last = a_patient("d-1", birthDate="1960-02-02"), a_patient("d-1", birthDate="1962-04-04")
+    src.write_text(json.dumps(first) + "\n" + json.dumps(last) + "\n")
+    lake = tmp_path / "data" / "lake"
+    ingest_fhir(src, lake, quarantine_path=tmp_path / "q.ndjson")
+    [(text, line)] = rows(lake, "fhir_resources", "resource, line")
+    assert (json.loads(text)["birthDate"], line) == ("1962-04-04", 2)

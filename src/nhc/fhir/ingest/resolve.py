@@ -109,14 +109,17 @@ def _whole_resources(con: Any) -> None:
     projected = ", ".join(f"'{t}'" for t in sorted(MODELLED))
     con.execute(f"""
         CREATE TABLE r_resources AS
+        -- the few (type, id)s sent more than once, with the one read last (cheaper than a window)
+        WITH dup AS (SELECT rtype, id, max(_seq) AS last FROM s_resources GROUP BY rtype, id HAVING count(*) > 1)
         SELECT s._seq, coalesce(a.patient_id, k.patient_id) AS patient_id
-        FROM (SELECT _seq, rtype, id, subject FROM s_resources
-              QUALIFY row_number() OVER (PARTITION BY rtype, id ORDER BY _seq DESC) = 1) s
+        FROM (SELECT _seq, rtype, id, subject FROM s_resources) s
+        LEFT JOIN dup d ON s.rtype = d.rtype AND s.id = d.id
         LEFT JOIN keymap k ON s.subject = k.key
         -- an equi-join on both columns: a constant in the ON clause makes DuckDB plan a slow join
         LEFT JOIN (SELECT 'Patient' AS rtype, match_key, patient_id FROM assigned) a
           ON s.rtype = a.rtype AND s.subject = a.match_key
-        WHERE s.rtype NOT IN ({projected}) OR coalesce(a.patient_id, k.patient_id) IS NOT NULL""")
+        WHERE (d.last IS NULL OR s._seq = d.last)
+          AND (s.rtype NOT IN ({projected}) OR coalesce(a.patient_id, k.patient_id) IS NOT NULL)""")
 
 
 def _quarantine_unresolved(
