@@ -75,7 +75,7 @@ def test_crafted_bad_inputs_are_quarantined_and_the_lake_is_unchanged(lake: Path
             condition(subject="Patient/99999999"),  # 6 patient nowhere
             condition(onset="2999-01-01"),  # 7 future date
             patient(gender="unknown"),  # 8 sex the lake cannot hold
-            {"resourceType": "Immunization", "id": "imm"},  # 9 real FHIR type, not modelled
+            {"resourceType": "Immunization", "id": "imm"},  # 9 real FHIR type, not modelled, invalid
         ],
     )
     # 10: a 50 MB line, in its own file (never held in memory whole).
@@ -98,7 +98,7 @@ def test_crafted_bad_inputs_are_quarantined_and_the_lake_is_unchanged(lake: Path
         ("bad.ndjson", 6): ("subject", "neither in this input nor in the lake"),
         ("bad.ndjson", 7): ("onsetDateTime", "in the future"),
         ("bad.ndjson", 8): ("gender", "female or male"),
-        ("bad.ndjson", 9): ("resourceType", "does not model"),
+        ("bad.ndjson", 9): ("patient", "R4 model"),  # stored whole when valid: this one lacks .patient
         ("huge.ndjson", 1): ("(line)", "longer than the 8,388,608-byte limit"),
     }
     for where, (fld, reason) in expect.items():
@@ -122,7 +122,7 @@ def test_good_and_bad_together_loads_only_the_good(lake: Path, tmp_path: Path):
     assert result.patients_new == 1
     assert result.counts["Condition"].accepted == 1
     assert result.counts["Condition"].quarantined == 1
-    assert set(result.changed) == {"patients", "clinical_events"}
+    assert set(result.changed) == {"patients", "clinical_events", "fhir_resources"}
     assert result.rows_after["clinical_events"] == result.rows_before["clinical_events"] + 1
 
 
@@ -165,7 +165,7 @@ def test_a_failure_writing_the_second_changed_table_leaves_the_lake_as_it_was(
 
     monkeypatch.setattr(store, "_write_batches", real)
     result = ingest_fhir(src, lake, quarantine_path=tmp_path / "q2.ndjson")
-    assert set(result.changed) == {"patients", "clinical_events"}
+    assert set(result.changed) == {"patients", "clinical_events", "fhir_resources"}
     assert lake_fingerprint(lake) != before
 
 

@@ -35,8 +35,12 @@ def test_patient_without_nhs_number_is_accepted_with_a_local_key(tmp_path: Path)
     assert rows(lake, "fhir_local_patients") == [
         (pid, "local:https://github.com/synthetichealth/synthea|b7f2c3a1-0000-4c1d-9a1e-5f9d5a1b2c3d")
     ]
-    # Its Condition, named by urn:uuid, is in the lake for that person.
-    assert rows(lake, "clinical_events", "patient_id, snomed_code") == [(pid, "44054006")]
+    # Its Condition, named by urn:uuid, is in the lake for that person (beside its HbA1c, LOINC-coded and
+    # mapped to SNOMED CT by the concept map).
+    assert rows(lake, "clinical_events", "patient_id, snomed_code") == [
+        (pid, "44054006"),
+        (pid, "999791000000106"),
+    ]
 
 
 def test_the_same_local_patient_sent_again_is_the_same_person(tmp_path: Path):

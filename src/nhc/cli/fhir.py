@@ -67,14 +67,12 @@ def check_rejections(result: IngestResult, max_reject_percent: float) -> None:
 def print_ingest(result) -> None:
     """What an ingest read, accepted, quarantined and changed, as tables."""
     t = Table(title=f"FHIR ingest into {result.lake_dir}")
-    for c in ("resource type", "read", "accepted", "quarantined", "skipped"):
+    kinds = ("read", "accepted", "stored_only", "quarantined", "skipped")
+    for c in ("resource type", "read", "accepted", "stored, not projected", "quarantined", "skipped"):
         t.add_column(c, justify="left" if c == "resource type" else "right")
     for rtype, c in sorted(result.counts.items()):
-        t.add_row(rtype, f"{c.read:,}", f"{c.accepted:,}", f"{c.quarantined:,}", f"{c.skipped:,}")
-    tot = [
-        sum(getattr(c, k) for c in result.counts.values())
-        for k in ("read", "accepted", "quarantined", "skipped")
-    ]
+        t.add_row(rtype, *(f"{getattr(c, k):,}" for k in kinds))
+    tot = [sum(getattr(c, k) for c in result.counts.values()) for k in kinds]
     t.add_row("total", *(f"{v:,}" for v in tot))
     console.print(t)
     rows = Table(title="Lake tables")

@@ -1,9 +1,17 @@
 """Bulk FHIR R4 export: the lake as NDJSON, one file per resource type, with a ``$export`` manifest.
 
-Streams: each table is read from DuckDB in record batches and written line by line, so memory
-stays flat however big the lake is. ``manifest.json`` follows the FHIR Bulk Data ``$export``
-completion manifest (``transactionTime``, ``request``, ``requiresAccessToken``, ``output``,
-``error``).
+What is exported:
+
+* every resource stored whole in ``fhir_resources`` (what an ingest received, as received: third-party
+  data round-trips without loss) that is about no patient, of a type the lake does not project
+  (Immunization, Claim, ...), or about a patient whose Patient resource is stored;
+* what NHC derives from the analytic tables for every other patient (NHC's own synthetic data, and
+  lake patients that an ingest only added records to: those records come back as derived, as
+  before, so nothing is exported twice), and the practices as Organizations unless an
+  Organization with that id is stored.
+
+A patient who came in by ingest is exported as sent, not also as derived (the derived resources would
+name the patient by NHC's key, which the stored ones do not use).
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from nhc.fhir import mapping as m
 from nhc.fhir import queries as q
 from nhc.fhir.validate import validate_resource
 from nhc.lake.store import Lake
+from nhc.lake.tables import table_schema
+from nhc.lake.tables.fhir import FHIR_RESOURCES
 
 BATCH = 50_000
 OUTPUT_TYPES = (
@@ -93,6 +103,52 @@ def iter_resources(con: Any, where_patient: str = "TRUE") -> Iterator[dict[str, 
         yield m.uncoded_resource(r, q.clean_codings(r["extra"]))
 
 
+#: Patients whose resources are exported as stored, not derived.
+STORED_PATIENTS = "patient_id IN (SELECT patient_id FROM fhir_resources WHERE resource_type = 'Patient')"
+_PROJECTED = ", ".join(f"'{t}'" for t in sorted(m.MODELLED))
+
+
+def _open(lake: Lake) -> Any:
+    """The lake in DuckDB for the export: :func:`queries.open_lake` plus ``fhir_resources``."""
+    con = q.open_lake(lake.root)
+    con.execute("SET preserve_insertion_order = true")  # stored resources come out in the table's order
+    schema = table_schema(FHIR_RESOURCES.name)
+    files = lake.files(FHIR_RESOURCES.name)
+    if files:
+        paths = ", ".join(f"'{f}'" for f in files)
+        cols = ", ".join(f'"{c}"' for c in schema.column_names)
+        con.execute(f"CREATE VIEW fhir_resources AS SELECT {cols} FROM read_parquet([{paths}])")
+    else:
+        con.register("_empty_fhir_resources", schema.arrow.empty_table())
+        con.execute("CREATE TABLE fhir_resources AS SELECT * FROM _empty_fhir_resources")
+        con.unregister("_empty_fhir_resources")
+    return con
+
+
+def _stored(con: Any) -> Iterator[tuple[str, str]]:
+    """(resource type, JSON text) of the stored resources to export (see the module doc), in the
+    table's order."""
+    reader = con.execute(f"""
+        SELECT resource_type, resource FROM fhir_resources
+        WHERE patient_id IS NULL OR resource_type NOT IN ({_PROJECTED}) OR {STORED_PATIENTS}""").to_arrow_reader(
+        BATCH
+    )
+    for batch in reader:
+        yield from zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True)
+
+
+def _derived(con: Any) -> Iterator[dict[str, Any]]:
+    """What NHC derives from the analytic tables, less what is stored (see the module doc)."""
+    practices = _rows(
+        con,
+        """SELECT * FROM practices WHERE practice_code NOT IN (
+               SELECT id FROM fhir_resources WHERE resource_type = 'Organization')
+           ORDER BY practice_code""",
+    )
+    yield from (m.organization_resource(p) for p in practices)
+    yield from iter_resources(con, f"NOT ({STORED_PATIENTS})")
+
+
 def export_fhir(
     lake_dir: Path | str,
     output_dir: Path | str,
@@ -116,7 +172,7 @@ def export_fhir(
     for old in out.glob("*.ndjson"):
         old.unlink()
     transaction_time = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    con = q.open_lake(lake.root)
+    con = _open(lake)
     handles: dict[str, Any] = {}
     counts: dict[str, int] = {}
     dumps = orjson.dumps
@@ -129,23 +185,17 @@ def export_fhir(
             transient=True,
         ) as bar:
             task = bar.add_task("export fhir", total=None)
-            practices = [r for r in _rows(con, "SELECT * FROM practices ORDER BY practice_code")]
-            stream = (m.organization_resource(p) for p in practices)
-            for n, res in enumerate(_chain(stream, iter_resources(con)), start=1):
+            checked = validate or on_resource is not None
+            for rtype, text in _stored(con):
+                data = text.encode()
+                if checked:
+                    _check(orjson.loads(data), validate, on_resource)
+                _write(out, handles, counts, rtype, data)
+            for n, res in enumerate(_derived(con), start=1):
                 rtype = res["resourceType"]
-                fh = handles.get(rtype)
-                if fh is None:
-                    fh = handles[rtype] = (out / f"{rtype}.ndjson").open("wb", buffering=1 << 20)
-                    counts[rtype] = 0
-                if validate:
-                    problem = validate_resource(res)
-                    if problem is not None:
-                        raise NhcError(f"exported {rtype}/{res.get('id')} is not valid R4: {problem}")
-                if on_resource is not None:
-                    on_resource(res)
-                fh.write(dumps(res))
-                fh.write(b"\n")
-                counts[rtype] += 1
+                if checked:
+                    _check(res, validate, on_resource)
+                _write(out, handles, counts, rtype, dumps(res))
                 if (n & 0xFFFF) == 0:
                     bar.update(task, description=f"export fhir: {n:,} resources ({rtype})")
     finally:
@@ -165,6 +215,22 @@ def export_fhir(
     return ExportResult(out, {t: counts[t] for t in ordered}, time.perf_counter() - started, manifest)
 
 
-def _chain(*iterables):
-    for it in iterables:
-        yield from it
+def _check(res: dict, validate: bool, on_resource: Callable[[dict], None] | None) -> None:
+    """Validate ``res`` against R4 (raising :class:`NhcError`) and/or hand it to ``on_resource``."""
+    if validate:
+        problem = validate_resource(res)
+        if problem is not None:
+            raise NhcError(f"exported {res.get('resourceType')}/{res.get('id')} is not valid R4: {problem}")
+    if on_resource is not None:
+        on_resource(res)
+
+
+def _write(out: Path, handles: dict[str, Any], counts: dict[str, int], rtype: str, data: bytes) -> None:
+    """One NDJSON line to ``<rtype>.ndjson`` (opened on first use)."""
+    fh = handles.get(rtype)
+    if fh is None:
+        fh = handles[rtype] = (out / f"{rtype}.ndjson").open("wb", buffering=1 << 20)
+        counts[rtype] = 0
+    fh.write(data)
+    fh.write(b"\n")
+    counts[rtype] += 1

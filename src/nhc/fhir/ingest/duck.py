@@ -1,6 +1,7 @@
 """The DuckDB session in which staged rows are resolved and merged with the lake.
 
-Views: ``s_<stage>`` over every worker's staging file of that stage, ``lake_<table>`` over the
+Views: ``s_<stage>`` over every worker's staging file of that stage (and ``s_resources`` over the
+whole resources, :mod:`.whole`, Arrow IPC files scanned as a dataset), ``lake_<table>`` over the
 lake's current table (an empty table of the right schema if the lake has none). With ``trace``,
 every statement's time is printed on stderr, for tuning.
 """
@@ -12,7 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow.dataset as ds
+
 from nhc.fhir.ingest.stage import STAGES
+from nhc.fhir.ingest.whole import staged_files
 from nhc.lake.store import Lake
 from nhc.lake.tables import table_schema
 
@@ -64,6 +68,8 @@ def connect(work: Path, lake: Lake, tables: tuple[str, ...], *, threads: int, tr
     con.execute(f"SET memory_limit = '{MERGE_MEMORY}'")
     for name in STAGES:
         con.execute(f"CREATE VIEW s_{name} AS SELECT * FROM read_parquet('{work}/w*/{name}.parquet')")
+    con.register("s_resources_ipc", ds.dataset([str(p) for p in staged_files(work)], format="ipc"))
+    con.execute("CREATE VIEW s_resources AS SELECT * FROM s_resources_ipc")
     for t in tables:
         _lake_view(con, lake, t)
     return con

@@ -11,7 +11,9 @@ Running the same input twice changes nothing:
   encounters match a lake encounter with the same content, else get the next id;
 * clinical events and medicines as multisets (a row already present is not added again, genuine
   repeats within one input are kept); other codings as a set; record types where they differ
-  from the default.
+  from the default;
+* whole resources (``fhir_resources``) by type and id, the one read last replacing the lake's; a
+  first load is written straight from the staged files in the order read (:mod:`.whole`).
 
 Only tables whose content changed are written, as one unit with :func:`nhc.lake.store.update_lake`
 (unchanged tables kept byte for byte); if nothing changed the lake is not touched.
@@ -30,10 +32,11 @@ import pyarrow as pa
 
 from nhc.fhir import mapping as m
 from nhc.fhir.ingest.duck import day, scalar
+from nhc.fhir.ingest.whole import lake_batches, staged_files
 from nhc.fhir.quarantine import Quarantine
-from nhc.lake.store import ROW_GROUP_SIZE, update_lake
+from nhc.lake.store import ROW_GROUP_SIZE, Lake, update_lake
 from nhc.lake.tables import table_schema
-from nhc.lake.tables.fhir import FHIR_CODINGS, FHIR_LOCAL_PATIENTS, FHIR_RECORD_TYPES
+from nhc.lake.tables.fhir import FHIR_CODINGS, FHIR_LOCAL_PATIENTS, FHIR_RECORD_TYPES, FHIR_RESOURCES
 
 #: Lake tables an ingest can change.
 TARGET_TABLES = (
@@ -47,6 +50,7 @@ TARGET_TABLES = (
     FHIR_CODINGS.name,
     FHIR_RECORD_TYPES.name,
     FHIR_LOCAL_PATIENTS.name,
+    FHIR_RESOURCES.name,
 )
 
 #: The order rows are written in (so the same content gives the same file).
@@ -58,10 +62,15 @@ _ORDER = {
     "medications": "patient_id, date, dmd_code, quantity",
     "encounters": "encounter_id",
     "care_home_residence": "patient_id, start_date",
-    "fhir_codings": "patient_id, date, resource_type, lake_code, system, code, display",
+    "fhir_codings": "patient_id, date, resource_type, lake_code, system, code, display, value, unit, "
+    "unit_system, unit_code, value_system, value_code, value_display, value_string",
     "fhir_record_types": "lake_table, patient_id, date, code",
     "fhir_local_patients": "patient_id",
+    # Stored resources: the lake's in their order, then this input's in the order read.
+    "fhir_resources": "_grp, _ord",
 }
+#: Tables merged as views (written straight from the staged files, never held in DuckDB).
+_VIEWS = (FHIR_RESOURCES.name,)
 
 
 @dataclass
@@ -78,9 +87,16 @@ def row_counts(con: Any) -> dict[str, int]:
 
 
 def merge(
-    con: Any, lake_dir: Path, before: dict[str, int], today: dt.date, files: list[str], quarantine: Quarantine
+    con: Any,
+    lake_dir: Path,
+    before: dict[str, int],
+    today: dt.date,
+    files: list[str],
+    quarantine: Quarantine,
+    work: Path,
 ) -> Merged:
-    """Merge the resolved rows (``assigned``, ``r_*``) into the lake at ``lake_dir`` (see the module doc)."""
+    """Merge the resolved rows (``assigned``, ``r_*``) into the lake at ``lake_dir`` (see the module doc);
+    ``work`` holds the staged files."""
     t0 = time.perf_counter()
     run_day = today.toordinal() - m.EPOCH_ORDINAL
     new = (
@@ -89,23 +105,42 @@ def merge(
         | _encounters(con)
         | _events(before)
         | _side_tables()
+        | _resources(con, lake_dir, files)
     )
     for t, sql in new.items():
-        con.execute(f"CREATE TABLE new_{t} AS {sql}")
+        con.execute(f"CREATE {'VIEW' if t in _VIEWS else 'TABLE'} new_{t} AS {sql}")
     timings = {"merge_sql": time.perf_counter() - t0}
     t0 = time.perf_counter()
-    after = {t: scalar(con, f"SELECT count(*) FROM new_{t}") for t in TARGET_TABLES}
+    first_whole = before[FHIR_RESOURCES.name] == 0  # then every resource kept is new: count the keys only
+    after = {
+        t: scalar(
+            con,
+            "SELECT count(*) FROM r_resources"
+            if t == FHIR_RESOURCES.name and first_whole
+            else f"SELECT count(*) FROM new_{t}",
+        )
+        for t in TARGET_TABLES
+    }
     changed = [t for t in TARGET_TABLES if after[t] != before[t] or _differs(con, t)]
     if changed:
-        update_lake(lake_dir, {t: _batches(con, t) for t in changed})
+        data = {t: _batches(con, t) for t in changed}
+        if FHIR_RESOURCES.name in data and first_whole:
+            # A first load of stored resources is written from the staged files in the order read
+            # (they are in that order): no sort, and the JSON does not go through DuckDB.
+            keep = con.execute("SELECT _seq, patient_id FROM r_resources ORDER BY _seq").fetch_arrow_table()
+            data[FHIR_RESOURCES.name] = lake_batches(keep, staged_files(work), files)
+        update_lake(lake_dir, data)
     timings["write"] = time.perf_counter() - t0
     return Merged(before, after, changed, timings)
 
 
 def _differs(con: Any, t: str) -> bool:
     """Whether ``new_<t>`` holds other rows than the lake's (same row count)."""
+    cols = ", ".join(f'"{c}"' for c in table_schema(t).column_names)
     return bool(
-        scalar(con, f"SELECT count(*) FROM (SELECT * FROM new_{t} EXCEPT ALL SELECT * FROM lake_{t})")
+        scalar(
+            con, f"SELECT count(*) FROM (SELECT {cols} FROM new_{t} EXCEPT ALL SELECT {cols} FROM lake_{t})"
+        )
     )
 
 
@@ -261,7 +296,8 @@ def _side_tables() -> dict[str, str]:
         FHIR_CODINGS.name: f"""
             SELECT * FROM lake_fhir_codings
             UNION
-            SELECT patient_id, rtype AS resource_type, {day("date")} AS date, lake_code, system, code, display
+            SELECT patient_id, rtype AS resource_type, {day("date")} AS date, lake_code, system, code, display,
+                   value, unit, unit_system, unit_code, value_system, value_code, value_display, value_string
             FROM r_codings WHERE patient_id IS NOT NULL""",
         FHIR_RECORD_TYPES.name: f"""
             WITH inc AS (
@@ -277,4 +313,29 @@ def _side_tables() -> dict[str, str]:
                               AND i.patient_id = l.patient_id AND i.date = l.date AND i.code = l.code)
             UNION ALL
             SELECT lake_table, patient_id, date, code, min(resource_type) FROM inc WHERE differs GROUP BY ALL""",
+    }
+
+
+def _resources(con: Any, lake_dir: Path, files: list[str]) -> dict[str, str]:
+    """Whole resources: the lake's, less those sent again (same type and id), then this input's."""
+    con.execute("CREATE TABLE src_files (_file INTEGER, source VARCHAR)")
+    con.executemany("INSERT INTO src_files VALUES (?, ?)", list(enumerate(files)))
+    lake_files = Lake(lake_dir).files(FHIR_RESOURCES.name)
+    cols = ", ".join(f'"{c}"' for c in FHIR_RESOURCES.column_names)
+    if lake_files:
+        paths = ", ".join(f"'{f}'" for f in lake_files)
+        kept = f"""
+            SELECT {cols}, 0 AS _grp, file_row_number AS _ord
+            FROM read_parquet([{paths}], file_row_number = true) l
+            WHERE NOT EXISTS (SELECT 1 FROM s_resources s JOIN r_resources USING (_seq)
+                              WHERE s.rtype = l.resource_type AND s.id = l.id)
+            UNION ALL"""
+    else:
+        kept = ""
+    return {
+        FHIR_RESOURCES.name: f"""{kept}
+            SELECT s.rtype AS resource_type, s.id, s.version_id, s.last_updated, r.patient_id, f.source,
+                   s._line AS line, CASE WHEN s._entry >= 0 THEN s._entry END AS entry, s.json AS resource,
+                   1 AS _grp, s._seq AS _ord
+            FROM s_resources s JOIN r_resources r USING (_seq) JOIN src_files f USING (_file)"""
     }

@@ -11,6 +11,9 @@ Runs in the DuckDB session of :mod:`nhc.fhir.ingest.duck` over the ``s_*`` stagi
 * ``r_events``, ``r_medications``, ``r_encounters``, ``r_episodes``, ``r_codings``: the staged
   rows with ``patient_id`` (null when the subject is neither in this input nor in the lake; those
   resources are moved from accepted to quarantined, with their raw text read back).
+* ``r_resources``: the whole resources to store (``_seq``, ``patient_id``), one per type and id
+  (the last one read): every resource of a projected type whose patient resolved, and every
+  resource of a type that is stored only (its ``patient_id`` null when it names no known patient).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import orjson
 from nhc.fhir.ingest.duck import scalar
 from nhc.fhir.ingest.read import read_records
 from nhc.fhir.ingest.results import TypeCounts
+from nhc.fhir.mapping import MODELLED
 from nhc.fhir.quarantine import Quarantine
 
 #: Staging tables whose rows name a patient by a ``subject`` key.
@@ -45,6 +49,7 @@ def resolve(con: Any, files: list[str], counts: dict[str, TypeCounts], quarantin
             CREATE TABLE r_{stage} AS
             SELECT s.*, k.patient_id FROM s_{stage} s LEFT JOIN keymap k ON s.subject = k.key""")
     _quarantine_unresolved(con, files, counts, quarantine)
+    _whole_resources(con)
     return Resolved(
         patients_new=scalar(con, "SELECT count(*) FROM assigned WHERE existing_id IS NULL"),
         patients_matched=scalar(con, "SELECT count(*) FROM assigned WHERE existing_id IS NOT NULL"),
@@ -96,6 +101,25 @@ def _key_map(con: Any) -> None:
             UNION ALL SELECT match_key, patient_id, 1, 0 FROM lake_keys
             UNION ALL SELECT 'Patient/' || patient_id, patient_id, 2, 0 FROM lake_patients)
         QUALIFY row_number() OVER (PARTITION BY key ORDER BY prio, _seq DESC) = 1""")
+
+
+def _whole_resources(con: Any) -> None:
+    """``r_resources``: which staged whole resources to store, with their patient (keys only: the
+    JSON is read once, when the lake table is written)."""
+    projected = ", ".join(f"'{t}'" for t in sorted(MODELLED))
+    con.execute(f"""
+        CREATE TABLE r_resources AS
+        -- the few (type, id)s sent more than once, with the one read last (cheaper than a window)
+        WITH dup AS (SELECT rtype, id, max(_seq) AS last FROM s_resources GROUP BY rtype, id HAVING count(*) > 1)
+        SELECT s._seq, coalesce(a.patient_id, k.patient_id) AS patient_id
+        FROM (SELECT _seq, rtype, id, subject FROM s_resources) s
+        LEFT JOIN dup d ON s.rtype = d.rtype AND s.id = d.id
+        LEFT JOIN keymap k ON s.subject = k.key
+        -- an equi-join on both columns: a constant in the ON clause makes DuckDB plan a slow join
+        LEFT JOIN (SELECT 'Patient' AS rtype, match_key, patient_id FROM assigned) a
+          ON s.rtype = a.rtype AND s.subject = a.match_key
+        WHERE (d.last IS NULL OR s._seq = d.last)
+          AND (s.rtype NOT IN ({projected}) OR coalesce(a.patient_id, k.patient_id) IS NOT NULL)""")
 
 
 def _quarantine_unresolved(

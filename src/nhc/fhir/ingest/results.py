@@ -9,12 +9,17 @@ from typing import Any
 
 @dataclass
 class TypeCounts:
-    """Resources of one type: read, and of those accepted, quarantined or skipped (not modelled)."""
+    """Resources of one type: read, and of those accepted, quarantined or skipped.
+
+    ``stored_only`` counts the accepted resources of a type the lake does not project: stored whole
+    in ``fhir_resources`` only (Organization, Immunization, Claim, ...).
+    """
 
     read: int = 0
     accepted: int = 0
     quarantined: int = 0
     skipped: int = 0
+    stored_only: int = 0
 
     def add(self, other: dict[str, int]) -> None:
         """Add another reader's counts (a worker's, as a plain dict) to these."""

@@ -135,7 +135,7 @@ def _resolve_and_merge(
         before = row_counts(con)
         resolved = resolve(con, opts.files, counts, quarantine)
         resolve_seconds = time.perf_counter() - t0
-        merged = merge(con, lake_dir, before, opts.today, opts.files, quarantine)
+        merged = merge(con, lake_dir, before, opts.today, opts.files, quarantine, work)
     finally:
         con.close()
     merged.timings = {"resolve": resolve_seconds} | merged.timings

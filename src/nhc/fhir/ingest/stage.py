@@ -21,8 +21,10 @@ import pyarrow.parquet as pq
 from nhc.fhir import mapping as m
 from nhc.fhir.ingest.read import dump
 from nhc.fhir.ingest.results import TypeCounts
+from nhc.fhir.ingest.whole import STAGED_NAME, WholeStage, bundle_urls, patient_reference
+from nhc.fhir.mapping.values import NO_VALUE
 from nhc.fhir.quarantine import Quarantine
-from nhc.fhir.validate import known_resource_types, validate_resource
+from nhc.fhir.validate import has_model, r4_resource_types, validate_resource
 
 BATCH_ROWS = 100_000
 
@@ -97,6 +99,15 @@ STAGES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("system", pa.string()),
         ("code", pa.string()),
         ("display", pa.string()),
+        # The value of the Observation (or component) the coding codes: see mapping.values.
+        ("value", pa.float64()),
+        ("unit", pa.string()),
+        ("unit_system", pa.string()),
+        ("unit_code", pa.string()),
+        ("value_system", pa.string()),
+        ("value_code", pa.string()),
+        ("value_display", pa.string()),
+        ("value_string", pa.string()),
         *_LOC,
     ],
 }
@@ -177,7 +188,9 @@ class Stager:
         self.counts: dict[str, TypeCounts] = {}
         self.seq = 0
         self.stages = {name: StageFile(staging / f"{name}.parquet", cols) for name, cols in STAGES.items()}
-        self.known = known_resource_types()
+        self.known = r4_resource_types()
+        self.whole = WholeStage(staging / STAGED_NAME)
+        self.urls: dict[str, str] = {}  # the current Bundle's urn fullUrls -> Type/id
         # Bound appends: the hot path stages a row with one call.
         self._ev = self.stages["events"].buffer.append
         self._md = self.stages["medications"].buffer.append
@@ -187,8 +200,10 @@ class Stager:
         self.full_url: str | None = None  # the fullUrl of the resource being handled
 
     def bundle_context(self, entries: list | None) -> None:
-        """Index the Bundle's Organizations by every reference that may name them (``None``: forget)."""
+        """Index the Bundle's Organizations by every reference that may name them, and its urn
+        fullUrls by the Type/id they are stored as (``None``: forget)."""
         self.orgs = bundle_organizations(entries) if entries else {}
+        self.urls = bundle_urls(entries) if entries else {}
 
     def _count(self, rtype: str) -> TypeCounts:
         c = self.counts.get(rtype)
@@ -236,26 +251,13 @@ class Stager:
         c = self.counts.get(rtype) if type(rtype) is str else None
         if c is None:
             if type(rtype) is not str or rtype not in self.known:
-                reason = f"unknown resourceType {rtype!r}"
+                reason = f"unknown resourceType {rtype!r}"  # not one of the R4 types
                 self.reject(fi, line, rtype, res.get("id"), "resourceType", reason, raw, entry)
                 return
             c = self._count(rtype)
         c.read += 1
         if rtype not in m.MODELLED:
-            if rtype in m.SKIPPED:
-                c.skipped += 1
-                return
-            c.quarantined += 1
-            self.q.add(
-                file=self.files[fi],
-                line=line,
-                entry=entry,
-                resource_type=rtype,
-                resource_id=res.get("id"),
-                field="resourceType",
-                reason=f"{rtype} is a FHIR resource the lake does not model",
-                raw=raw,
-            )
+            self._store_only(res, rtype, c, fi, line, entry, full_url, raw)
             return
         if self.strict:
             problem = validate_resource(res)
@@ -264,8 +266,9 @@ class Stager:
                 self._reject_counted(c, fi, line, rtype, res, fld, f"R4 model: {problem}", raw, entry)
                 return
         self.seq += 1
+        e = -1 if entry is None else entry
         try:
-            self._stage(res, rtype, fi, line, -1 if entry is None else entry, full_url)
+            subject = self._stage(res, rtype, fi, line, e, full_url)
         except m.Reject as r:
             self._reject_counted(c, fi, line, rtype, res, r.field, r.reason, raw, entry)
             return
@@ -274,29 +277,60 @@ class Stager:
             self._reject_counted(c, fi, line, rtype, res, "(structure)", reason, raw, entry)
             return
         c.accepted += 1
+        self.whole.add(res, rtype, raw, full_url, self.urls, subject, (self.seq, fi, line, e))
 
-    def _stage(self, res: dict, rtype: str, fi: int, line: int, e: int, full_url: str | None) -> None:
-        """Map a modelled resource to staging rows (raises :class:`mapping.Reject`)."""
+    def _store_only(
+        self,
+        res: dict,
+        rtype: str,
+        c: TypeCounts,
+        fi: int,
+        line: int,
+        entry: int | None,
+        full_url: str | None,
+        raw: Any,
+    ) -> None:
+        """A valid R4 resource of a type the lake does not project: stored whole (counted as accepted
+        and stored only). It is checked against its R4B model when ``fhir.resources`` has one (these
+        types are rare in bulk data, so the model's cost does not matter)."""
+        if has_model(rtype):
+            problem = validate_resource(res)
+            if problem is not None:
+                fld = problem.split(":")[0]
+                self._reject_counted(c, fi, line, rtype, res, fld, f"R4 model: {problem}", raw, entry)
+                return
+        self.seq += 1
+        c.accepted += 1
+        c.stored_only += 1
+        e = -1 if entry is None else entry
+        self.whole.add(res, rtype, raw, full_url, self.urls, patient_reference(res), (self.seq, fi, line, e))
+
+    def _stage(self, res: dict, rtype: str, fi: int, line: int, e: int, full_url: str | None) -> str:
+        """Map a modelled resource to staging rows (raises :class:`mapping.Reject`); its patient key
+        (the subject as written; a Patient's match key)."""
         if rtype == "Encounter":
             rid, subject, etype, start, end, provider = m.read_encounter(res, self.dates, self.orgs)
             self._en((rid, subject, etype, start, end, provider, self.seq, fi, line, e))
-        elif rtype == "MedicationRequest" or rtype == "MedicationStatement":
+            return subject
+        if rtype == "MedicationRequest" or rtype == "MedicationStatement":
             subject, day, code, quantity, others = m.read_medication(res, rtype, self.dates)
             if code is not None:
                 self._md((subject, day, code, quantity, rtype, fi, line, e))
             if others or code is None:
                 self._codings(subject, rtype, day, code, others, fi, line, e)
-        elif rtype == "Patient":
-            self._patient(res, fi, line, e, full_url)
-        elif rtype == "EpisodeOfCare":
+            return subject
+        if rtype == "Patient":
+            return self._patient(res, fi, line, e, full_url)
+        if rtype == "EpisodeOfCare":
             subject, kind, org, start, end = m.read_episode(res, self.dates)
             self._ep((subject, kind, org, start, end, self.seq, fi, line, e))
-        else:
-            subject, day, code, rows, others = m.read_event(res, rtype, self.dates)
-            for code_, value, unit in rows:
-                self._ev((subject, day, code_, value, unit, rtype, fi, line, e))
-            if others or not rows:
-                self._codings(subject, rtype, day, code, others, fi, line, e)
+            return subject
+        subject, day, code, rows, others = m.read_event(res, rtype, self.dates)
+        for code_, value, unit in rows:
+            self._ev((subject, day, code_, value, unit, rtype, fi, line, e))
+        if others or not rows:
+            self._codings(subject, rtype, day, code, others, fi, line, e)
+        return subject
 
     def _reject_counted(
         self,
@@ -338,11 +372,12 @@ class Stager:
         if not others:
             raise m.Reject("code.coding", "no SNOMED CT coding and no other coding")
         add = self.stages["codings"].buffer.append
-        for system, ocode, display in others:
+        for system, ocode, display, *more in others:
             shown = display if isinstance(display, str) else None
-            add((subject, rtype, day, code, system, ocode, shown, fi, line, e))
+            lake_code, value = more if more else (code, NO_VALUE)
+            add((subject, rtype, day, lake_code, system, ocode, shown, *value, fi, line, e))
 
-    def _patient(self, res: dict, fi: int, line: int, e: int, full_url: str | None) -> None:
+    def _patient(self, res: dict, fi: int, line: int, e: int, full_url: str | None) -> str:
         p = m.read_patient(res, self.dates, full_url)
         seq = self.seq
         mk = p["match_key"]
@@ -374,7 +409,9 @@ class Stager:
             add((mk, mk, seq))
         for key in patient_keys(p["id"], full_url):
             add((key, mk, seq))
+        return mk
 
     def close(self) -> None:
         for s in self.stages.values():
             s.close()
+        self.whole.close()

@@ -23,6 +23,7 @@ from nhc.fhir.mapping.codes import (
     DateParser,
     Reject,
 )
+from nhc.fhir.mapping.values import map_loinc, observation_value
 from nhc.identifiers import InvalidIdentifier, parse_nhs_number
 from nhc.nhs_number import is_valid as is_valid_nhs_number
 
@@ -150,7 +151,10 @@ def read_event(res: dict, rtype: str, dates: DateParser):
     """Condition/Observation/Procedure/AllergyIntolerance -> (subject, day, code|None, rows, others).
 
     ``rows`` are (snomed_code, value, unit) — an Observation with components gives one row per
-    SNOMED-coded component with a value.
+    SNOMED-coded component with a value; a LOINC code in the concept map (:mod:`.values`) gives the
+    mapped row. ``others`` are the codings that are not the main SNOMED CT one: (system, code,
+    display), and for an Observation (system, code, display, lake code, value) with the value of the
+    Observation or component they code (see :func:`.values.observation_value`).
     """
     if res.get("status") == "entered-in-error":
         raise Reject("status", "entered-in-error")
@@ -169,6 +173,8 @@ def read_event(res: dict, rtype: str, dates: DateParser):
         value, unit = _quantity(res.get("valueQuantity"), "valueQuantity")
         if code is not None:
             rows.append((code, value, unit))
+        if others:  # codings beside (or instead of) SNOMED CT: kept with the value, mapped if the map says
+            code, others = _with_value(res, "value", code, others, rows)
         for i, comp in enumerate(res.get("component") or ()):
             if not isinstance(comp, dict):
                 raise Reject(f"component[{i}]", "not an object")
@@ -176,10 +182,27 @@ def read_event(res: dict, rtype: str, dates: DateParser):
             cvalue, cunit = _quantity(comp.get("valueQuantity"), f"component[{i}].valueQuantity")
             if ccode is not None:
                 rows.append((ccode, cvalue, cunit))
-            others.extend(cothers)
+            if cothers:
+                lake_code, cothers = _with_value(comp, f"component[{i}]", ccode, cothers, rows)
+                if lake_code is None:  # unmapped: they belong to the Observation's own code
+                    cothers = [(s, c, d, code, v) for s, c, d, _l, v in cothers]
+                others.extend(cothers)
     elif code is not None:
         rows.append((code, None, None))
     return subject, day, code, rows, others
+
+
+def _with_value(obj: dict, field: str, code: str | None, others: list, rows: list) -> tuple[str | None, list]:
+    """An Observation's (or component's) other codings with their value and lake code, for
+    ``fhir_codings``; when it has no SNOMED CT code, the concept map's row is added to ``rows`` and
+    its code returned as the lake code."""
+    value = observation_value(obj, field)
+    if code is None:
+        mapped = map_loinc(others, obj, value)
+        if mapped is not None:
+            rows.append(mapped)
+            code = mapped[0]
+    return code, [(s, c, d, code, value) for s, c, d in others]
 
 
 def _quantity(q: Any, field: str) -> tuple[float | None, str | None]:
