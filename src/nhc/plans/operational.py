@@ -54,7 +54,7 @@ def assets_section(directory: DirectorySource | None, scope: Scope, locality: st
         return Section.waiting("assets", "No community services are recorded for this area in the directory yet.")
 
     def kind(s) -> str:
-        return s.taxonomy_terms[0].name if s.taxonomy_terms else s.kind.replace("_", " ")
+        return s.taxonomy_terms[0].term if s.taxonomy_terms else s.kind.replace("_", " ")
 
     counts = Counter(kind(s) for s in services)
     by_kind = Table(

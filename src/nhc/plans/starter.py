@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from nhc.plans.domain import Priority, Status
 
-AGREED_BY = "Starter set from the Oxford City locality plan (not yet agreed locally)"
+AGREED_BY = "the NHC demo (a starter set from the Oxford City locality plan)"
 
 STARTER: tuple[Priority, ...] = (
     Priority(
