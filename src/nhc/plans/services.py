@@ -99,21 +99,24 @@ class PlansService:
 
     # --- building ---------------------------------------------------------------------------------
 
-    def _report(self, as_of: dt.date | None) -> tuple[OutcomesReport | None, str]:
-        if self.outcomes is None or as_of is None:
+    def _report(
+        self, as_of: dt.date | None, outcomes: Callable[[dt.date], OutcomesReport] | None
+    ) -> tuple[OutcomesReport | None, str]:
+        outcomes = outcomes or self.outcomes
+        if outcomes is None or as_of is None:
             return None, "The outcomes report is not available here."
         try:
-            return self.outcomes(as_of), ""
+            return outcomes(as_of), ""
         except NhcError as exc:
             return None, f"The outcomes report is not ready: {exc.message}"
 
-    def build(self, scope: Scope, *, report: OutcomesReport | None = None) -> NeighbourhoodPlan:
-        """The plan of ``scope``; ``report`` replaces building the outcomes report (the web pages
-        pass the one ``/outcomes`` shows)."""
+    def build(
+        self, scope: Scope, *, outcomes: Callable[[dt.date], OutcomesReport] | None = None
+    ) -> NeighbourhoodPlan:
+        """The plan of ``scope``; ``outcomes`` replaces where the outcomes report comes from (the
+        web pages pass the one ``/outcomes`` shows)."""
         as_of = self.as_of()
-        why = ""
-        if report is None:
-            report, why = self._report(as_of)
+        report, why = self._report(as_of, outcomes)
         figures = population.figures(self.insights, scope)
         locality = self.neighbourhoods().get(scope.name) if scope.kind == "neighbourhood" else None
         today = self.clock().date()

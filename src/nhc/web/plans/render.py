@@ -10,8 +10,6 @@ the template environment on its own).
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -55,14 +53,15 @@ def chart_svg(chart: Chart) -> Markup:
     return bar_chart(list(chart.rows), title=chart.title, unit=chart.unit)
 
 
-def csv_text(table: Table) -> str:
-    """A table as CSV, headed by its column headings, cells as the page shows them."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow([heading for _, heading, _ in table.columns])
-    for row in table.rows:
-        w.writerow([cell(row.get(k), kind, k) for k, _, kind in table.columns])
-    return out.getvalue()
+def csv_rows(table: Table) -> list[dict[str, Any]]:
+    """A table's rows for its CSV file: counts and numbers as they are (``None`` is written as
+    suppressed), icons and planning keys in words."""
+    words = {k for k, _, kind in table.columns if kind in ("icon", "measure", "role")}
+    return [{k: (cell(v, kind, k) if k in words else v) for (k, _, kind), v in _cells(table, row)} for row in table.rows]
+
+
+def _cells(table: Table, row: dict[str, Any]) -> list[tuple[tuple[str, str, str], Any]]:
+    return [(col, row.get(col[0])) for col in table.columns]
 
 
 @cache
