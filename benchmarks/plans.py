@@ -66,7 +66,15 @@ def main() -> None:
             t1 = time.perf_counter()
             size = len(pdf_bytes(plan))
             t2 = time.perf_counter()
-            rows.append({"neighbourhood": name, "build_s": t1 - t0, "pdf_s": t2 - t1, "total_s": t2 - t0, "bytes": size})
+            rows.append(
+                {
+                    "neighbourhood": name,
+                    "build_s": t1 - t0,
+                    "pdf_s": t2 - t1,
+                    "total_s": t2 - t0,
+                    "bytes": size,
+                }
+            )
         services.close()
     totals = [r["total_s"] for r in rows]
     result = {
@@ -87,7 +95,9 @@ def main() -> None:
         return
     print(f"{'neighbourhood':<28}{'build s':>9}{'PDF s':>9}{'total s':>9}{'KB':>8}")
     for r in rows:
-        print(f"{r['neighbourhood']:<28}{r['build_s']:>9.3f}{r['pdf_s']:>9.3f}{r['total_s']:>9.3f}{r['bytes'] / 1024:>8.0f}")
+        print(
+            f"{r['neighbourhood']:<28}{r['build_s']:>9.3f}{r['pdf_s']:>9.3f}{r['total_s']:>9.3f}{r['bytes'] / 1024:>8.0f}"
+        )
     for key, value in result.items():
         print(f"{key}: {value}")
 

@@ -73,11 +73,15 @@ def test_the_plan_page_reads_by_contents_and_is_accessible(browser, server) -> N
     url, nb = server
     page = _page(browser, url)
     _sign_in(page, "ana", f"/plans/{quote(nb)}")
-    assert page.get_by_role("heading", level=1).inner_text() == f"Neighbourhood health plan: {nb} neighbourhood"
+    assert (
+        page.get_by_role("heading", level=1).inner_text() == f"Neighbourhood health plan: {nb} neighbourhood"
+    )
     assert "Data as of" in page.get_by_test_id("as-of").inner_text()
     page.get_by_test_id("contents").get_by_role("link", name="What people told us").click()
     assert page.url.endswith("#feedback")
-    assert page.get_by_test_id("not-ready-feedback").inner_text().strip().endswith("No feedback gathered yet.")
+    assert (
+        page.get_by_test_id("not-ready-feedback").inner_text().strip().endswith("No feedback gathered yet.")
+    )
     assert_accessible(page)
     page.goto("/plans")
     assert_accessible(page)

@@ -35,7 +35,9 @@ def make_app(county: Path, db: Path):
 def sign_in(app, username: str) -> TestClient:
     c = TestClient(app, follow_redirects=False)
     token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/sign-in").text).group(1)
-    r = c.post("/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/"})
+    r = c.post(
+        "/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/"}
+    )
     assert r.status_code == 303, r.text
     return c
 

@@ -56,7 +56,9 @@ def test_a_neighbourhood_plan_shows_the_analytics_own_population_65_plus_and_hig
     }
     assert row["population"] > 0
     ages = analytics.breakdown("age_band", (("neighbourhood", neighbourhood),))["rows"]
-    assert [(r["label"], r["total"]) for r in plan.table("ages").rows] == [(r["label"], r["total"]) for r in ages]
+    assert [(r["label"], r["total"]) for r in plan.table("ages").rows] == [
+        (r["label"], r["total"]) for r in ages
+    ]
     registers = {r["register"]: r["count"] for r in profile["registers"]}
     assert {r["register"]: r["count"] for r in plan.table("conditions").rows} == registers
 
@@ -112,7 +114,16 @@ def own_db(monkeypatch, tmp_path):
 def test_the_command_writes_one_plan_pdf(capsys, county, neighbourhood, tmp_path, own_db) -> None:
     out = tmp_path / "plan.pdf"
     code, stdout, _ = _run(
-        capsys, "plans", "build", "--neighbourhood", neighbourhood, "--pdf", str(out), "--data", str(county), "--json"
+        capsys,
+        "plans",
+        "build",
+        "--neighbourhood",
+        neighbourhood,
+        "--pdf",
+        str(out),
+        "--data",
+        str(county),
+        "--json",
     )
     assert code == 0
     doc = json.loads(stdout)
@@ -122,7 +133,9 @@ def test_the_command_writes_one_plan_pdf(capsys, county, neighbourhood, tmp_path
 
 
 def test_the_command_builds_every_neighbourhood(capsys, county, analytics, tmp_path, own_db) -> None:
-    code, stdout, _ = _run(capsys, "plans", "build", "--all", "--out", str(tmp_path), "--data", str(county), "--json")
+    code, stdout, _ = _run(
+        capsys, "plans", "build", "--all", "--out", str(tmp_path), "--data", str(county), "--json"
+    )
     assert code == 0
     names = {r["name"] for r in json.loads(stdout)["plans"]}
     assert names == set(analytics.geography()["neighbourhoods"])
@@ -130,7 +143,9 @@ def test_the_command_builds_every_neighbourhood(capsys, county, analytics, tmp_p
 
 
 def test_an_unknown_neighbourhood_is_one_line_and_exit_2(capsys, county, tmp_path, own_db) -> None:
-    code, stdout, stderr = _run(capsys, "plans", "build", "--neighbourhood", "Atlantis", "--data", str(county))
+    code, stdout, stderr = _run(
+        capsys, "plans", "build", "--neighbourhood", "Atlantis", "--data", str(county)
+    )
     assert code == 2
     assert "there is no neighbourhood or locality called 'Atlantis'" in stderr
     assert "Traceback" not in stderr + stdout

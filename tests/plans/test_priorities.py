@@ -56,8 +56,12 @@ def setup(db_url: str):
     db = Database(db_url)
     db.upgrade()
     security = SecurityService(db)
-    lead = security.create_user("lee", "Lee Lead", "team_member", password=PASSWORD, neighbourhoods=["Banbury"])
-    member = security.create_user("tam", "Tam Member", "team_member", password=PASSWORD, neighbourhoods=["Banbury"])
+    lead = security.create_user(
+        "lee", "Lee Lead", "team_member", password=PASSWORD, neighbourhoods=["Banbury"]
+    )
+    member = security.create_user(
+        "tam", "Tam Member", "team_member", password=PASSWORD, neighbourhoods=["Banbury"]
+    )
     analyst = security.create_user("ana", "Ana Analyst", "analyst", password=PASSWORD)
     admin = security.create_user("adm", "Adm Admin", "admin", password=PASSWORD)
     svc = PlansService(db, FakeInsights(), security=security, clock=lambda: NOW, team=FakeTeam({lead.id}))
@@ -134,7 +138,9 @@ def test_the_starter_set_seeds_each_neighbourhood_once(setup) -> None:
 
 def test_you_said_we_did_without_engagement_lists_every_theme_with_the_actions_answering_it(setup) -> None:
     svc = setup["svc"]
-    svc.agree(setup["lead"], "Banbury", [Priority("Access hubs", status=Status.IN_PROGRESS, themes=("access",))])
+    svc.agree(
+        setup["lead"], "Banbury", [Priority("Access hubs", status=Status.IN_PROGRESS, themes=("access",))]
+    )
     total, answers = svc.you_said_we_did("Banbury")
     assert total == 0
     by_theme = {a.theme: a for a in answers}

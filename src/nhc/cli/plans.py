@@ -85,14 +85,18 @@ def build(
             print_json({"plans": results})
             return
         slowest = max(results, key=lambda r: r["seconds"])
-        console.print(f"Wrote {len(results)} plans to {out} (slowest {slowest['name']}, {slowest['seconds']:.1f} s).")
+        console.print(
+            f"Wrote {len(results)} plans to {out} (slowest {slowest['name']}, {slowest['seconds']:.1f} s)."
+        )
     finally:
         services.close()
 
 
 def _print(plan: NeighbourhoodPlan, seconds: float, pdf: Path | None) -> None:
     summary = plan.summary()
-    console.print(f"Neighbourhood health plan: {plan.scope.title} (data as of {summary['as_of'] or 'not run'})")
+    console.print(
+        f"Neighbourhood health plan: {plan.scope.title} (data as of {summary['as_of'] or 'not run'})"
+    )
     for key, value in summary["figures"].items():
         console.print(f"  {key.replace('_', ' ')}: {'suppressed' if value is None else f'{value:,}'}")
     for section in plan.sections:

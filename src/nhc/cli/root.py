@@ -13,7 +13,20 @@ from collections.abc import Sequence
 import typer
 from rich.text import Text
 
-from nhc.cli import access, analytics, care, clients, demo, fhir, lake, navigation, outcomes, planning, plans, web
+from nhc.cli import (
+    access,
+    analytics,
+    care,
+    clients,
+    demo,
+    fhir,
+    lake,
+    navigation,
+    outcomes,
+    planning,
+    plans,
+    web,
+)
 from nhc.cli.common import err_console
 from nhc.errors import NhcError
 

@@ -114,9 +114,7 @@ class Priority:
         themes = (raw_themes,) if isinstance(raw_themes, str) else tuple(raw_themes)
         unknown = [t for t in themes if t not in THEMES]
         if unknown:
-            raise BadPriority(
-                f"rows-{index}-themes", f"Choose the themes of row {index + 1} from the list"
-            )
+            raise BadPriority(f"rows-{index}-themes", f"Choose the themes of row {index + 1} from the list")
         ordered = tuple(t for t in THEMES if t in themes)  # the vocabulary's order, once each
         return cls(activity, text("what"), text("how"), text("when"), text("owner"), status, ordered)
 

@@ -51,7 +51,9 @@ def assets_section(directory: DirectorySource | None, scope: Scope, locality: st
         if str(s.status) == "active" and _serves(s, scope, locality)
     ]
     if not services:
-        return Section.waiting("assets", "No community services are recorded for this area in the directory yet.")
+        return Section.waiting(
+            "assets", "No community services are recorded for this area in the directory yet."
+        )
 
     def kind(s) -> str:
         return s.taxonomy_terms[0].term if s.taxonomy_terms else s.kind.replace("_", " ")
@@ -77,7 +79,9 @@ def assets_section(directory: DirectorySource | None, scope: Scope, locality: st
     return Section("assets", TITLES["assets"], (sentence,), (by_kind, listing))
 
 
-def _hubs_table(access: AccessSource | None, scope: Scope, locality: str | None, today: dt.date) -> Table | None:
+def _hubs_table(
+    access: AccessSource | None, scope: Scope, locality: str | None, today: dt.date
+) -> Table | None:
     if access is None:
         return None
     start = dt.datetime.combine(today, dt.time.min)
@@ -100,7 +104,12 @@ def _hubs_table(access: AccessSource | None, scope: Scope, locality: str | None,
             ("utilisation", "Utilisation", "pct"),
         ),
         tuple(
-            {"hub": u.hub.name, "booked": u.booked, "free": u.free, "utilisation": round(100 * u.utilisation, 1)}
+            {
+                "hub": u.hub.name,
+                "booked": u.booked,
+                "free": u.free,
+                "utilisation": round(100 * u.utilisation, 1),
+            }
             for u in uses
         ),
     )
@@ -141,7 +150,15 @@ def _projection_tables(result: ProjectionLike) -> list[Table]:
         for key, s in result.summary.items()
         if key.startswith("activity.") or key == "cost"
     ]
-    cols = tuple((k, h, "number") for k, h in (("baseline", "Now"), ("p10", "Low (P10)"), ("p50", "Middle (P50)"), ("p90", "High (P90)")))
+    cols = tuple(
+        (k, h, "number")
+        for k, h in (
+            ("baseline", "Now"),
+            ("p10", "Low (P10)"),
+            ("p50", "Middle (P50)"),
+            ("p90", "High (P90)"),
+        )
+    )
     demand = Table(
         "projection",
         f"Demand in {result.horizon_years} years, county-wide ({result.scenario})",
@@ -159,7 +176,10 @@ def _projection_tables(result: ProjectionLike) -> list[Table]:
             ("gap_p50", "Gap (P50)", "number"),
         ),
         tuple(
-            {k: (round(w[k], 1) if isinstance(w.get(k), float) else w.get(k)) for k in ("role", "current_wte", "p50", "gap_p50")}
+            {
+                k: (round(w[k], 1) if isinstance(w.get(k), float) else w.get(k))
+                for k in ("role", "current_wte", "p50", "gap_p50")
+            }
             for w in result.workforce
         ),
     )
@@ -228,7 +248,9 @@ def feedback_section(engagement: EngagementSource | None, scope: Scope) -> Secti
     )
     total = "A suppressed number of" if summary.total is None else f"{summary.total:,}"
     when = f" up to {summary.as_of:%d %B %Y}" if summary.as_of else ""
-    return Section("feedback", TITLES["feedback"], (f"{total} comments were gathered{when}.", *quotes), (table,))
+    return Section(
+        "feedback", TITLES["feedback"], (f"{total} comments were gathered{when}.", *quotes), (table,)
+    )
 
 
 PRIORITY_COLUMNS = (

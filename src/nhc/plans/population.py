@@ -21,7 +21,12 @@ from nhc.outcomes.report import OutcomesReport
 from nhc.plans.plan import TITLES, Chart, Scope, Section, Table
 from nhc.vocab import BANDS, EFI_CATEGORIES
 
-EFI_LABELS = {"fit": "Fit", "mild": "Mild frailty", "moderate": "Moderate frailty", "severe": "Severe frailty"}
+EFI_LABELS = {
+    "fit": "Fit",
+    "mild": "Mild frailty",
+    "moderate": "Moderate frailty",
+    "severe": "Severe frailty",
+}
 
 
 def neighbourhoods_of(insights: InsightsService, scope: Scope) -> list[str]:
@@ -188,9 +193,7 @@ def _core20_table(report: OutcomesReport | None) -> Table:
                 continue
             gap, _ = report.gaps(ind)
             if gap is not None:
-                rows.append(
-                    {"title": ind.title, "core20": gap.core20, "rest": gap.rest, "gap": gap.absolute}
-                )
+                rows.append({"title": ind.title, "core20": gap.core20, "rest": gap.rest, "gap": gap.absolute})
     note = (
         "County-wide: the outcomes report publishes the Core20 gap for the whole county."
         if report is not None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -80,7 +80,8 @@ class PlansRepository:
             .order_by(PlanVersionRow.number.desc())
         )
         return [
-            VersionInfo(v.number, v.agreed_by, v.agreed_at, v.note, int(n)) for v, n in self.session.execute(stmt)
+            VersionInfo(v.number, v.agreed_by, v.agreed_at, v.note, int(n))
+            for v, n in self.session.execute(stmt)
         ]
 
     def add(self, version: PlanVersion) -> None:

@@ -232,9 +232,11 @@ class PlansService:
         current = self.current(neighbourhood)
         answers = tuple(
             ThemeAnswer(
-                theme, label, counts.get(theme, 0 if total == 0 else None),
+                theme,
+                label,
+                counts.get(theme, 0 if total == 0 else None),
                 current.answering(theme) if current else (),
-            )  # fmt: skip
+            )
             for theme, label in WHAT_PEOPLE_VALUE.items()
         )
         return total, answers

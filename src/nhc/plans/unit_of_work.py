@@ -50,5 +50,11 @@ class PlansUnitOfWork(AuditedUnitOfWork):
         if self.security is None or principal is None:
             return
         self.security.record_in(
-            self.session, principal, action, outcome=outcome, at=self.clock(), resource=resource, detail=detail
+            self.session,
+            principal,
+            action,
+            outcome=outcome,
+            at=self.clock(),
+            resource=resource,
+            detail=detail,
         )

@@ -113,9 +113,13 @@ def plan_page(request: Request, name: str, user: Principal = Depends(current_use
     path = f"/plans/{quote(name)}"
     sorts = {
         t.id: table(
-            request.query_params, list(t.rows), [Col(k, by(k)) for k, _, _ in t.columns],
-            path=path, name=t.id, anchor=t.id,
-        )  # fmt: skip
+            request.query_params,
+            list(t.rows),
+            [Col(k, by(k)) for k, _, _ in t.columns],
+            path=path,
+            name=t.id,
+            anchor=t.id,
+        )
         for s in plan.sections
         for t in s.tables
     }
@@ -165,9 +169,14 @@ def _require_lead(request: Request, user: Principal, name: str) -> PlansService:
 def _form_rows(rows: list[Priority]) -> list[dict[str, Any]]:
     out = [
         {
-            "activity": p.activity, "what": p.what, "how": p.how, "when": p.when, "owner": p.owner,
-            "status": p.status.value, "themes": list(p.themes),
-        }  # fmt: skip
+            "activity": p.activity,
+            "what": p.what,
+            "how": p.how,
+            "when": p.when,
+            "owner": p.owner,
+            "status": p.status.value,
+            "themes": list(p.themes),
+        }
         for p in rows
     ]
     blank = {k: "" for k in LIMITS} | {"status": "planned", "themes": []}
@@ -233,7 +242,9 @@ async def agree(request: Request, name: str, user: Principal = Depends(current_u
             raise BadPriority("rows-0-activity", "The form expired: check your changes and agree them again")
         svc.agree(user, name, rows, note)
     except BadPriority as exc:
-        return _edit(request, name, typed or _form_rows([]), note, {"field": exc.field, "text": exc.message}, 400)
+        return _edit(
+            request, name, typed or _form_rows([]), note, {"field": exc.field, "text": exc.message}, 400
+        )
     except PlanError as exc:
         return _edit(request, name, typed, note, {"field": "note", "text": exc.message}, 400)
     return RedirectResponse(f"/plans/{quote(name)}#priorities", status_code=303)

@@ -31,8 +31,8 @@ def cell(value: Any, kind: str, key: str = "") -> str:
     ``12.3%``; icons and planning keys in words."""
     if kind == "icon":
         if key == "assurance":
-            return (ASSURANCE[value] if value in ASSURANCE else NO_ASSURANCE).label
-        return (VARIATION[value] if value in VARIATION else NO_CHART).label
+            return ASSURANCE.get(value, NO_ASSURANCE).label
+        return VARIATION.get(value, NO_CHART).label
     if kind == "measure":
         return measure_label(str(value))
     if kind == "role":
@@ -57,7 +57,10 @@ def csv_rows(table: Table) -> list[dict[str, Any]]:
     """A table's rows for its CSV file: counts and numbers as they are (``None`` is written as
     suppressed), icons and planning keys in words."""
     words = {k for k, _, kind in table.columns if kind in ("icon", "measure", "role")}
-    return [{k: (cell(v, kind, k) if k in words else v) for (k, _, kind), v in _cells(table, row)} for row in table.rows]
+    return [
+        {k: (cell(v, kind, k) if k in words else v) for (k, _, kind), v in _cells(table, row)}
+        for row in table.rows
+    ]
 
 
 def _cells(table: Table, row: dict[str, Any]) -> list[tuple[tuple[str, str, str], Any]]:
