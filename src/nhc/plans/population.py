@@ -71,7 +71,7 @@ def people_section(insights: InsightsService, scope: Scope, numbers: dict[str, i
     pop, old, high = numbers["population"], numbers["aged_65_plus"], numbers["higher_need"]
     sentences = (
         f"{_n(pop)} people are registered with the practices of {scope.title}.",
-        f"{_n(old)} are aged 65 or over ({_pct(share(old, pop))}), and {_n(high)} are in the higher "
+        f"Of them, {_n(old, 'a few')} are aged 65 or over ({_pct(share(old, pop))}), and {_n(high, 'a few')} are in the higher "
         f"need groups ({_pct(share(high, pop))}; county {_pct(county['bands'][2]['share'])}).",
     )
     age_table = Table(
@@ -213,8 +213,9 @@ def _core20_table(report: OutcomesReport | None) -> Table:
     )
 
 
-def _n(v: int | None) -> str:
-    return "A suppressed number of" if v is None else f"{v:,}"
+def _n(v: int | None, suppressed: str = "A suppressed number of") -> str:
+    """A count in a sentence; ``suppressed`` stands for one disclosure control withheld."""
+    return suppressed if v is None else f"{v:,}"
 
 
 def _pct(v: float | None) -> str:
