@@ -62,17 +62,18 @@ def main() -> None:
         floor_s = floor_seconds()
         rows = []
         for name in names:
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             plan = svc.build(svc.scope(name))
             t1 = time.perf_counter()
             size = len(pdf_bytes(plan))
-            t2 = time.perf_counter()
+            t2, c2 = time.perf_counter(), time.process_time()
             rows.append(
                 {
                     "neighbourhood": name,
                     "build_s": t1 - t0,
                     "pdf_s": t2 - t1,
                     "total_s": t2 - t0,
+                    "cpu_s": c2 - c0,
                     "bytes": size,
                 }
             )
