@@ -2,8 +2,9 @@
 
 :func:`build` turns :class:`~nhc.settings.Settings` into :class:`Services` — the operational
 database (migrated to the newest schema), :class:`~nhc.security.service.SecurityService`,
-:class:`~nhc.insights.service.InsightsService` over the lake, the care service over both, and the
-one person-level access decision (:class:`~nhc.insights.access.PatientAccess`). The web app
+:class:`~nhc.insights.service.InsightsService` over the lake, the care service over both, the
+one person-level access decision (:class:`~nhc.insights.access.PatientAccess`), and the areas built
+on them (navigation, access hubs, planning, and the neighbourhood plans, which read all of those). The web app
 (:func:`nhc.web.app.create_app`) and every ``nhc`` command take their services from here, so a
 service is wired the same way wherever it is used and nothing is built lazily on first request.
 A new area adds its service to :class:`Services` and builds it in :func:`build`.
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -30,6 +32,12 @@ from nhc.insights.service import InsightsService
 from nhc.lake.store import update_lake
 from nhc.navigation.services import NavigationService
 from nhc.navigation.services.social_prescribing import SocialPrescribing
+from nhc.planning.montecarlo import Result
+from nhc.planning.parameters import example_scenario_path
+from nhc.planning.service import PlanningService
+from nhc.planning.staff import StaffInPost, from_team
+from nhc.plans.outcomes import LakeOutcomes
+from nhc.plans.services import PlansService
 from nhc.security.identity import IdentityProvider
 from nhc.security.service import SecurityService
 from nhc.settings import Settings
@@ -50,6 +58,8 @@ class Services:
     navigation: NavigationService
     social_prescribing: SocialPrescribing
     access: AccessService
+    planning: PlanningService
+    plans: PlansService
 
     def close(self) -> None:
         """Release the database connections (the services are not used afterwards)."""
@@ -94,20 +104,62 @@ def build(
     directory = care_directory if care_directory is not None else InsightsDirectory(insights)
     patient_access = PatientAccess(security, insights.patient_neighbourhood)
     navigation = NavigationService(security.db)
+    care = CareService(security.db, security, directory)
+    access = AccessService(security.db, security=security, neighbourhood_of=patient_access.neighbourhood_of)
+    planning = PlanningService(settings, staff=_care_staff(care))
+    plans = PlansService(
+        security.db,
+        insights,
+        security=security,
+        outcomes=LakeOutcomes(settings),
+        directory=navigation,
+        access=access,
+        projection=_projection(planning, insights),
+        team=care,
+        engagement=None,  # the engagement area's EngagementService, once it is merged
+    )
     return Services(
         settings=settings,
         db=security.db,
         security=security,
         insights=insights,
-        care=CareService(security.db, security, directory),
+        care=care,
         # The one person-level decision: role + relationship, on the resolved patient ids, audited.
         patient_access=patient_access,
         navigation=navigation,
         social_prescribing=SocialPrescribing(navigation, patient_access),
-        access=AccessService(
-            security.db, security=security, neighbourhood_of=patient_access.neighbourhood_of
-        ),
+        access=access,
+        planning=planning,
+        plans=plans,
     )
+
+
+def _care_staff(care: CareService) -> Callable[[], StaffInPost | None]:
+    """Staff in post by planning role from the care record's teams (roles and working patterns
+    only); ``None`` when it has none, so the scenario file's figures are used."""
+
+    def read() -> StaffInPost | None:
+        members = [(s.role, s.working_pattern) for s in care.list_staff()]
+        return from_team(members, care.clock(), "care record (neighbourhood teams)")
+
+    return read
+
+
+def _projection(planning: PlanningService, insights: InsightsService) -> Callable[[], Result]:
+    """The planning model's example scenario, run once per lake generation (plans show its county
+    projection and workforce gap)."""
+    kept: dict[int, Result] = {}
+    lock = threading.Lock()
+
+    def run() -> Result:
+        gen = insights.generation()
+        with lock:
+            if gen not in kept:
+                kept.clear()
+                kept[gen] = planning.run_scenario(example_scenario_path())
+            return kept[gen]
+
+    return run
 
 
 def secret_key(settings: Settings) -> str:

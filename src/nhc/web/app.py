@@ -36,6 +36,7 @@ from nhc.web import charts
 from nhc.web import navigation as navigation_web
 from nhc.web import outcomes as outcomes_web
 from nhc.web import planning as planning_web
+from nhc.web import plans as plans_web
 from nhc.web.errors import install_error_handlers
 from nhc.web.fhir import get_current_user, get_server
 from nhc.web.fhir import router as fhir_router
@@ -43,6 +44,7 @@ from nhc.web.fhir_security import fhir_server, fhir_user
 from nhc.web.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from nhc.web.oauth import install as install_oauth
 from nhc.web.outcomes import glance as outcomes_glance
+from nhc.web.plans import render as plans_render
 from nhc.web.routers import (
     admin,
     api,
@@ -85,6 +87,7 @@ def _templates() -> Jinja2Templates:
     templates.env.filters["pct"] = lambda v: "–" if v is None else f"{v:.1f}%"
     templates.env.filters["q"] = lambda v: quote(str(v), safe="")
     templates.env.filters["nhs_number"] = format_nhs_number  # 999 123 4567, as people read it
+    plans_render.install(templates.env.globals)  # the plan's cells and charts (page and PDF alike)
     return templates
 
 
@@ -139,7 +142,7 @@ def create_app(
     state.settings, state.services = settings, services
     state.security, state.insights, state.care = services.security, services.insights, services.care
     state.navigation, state.access = services.navigation, services.access
-    state.social_prescribing = services.social_prescribing
+    state.social_prescribing, state.plans = services.social_prescribing, services.plans
     state.secret_key = bootstrap.secret_key(settings)
     state.force_secure_cookies = (
         settings.secure_cookies if force_secure_cookies is None else force_secure_cookies
@@ -154,6 +157,7 @@ def create_app(
         *appointments_web.routers,
         *planning_web.routers,
         *outcomes_web.routers,
+        *plans_web.routers,
     ):
         app.include_router(router)
     # Care first: its FHIR types (EpisodeOfCare, CarePlan) must win over the lake's generic routes.
