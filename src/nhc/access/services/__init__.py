@@ -5,7 +5,8 @@ Contract
 ``AccessService(db, clock=..., security=..., neighbourhood_of=...)`` needs a migrated database.
 ``publish_timetables(first, days)`` creates the county's hubs from the shipped geography and their
 slots; ``search`` lists future slots (``SlotQuery.when``: evening or weekend only); ``view`` reads
-one appointment for a person (decided and audited like a change); ``book`` and ``cancel`` change one appointment each in one
+one appointment for a person (decided and audited like a change); ``dashboard`` is the utilisation
+dashboard of a period (:mod:`~nhc.access.services.dashboard`); ``book`` and ``cancel`` change one appointment each in one
 transaction -- for a signed-in ``principal``, with the relationship decision and audit lines in that
 same transaction (``security`` given) -- and raise :class:`~nhc.access.domain.AccessAreaError`
 subclasses (each with ``http_status``) for what the user can fix: :class:`~nhc.access.domain.SlotTaken`
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from nhc.access.domain import Appointment, Hub, Schedule, Slot
 from nhc.access.domain.utilisation import utilisation
 from nhc.access.services import booking, timetable
+from nhc.access.services.dashboard import Dashboard, dashboard
 from nhc.access.services.base import Access
 from nhc.access.services.booking import AppointmentView, BookingRequest, SlotQuery
 from nhc.access.services.visiting import DayShape, Visiting
@@ -34,6 +36,7 @@ __all__ = [
     "AccessService",
     "AppointmentView",
     "BookingRequest",
+    "Dashboard",
     "DayShape",
     "HubUse",
     "SlotQuery",
@@ -105,6 +108,11 @@ class AccessService:
             for h in sorted(hubs, key=lambda h: h.name)
             for u in [by_hub.get(h.id, empty)]
         ]
+
+    def dashboard(self, start: dt.datetime, end: dt.datetime) -> Dashboard:
+        """Utilisation by hub, practice, role, channel and weekday-by-hour, DNA, time to third next
+        available and the weekly SPC chart for slots starting in ``[start, end)``; no people."""
+        return dashboard(self.access, start, end)
 
     def check_person(self, patient_id: int, hub_id: str, *, principal: Principal | None = None) -> None:
         """May ``principal`` book for the person at this hub: the decision (audited), or AccessDenied."""
