@@ -12,21 +12,23 @@ same transaction (``security`` given) -- and raise :class:`~nhc.access.domain.Ac
 subclasses (each with ``http_status``) for what the user can fix: :class:`~nhc.access.domain.SlotTaken`
 when a simultaneous booking won the slot. A refused relationship raises
 :class:`~nhc.security.service.AccessDenied`. ``visiting`` is the visiting service's use cases
-(:class:`~nhc.access.services.visiting.Visiting`), shaped by ``visit_day``.
+(:class:`~nhc.access.services.visiting.Visiting`), shaped by ``visit_day``, with one visit a day to
+each person on the care virtual ward when ``virtual_ward(neighbourhoods)`` lists them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from nhc.access.domain import Appointment, Hub, Schedule, Slot
 from nhc.access.domain.utilisation import utilisation
+from nhc.access.domain.visit_requests import WardStay
 from nhc.access.services import booking, timetable
-from nhc.access.services.dashboard import Dashboard, dashboard
 from nhc.access.services.base import Access
 from nhc.access.services.booking import AppointmentView, BookingRequest, SlotQuery
+from nhc.access.services.dashboard import Dashboard, dashboard
 from nhc.access.services.visiting import DayShape, Visiting
 from nhc.db import Database
 from nhc.security.roles import Principal
@@ -70,12 +72,13 @@ class AccessService:
         security: SecurityService | None = None,
         neighbourhood_of: Callable[[int], str | None] | None = None,
         visit_day: DayShape | None = None,
+        virtual_ward: Callable[[Sequence[str]], list[WardStay]] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.access = Access(db, clock, security, neighbourhood_of)
         #: The visiting service's coordinator's use cases (home-visit requests and the day plan).
-        self.visiting = Visiting(self.access, visit_day)
+        self.visiting = Visiting(self.access, visit_day, virtual_ward)
 
     def publish_timetables(self, first: dt.date, days: int, hubs: list[Hub] | None = None) -> dict[str, int]:
         return timetable.publish(self.db, first, days, hubs)
