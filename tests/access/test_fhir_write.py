@@ -250,13 +250,16 @@ def test_a_read_only_token_cannot_book_or_cancel(app):
     assert r.status_code == 403 and 'error="insufficient_scope"' in r.headers["www-authenticate"]
     assert r.json()["resourceType"] == "OperationOutcome"
     assert _slot_status(client, headers) == "free"
-    assert ("nav", "denied", 1) in _audit(app, "fhir_write")
+    assert ("nav", "denied", None) in _audit(app, "fhir_write")  # refused before the body names anyone
+    junk = client.post("/fhir/Appointment", content=b"{not json", headers={**headers, **FHIR_JSON})
+    assert junk.status_code == 403  # refused before the body is read
     nav, session = _session(app)
     booked = nav.post("/fhir/Appointment", json=_appointment(), headers=session).json()
     changed = {**booked, "status": "cancelled"}
     refused = client.put(f"/fhir/Appointment/{booked['id']}", json=changed, headers={**headers, **FHIR_JSON})
     assert refused.status_code == 403
     assert _slot_status(client, headers) == "busy"
+    assert ("nav", "success", 1) not in _audit(app, "access_view")  # refused before the appointment is read
 
 
 def test_a_create_only_token_cannot_cancel(app):

@@ -200,6 +200,7 @@ def _practice(request: Request, patient_id: int) -> str:
 
 @router.post("/Appointment", status_code=201, summary="PERSON-LEVEL: book a hub Slot (create an Appointment)")
 async def create_appointment(request: Request, service: Service, user: CurrentUser) -> Response:
+    user.authorise_write("Appointment", "create", frozenset())  # scopes and CSRF before the body
     wanted = _checked(await _json_body(request, RESOURCE_TYPES))
     with _outcomes():
         asked = booking_request(wanted)
@@ -240,12 +241,14 @@ def _cancel(
 
 @router.put("/Appointment/{rid}", summary="PERSON-LEVEL: cancel a hub Appointment (status cancelled)")
 async def update_appointment(rid: str, request: Request, service: Service, user: CurrentUser) -> Response:
+    user.authorise_write("Appointment", "update", frozenset())  # scopes and CSRF before the body
     changed = await _json_body(request, RESOURCE_TYPES)
     return _cancel(service, user, rid, lambda _stored: changed)
 
 
 @router.patch("/Appointment/{rid}", summary="PERSON-LEVEL: cancel a hub Appointment (JSON Patch)")
 async def patch_appointment(rid: str, request: Request, service: Service, user: CurrentUser) -> Response:
+    user.authorise_write("Appointment", "update", frozenset())  # scopes and CSRF before the body
     patch = await _json_body(request, (JSON_PATCH,))
     return _cancel(service, user, rid, lambda stored: apply_patch(stored, patch))
 
