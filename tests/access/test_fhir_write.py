@@ -22,7 +22,7 @@ from nhc.security.models import AuditEvent
 from tests.access.conftest import NOW
 from tests.access.web_support import HOME, access_app, signed_in, token
 from tests.care.web_support import live_server
-from tests.fhir.smart_support import ROOT, Backend, register_backend
+from tests.fhir.smart_support import ROOT, Backend, authorize, oauth, pkce, register_backend, sign_in
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient")
 SLOT = "hub-banbury-gp-1-202603070900"  # Saturday 7 March 2026, 09:00 (the clock says 2 March, noon)
@@ -328,3 +328,24 @@ def test_a_booking_race_over_fhir_books_the_slot_once(app):
     assert all("that slot was just taken" in o["issue"][0]["diagnostics"] for o in refused)
     with AccessUnitOfWork(app.state.access.db) as uow:
         assert uow.repo.count_holding(SLOT) == 1
+
+
+def test_a_patient_token_books_only_for_its_own_patient(app):
+    redirect = "https://app.example.org/callback"
+    scope = "launch/patient patient/Appointment.write patient/Slot.read"
+    client_id = oauth(app).create_client("Booking app", "app", scope, redirect_uris=(redirect,)).client_id
+    browser = TestClient(app, base_url=ROOT, follow_redirects=False)
+    sign_in(browser, "nav")
+    verifier, challenge = pkce()
+    code = authorize(browser, client_id, redirect, scope, 1, challenge)
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect, "client_id": client_id, "code_verifier": verifier}  # fmt: skip
+    client = TestClient(app, base_url=ROOT, follow_redirects=False)
+    headers = {
+        "authorization": f"Bearer {client.post('/oauth/token', data=form).json()['access_token']}",
+        **FHIR_JSON,
+    }
+    other = client.post("/fhir/Appointment", json=_appointment(patient="Patient/2"), headers=headers)
+    assert other.status_code == 403 and "its own patient" in other.json()["issue"][0]["diagnostics"]
+    assert ("nav", "denied", 2) in _audit(app, "fhir_write")
+    own = client.post("/fhir/Appointment", json=_appointment(), headers=headers)
+    assert own.status_code == 201 and own.json()["participant"][0]["actor"]["reference"] == "Patient/1"
