@@ -52,6 +52,8 @@ WEEKLY = Indicator(
     numerator="slots booked",
     denominator="slots booked or left free",
 )
+#: How "fewer than three free slots" sorts among days to the third free one: after all of them.
+NO_THIRD = 10**6
 USE_COLUMNS = [tables.Col(k, tables.by(k)) for k in ("label", "booked", "free", "utilisation")]
 
 
@@ -70,19 +72,15 @@ def _dashboard(request: Request, first: dt.date, weeks: int) -> Dashboard:
     return service(request).dashboard(start, start + dt.timedelta(weeks=weeks))
 
 
+#: How full, in words: the first label whose floor the share reaches.
+WORDS = ((0.9, "Nearly full"), (0.6, "Busy"), (0.3, "Room to book"), (0.0, "Mostly free"))
+
+
 def words(booked: float, free: float, share: float) -> str:
     """How full, in plain English."""
     if booked + free == 0:
         return "No appointments offered"
-    return (
-        "Nearly full"
-        if share >= 0.9
-        else "Busy"
-        if share >= 0.6
-        else "Room to book"
-        if share >= 0.3
-        else "Mostly free"
-    )
+    return next(label for floor, label in WORDS if share >= floor)
 
 
 def _row(key: str, label: str, use: dict[str, float], **extra: Any) -> dict[str, Any]:
@@ -186,7 +184,9 @@ def _tables(request: Request, d: Dashboard, keep: dict[str, Any]) -> dict[str, t
             [
                 tables.Col("hub", tables.position(third)),
                 tables.Col("role", tables.by("role")),
-                tables.Col("days", lambda r: r["days"] if r["days"] is not None else float("inf")),
+                # fewer than three free slots sorts after any number of days (tables sorts
+                # infinities as zero)
+                tables.Col("days", lambda r: r["days"] if r["days"] is not None else NO_THIRD),
             ],
         ),
         "weekly": table(
