@@ -18,15 +18,17 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
 
+from nhc.access.domain.visit_requests import WardStay
 from nhc.access.services import AccessService
 from nhc.care.directory import InsightsDirectory, PatientDirectory
 from nhc.care.services import CareService
 from nhc.db import Database
+from nhc.errors import NhcError
 from nhc.insights.access import PatientAccess
 from nhc.insights.service import InsightsService
 from nhc.lake.store import update_lake
@@ -105,7 +107,12 @@ def build(
     patient_access = PatientAccess(security, insights.patient_neighbourhood)
     navigation = NavigationService(security.db)
     care = CareService(security.db, security, directory)
-    access = AccessService(security.db, security=security, neighbourhood_of=patient_access.neighbourhood_of)
+    access = AccessService(
+        security.db,
+        security=security,
+        neighbourhood_of=patient_access.neighbourhood_of,
+        virtual_ward=virtual_ward(care),
+    )
     planning = PlanningService(settings, staff=_care_staff(care))
     plans = PlansService(
         security.db,
@@ -160,6 +167,25 @@ def _projection(planning: PlanningService, insights: InsightsService) -> Callabl
             return kept[gen]
 
     return run
+
+
+def virtual_ward(care: CareService) -> Callable[[Sequence[str]], list[WardStay]]:
+    """Who is on the care virtual ward in some neighbourhoods, read through the care service (for
+    the visiting service's day plan: where, and what skill each visit needs; no names reach it).
+    A neighbourhood the care service cannot list (unknown, or the lake it names people from is not
+    built) adds no one."""
+
+    def stays(neighbourhoods: Sequence[str]) -> list[WardStay]:
+        out: list[WardStay] = []
+        for nb in neighbourhoods:
+            try:
+                episodes = care.caseload(None, nb)
+            except NhcError:
+                continue
+            out += [WardStay(e.id, e.neighbourhood, tuple(e.needs), e.points, e.status) for e in episodes]
+        return out
+
+    return stays
 
 
 def secret_key(settings: Settings) -> str:

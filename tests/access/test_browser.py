@@ -177,3 +177,32 @@ def test_day_plan_add_a_request_and_replan(browser, server) -> None:
     assert page.get_by_role("heading", level=1).inner_text().startswith("Run sheet: ")
     _axe(page)
     context.close()
+
+
+def test_utilisation_dashboard_sorts_without_javascript_and_passes_axe(browser, server) -> None:
+    context, page = _page(browser, server, javascript=False)
+    page.goto("/access/utilisation?date-day=2&date-month=3&date-year=2026&weeks=2")
+    headings = page.get_by_role("heading", level=2).all_inner_texts()
+    for heading in (
+        "Each hub",
+        "Each GP practice",
+        "Each type of appointment",
+        "In person, by telephone or by video",
+        "By day and time",
+        "Missed appointments",
+        "How soon the third free appointment is",
+        "Week by week",
+    ):
+        assert heading in headings
+    heatmap = page.get_by_test_id("heatmap")
+    assert "Share of appointments booked by day of the week" in heatmap.locator("caption").inner_text()
+    assert heatmap.locator("td[data-cell='Sat 09:00']").inner_text().endswith("of 16")
+    assert page.get_by_role("img", name="Share of hub appointments booked, week by week").count() == 1
+    page.get_by_test_id("role-table").get_by_role("link", name="Booked (sort ascending)", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("role-table").locator("th[aria-sort='ascending']").count() == 1
+    context.close()
+    context, page = _page(browser, server)
+    page.goto("/access/utilisation?date-day=2&date-month=3&date-year=2026&weeks=2&sort=third.days&dir=desc")
+    _axe(page)
+    context.close()

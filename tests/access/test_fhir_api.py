@@ -1,6 +1,7 @@
-"""Schedule, Slot and Appointment served read-only on the FHIR API of the whole app: resources
-validate against R4, the Slot search takes FHIR's parameters, an Appointment (it names a patient)
-passes the person-level decision and is audited, errors are OperationOutcomes."""
+"""Schedule, Slot and Appointment read on the FHIR API of the whole app (booking and cancelling are
+in test_fhir_write.py): resources validate against R4, the Slot search takes FHIR's parameters, an
+Appointment (it names a patient) passes the person-level decision and is audited, errors are
+OperationOutcomes."""
 
 from __future__ import annotations
 

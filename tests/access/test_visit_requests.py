@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from nhc.access.domain import BadField, Session, session_of
-from nhc.access.domain.visit_requests import new_visit, parse_hhmm
+from nhc.access.domain.visit_requests import WardStay, new_visit, parse_hhmm, ward_visit
 from nhc.access.domain.visits import Place, Priority, Skill
 
 GOOD = dict(
@@ -68,3 +68,24 @@ def test_not_times_of_day(text):
 )
 def test_when_in_the_week_a_slot_falls(start, session):
     assert session_of(start) is session
+
+
+def _stay(**changes):
+    return WardStay(**{"episode_id": 7, "neighbourhood": "Headington", "needs": ("nursing",), "points": 1, "status": "active", **changes})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("stay", "skill", "priority"),
+    [
+        (_stay(), Skill.COMMUNITY_NURSE, Priority.HIGH),
+        (_stay(points=3), Skill.ANP, Priority.HIGH),
+        (_stay(needs=("medical", "nursing")), Skill.GP, Priority.HIGH),
+        (_stay(points=3, status="stepped_down"), Skill.COMMUNITY_NURSE, Priority.ROUTINE),
+    ],
+)
+def test_a_virtual_ward_stay_becomes_a_days_visit(stay, skill, priority):
+    place = Place(51.76, -1.21, True)
+    visit = ward_visit(stay, place)
+    assert (visit.id, visit.source, visit.place) == ("W7", "virtual ward", place)
+    assert (visit.skill, visit.priority) == (skill, priority)
+    assert (visit.window_start, visit.window_end) == (8 * 60, 17 * 60)

@@ -21,6 +21,16 @@ from nhc.web.app import create_app
 from nhc.web.care.deps import care
 from tests.fhir.smart_support import PASSWORD, ROOT, sign_in
 
+#: Hub appointment types, served by their own routes (nhc.web.appointments.fhir_routes).
+HUB_TYPES = ("Schedule", "Slot", "Appointment")
+HUB_ROUTES = {
+    "read": ("/fhir/{}/{{rid}}", "get"),
+    "search-type": ("/fhir/{}", "get"),
+    "create": ("/fhir/{}", "post"),
+    "update": ("/fhir/{}/{{rid}}", "put"),
+    "patch": ("/fhir/{}/{{rid}}", "patch"),
+}
+
 pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient")
 
 
@@ -160,10 +170,16 @@ def test_every_reference_in_the_record_resolves_or_is_contained(world):
 def test_the_capability_statement_is_what_the_server_does(world):
     statement = world["client"].get("/fhir/metadata").json()
     types = {t["type"]: t for t in statement["rest"][0]["resource"]}
-    assert set(types) == set(TABLE.all_types)  # the app serves the lake and the care record
-    paths = set(world["app"].openapi()["paths"])  # the routes the app serves
+    # the app serves the lake and the care record (the table), and hub appointments (their own routes)
+    assert set(types) == set(TABLE.all_types) | set(HUB_TYPES)
+    openapi = world["app"].openapi()["paths"]
+    paths = set(openapi)  # the routes the app serves
+    for name in HUB_TYPES:  # each interaction listed is a route (and searched in tests/access)
+        for code in (i["code"] for i in types[name]["interaction"]):
+            path, method = HUB_ROUTES[code]
+            assert method in openapi.get(path.format(name), {}), (name, code)
     values = {"reference": str(world["mine"]), "token": "http://snomed.info/sct|1", "date": "ge2000"}
-    for name, entry in types.items():
+    for name, entry in ((n, e) for n, e in types.items() if n not in HUB_TYPES):
         about = {} if name in ("Patient", "Organization") else {"patient": str(world["mine"])}
         if name == "Patient":
             about = {"_id": str(world["mine"])}

@@ -1,5 +1,7 @@
 """FHIR R4 views of hubs' Schedules, Slots and Appointments (plain dicts; the tests validate them
-against the R4 models of ``fhir.resources``). Not yet served by the FHIR server.
+against the R4 models of ``fhir.resources``), and what a FHIR write asks for: a booking
+(:func:`booking_request`, from a created Appointment) or a cancellation (:func:`cancellation`, from
+an Appointment changed by ``PUT`` or ``PATCH``). Served by :mod:`nhc.web.appointments.fhir_routes`.
 
 * ``Slot.serviceType`` and ``Schedule.serviceType`` carry the role in :data:`SERVICE_SYSTEM`; the
   delivery channel (in person, telephone, video) is an extension, :data:`CHANNEL_URL`, with a code
@@ -11,10 +13,12 @@ against the R4 models of ``fhir.resources``). Not yet served by the FHIR server.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nhc.access.domain import Appointment, AppointmentStatus, Hub, Schedule, Slot
+from nhc.access.domain import AccessAreaError, Appointment, AppointmentStatus, Hub, Schedule, Slot
+from nhc.identifiers import InvalidIdentifier, parse_patient_id
 
 UK = ZoneInfo("Europe/London")
 BASE = "https://nhc.example.org/fhir"
@@ -98,3 +102,104 @@ def appointment_resource(appointment: Appointment, slot: Slot) -> dict[str, Any]
     if appointment.status is AppointmentStatus.CANCELLED:
         out["cancelationReason"] = {"text": appointment.cancellation_reason or "cancelled"}
     return out
+
+
+class InvalidResource(AccessAreaError):
+    """A resource in a FHIR write that this server cannot read: names the field (HTTP 400)."""
+
+    http_status = 400
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class RefusedChange(AccessAreaError):
+    """A change to an Appointment other than cancelling it (HTTP 422)."""
+
+    http_status = 422
+
+
+#: The statuses a created Appointment may carry: ``booked``, or ``proposed``/``pending`` (a request
+#: to book, which this server answers by booking -- the stored status is ``booked``).
+REQUEST_STATUSES = ("booked", "proposed", "pending")
+#: What cancelling may change; everything else must be as stored.
+CANCEL_CHANGES = frozenset({"status", "cancelationReason", "meta", "text"})
+
+
+@dataclass(frozen=True)
+class FhirBooking:
+    """What a created Appointment asks for; ``booking_organisation`` is ``None`` when not given."""
+
+    slot_id: str
+    patient_id: int
+    booking_organisation: str | None
+
+
+def _slot_id(resource: dict[str, Any]) -> str:
+    slots = resource.get("slot")
+    if not isinstance(slots, list) or len(slots) != 1 or not isinstance(slots[0], dict):
+        raise InvalidResource("slot", "give exactly one slot: [{reference: 'Slot/<id>'}]")
+    reference = str(slots[0].get("reference") or "")
+    if not reference.startswith("Slot/") or not 5 < len(reference) <= 125:
+        raise InvalidResource("slot[0].reference", f"{reference[:60]!r} is not 'Slot/<id>'")
+    return reference.removeprefix("Slot/")
+
+
+def _patient_id(resource: dict[str, Any]) -> int:
+    actors = [
+        str((p.get("actor") or {}).get("reference") or "")
+        for p in resource.get("participant") or []
+        if isinstance(p, dict)
+    ]
+    patients = [a for a in actors if a.startswith("Patient/")]
+    if len(patients) != 1:
+        raise InvalidResource("participant", "name exactly one patient: actor {reference: 'Patient/<id>'}")
+    try:
+        return parse_patient_id(patients[0], "participant.actor")
+    except InvalidIdentifier as exc:
+        raise InvalidResource("participant.actor.reference", str(exc)) from None
+
+
+def _booking_organisation(resource: dict[str, Any]) -> str | None:
+    for ext in resource.get("extension") or []:
+        if isinstance(ext, dict) and ext.get("url") == BOOKING_ORGANISATION_URL:
+            ref = ext.get("valueReference") or {}
+            name = ref.get("display") or (ref.get("identifier") or {}).get("value") or ext.get("valueString")
+            if not name or not str(name).strip():
+                raise InvalidResource("extension(booking-organisation)", "give valueReference.display")
+            return str(name).strip()[:200]
+    return None
+
+
+def booking_request(resource: dict[str, Any]) -> FhirBooking:
+    """The booking a created Appointment (already valid R4) asks for: its one slot, its one patient
+    participant and the booking organisation extension; :class:`InvalidResource` names what is
+    missing or not accepted."""
+    if resource.get("status") not in REQUEST_STATUSES:
+        raise InvalidResource(
+            "status", f"{str(resource.get('status'))[:20]!r}: create with {', '.join(REQUEST_STATUSES)}"
+        )
+    return FhirBooking(_slot_id(resource), _patient_id(resource), _booking_organisation(resource))
+
+
+def cancellation(stored: dict[str, Any], changed: dict[str, Any]) -> str:
+    """The reason for cancelling, when ``changed`` (already valid R4) is ``stored`` with its status
+    set to ``cancelled`` and, optionally, ``cancelationReason.text``; anything else is refused
+    (:class:`InvalidResource` for the wrong id, :class:`RefusedChange` for any other change)."""
+    if changed.get("id") != stored["id"]:
+        raise InvalidResource("id", f"must be the id in the URL ({stored['id']})")
+    if changed.get("status") != AppointmentStatus.CANCELLED.value:
+        raise RefusedChange(
+            f"status: {str(changed.get('status'))[:20]!r}: the only change accepted is cancelling "
+            "(status cancelled, with an optional cancelationReason.text)"
+        )
+    others = sorted(
+        k for k in (set(stored) | set(changed)) - CANCEL_CHANGES if stored.get(k) != changed.get(k)
+    )
+    if others:
+        raise RefusedChange(
+            f"{', '.join(others)[:200]}: cannot be changed; only status (to cancelled) and "
+            "cancelationReason.text may change"
+        )
+    return str((changed.get("cancelationReason") or {}).get("text") or "")[:500]

@@ -15,9 +15,14 @@ clinical roles only, a legitimate relationship with every patient the request re
 population-wide searches refused, every decision audited with the resolved patient id). A token
 narrows that further: its scopes must allow reading the resource type (else 403
 ``insufficient_scope``, audited), and a ``patient/`` token reaches only its launch patient (any
-other patient: 403, audited). ``/fhir/metadata`` and ``Organization`` (practices) are not
+other patient: 403, audited). Writes (hub appointments: create, cancel) need a write scope on the
+type (``user/Appointment.write``, ``.c`` to create, ``.u`` to cancel; else 403 ``insufficient_scope``,
+audited as ``fhir_write``), or, with the session cookie, the session's CSRF token in
+``X-CSRF-Token`` (as the JSON API); the write's person-level decision and audit are the use case's,
+made for ``User.principal``. ``/fhir/metadata`` and ``Organization`` (practices) are not
 person-level. ``get_server`` is replaced by :func:`fhir_server`: the lake (opened on first use), the
-care record, and the SMART endpoints for the CapabilityStatement's ``rest.security``.
+care record, the SMART endpoints for the CapabilityStatement's ``rest.security`` and the hub
+appointment types' entries (served by :mod:`nhc.web.appointments.fhir_routes`).
 """
 
 from __future__ import annotations
@@ -35,8 +40,9 @@ from nhc.security.access import AccessBasis
 from nhc.security.oauth import GrantedScopes, TokenRefused, TokenUse
 from nhc.security.roles import Principal
 from nhc.web.access import patient_access
+from nhc.web.appointments.fhir_routes import capability_entries
 from nhc.web.care.deps import care
-from nhc.web.deps import SignInRequired, client_ip, optional_user, security
+from nhc.web.deps import SignInRequired, check_csrf, client_ip, optional_user, security
 from nhc.web.oauth.deps import endpoints, oauth_service
 
 _BULK_LOCK = threading.Lock()
@@ -44,6 +50,8 @@ _BULK_LOCK = threading.Lock()
 CASELOAD_GROUP = "caseload"
 POPULATION_WIDE = "FHIR searches must be about one person: give patient=, subject=, _id= or identifier=."
 REALM = 'Bearer realm="nhc-fhir"'
+#: The hub appointment types' CapabilityStatement entries, from their routes.
+ACCESS_CAPABILITIES = tuple(capability_entries())
 
 
 class Unauthorised(FhirError, SignInRequired):
@@ -91,7 +99,9 @@ def fhir_server(request: Request) -> FhirServer:
     root = endpoints(request).issuer
     smart = SmartSecurity(f"{root}/oauth/authorize", f"{root}/oauth/token", f"{root}/oauth/revoke")
     sources = Sources(lambda: fhir_reader(request), care(request))
-    return FhirServer(sources, security=smart, bulk=bulk_exports(request))
+    return FhirServer(
+        sources, security=smart, bulk=bulk_exports(request), extra_capabilities=ACCESS_CAPABILITIES
+    )
 
 
 def group_slug(neighbourhood: str) -> str:
@@ -141,11 +151,13 @@ def _user(request: Request, principal: Principal, use: TokenUse | None) -> User:
     granted = GrantedScopes.of(use.claims.scope) if use else None
     bound = use.claims.patient_id if use else None
 
-    def refuse(message: str, patient_ids: frozenset[int] | None, error: str | None = None) -> None:
+    def refuse(
+        message: str, patient_ids: frozenset[int] | None, error: str | None = None, action: str = "fhir_read"
+    ) -> None:
         for pid in sorted(patient_ids) if patient_ids else [None]:
             security(request).record(
                 principal,
-                "fhir_read",
+                action,
                 outcome="denied",
                 patient_id=pid,
                 resource=resource,
@@ -173,6 +185,22 @@ def _user(request: Request, principal: Principal, use: TokenUse | None) -> User:
             population_message=POPULATION_WIDE,
         )
 
+    def writes(rtype: str, interaction: str, patient_ids: frozenset[int]) -> None:
+        if granted is None:
+            if not check_csrf(request, request.headers.get("x-csrf-token")):
+                refuse(
+                    "send the X-CSRF-Token header with the session's CSRF token",
+                    patient_ids,
+                    None,
+                    "fhir_write",
+                )
+            return
+        if not granted.may_write(rtype, "c" if interaction == "create" else "u"):
+            message = f"the access token's scopes do not allow {interaction[:20]} of {rtype[:40]}"
+            refuse(message, patient_ids, "insufficient_scope", "fhir_write")
+        if granted.patient_only and not patient_ids <= ({bound} if bound is not None else set()):
+            refuse("this access token reaches only its own patient's record", patient_ids, None, "fhir_write")
+
     exporter = use is not None and granted is not None and granted.may_export
     return User(
         principal.username,
@@ -183,6 +211,8 @@ def _user(request: Request, principal: Principal, use: TokenUse | None) -> User:
         population=_population(request, principal, resource, ip) if exporter else None,
         owner=f"client:{use.claims.client_id}" if use else f"user:{principal.username}",
         exported=lambda job: _audit_export(request, principal, job),
+        principal=principal,
+        writes=writes,
     )
 
 

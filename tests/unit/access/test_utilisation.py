@@ -10,10 +10,12 @@ from nhc.access.domain.demand import BASE_RATE, Fate, need, requests
 from nhc.access.domain.hubs import hubs_from_practices
 from nhc.access.domain.utilisation import (
     SlotRecord,
+    dna_counts,
     dna_rate,
     third_next_available,
     utilisation,
     utilisation_by_practice,
+    utilisation_grid,
     weekly_spc,
 )
 
@@ -114,3 +116,31 @@ def test_more_deprived_neighbourhoods_ask_for_more_appointments() -> None:
     assert abs(by_hub["hub-b"] - expected_b) < 4 * expected_b**0.5
     assert stream == sorted(stream, key=lambda r: (r.at, r.id))
     assert {r.fate for r in stream} == set(Fate)
+
+
+def test_the_grid_is_utilisation_by_weekday_and_hour_in_week_order() -> None:
+    sat = dt.datetime(2026, 3, 7, 9, 0)
+    records = [
+        rec(1, start=sat, status=S.BUSY, appt=A.BOOKED),
+        rec(2, start=sat.replace(minute=15)),
+        rec(3, start=MON, status=S.BUSY, appt=A.FULFILLED),
+        rec(4, start=MON.replace(hour=19)),
+        rec(5, start=MON.replace(hour=19), status=S.BUSY_UNAVAILABLE),
+    ]
+    assert list(utilisation_grid(records).items()) == [
+        (("Mon", "18:00"), {"booked": 1, "free": 0, "utilisation": 1.0}),
+        (("Mon", "19:00"), {"booked": 0, "free": 1, "utilisation": 0.0}),
+        (("Sat", "09:00"), {"booked": 1, "free": 1, "utilisation": 0.5}),
+    ]
+
+
+def test_dna_counts_are_missed_over_appointments_that_have_happened() -> None:
+    later = MON + dt.timedelta(days=1)
+    records = [
+        rec(1, status=S.BUSY, appt=A.NOSHOW),
+        rec(2, status=S.BUSY, appt=A.FULFILLED),
+        rec(3, status=S.BUSY, appt=A.ARRIVED),
+        rec(4, status=S.BUSY, appt=A.BOOKED),  # not yet marked: not counted
+        rec(5, start=later + dt.timedelta(days=1), status=S.BUSY, appt=A.NOSHOW),  # in the future
+    ]
+    assert dna_counts(records, later) == (1, 3)

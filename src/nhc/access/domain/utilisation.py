@@ -7,7 +7,8 @@ appointment if any), so the same code serves the dashboard, the CLI and the test
 
 * **Utilisation** = booked / (booked + free), where *booked* counts slots holding an appointment
   (booked, arrived, fulfilled or no-show) and *free* counts free slots; blocked, tentative and
-  erroneous slots count as neither. Grouped by hub, role, channel, weekday or hour of the slot.
+  erroneous slots count as neither. Grouped by hub, role, channel, weekday or hour of the slot, or
+  by weekday and hour together (:func:`utilisation_grid`, the heatmap).
   By practice, the free slots of a hub are shared among its practices by list size (a free slot
   belongs to no practice), so a practice's utilisation is its bookings over its share of capacity.
 * **DNA rate** = no-shows / (no-shows + arrived + fulfilled), over appointments whose slot has started.
@@ -73,6 +74,22 @@ def utilisation(records: Iterable[SlotRecord], by: str) -> dict[str, dict[str, f
     return {g: _ratio(b, f) for g, (b, f) in sorted(counts.items())}
 
 
+def utilisation_grid(records: Iterable[SlotRecord]) -> dict[tuple[str, str], dict[str, float]]:
+    """``{(weekday, hour): {"booked", "free", "utilisation"}}`` for every weekday and hour that had
+    capacity (a heatmap's cells; weekdays as in :data:`WEEKDAYS`, hours ``"18:00"``)."""
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r in records:
+        cell = (KEYS["weekday"](r), KEYS["hour"](r))
+        if r.booked:
+            counts[cell][0] += 1
+        elif r.free:
+            counts[cell][1] += 1
+    order = {d: i for i, d in enumerate(WEEKDAYS)}
+    return {
+        cell: _ratio(b, f) for cell, (b, f) in sorted(counts.items(), key=lambda c: (order[c[0][0]], c[0][1]))
+    }
+
+
 def utilisation_by_practice(
     records: Iterable[SlotRecord], list_sizes: Mapping[str, int], practices_of: Mapping[str, tuple[str, ...]]
 ) -> dict[str, dict[str, float]]:
@@ -101,8 +118,8 @@ def _ratio(booked: float, free: float) -> dict[str, float]:
     }
 
 
-def dna_rate(records: Iterable[SlotRecord], now: dt.datetime) -> float | None:
-    """No-shows over attended-or-not appointments whose slot has started; None if there are none."""
+def dna_counts(records: Iterable[SlotRecord], now: dt.datetime) -> tuple[int, int]:
+    """(no-shows, appointments attended or not) among appointments whose slot has started."""
     seen = [
         r.appointment_status
         for r in records
@@ -110,7 +127,13 @@ def dna_rate(records: Iterable[SlotRecord], now: dt.datetime) -> float | None:
         and r.appointment_status
         in (AppointmentStatus.NOSHOW, AppointmentStatus.ARRIVED, AppointmentStatus.FULFILLED)
     ]
-    return round(seen.count(AppointmentStatus.NOSHOW) / len(seen), 4) if seen else None
+    return seen.count(AppointmentStatus.NOSHOW), len(seen)
+
+
+def dna_rate(records: Iterable[SlotRecord], now: dt.datetime) -> float | None:
+    """No-shows over attended-or-not appointments whose slot has started; None if there are none."""
+    missed, seen = dna_counts(records, now)
+    return round(missed / seen, 4) if seen else None
 
 
 def third_next_available(
@@ -142,7 +165,9 @@ def weekly_utilisation(records: Iterable[SlotRecord]) -> list[tuple[dt.date, flo
     return [(w, _ratio(b, f)["utilisation"]) for w, (b, f) in sorted(counts.items()) if b + f]
 
 
-def weekly_spc(records: Iterable[SlotRecord]) -> tuple[list[dt.date], SpcChart]:
-    """The weekly utilisation series and its XmR chart (higher is better: capacity used)."""
+def weekly_spc(records: Iterable[SlotRecord], scale: float = 1.0) -> tuple[list[dt.date], SpcChart]:
+    """The weekly utilisation series and its XmR chart (higher is better: capacity used), each
+    week's utilisation times ``scale`` (100: percentages)."""
     series = weekly_utilisation(records)
-    return [w for w, _ in series], spc([u for _, u in series], SpcOptions(improvement=Improvement.INCREASE))
+    values = [round(u * scale, 4) for _, u in series]
+    return [w for w, _ in series], spc(values, SpcOptions(improvement=Improvement.INCREASE))

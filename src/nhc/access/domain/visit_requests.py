@@ -9,6 +9,12 @@ Contract
   least as long as the visit; durations are one of :data:`DURATIONS`; a reason is required.
 * :meth:`StoredVisit.as_visit_request` is the request the planner sees: id ``R<id>``, source
   ``new request``, its approximate place.
+* :func:`ward_visit` is the day's visit to a person on the care virtual ward (:class:`WardStay`, as
+  the care service lists them): id ``W<episode id>`` (stable across re-plans, no patient id),
+  source ``virtual ward``, the whole service day as its window; a GP when the stay needs medical
+  care, an advanced nurse practitioner for an active stay with the highest workload
+  (:data:`ANP_POINTS`), else a community nurse; high priority while active, routine once stepped
+  down.
 """
 
 from __future__ import annotations
@@ -72,6 +78,44 @@ class StoredVisit:
             priority=self.priority,
             source="new request",
         )
+
+
+#: Workload points (the care record's weekly points) from which an active stay is seen by an ANP.
+ANP_POINTS = 3
+WARD_DURATION = {Skill.GP: 30, Skill.ANP: 40, Skill.COMMUNITY_NURSE: 30, Skill.PARAMEDIC: 45}
+WARD_WINDOW = (DAY_START, 17 * 60)
+
+
+@dataclass(frozen=True)
+class WardStay:
+    """One open stay on the care virtual ward: what the visiting service needs to plan a visit."""
+
+    episode_id: int
+    neighbourhood: str
+    needs: tuple[str, ...]
+    points: int
+    status: str  # "active" or "stepped_down"
+
+
+def ward_visit(stay: WardStay, place: Place) -> VisitRequest:
+    """The day's home visit for ``stay`` at ``place`` (approximate), per the module's contract."""
+    active = stay.status == "active"
+    if "medical" in stay.needs:
+        skill = Skill.GP
+    elif active and stay.points >= ANP_POINTS:
+        skill = Skill.ANP
+    else:
+        skill = Skill.COMMUNITY_NURSE
+    return VisitRequest(
+        id=f"W{stay.episode_id}",
+        place=place,
+        window_start=WARD_WINDOW[0],
+        window_end=WARD_WINDOW[1],
+        duration=WARD_DURATION[skill],
+        skill=skill,
+        priority=Priority.HIGH if active else Priority.ROUTINE,
+        source="virtual ward",
+    )
 
 
 def parse_hhmm(value: str, field: str) -> int:

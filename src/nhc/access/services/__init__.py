@@ -5,26 +5,30 @@ Contract
 ``AccessService(db, clock=..., security=..., neighbourhood_of=...)`` needs a migrated database.
 ``publish_timetables(first, days)`` creates the county's hubs from the shipped geography and their
 slots; ``search`` lists future slots (``SlotQuery.when``: evening or weekend only); ``view`` reads
-one appointment for a person (decided and audited like a change); ``book`` and ``cancel`` change one appointment each in one
+one appointment for a person (decided and audited like a change); ``dashboard`` is the utilisation
+dashboard of a period (:mod:`~nhc.access.services.dashboard`); ``book`` and ``cancel`` change one appointment each in one
 transaction -- for a signed-in ``principal``, with the relationship decision and audit lines in that
 same transaction (``security`` given) -- and raise :class:`~nhc.access.domain.AccessAreaError`
 subclasses (each with ``http_status``) for what the user can fix: :class:`~nhc.access.domain.SlotTaken`
 when a simultaneous booking won the slot. A refused relationship raises
 :class:`~nhc.security.service.AccessDenied`. ``visiting`` is the visiting service's use cases
-(:class:`~nhc.access.services.visiting.Visiting`), shaped by ``visit_day``.
+(:class:`~nhc.access.services.visiting.Visiting`), shaped by ``visit_day``, with one visit a day to
+each person on the care virtual ward when ``virtual_ward(neighbourhoods)`` lists them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from nhc.access.domain import Appointment, Hub, Schedule, Slot
 from nhc.access.domain.utilisation import utilisation
+from nhc.access.domain.visit_requests import WardStay
 from nhc.access.services import booking, timetable
 from nhc.access.services.base import Access
 from nhc.access.services.booking import AppointmentView, BookingRequest, SlotQuery
+from nhc.access.services.dashboard import Dashboard, dashboard
 from nhc.access.services.visiting import DayShape, Visiting
 from nhc.db import Database
 from nhc.security.roles import Principal
@@ -34,6 +38,7 @@ __all__ = [
     "AccessService",
     "AppointmentView",
     "BookingRequest",
+    "Dashboard",
     "DayShape",
     "HubUse",
     "SlotQuery",
@@ -67,12 +72,13 @@ class AccessService:
         security: SecurityService | None = None,
         neighbourhood_of: Callable[[int], str | None] | None = None,
         visit_day: DayShape | None = None,
+        virtual_ward: Callable[[Sequence[str]], list[WardStay]] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.access = Access(db, clock, security, neighbourhood_of)
         #: The visiting service's coordinator's use cases (home-visit requests and the day plan).
-        self.visiting = Visiting(self.access, visit_day)
+        self.visiting = Visiting(self.access, visit_day, virtual_ward)
 
     def publish_timetables(self, first: dt.date, days: int, hubs: list[Hub] | None = None) -> dict[str, int]:
         return timetable.publish(self.db, first, days, hubs)
@@ -105,6 +111,11 @@ class AccessService:
             for h in sorted(hubs, key=lambda h: h.name)
             for u in [by_hub.get(h.id, empty)]
         ]
+
+    def dashboard(self, start: dt.datetime, end: dt.datetime) -> Dashboard:
+        """Utilisation by hub, practice, role, channel and weekday-by-hour, DNA, time to third next
+        available and the weekly SPC chart for slots starting in ``[start, end)``; no people."""
+        return dashboard(self.access, start, end)
 
     def check_person(self, patient_id: int, hub_id: str, *, principal: Principal | None = None) -> None:
         """May ``principal`` book for the person at this hub: the decision (audited), or AccessDenied."""

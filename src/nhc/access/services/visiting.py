@@ -4,7 +4,12 @@ the day's plan, and re-plan when requests arrive.
 Contract
 --------
 * A day is the synthetic day for its date (:func:`nhc.access.services.visits.synthetic_day`, shaped
-  by :class:`DayShape`) plus the requests stored for that date.
+  by :class:`DayShape`) plus the requests stored for that date plus, when a ``ward`` is given, one
+  visit to each person on the care virtual ward in the service's neighbourhoods
+  (:func:`~nhc.access.domain.visit_requests.ward_visit`, at their neighbourhood's centre moved up to
+  400 m and marked approximate, source ``virtual ward``). ``ward(neighbourhoods)`` is read at each
+  plan (the composition root reads it through the care service, never its tables); a stay admitted
+  since the last plan joins a re-plan as a new request.
 * :meth:`Visiting.add` needs a signed-in ``principal`` with a legitimate relationship with the
   person (the one decision, through :meth:`~nhc.access.unit_of_work.AccessUnitOfWork.authorise`);
   the decision, the new row and its audit line are one transaction. The location is the centre of
@@ -23,11 +28,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
 from nhc.access.domain.errors import BadField
-from nhc.access.domain.visit_requests import StoredVisit, new_visit
+from nhc.access.domain.visit_requests import StoredVisit, WardStay, new_visit, ward_visit
 from nhc.access.domain.visits import Clinician, DayPlan, Place, Priority, Skill, VisitRequest
 from nhc.access.routing import solver
 from nhc.access.routing.replan import replan
@@ -62,7 +68,7 @@ class Board:
     clinicians: list[Clinician]
     plan: DayPlan
     planned_at: dt.datetime
-    included: frozenset[str]  # ids of the stored requests the plan knows
+    included: frozenset[str]  # ids of the stored requests (and virtual ward visits) the plan knows
     replanned_from: int | None = None
     kept: int = 0
 
@@ -98,9 +104,15 @@ def centres(locality: str) -> dict[str, tuple[float, float]]:
 class Visiting:
     """The coordinator's use cases over the access database and an in-process plan per day."""
 
-    def __init__(self, access: Access, shape: DayShape | None = None) -> None:
+    def __init__(
+        self,
+        access: Access,
+        shape: DayShape | None = None,
+        ward: Callable[[Sequence[str]], list[WardStay]] | None = None,
+    ) -> None:
         self.access = access
         self.shape = shape or DayShape()
+        self.ward = ward
         self._boards: dict[dt.date, Board] = {}
         self._lock = threading.Lock()
 
@@ -148,6 +160,19 @@ class Visiting:
                 out.append((visit, allowed))
         return out
 
+    def ward_visits(self, day: dt.date) -> list[VisitRequest]:
+        """The day's visit to each person on the virtual ward in the service's neighbourhoods."""
+        if self.ward is None:
+            return []
+        found = centres(self.shape.locality)
+        out = []
+        for stay in sorted(self.ward(list(found)), key=lambda s: s.episode_id):
+            centre = found.get(stay.neighbourhood)
+            if centre is not None:
+                rng = random.Random(f"{day}:ward:{stay.episode_id}")
+                out.append(ward_visit(stay, jitter(Place(*centre), rng)))
+        return out
+
     def board(self, day: dt.date) -> Board:
         """The last plan made for ``day``; the first look makes one."""
         with self._lock:
@@ -161,6 +186,7 @@ class Visiting:
         visits, clinicians = synthetic_day(request)
         with self.access.uow() as uow:
             stored = [v.as_visit_request() for v in uow.repo.visit_requests(day)]
+        stored += self.ward_visits(day)
         with self._lock:
             previous = self._boards.get(day)
         if previous is None or at is None:

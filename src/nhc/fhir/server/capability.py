@@ -1,8 +1,11 @@
-"""The CapabilityStatement, generated from the table of served types (so it cannot drift)."""
+"""The CapabilityStatement, generated from the table of served types (so it cannot drift), plus the
+entries of types served by their own area's routes (hub Schedule, Slot and Appointment, generated
+from those routes by :func:`nhc.web.appointments.fhir_routes.capability_entries`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,13 +75,19 @@ def _entry(t: ResourceType, served: set[str], types: list[ResourceType]) -> dict
 
 
 def capability_statement(
-    types: list[ResourceType], base: str, security: SmartSecurity | None = None, bulk: bool = False
+    types: list[ResourceType],
+    base: str,
+    security: SmartSecurity | None = None,
+    bulk: bool = False,
+    extra: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """What this server serves now: every type in ``types`` with its interactions and parameters,
-    when tokens are accepted how to get one (``rest.security``), and Bulk Data ``$export`` when
-    it is served (system level; ``Patient/$export``; ``Group/{id}/$export``)."""
+    then the ``extra`` resource entries (types served outside the table), when tokens are accepted
+    how to get one (``rest.security``), and Bulk Data ``$export`` when it is served (system level;
+    ``Patient/$export``; ``Group/{id}/$export``)."""
     sources = {part.source for t in types for part in t.parts}
-    rest: dict[str, Any] = {"mode": "server", "resource": [_entry(t, sources, types) for t in types]}
+    entries = [_entry(t, sources, types) for t in types] + [dict(e) for e in extra]
+    rest: dict[str, Any] = {"mode": "server", "resource": entries}
     if security is not None:
         rest["security"] = security.as_fhir()
     if bulk:

@@ -14,7 +14,7 @@ The order is the security contract of the FHIR API (see ``docs/security.md``):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ from nhc.fhir.server.table import (
     revincludes,
 )
 from nhc.identifiers import InvalidIdentifier, parse_patient_id
+from nhc.security.roles import Principal
 
 #: THE table: every type the server can serve, lake first, then the care record.
 TABLE = Table([*lake_searchers(), *care_searchers()], extras=[UncodedRecords()])
@@ -47,6 +48,11 @@ PatientGuard = Callable[[frozenset[int] | None], None]
 #: Decides whether the requester may read resources of a type at all (an access token's scopes).
 #: Raises :class:`FhirError` (403) to refuse, audited by whoever supplies it.
 TypeGuard = Callable[[str], None]
+#: Decides whether the requester may write (``interaction``: ``create`` or ``update``) a resource
+#: of a type about the given patients -- an access token's write scopes and launch patient, a
+#: session's CSRF token. Raises :class:`FhirError` (403) to refuse, audited by whoever supplies it.
+#: The person-level decision on the write itself is the use case's (with :attr:`User.principal`).
+WriteGuard = Callable[[str, str, frozenset[int]], None]
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,11 @@ class User:
     raw parameters. Without a guard (the bare router, the system user) every read is allowed.
 
     ``types`` (an access token's scopes) is asked first, with the resource type, for every read,
-    search and operation; ``may_read`` says, without refusing, which types ``$everything`` includes."""
+    search and operation; ``may_read`` says, without refusing, which types ``$everything`` includes.
+
+    Writes (hub appointments) are made by use cases that take the NHC account (``principal``) and
+    make the person-level decision and audit in the write's own transaction; ``writes`` is asked
+    first (:meth:`authorise_write`). Without a ``principal`` a write is the system's."""
 
     username: str
     roles: tuple[str, ...] = ()
@@ -72,6 +82,9 @@ class User:
     owner: str = ""
     #: Called when an export job ends (to audit it with its row counts).
     exported: Callable[[BulkJob], None] | None = None
+    #: The NHC account behind the request (a token's account or the signed-in user), for writes.
+    principal: Principal | None = None
+    writes: WriteGuard | None = None
 
     def authorise(self, patient_ids: frozenset[int] | None) -> None:
         if self.guard is not None:
@@ -80,6 +93,10 @@ class User:
     def authorise_type(self, rtype: str) -> None:
         if self.types is not None:
             self.types(rtype)
+
+    def authorise_write(self, rtype: str, interaction: str, patient_ids: frozenset[int]) -> None:
+        if self.writes is not None:
+            self.writes(rtype, interaction, patient_ids)
 
     def reads(self, rtype: str) -> bool:
         return self.may_read is None or self.may_read(rtype)
@@ -112,11 +129,14 @@ class FhirServer:
         table: Table = TABLE,
         security: SmartSecurity | None = None,
         bulk: BulkExports | None = None,
+        extra_capabilities: Sequence[dict[str, Any]] = (),
     ) -> None:
         self.sources = sources
         self.table = table
         self.security = security
         self.bulk = bulk
+        #: CapabilityStatement entries of types served by routes outside the table (hub appointments).
+        self.extra_capabilities = tuple(extra_capabilities)
 
     def served(self, rtype: str) -> ResourceType:
         found = self.table.get(rtype, self.sources)
@@ -126,7 +146,11 @@ class FhirServer:
 
     def capability(self, base: str) -> dict[str, Any]:
         return capability_statement(
-            self.table.served(self.sources), base, self.security, self.bulk is not None
+            self.table.served(self.sources),
+            base,
+            self.security,
+            self.bulk is not None,
+            self.extra_capabilities,
         )
 
     def read(self, user: User, rtype: str, rid: str) -> dict[str, Any]:

@@ -9,7 +9,8 @@ search). Both spellings mean the same here: ``read`` = ``rs``, ``write`` = ``cud
 
 A scope never widens the access model: it narrows what the principal behind the token may do. Reads
 still go through the one person-level decision (role, relationship, break-glass, audit). Writes are
-granted only on the care record's types.
+granted only on the operational types (:data:`WRITABLE_TYPES`: the care record's and hub
+appointments); the lake is read-only.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ import re
 from dataclasses import dataclass
 
 CONTEXTS = ("patient", "user", "system")
-#: The care record's types: the only ones a write scope may name.
+#: The care record's types.
 CARE_TYPES = frozenset({"EpisodeOfCare", "CarePlan", "CareTeam", "Task", "ServiceRequest"})
+#: The operational types: the only ones a write scope may name (the care record's, and hub
+#: appointments, which are booked and cancelled over FHIR).
+WRITABLE_TYPES = CARE_TYPES | {"Appointment"}
 #: Scopes that are not about resources.
 LAUNCH_PATIENT = "launch/patient"
 OTHER_SCOPES = frozenset({LAUNCH_PATIENT, "openid", "fhirUser"})
@@ -56,7 +60,7 @@ def parse_scope(text: str) -> ResourceScope | str:
     """One scope: a :class:`ResourceScope`, or one of :data:`OTHER_SCOPES` as it is.
 
     Raises :class:`ScopeError` for anything else, and for write permissions on a type that is not
-    part of the care record (the lake is read-only)."""
+    one of :data:`WRITABLE_TYPES` (the lake is read-only)."""
     if text in OTHER_SCOPES:
         return text
     match = _SCOPE.match(text)
@@ -64,9 +68,10 @@ def parse_scope(text: str) -> ResourceScope | str:
         raise ScopeError(f"{text[:80]!r} is not a SMART scope (e.g. patient/*.read, system/Observation.rs)")
     context, rtype, perms = match.groups()
     letters = {"read": _READ, "write": _WRITE, "*": _READ | _WRITE}.get(perms, frozenset(perms))
-    if letters & _WRITE and rtype != "*" and rtype not in CARE_TYPES:
+    if letters & _WRITE and rtype != "*" and rtype not in WRITABLE_TYPES:
         raise ScopeError(
-            f"{text!r}: write scopes are only granted on the care record ({', '.join(sorted(CARE_TYPES))})"
+            f"{text!r}: write scopes are only granted on the operational types "
+            f"({', '.join(sorted(WRITABLE_TYPES))})"
         )
     return ResourceScope(context, rtype, frozenset(letters))
 
@@ -106,6 +111,16 @@ class GrantedScopes:
     def may_read(self, rtype: str) -> bool:
         """Read and search (``r`` and ``s``) of ``rtype`` in any context the token holds."""
         return any(s.allows(rtype, "r") for s in self.scopes)
+
+    def may_write(self, rtype: str, permission: str = "u") -> bool:
+        """Create (``c``), update (``u``) or delete (``d``) of ``rtype`` in any context the token
+        holds (``write``, ``*`` and ``*.write`` include all three). A lake type is never writable,
+        whatever the scope says."""
+        return (
+            permission in _WRITE
+            and rtype in WRITABLE_TYPES
+            and any(s.allows(rtype, permission) for s in self.scopes)
+        )
 
     @property
     def may_export(self) -> bool:

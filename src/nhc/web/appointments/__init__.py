@@ -1,7 +1,7 @@
 """Access on the web: the JSON API for slot search, booking and cancelling, and the pages
 (:mod:`nhc.web.appointments.pages`: find, book and cancel hub appointments, the visiting service's
-day plan, hub utilisation), and read-only FHIR ``Schedule``, ``Slot`` and ``Appointment``
-(:mod:`nhc.web.appointments.fhir_routes`). Include the routers in the app::
+day plan, the hub utilisation dashboard), and FHIR ``Schedule``, ``Slot`` and ``Appointment``
+(read, and booking and cancelling an Appointment: :mod:`nhc.web.appointments.fhir_routes`). Include the routers in the app::
 
     from nhc.web.appointments import routers
     for r in routers:

@@ -1,31 +1,68 @@
-"""Hub appointments on the FHIR R4 API, read-only: ``GET /fhir/Schedule/{id}``, ``GET /fhir/Slot/{id}``,
-``GET /fhir/Slot?status=free&start=ge2026-03-07T09:00&service-type=gp&schedule.actor=...&_count=20``
-and ``GET /fhir/Appointment/{id}``; resources from :mod:`nhc.access.fhir` (validated against R4 in
-the tests).
+"""Hub appointments on the FHIR R4 API: ``GET /fhir/Schedule/{id}``, ``GET /fhir/Slot/{id}``,
+``GET /fhir/Slot?status=free&start=ge2026-03-07T09:00&service-type=gp&schedule.actor=...&_count=20``,
+``GET /fhir/Appointment/{id}``, and booking and cancelling:
 
-These routes are included before the FHIR server's generic ``/fhir/{type}`` routes, so they answer
-for these three types; they use the same user (a SMART access token or the signed-in session, via
-:func:`nhc.web.fhir.deps.get_current_user`), the same scope check and, for an Appointment (which
-names a patient), the same person-level decision and audit (:meth:`User.authorise` with the
-appointment's patient id, resolved before the resource is returned). Errors are OperationOutcomes.
-Booking and cancelling stay with the JSON API and the pages.
+* ``POST /fhir/Appointment`` (``application/fhir+json``): an R4 Appointment with one
+  ``slot: [{reference: "Slot/<id>"}]``, one participant whose actor is ``Patient/<id>``, status
+  ``booked`` (or ``proposed``/``pending``: a request to book, answered by booking) and, optionally,
+  the booking organisation (extension :data:`~nhc.access.fhir.BOOKING_ORGANISATION_URL`,
+  ``valueReference.display``; the hub when missing). The patient's practice is their registered
+  practice from the patient directory, read after the access decision on them. 201 with
+  ``Location`` and the stored Appointment; 409 when the slot is already booked (a simultaneous
+  booking won), 422 for a slot that has started, 400 naming the field for a body that is not a valid
+  R4 Appointment or lacks what a booking needs.
+* ``PUT /fhir/Appointment/{id}`` (the stored resource with ``status: cancelled`` and an optional
+  ``cancelationReason.text``) or ``PATCH /fhir/Appointment/{id}`` (``application/json-patch+json``,
+  e.g. ``[{"op": "replace", "path": "/status", "value": "cancelled"}]``): cancel; 200 with the
+  Appointment. Any other change is refused (422, naming the fields).
+
+Resources come from :mod:`nhc.access.fhir` (validated against R4 in the tests; written bodies are
+validated against R4 before anything else). These routes are included before the FHIR server's
+generic ``/fhir/{type}`` routes, so they answer for these three types; they use the same user (a
+SMART access token or the signed-in session, via :func:`nhc.web.fhir.deps.get_current_user`) and
+the same scope check. Reading an Appointment (it names a patient) is the same person-level decision
+and audit as any FHIR read (:meth:`User.authorise`); a write first passes
+:meth:`User.authorise_write` (a token's write scope and launch patient; a session's CSRF token),
+then is made by the booking use cases for ``User.principal`` -- the one access decision and audit
+of the JSON API and the pages. Errors are OperationOutcomes. The CapabilityStatement's entries for
+these types are generated from this router (:func:`capability_entries`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
-from nhc.access.domain import AccessAreaError, Channel, NotFound, ServiceType, SlotStatus, parse_enum
-from nhc.access.fhir import appointment_resource, schedule_resource, slot_resource
+from nhc.access.domain import (
+    AccessAreaError,
+    Channel,
+    NotFound,
+    ServiceType,
+    SlotStatus,
+    SlotUnavailable,
+    parse_enum,
+)
+from nhc.access.fhir import (
+    appointment_resource,
+    booking_request,
+    cancellation,
+    schedule_resource,
+    slot_resource,
+)
 from nhc.access.services import AccessService, SlotQuery
-from nhc.fhir.server import FhirError, searchset
-from nhc.web.appointments.deps import access_service
+from nhc.errors import NhcError
+from nhc.fhir.server import FHIR_JSON, FhirError, User, searchset
+from nhc.fhir.server.patch import JSON_PATCH, apply_patch
+from nhc.fhir.validate import validate_resource
+from nhc.security.service import AccessDenied
+from nhc.web.appointments.deps import access_service, directory
 from nhc.web.fhir.router import CurrentUser, FhirRoute, base_url, fhir_response
 
 router = APIRouter(prefix="/fhir", tags=["fhir", "access"], route_class=FhirRoute)
@@ -39,6 +76,10 @@ def _outcomes() -> Iterator[None]:
         yield
     except NotFound as exc:
         raise FhirError(404, "not-found", exc.message) from None
+    except SlotUnavailable as exc:
+        raise FhirError(409, "conflict", str(exc)) from None
+    except AccessDenied as exc:
+        raise FhirError(403, "forbidden", exc.message) from None
     except AccessAreaError as exc:
         raise FhirError(exc.http_status if exc.http_status < 500 else 400, "invalid", str(exc)) from None
 
@@ -113,3 +154,124 @@ def read_appointment(rid: str, service: Service, user: CurrentUser) -> Response:
         found = service.view(rid[:64])  # resolves the patient; nothing is returned before the decision
     user.authorise(frozenset({found.appointment.patient_id}))
     return fhir_response(appointment_resource(found.appointment, found.slot))
+
+
+#: The media types a written resource may come as (FHIR's, and plain JSON).
+RESOURCE_TYPES = (FHIR_JSON, "application/json")
+BODY_LIMIT = 64_000
+
+
+async def _json_body(request: Request, media_types: tuple[str, ...]) -> Any:
+    """The request's JSON body, when it is one of ``media_types`` (415 otherwise: a cross-site form
+    cannot send these types without a CORS preflight this server does not answer)."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type not in media_types:
+        raise FhirError(415, "not-supported", f"send the body as {' or '.join(media_types)}")
+    raw = await request.body()
+    if len(raw) > BODY_LIMIT:
+        raise FhirError(413, "too-costly", f"the body is larger than {BODY_LIMIT} bytes")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise FhirError(400, "invalid", "the body is not JSON") from None
+
+
+def _checked(resource: Any) -> dict[str, Any]:
+    """``resource`` if it is a valid R4 Appointment (400 naming the first field that is not)."""
+    if not isinstance(resource, dict) or resource.get("resourceType") != "Appointment":
+        raise FhirError(400, "invalid", "resourceType: the body must be an Appointment")
+    error = validate_resource(resource)
+    if error is not None:
+        raise FhirError(400, "invalid", f"{error} (Appointment, FHIR R4)"[:300])
+    return resource
+
+
+def _practice(request: Request, patient_id: int) -> str:
+    """The patient's registered practice (asked only after the access decision on them)."""
+    try:
+        found = directory(request).lookup(patient_id) or {}
+    except NhcError:  # the lake is not built
+        found = {}
+    practice = str(found.get("practice_code") or "")
+    if not practice:
+        raise FhirError(422, "business-rule", f"Patient/{patient_id}: the registered practice is not known")
+    return practice
+
+
+@router.post("/Appointment", status_code=201, summary="PERSON-LEVEL: book a hub Slot (create an Appointment)")
+async def create_appointment(request: Request, service: Service, user: CurrentUser) -> Response:
+    user.authorise_write("Appointment", "create", frozenset())  # scopes and CSRF before the body
+    wanted = _checked(await _json_body(request, RESOURCE_TYPES))
+    with _outcomes():
+        asked = booking_request(wanted)
+        user.authorise_write("Appointment", "create", frozenset({asked.patient_id}))
+        slot = service.slot(asked.slot_id)
+        hub_id = service.schedule(slot.schedule_id).hub_id
+        # The decision on the person (audited) before the directory says where they are registered.
+        service.check_person(asked.patient_id, hub_id, principal=user.principal)
+        hub = next(h for h in service.hubs() if h.id == hub_id)
+        appointment = service.book(
+            slot.id,
+            patient_id=asked.patient_id,
+            practice_code=_practice(request, asked.patient_id),
+            booking_organisation=asked.booking_organisation or hub.name,
+            principal=user.principal,
+        )
+    resource = appointment_resource(appointment, service.slot(slot.id))
+    location = f"{base_url(request)}/Appointment/{appointment.id}"
+    return Response(orjson.dumps(resource), 201, {"Location": location}, media_type=FHIR_JSON)
+
+
+def _cancel(
+    service: AccessService,
+    user: User,
+    rid: str,
+    changed_from: Callable[[dict[str, Any]], Any],
+) -> Response:
+    """Cancel ``rid`` when the resource ``changed_from`` makes of the stored one only cancels it."""
+    with _outcomes():
+        # The decision on the appointment's patient (audited) before anything about it is said.
+        found = service.view(rid[:64], principal=user.principal)
+        user.authorise_write("Appointment", "update", frozenset({found.appointment.patient_id}))
+        stored = appointment_resource(found.appointment, found.slot)
+        reason = cancellation(stored, _checked(changed_from(stored)))
+        appointment = service.cancel(found.appointment.id, reason=reason, principal=user.principal)
+    return fhir_response(appointment_resource(appointment, found.slot))
+
+
+@router.put("/Appointment/{rid}", summary="PERSON-LEVEL: cancel a hub Appointment (status cancelled)")
+async def update_appointment(rid: str, request: Request, service: Service, user: CurrentUser) -> Response:
+    user.authorise_write("Appointment", "update", frozenset())  # scopes and CSRF before the body
+    changed = await _json_body(request, RESOURCE_TYPES)
+    return _cancel(service, user, rid, lambda _stored: changed)
+
+
+@router.patch("/Appointment/{rid}", summary="PERSON-LEVEL: cancel a hub Appointment (JSON Patch)")
+async def patch_appointment(rid: str, request: Request, service: Service, user: CurrentUser) -> Response:
+    user.authorise_write("Appointment", "update", frozenset())  # scopes and CSRF before the body
+    patch = await _json_body(request, (JSON_PATCH,))
+    return _cancel(service, user, rid, lambda stored: apply_patch(stored, patch))
+
+
+#: A search parameter's FHIR type (the CapabilityStatement names each parameter with its type).
+PARAM_TYPES = {"status": "token", "start": "date", "service-type": "token", "schedule.actor": "reference", "channel": "token"}  # fmt: skip
+#: An HTTP method on ``/{type}`` or ``/{type}/{id}`` as a FHIR interaction.
+INTERACTIONS = {("GET", True): "read", ("GET", False): "search-type", ("POST", False): "create", ("PUT", True): "update", ("PATCH", True): "patch"}  # fmt: skip
+
+
+def capability_entries(routes: list[Any] | None = None) -> list[dict[str, Any]]:
+    """The CapabilityStatement's ``rest.resource`` entries for the types this router serves, made
+    from its routes (so they say what is served): each type's interactions and search parameters
+    (``_count`` and other result parameters are not search parameters)."""
+    entries: dict[str, dict[str, Any]] = {}
+    for route in routes if routes is not None else router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        rtype, _, rest = route.path.removeprefix("/fhir/").partition("/")
+        entry = entries.setdefault(rtype, {"type": rtype, "interaction": [], "searchParam": []})
+        for method in sorted(route.methods):
+            entry["interaction"].append({"code": INTERACTIONS[(method, bool(rest))]})
+        if not rest and "GET" in route.methods:
+            names = [p.alias for p in route.dependant.query_params if not p.alias.startswith("_")]
+            entry["searchParam"] = [{"name": n, "type": PARAM_TYPES[n]} for n in names]
+    return [{k: v for k, v in e.items() if v} for e in entries.values()]

@@ -32,7 +32,14 @@ from nhc.web.oauth.deps import endpoints, oauth_service
 router = APIRouter(tags=["SMART on FHIR"])
 
 #: Scopes advertised (SMART 2 capability list and examples of what is granted).
-SCOPES_SUPPORTED = ("patient/*.read", "user/*.read", "system/*.read", "user/CarePlan.write", LAUNCH_PATIENT)
+SCOPES_SUPPORTED = (
+    "patient/*.read",
+    "user/*.read",
+    "system/*.read",
+    "user/CarePlan.write",
+    "user/Appointment.write",
+    LAUNCH_PATIENT,
+)
 CAPABILITIES = (
     "launch-standalone",
     "client-public",

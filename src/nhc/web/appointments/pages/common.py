@@ -22,12 +22,12 @@ from fastapi import HTTPException, Request
 
 from nhc.access.domain import AccessAreaError, BadField, NotEligible, NotFound, SlotInPast, SlotUnavailable
 from nhc.access.services import AccessService
-from nhc.care.directory import PatientDirectory
 from nhc.care.services.people import person_label
 from nhc.care.services.views import PersonLabel
 from nhc.errors import NhcError
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
+from nhc.web.appointments.deps import directory
 from nhc.web.deps import check_csrf, current_user, render
 
 TEXT = 500
@@ -52,12 +52,6 @@ def clinical_user(request: Request) -> Principal:
 
 def service(request: Request) -> AccessService:
     return request.app.state.access
-
-
-def directory(request: Request) -> PatientDirectory:
-    """Where people's names come from: ``app.state.access_people`` when set (tests, demos), else the
-    care service's directory (the lake's insight tables)."""
-    return getattr(request.app.state, "access_people", None) or request.app.state.care.directory
 
 
 def person(request: Request, patient_id: int) -> PersonLabel:
