@@ -82,16 +82,19 @@ def test_a_backend_runs_a_bulk_export_to_completion(served):
     """Kick-off, poll as the status URL says (``Retry-After``), fetch every file in the manifest."""
 
     headers = {"Authorization": f"Bearer {_backend_token(served)}", "Accept": "application/fhir+json"}
-    with httpx.Client(base_url=f"{served['root']}/fhir", headers=headers) as http:
+    # A generous timeout: under a loaded CI machine a poll can wait seconds behind the export thread.
+    with httpx.Client(base_url=f"{served['root']}/fhir", headers=headers, timeout=120) as http:
         kick = http.get("/$export", headers={"Prefer": "respond-async"})
         assert kick.status_code == 202
         status = kick.headers["content-location"]
-        for _ in range(300):
+        deadline = time.monotonic() + 300
+        while True:
             poll = http.get(status)
-            if poll.status_code == 200:
+            if poll.status_code == 200 or time.monotonic() > deadline:
                 break
             assert poll.status_code == 202
             time.sleep(min(float(poll.headers["retry-after"]), 0.1))
+        assert poll.status_code == 200, "the export did not finish in 5 minutes"
         manifest = poll.json()
         assert manifest["output"] and {o["type"] for o in manifest["output"]} >= {"Patient", "Observation"}
         for output in manifest["output"]:
