@@ -70,9 +70,16 @@ def _path(points: list[tuple[float, float] | None]) -> str:
 
 
 def _axes(
-    months: list, y0: float, y1: float, unit: str, sx: Callable[[int], float], sy: Callable[[float], float]
+    months: list,
+    y0: float,
+    y1: float,
+    unit: str,
+    sx: Callable[[int], float],
+    sy: Callable[[float], float],
+    weekly: bool = False,
 ) -> list[str]:
-    """The axes' ticks and titles: five values up the side, January of each year along the bottom."""
+    """The axes' ticks and titles: five values up the side, January of each year along the bottom
+    (for ``weekly`` series: the first week of each month, labelled with its day and month)."""
     pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     parts = []
     for k in range(5):
@@ -81,7 +88,8 @@ def _axes(
             f'<text x="{LEFT - 6}" y="{sy(v) + 4:.1f}" text-anchor="end" font-size="13" fill="#212b32">{v:,.1f}</text>'
         )
     # January of each year, and the first and last months when they are not too close to one
-    ticks = sorted({0, len(months) - 1, *(i for i, m in enumerate(months) if m.month == 1)})
+    firsts = (i for i, m in enumerate(months) if (m.day <= 7 if weekly else m.month == 1))
+    ticks = sorted({0, len(months) - 1, *firsts})
     ticks = [
         t
         for n, t in enumerate(ticks)
@@ -91,10 +99,11 @@ def _axes(
         anchor = "start" if n == 0 else "end" if n == len(ticks) - 1 and n else "middle"
         parts.append(
             f'<text x="{sx(i):.1f}" y="{TOP + ph + 18}" text-anchor="{anchor}" font-size="13" '
-            f'fill="#212b32">{months[i].strftime("%b %Y")}</text>'
+            f'fill="#212b32">{months[i].strftime("%d %b" if weekly else "%b %Y").lstrip("0")}</text>'
         )
+    period = "Week starting" if weekly else "Month"
     parts.append(
-        f'<text x="{LEFT + pw / 2}" y="{HEIGHT - 6}" text-anchor="middle" font-size="13" fill="#212b32">Month</text>'
+        f'<text x="{LEFT + pw / 2}" y="{HEIGHT - 6}" text-anchor="middle" font-size="13" fill="#212b32">{period}</text>'
     )
     axis = "Percentage (%)" if unit == "%" else unit.capitalize()
     parts.append(
@@ -104,8 +113,11 @@ def _axes(
     return parts
 
 
-def spc_chart(series: Series, *, title: str, unit: str, target: float | None = None) -> Markup:
-    """The chart of ``series`` (its published values and its SPC chart, if it has one)."""
+def spc_chart(
+    series: Series, *, title: str, unit: str, target: float | None = None, weekly: bool = False
+) -> Markup:
+    """The chart of ``series`` (its published values and its SPC chart, if it has one); its points'
+    ``month`` is the start of a week when ``weekly``."""
     months = [p.month for p in series.points]
     if not any(p.value is not None for p in series.points):
         return Markup(f'<p class="nhsuk-body">No published months to chart for {escape(title)}.</p>')
@@ -125,7 +137,7 @@ def spc_chart(series: Series, *, title: str, unit: str, target: float | None = N
         f'<line x1="{LEFT}" y1="{TOP + ph}" x2="{LEFT + pw}" y2="{TOP + ph}" stroke="{LIMIT_COLOUR}"/>',
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + ph}" stroke="{LIMIT_COLOUR}"/>',
     ]
-    parts += _axes(months, y0, y1, unit, sx, sy)
+    parts += _axes(months, y0, y1, unit, sx, sy, weekly)
     published = [i for i, p in enumerate(series.points) if p.value is not None]
     if series.chart:
         limits = list(zip(published, series.chart.points, strict=True))

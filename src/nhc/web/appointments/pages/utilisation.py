@@ -158,9 +158,8 @@ def weekly_chart(d: Dashboard) -> Markup:
     if d.chart is None:
         return Markup('<p class="nhsuk-body">No appointments were offered in these weeks.</p>')
     points = [Point(w, None, None, p.value) for w, p in zip(d.weeks, d.chart.points, strict=True)]
-    svg = spc_chart(Series(WEEKLY, "county", "all hubs", points, d.chart), title=WEEKLY.title, unit="%")
-    # The chart is drawn for monthly series and its x-axis title says so; ours are weeks.
-    return Markup(str(svg).replace(">Month</text>", ">Week starting</text>"))
+    series = Series(WEEKLY, "county", "all hubs", points, d.chart)
+    return spc_chart(series, title=WEEKLY.title, unit="%", weekly=True)
 
 
 def _tables(request: Request, d: Dashboard, keep: dict[str, Any]) -> dict[str, tables.Table]:
