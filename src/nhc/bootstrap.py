@@ -25,6 +25,7 @@ from nhc.access.services import AccessService
 from nhc.care.directory import InsightsDirectory, PatientDirectory
 from nhc.care.services import CareService
 from nhc.db import Database
+from nhc.engagement.services import EngagementService
 from nhc.insights.access import PatientAccess
 from nhc.insights.service import InsightsService
 from nhc.lake.store import update_lake
@@ -50,6 +51,7 @@ class Services:
     navigation: NavigationService
     social_prescribing: SocialPrescribing
     access: AccessService
+    engagement: EngagementService
 
     def close(self) -> None:
         """Release the database connections (the services are not used afterwards)."""
@@ -107,6 +109,7 @@ def build(
         access=AccessService(
             security.db, security=security, neighbourhood_of=patient_access.neighbourhood_of
         ),
+        engagement=EngagementService(security.db, security=security),
     )
 
 

@@ -30,6 +30,7 @@ MODEL_MODULES: list[str] = [
     "nhc.navigation.models",
     "nhc.navigation.referral_models",
     "nhc.access.models",
+    "nhc.engagement.models",
 ]
 
 NAMING_CONVENTION = {
