@@ -33,6 +33,7 @@ from nhc.settings import Settings
 from nhc.web import appointments as appointments_web
 from nhc.web import care as care_web
 from nhc.web import charts
+from nhc.web import engagement as engagement_web
 from nhc.web import navigation as navigation_web
 from nhc.web import outcomes as outcomes_web
 from nhc.web import planning as planning_web
@@ -140,6 +141,7 @@ def create_app(
     state.security, state.insights, state.care = services.security, services.insights, services.care
     state.navigation, state.access = services.navigation, services.access
     state.social_prescribing = services.social_prescribing
+    state.engagement = services.engagement
     state.secret_key = bootstrap.secret_key(settings)
     state.force_secure_cookies = (
         settings.secure_cookies if force_secure_cookies is None else force_secure_cookies
@@ -154,6 +156,7 @@ def create_app(
         *appointments_web.routers,
         *planning_web.routers,
         *outcomes_web.routers,
+        *engagement_web.routers,
     ):
         app.include_router(router)
     # Care first: its FHIR types (EpisodeOfCare, CarePlan) must win over the lake's generic routes.

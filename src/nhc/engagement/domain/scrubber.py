@@ -43,7 +43,8 @@ _PHONE = re.compile(r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)\d[\d\s()-]{7,14}\d
 _NHS_NUMBER = re.compile(r"(?<!\d)\d{3}[\s-]?\d{3}[\s-]?\d{4}(?!\d)")
 _LONG_DIGITS = re.compile(r"(?<!\d)\d(?:[\s-]?\d){5,}(?!\d)")
 
-_WORD = r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?"
+# A capitalised word, with the forms of UK surnames: O'Leary, McDonald, MacLeod, Okonkwo-Adeyemi.
+_WORD = r"(?:O['’]|Ma?c)?[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?"
 _TITLES = r"Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Nurse|Sister|Rev|Revd|Sir|Dame"
 _TITLED = re.compile(r"\b(" + _TITLES + r")(\.?\s+)(" + _WORD + r")((?:\s+" + _WORD + r")?)")
 _CUE = re.compile(
