@@ -13,7 +13,20 @@ from collections.abc import Sequence
 import typer
 from rich.text import Text
 
-from nhc.cli import access, analytics, care, clients, demo, fhir, lake, navigation, outcomes, planning, web
+from nhc.cli import (
+    access,
+    analytics,
+    care,
+    clients,
+    demo,
+    engagement,
+    fhir,
+    lake,
+    navigation,
+    outcomes,
+    planning,
+    web,
+)
 from nhc.cli.common import err_console
 from nhc.errors import NhcError
 
@@ -27,7 +40,7 @@ except ImportError:  # pragma: no cover - older Typer runs on Click itself
     NoArgsIsHelpError = getattr(click.exceptions, "NoArgsIsHelpError", ())  # type: ignore[misc]
 
 #: The areas, in the order their commands are listed by ``nhc --help``.
-AREAS = (lake, analytics, outcomes, fhir, clients, web, care, navigation, access, planning, demo)
+AREAS = (lake, analytics, outcomes, fhir, clients, web, care, navigation, access, planning, engagement, demo)
 USAGE_ERROR = 2
 
 app = typer.Typer(

@@ -35,7 +35,9 @@ class EngagementUnitOfWork(AuditedUnitOfWork):
     def _open(self, session: Session) -> None:
         self.repo = EngagementRepository(session)
 
-    def audit(self, principal: Principal | None, action: str, resource: str, detail: str | None = None) -> None:
+    def audit(
+        self, principal: Principal | None, action: str, resource: str, detail: str | None = None
+    ) -> None:
         """One audit line in this transaction (nothing without security or a principal: the system)."""
         if self.security is None or principal is None:
             return

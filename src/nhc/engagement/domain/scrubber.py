@@ -53,9 +53,52 @@ _CUE = re.compile(
 )
 # Capitalised words after "I am" that are not names.
 _NOT_NAMES = frozenset(
-    "English British Scottish Welsh Irish Polish Indian Pakistani Bangladeshi Black White Asian Muslim "
-    "Hindu Sikh Jewish Christian Catholic Deaf Disabled Autistic Not So Very Still Also Just Now The A "
-    "An In On At From Writing Sorry Glad Happy Unhappy Disappointed Grateful Worried Tired".split()
+    [
+        "English",
+        "British",
+        "Scottish",
+        "Welsh",
+        "Irish",
+        "Polish",
+        "Indian",
+        "Pakistani",
+        "Bangladeshi",
+        "Black",
+        "White",
+        "Asian",
+        "Muslim",
+        "Hindu",
+        "Sikh",
+        "Jewish",
+        "Christian",
+        "Catholic",
+        "Deaf",
+        "Disabled",
+        "Autistic",
+        "Not",
+        "So",
+        "Very",
+        "Still",
+        "Also",
+        "Just",
+        "Now",
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "From",
+        "Writing",
+        "Sorry",
+        "Glad",
+        "Happy",
+        "Unhappy",
+        "Disappointed",
+        "Grateful",
+        "Worried",
+        "Tired",
+    ]
 )
 _CAPITALISED = re.compile(r"\b" + _WORD + r"\b")
 _MERGE = re.compile(r"\[name\](?:\s+\[name\])+")

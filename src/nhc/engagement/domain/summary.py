@@ -99,7 +99,5 @@ def summarise(
         neighbourhood=neighbourhood,
         by_neighbourhood=breakdown(items, [(n, n) for n in neighbourhoods], lambda i: i.neighbourhood),
         by_age_band=breakdown(items, ages, lambda i: i.age_band or ""),
-        by_imd_quintile=breakdown(
-            items, quintiles, lambda i: str(i.imd_quintile) if i.imd_quintile else ""
-        ),
+        by_imd_quintile=breakdown(items, quintiles, lambda i: str(i.imd_quintile) if i.imd_quintile else ""),
     )

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from nhc.db import Database, utcnow
 from nhc.engagement.domain import Channel, EngagementSummary, FeedbackItem, summarise
 from nhc.engagement.domain.classifier import ThemeClassifier, shipped_classifier
-from nhc.engagement.services import feedback
+from nhc.engagement.services import demo, feedback
 from nhc.engagement.services.feedback import Comment, Engagement
 from nhc.reference.geography import neighbourhoods as geography_neighbourhoods
 from nhc.security.roles import Principal
@@ -56,7 +56,12 @@ class EngagementService:
         return list(self.eng.neighbourhoods())
 
     def submit_public(
-        self, neighbourhood: str, text: str, *, age_band: str | None = None, imd_quintile: int | str | None = None
+        self,
+        neighbourhood: str,
+        text: str,
+        *,
+        age_band: str | None = None,
+        imd_quintile: int | str | None = None,
     ) -> FeedbackItem:
         comment = Comment(neighbourhood, text, age_band=age_band, imd_quintile=imd_quintile)
         return feedback.submit_public(self.eng, comment)
@@ -73,6 +78,10 @@ class EngagementService:
         self, principal: Principal, item_id: int, themes: Sequence[str], tags: Sequence[str] = ()
     ) -> FeedbackItem:
         return feedback.retag(self.eng, principal, principal.username, item_id, themes, tags)
+
+    def seed_demo(self, per_neighbourhood: int = 10, seed: int = 1) -> int:
+        """Demonstration comments (see :mod:`nhc.engagement.services.demo`) unless there are some."""
+        return demo.seed(self.eng, per_neighbourhood, seed)
 
     def item(self, item_id: int) -> FeedbackItem:
         with self.eng.uow() as uow:

@@ -121,7 +121,12 @@ def import_notes(
 
 
 def retag(
-    eng: Engagement, principal: Principal | None, by: str, item_id: int, themes: Sequence[str], tags: Sequence[str]
+    eng: Engagement,
+    principal: Principal | None,
+    by: str,
+    item_id: int,
+    themes: Sequence[str],
+    tags: Sequence[str],
 ) -> FeedbackItem:
     """A member of staff's themes and tags for one comment (replacing the classifier's), audited."""
     with eng.uow() as uow:

@@ -143,7 +143,9 @@ def _comment(values: dict[str, str]) -> Comment:
     try:
         received = dt.date.fromisoformat(values["received"]) if values["received"] else None
     except ValueError:
-        raise BadField("received", f"{values['received']!r} is not a date", "a date like 2026-03-31") from None
+        raise BadField(
+            "received", f"{values['received']!r} is not a date", "a date like 2026-03-31"
+        ) from None
     return Comment(
         neighbourhood=values["neighbourhood"],
         text=values["comment"],
@@ -164,7 +166,7 @@ async def note_add(
     """Keep the note (scrubbed and themed) and show it, so its themes can be changed at once."""
     form = await request.form()
     keys = ("neighbourhood", "channel", "comment", "received", "age_band", "imd_quintile", "tags")
-    values = {k: str(form.get(k) or "")[:2001 if k == "comment" else 300] for k in keys}
+    values = {k: str(form.get(k) or "")[: 2001 if k == "comment" else 300] for k in keys}
     try:
         if not check_csrf(request, str(form.get("csrf_token") or "")):
             raise BadField("comment", "the form expired: send the note again", "")

@@ -65,7 +65,9 @@ async def have_your_say_send(
 ):
     """Scrub, theme and keep the comment; the thank-you page shows what was kept."""
     form = await request.form()
-    values: dict[str, Any] = {k: str(form.get(k) or "")[: MAX_TEXT + 1 if k == "comment" else 200] for k in FIELDS}
+    values: dict[str, Any] = {
+        k: str(form.get(k) or "")[: MAX_TEXT + 1 if k == "comment" else 200] for k in FIELDS
+    }
     try:
         _check(request, values, str(form.get("csrf_token") or ""), limiter)
         item = service.submit_public(
