@@ -79,16 +79,22 @@ def test_the_thank_you_page_shows_the_comment_as_kept(app) -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"consent": ""}, "tick the box"),
-        ({"comment": "  "}, "write your comment"),
+        ({"consent": ""}, "Tick the box"),
+        ({"comment": "  "}, "Write your comment"),
         ({"neighbourhood": "Atlantis"}, "is not a neighbourhood of the county"),
-        ({"csrf_token": "forged"}, "the form expired"),
+        ({"csrf_token": "forged"}, "The form expired"),
     ],
 )
 def test_a_bad_submission_is_explained_and_nothing_kept(app, fields, message) -> None:
     r = _send(TestClient(app), **({"comment": "Good service"} | fields))
     assert r.status_code == 400 and message in r.text
     assert app.state.engagement.inbox() == []
+
+
+def test_a_comment_too_long_is_explained_in_a_sentence(app) -> None:
+    r = _send(TestClient(app), comment="x" * 2500)
+    assert r.status_code == 400 and "The comment is too long (2,001 characters; the most is 2,000)" in r.text
+    assert 'href="#comment"' in r.text
 
 
 def test_the_public_form_is_rate_limited_per_address(app) -> None:

@@ -23,6 +23,11 @@ class BadField(EngagementError):
         allowed_text = allowed if isinstance(allowed, str) else ", ".join(allowed)
         super().__init__(f"{field}: {message}", hint=f"allowed: {allowed_text}" if allowed_text else None)
         self.field = field
+        self.detail, self.allowed = message, allowed_text
+
+    def renamed(self, fields: dict[str, str]) -> BadField:
+        """The same error about a form's own field name (the form's "comment" is the item's "text")."""
+        return BadField(fields.get(self.field, self.field), self.detail, self.allowed)
 
 
 class NotFound(EngagementError):

@@ -129,9 +129,14 @@ class FeedbackItem:
         if not isinstance(self.text, Scrubbed):
             raise TypeError("feedback text must be scrubbed first (nhc.engagement.domain.scrub)")
         if not self.text.text.strip():
-            raise BadField("text", "is empty", "a comment of 1 to 2000 characters")
+            raise BadField("text", "the comment is empty", "a comment of 1 to 2000 characters")
         if len(self.text.text) > MAX_TEXT:
-            raise BadField("text", f"{len(self.text.text)} characters", f"at most {MAX_TEXT}")
+            n = len(self.text.text)
+            raise BadField(
+                "text",
+                f"the comment is too long ({n:,} characters; the most is {MAX_TEXT:,})",
+                f"at most {MAX_TEXT}",
+            )
         if not self.neighbourhood.strip():
             raise BadField("neighbourhood", "is empty", "a neighbourhood of the county")
         object.__setattr__(self, "channel", parse_channel(self.channel))

@@ -34,6 +34,8 @@ from nhc.web.deps import check_csrf, current_user, render
 from nhc.web.engagement.deps import engagement_service
 
 router = APIRouter(include_in_schema=False)
+#: The feedback item's names for what the forms call otherwise.
+FORM_FIELDS = {"text": "comment"}
 
 INBOX_PAGE = 20
 
@@ -172,6 +174,7 @@ async def note_add(
             raise BadField("comment", "the form expired: send the note again", "")
         item = service.add_note(user, _comment(values))
     except EngagementError as exc:
+        exc = exc.renamed(FORM_FIELDS) if isinstance(exc, BadField) else exc
         return render(request, "engagement/note.html", _note_context(service, values, exc), 400)
     return RedirectResponse(f"/engagement/comments/{item.id}?added=1", status_code=303)
 

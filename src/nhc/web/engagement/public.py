@@ -21,6 +21,8 @@ from nhc.web.engagement.deps import PUBLIC_LIMIT, PUBLIC_WINDOW, engagement_serv
 from nhc.web.engagement.rate_limit import RateLimiter
 
 router = APIRouter(include_in_schema=False)
+#: The feedback item's names for what the forms call otherwise.
+FORM_FIELDS = {"text": "comment"}
 
 AGE_LABELS = {"0-17": "Under 18", "85+": "85 or over"}
 FIELDS = ("neighbourhood", "comment", "age_band", "consent")
@@ -75,6 +77,7 @@ async def have_your_say_send(
         )
     except EngagementError as exc:
         status = exc.http_status if isinstance(exc, TooMany) else 400
+        exc = exc.renamed(FORM_FIELDS) if isinstance(exc, BadField) else exc
         return render(request, "engagement/have_your_say.html", _context(service, values, exc), status)
     ctx = {
         "page_title": "Thank you for your comment",
