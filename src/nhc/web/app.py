@@ -99,13 +99,15 @@ def _mount_static(app: FastAPI) -> None:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Load the insight tables in the background at start-up so the first page is quick."""
+    """Load the insight tables (and train the theme classifier) in the background at start-up so the
+    first page is quick."""
 
     def warm() -> None:
         try:
             app.state.insights.overview(())
         except NhcError as exc:
             log.warning("insights not ready: %s", exc)
+        app.state.engagement.warm()  # the theme classifier, trained from its shipped set in < 1 s
 
     threading.Thread(target=warm, name="nhc-insights-warm-up", daemon=True).start()
     yield

@@ -52,6 +52,8 @@ def test_identifiers_become_placeholders(text: str, expected: str) -> None:
         ("Kind regards, Margaret Thompson", "Kind regards, [name]"),
         ("Sarah Brown helped my mum", "[name] helped my mum"),
         ("My son Oliver has asthma", "My son [name] has asthma"),
+        ("hi my name is john smith and i am cross", "hi my name is [name] and i am cross"),
+        ("my name is priya, thanks", "my name is [name], thanks"),
     ],
 )
 def test_names_become_placeholders(text: str, expected: str) -> None:
@@ -67,6 +69,7 @@ def test_names_become_placeholders(text: str, expected: str) -> None:
         "Will the practice open on Saturdays? I hope so.",
         "The Brown Street surgery",  # a street name without a number is not an address
         "NHS App, A&E and 111 are confusing.",
+        "My name is not important, the service is.",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
@@ -112,3 +115,26 @@ def test_any_uk_phone_number_is_removed(prefix, rest, form) -> None:
     out = s(f"Call {number} today")
     assert out == "Call [phone number] today"
     assert not re.search(r"\d{3}", out)
+
+
+_NAMES = ["Sarah Jones", "Mohammed Khan", "Dr Okafor", "Mrs Williams", "Priya Patel", "Mr O'Brien"]
+
+
+@given(
+    name=st.sampled_from(_NAMES),
+    nhs=st.integers(4_000_000_000, 7_999_999_999).map(lambda n: f"{str(n)[:3]} {str(n)[3:6]} {str(n)[6:]}"),
+    phone=st.integers(0, 999_999).map(lambda n: f"07700 9{n:05d}"[:12]),
+    user=st.from_regex(r"[a-z]{3,10}(\.[a-z]{2,8})?", fullmatch=True),
+    postcode=st.sampled_from(["OX4 1AB", "OX16 9QE", "SN7 7JA", "RG9 1HG"]),
+    house=st.integers(1, 250),
+)
+def test_a_comment_full_of_identifiers_keeps_none_of_them(name, nhs, phone, user, postcode, house) -> None:
+    text = (
+        f"I saw {name} about my knee. NHS number {nhs}, phone {phone}, email {user}@example.org. "
+        f"Write to {house} Banbury Road, {postcode}. The wait was far too long."
+    )
+    out = s(text)
+    surname = name.split()[-1]
+    for identifier in (surname, nhs, phone, f"{user}@", postcode, f"{house} Banbury"):
+        assert identifier not in out
+    assert out.endswith("The wait was far too long.")

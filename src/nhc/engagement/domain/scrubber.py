@@ -100,6 +100,9 @@ _NOT_NAMES = frozenset(
         "Tired",
     ]
 )
+# "my name is john smith": after this cue a name is removed even in lower case.
+_NAME_IS = re.compile(r"\b([Mm]y name is|[Mm]y name's)(\s+)([a-z][a-z'’-]+)((?:\s+[a-z][a-z'’-]+)?)")
+_NOT_LOWER_NAMES = frozenset("not a an the withheld private unknown on in at and but".split())
 _CAPITALISED = re.compile(r"\b" + _WORD + r"\b")
 _MERGE = re.compile(r"\[name\](?:\s+\[name\])+")
 
@@ -156,6 +159,14 @@ def _cued(m: re.Match[str]) -> str:
     return f"{m.group(1)}{m.group(2)}{NAME}"
 
 
+def _name_is(names: Names, m: re.Match[str]) -> str:
+    if m.group(3) in _NOT_LOWER_NAMES:
+        return m.group(0)
+    second = m.group(4).strip()
+    keep = "" if second and names.known(second.capitalize()) else m.group(4)
+    return f"{m.group(1)}{m.group(2)}{NAME}{keep}"
+
+
 def _listed(names: Names, text: str) -> str:
     """Listed names; an ambiguous one only next to a name or a placeholder already found."""
     spans = [(m.start(), m.end(), m.group(0)) for m in _CAPITALISED.finditer(text)]
@@ -188,5 +199,6 @@ def scrub(text: str) -> Scrubbed:
     out = _LONG_DIGITS.sub(NUMBER, out)
     out = _TITLED.sub(lambda m: _titled(names, m), out)
     out = _CUE.sub(_cued, out)
+    out = _NAME_IS.sub(lambda m: _name_is(names, m), out)
     out = _listed(names, out)
     return Scrubbed(_MERGE.sub(NAME, out))

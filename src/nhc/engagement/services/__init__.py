@@ -52,6 +52,10 @@ class EngagementService:
         self.clock = clock
         self.eng = Engagement(db, clock, classifier, _once(neighbourhoods), security)
 
+    def warm(self) -> None:
+        """Train the theme classifier now (the web app does it at start-up, not on the first comment)."""
+        self.eng.classifier()
+
     def neighbourhoods(self) -> list[str]:
         return list(self.eng.neighbourhoods())
 
