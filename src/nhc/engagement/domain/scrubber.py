@@ -52,57 +52,18 @@ _CUE = re.compile(
     r"(" + _WORD + r"(?:\s+" + _WORD + r"){0,2})"
 )
 # Capitalised words after "I am" that are not names.
-_NOT_NAMES = frozenset(
-    [
-        "English",
-        "British",
-        "Scottish",
-        "Welsh",
-        "Irish",
-        "Polish",
-        "Indian",
-        "Pakistani",
-        "Bangladeshi",
-        "Black",
-        "White",
-        "Asian",
-        "Muslim",
-        "Hindu",
-        "Sikh",
-        "Jewish",
-        "Christian",
-        "Catholic",
-        "Deaf",
-        "Disabled",
-        "Autistic",
-        "Not",
-        "So",
-        "Very",
-        "Still",
-        "Also",
-        "Just",
-        "Now",
-        "The",
-        "A",
-        "An",
-        "In",
-        "On",
-        "At",
-        "From",
-        "Writing",
-        "Sorry",
-        "Glad",
-        "Happy",
-        "Unhappy",
-        "Disappointed",
-        "Grateful",
-        "Worried",
-        "Tired",
-    ]
-)
+_NOT_NAMES = frozenset((
+    "English", "British", "Scottish", "Welsh", "Irish", "Polish", "Indian", "Pakistani", "Bangladeshi",
+    "Black", "White", "Asian", "Muslim", "Hindu", "Sikh", "Jewish", "Christian", "Catholic", "Deaf",
+    "Disabled", "Autistic", "Not", "So", "Very", "Still", "Also", "Just", "Now", "The", "A", "An", "In",
+    "On", "At", "From", "Writing", "Sorry", "Glad", "Happy", "Unhappy", "Disappointed", "Grateful",
+    "Worried", "Tired",
+))  # fmt: skip
 # "my name is john smith": after this cue a name is removed even in lower case.
 _NAME_IS = re.compile(r"\b([Mm]y name is|[Mm]y name's)(\s+)([a-z][a-z'’-]+)((?:\s+[a-z][a-z'’-]+)?)")
-_NOT_LOWER_NAMES = frozenset("not a an the withheld private unknown on in at and but".split())
+_NOT_LOWER_NAMES = frozenset(
+    ("not", "a", "an", "the", "withheld", "private", "unknown", "on", "in", "at", "and", "but")
+)
 _CAPITALISED = re.compile(r"\b" + _WORD + r"\b")
 _MERGE = re.compile(r"\[name\](?:\s+\[name\])+")
 
