@@ -122,3 +122,9 @@ def test_summary_of_nothing_has_no_date_and_every_count_suppressed() -> None:
 
 def test_scrubbed_is_what_str_shows() -> None:
     assert str(Scrubbed("x")) == "x"
+
+
+@pytest.mark.parametrize("value", ["１", "٣", "6", "0", "1.0", " "])
+def test_a_quintile_is_an_ascii_digit_from_1_to_5(value) -> None:
+    with pytest.raises(BadField):
+        item(imd_quintile=value)

@@ -138,3 +138,7 @@ def test_a_comment_full_of_identifiers_keeps_none_of_them(name, nhs, phone, user
     for identifier in (surname, nhs, phone, f"{user}@", postcode, f"{house} Banbury"):
         assert identifier not in out
     assert out.endswith("The wait was far too long.")
+
+
+def test_control_characters_are_dropped() -> None:
+    assert s("bad\x00 wait\x07\nline two") == "bad wait\nline two"

@@ -99,10 +99,9 @@ def check_age_band(value: str | None) -> str | None:
 def check_quintile(value: int | str | None) -> int | None:
     if value in (None, ""):
         return None
-    try:
-        quintile = int(value)  # type: ignore[arg-type]
-    except ValueError:
-        quintile = 0
+    # ASCII digits only: int() would also read "１" or "٣" as a number.
+    text = str(value).strip()
+    quintile = int(text) if len(text) == 1 and text in "12345" else 0
     if quintile not in IMD_QUINTILES:
         raise BadField("imd_quintile", f"{value!r} is not a quintile", "1, 2, 3, 4, 5")
     return quintile

@@ -66,6 +66,8 @@ _NOT_LOWER_NAMES = frozenset(
 )
 _CAPITALISED = re.compile(r"\b" + _WORD + r"\b")
 _MERGE = re.compile(r"\[name\](?:\s+\[name\])+")
+# Control characters (NUL among them: PostgreSQL refuses it in text) are dropped; tabs and new lines stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def _listed(names: Names, text: str) -> str:
 def scrub(text: str) -> Scrubbed:
     """``text`` with identifiers replaced by placeholders (see the module's contract)."""
     names = shipped_names()
-    out = _EMAIL.sub(EMAIL, text)
+    out = _EMAIL.sub(EMAIL, _CONTROL.sub("", text))
     out = _POSTCODE.sub(POSTCODE, out)
     out = _ADDRESS.sub(ADDRESS, out)
     out = _PHONE.sub(_phone, out)

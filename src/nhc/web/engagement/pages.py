@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
@@ -27,6 +27,7 @@ from nhc.engagement.domain import (
 )
 from nhc.engagement.domain.feedback import parse_channel
 from nhc.engagement.services import Comment, EngagementService
+from nhc.identifiers import MAX_RECORD_ID
 from nhc.security.roles import Principal
 from nhc.vocab import AGE_BANDS, THEMES, WHAT_PEOPLE_VALUE
 from nhc.web import tables
@@ -38,6 +39,8 @@ router = APIRouter(include_in_schema=False)
 FORM_FIELDS = {"text": "comment"}
 
 INBOX_PAGE = 20
+#: A comment's id in a path: a whole number the database's 32-bit column can hold (else 422).
+ItemId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="A comment's id")]
 
 
 def _theme_columns() -> list[tables.Col]:
@@ -192,7 +195,7 @@ def _comment_context(service: EngagementService, item_id: int, error: Engagement
 @router.get("/engagement/comments/{item_id}")
 def comment(
     request: Request,
-    item_id: int,
+    item_id: ItemId,
     user: Principal = Depends(current_user),
     service: EngagementService = Depends(engagement_service),
 ):
@@ -205,7 +208,7 @@ def comment(
 @router.post("/engagement/comments/{item_id}")
 async def retag(
     request: Request,
-    item_id: int,
+    item_id: ItemId,
     user: Principal = Depends(current_user),
     service: EngagementService = Depends(engagement_service),
 ):
