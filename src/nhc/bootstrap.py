@@ -28,6 +28,7 @@ from nhc.access.services import AccessService
 from nhc.care.directory import InsightsDirectory, PatientDirectory
 from nhc.care.services import CareService
 from nhc.db import Database
+from nhc.engagement.services import EngagementService
 from nhc.errors import NhcError
 from nhc.insights.access import PatientAccess
 from nhc.insights.service import InsightsService
@@ -62,6 +63,7 @@ class Services:
     access: AccessService
     planning: PlanningService
     plans: PlansService
+    engagement: EngagementService
 
     def close(self) -> None:
         """Release the database connections (the services are not used afterwards)."""
@@ -114,6 +116,7 @@ def build(
         virtual_ward=virtual_ward(care),
     )
     planning = PlanningService(settings, staff=_care_staff(care))
+    engagement = EngagementService(security.db, security=security)
     plans = PlansService(
         security.db,
         insights,
@@ -123,7 +126,7 @@ def build(
         access=access,
         projection=_projection(planning, insights),
         team=care,
-        engagement=None,  # the engagement area's EngagementService, once it is merged
+        engagement=engagement,
     )
     return Services(
         settings=settings,
@@ -138,6 +141,7 @@ def build(
         access=access,
         planning=planning,
         plans=plans,
+        engagement=engagement,
     )
 
 

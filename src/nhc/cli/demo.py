@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from nhc.cli import analytics, care, lake, plans, web
+from nhc.cli import analytics, care, engagement, lake, plans, web
 from nhc.cli.common import DataOption, PortOption, add_commands, console, settings_for
 from nhc.lake.store import Lake
 from nhc.synth.county import SynthOptions, generate_to_lake, lake_matches
@@ -42,6 +42,7 @@ def demo(
     care.admit_worklist(neighbourhood=DEMO_NEIGHBOURHOOD, top=5, data=data_dir)
     care.export_lake(data=data_dir)  # the team's records reach the lake, as outcomes counts them
     plans.seed(data=data_dir)  # starter priorities, so each neighbourhood's plan has its table
+    engagement.engagement_demo(data=data_dir)  # a few comments per neighbourhood for the inbox
     web.demo_users(data=data_dir, neighbourhood=DEMO_NEIGHBOURHOOD, port=port)
     if serve:
         web.serve(port=port, data=data_dir)

@@ -19,6 +19,7 @@ from nhc.cli import (
     care,
     clients,
     demo,
+    engagement,
     fhir,
     lake,
     navigation,
@@ -40,7 +41,21 @@ except ImportError:  # pragma: no cover - older Typer runs on Click itself
     NoArgsIsHelpError = getattr(click.exceptions, "NoArgsIsHelpError", ())  # type: ignore[misc]
 
 #: The areas, in the order their commands are listed by ``nhc --help``.
-AREAS = (lake, analytics, outcomes, fhir, clients, web, care, navigation, access, planning, plans, demo)
+AREAS = (
+    lake,
+    analytics,
+    outcomes,
+    fhir,
+    clients,
+    web,
+    care,
+    navigation,
+    access,
+    planning,
+    plans,
+    engagement,
+    demo,
+)
 USAGE_ERROR = 2
 
 app = typer.Typer(

@@ -31,6 +31,7 @@ MODEL_MODULES: list[str] = [
     "nhc.navigation.referral_models",
     "nhc.access.models",
     "nhc.plans.models",
+    "nhc.engagement.models",
 ]
 
 NAMING_CONVENTION = {

@@ -33,6 +33,7 @@ from nhc.settings import Settings
 from nhc.web import appointments as appointments_web
 from nhc.web import care as care_web
 from nhc.web import charts
+from nhc.web import engagement as engagement_web
 from nhc.web import navigation as navigation_web
 from nhc.web import outcomes as outcomes_web
 from nhc.web import planning as planning_web
@@ -101,13 +102,15 @@ def _mount_static(app: FastAPI) -> None:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Load the insight tables in the background at start-up so the first page is quick."""
+    """Load the insight tables (and train the theme classifier) in the background at start-up so the
+    first page is quick."""
 
     def warm() -> None:
         try:
             app.state.insights.overview(())
         except NhcError as exc:
             log.warning("insights not ready: %s", exc)
+        app.state.engagement.warm()  # the theme classifier, trained from its shipped set in < 1 s
 
     threading.Thread(target=warm, name="nhc-insights-warm-up", daemon=True).start()
     yield
@@ -143,6 +146,7 @@ def create_app(
     state.security, state.insights, state.care = services.security, services.insights, services.care
     state.navigation, state.access = services.navigation, services.access
     state.social_prescribing, state.plans = services.social_prescribing, services.plans
+    state.engagement = services.engagement
     state.secret_key = bootstrap.secret_key(settings)
     state.force_secure_cookies = (
         settings.secure_cookies if force_secure_cookies is None else force_secure_cookies
@@ -158,6 +162,7 @@ def create_app(
         *planning_web.routers,
         *outcomes_web.routers,
         *plans_web.routers,
+        *engagement_web.routers,
     ):
         app.include_router(router)
     # Care first: its FHIR types (EpisodeOfCare, CarePlan) must win over the lake's generic routes.

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from nhc.care.domain import CareError
+from nhc.engagement.domain import EngagementError
 from nhc.errors import NhcError
 from nhc.fhir.server import FHIR_JSON, operation_outcome
 from nhc.insights.service import BadParameter, NotFound, NotReady
@@ -112,6 +113,7 @@ HANDLERS: dict[type[Exception], Callable[[Request, Any], Response]] = {
     NotReady: lambda r, e: error_response(r, 503, str(e)),
     SignInError: lambda r, e: error_response(r, 429 if e.locked else 401, e.message),
     CareError: lambda r, e: error_response(r, e.http_status, str(e)),
+    EngagementError: lambda r, e: error_response(r, e.http_status, str(e)),
     NhcError: lambda r, e: error_response(r, 400, str(e)),
     StarletteHTTPException: lambda r, e: error_response(r, e.status_code, _http_detail(e)),
     RequestValidationError: lambda r, e: error_response(r, 400, _validation_detail(e)),

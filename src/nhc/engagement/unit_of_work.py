@@ -1,0 +1,46 @@
+"""One transaction per engagement use case: the change and its audit line, committed or rolled back as one.
+
+``with EngagementUnitOfWork(db, security, clock) as uow:`` gives :attr:`repo`. Staff changes (a note, a
+re-tag, a bulk import) are audited in the same transaction (:meth:`audit`); the public form has no
+principal and is not audited (it names no one). No person-level record is read here, so there is no
+relationship decision to make.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from nhc.db import Database, utcnow
+from nhc.engagement.repository import EngagementRepository
+from nhc.security.roles import Principal
+from nhc.security.service import SecurityService
+from nhc.security.unit_of_work import AuditedUnitOfWork
+
+
+class EngagementUnitOfWork(AuditedUnitOfWork):
+    session: Session
+    repo: EngagementRepository
+
+    def __init__(
+        self,
+        db: Database,
+        security: SecurityService | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        super().__init__(db, security, clock)
+
+    def _open(self, session: Session) -> None:
+        self.repo = EngagementRepository(session)
+
+    def audit(
+        self, principal: Principal | None, action: str, resource: str, detail: str | None = None
+    ) -> None:
+        """One audit line in this transaction (nothing without security or a principal: the system)."""
+        if self.security is None or principal is None:
+            return
+        self.security.record_in(
+            self.session, principal, action, at=self.clock(), resource=resource, detail=detail
+        )
