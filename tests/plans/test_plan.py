@@ -132,6 +132,7 @@ def test_the_command_writes_one_plan_pdf(capsys, county, neighbourhood, tmp_path
     assert pypdf.PdfReader(out).pages[0].extract_text().startswith("Neighbourhood Health")
 
 
+@pytest.mark.slow  # 24 PDFs (about 50 s): benchmarks/plans.py builds and times every one
 def test_the_command_builds_every_neighbourhood(capsys, county, analytics, tmp_path, own_db) -> None:
     code, stdout, _ = _run(
         capsys, "plans", "build", "--all", "--out", str(tmp_path), "--data", str(county), "--json"

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from nhc.analytics.rules.disclosure import safe_count
+from nhc.analytics.rules.disclosure import SUPPRESS_AT_OR_BELOW, safe_count
 from nhc.errors import NhcError
 from nhc.plans.domain import PlanVersion
 from nhc.plans.plan import TITLES, Chart, Scope, Section, Table
@@ -246,7 +246,7 @@ def feedback_section(engagement: EngagementSource | None, scope: Scope) -> Secti
         ),
         rows,
     )
-    total = "A suppressed number of" if summary.total is None else f"{summary.total:,}"
+    total = f"Fewer than {SUPPRESS_AT_OR_BELOW + 1}" if summary.total is None else f"About {summary.total:,}"
     when = f" up to {summary.as_of:%d %B %Y}" if summary.as_of else ""
     return Section(
         "feedback", TITLES["feedback"], (f"{total} comments were gathered{when}.", *quotes), (table,)

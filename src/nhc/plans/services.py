@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from nhc.db import Database, utcnow
 from nhc.errors import NhcError
+from nhc.identifiers import MAX_RECORD_ID
 from nhc.insights.service import InsightsService, NotFound, NotReady
 from nhc.outcomes.report import OutcomesReport
 from nhc.plans import operational, population
@@ -150,8 +151,12 @@ class PlansService:
             return uow.repo.get(neighbourhood, number) if number else None
 
     def version(self, neighbourhood: str, number: int) -> PlanVersion:
-        with self.uow() as uow:
-            found = uow.repo.get(neighbourhood, number)
+        """Version ``number`` of ``neighbourhood``'s priorities (:class:`NotFound` if there is none;
+        a number no version can have is never sent to the database)."""
+        found = None
+        if 1 <= number <= MAX_RECORD_ID:
+            with self.uow() as uow:
+                found = uow.repo.get(neighbourhood, number)
         if found is None:
             raise NotFound(f"{neighbourhood} has no version {number} of its priorities")
         return found

@@ -114,9 +114,9 @@ def test_summary_counts_are_disclosure_controlled_and_quotes_only_for_published_
     assert rows["Headington"].total == 15 and rows["Banbury"].total is None
 
 
-def test_summary_of_nothing_has_no_date_and_every_count_suppressed() -> None:
+def test_summary_of_nothing_says_none_were_gathered_with_no_date() -> None:
     summary = summarise([], None, ["Headington"])
-    assert summary.total is None and summary.as_of is None
+    assert summary.total == 0 and summary.as_of is None
     assert all(t.count is None for t in summary.themes)
 
 

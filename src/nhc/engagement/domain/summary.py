@@ -93,7 +93,8 @@ def summarise(
     ages = [(a, a) for a in AGE_BANDS] + [("", "Not given")]
     quintiles = [(str(q), label) for q, label in IMD_LABELS.items()] + [("", "Not given")]
     return EngagementSummary(
-        total=safe_count(len(items)),
+        # Nothing gathered is a structural zero (no one was counted), not a small number to hide.
+        total=safe_count(len(items)) if items else 0,
         as_of=max((i.received for i in items), default=None),
         themes=tuple(theme_count(t, items) for t in THEMES),
         neighbourhood=neighbourhood,
