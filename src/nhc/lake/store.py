@@ -39,6 +39,18 @@ PART_NAME = "part-00000.parquet"
 TableData = pa.Table | Iterable[pa.RecordBatch]
 
 
+def tables_version(lake_dir: Path | str, names: Iterable[str]) -> tuple:
+    """What the named tables' Parquet files are now (table, file, modification time, size): readers
+    that keep something computed from the lake rebuild it when this changes."""
+    out = []
+    for name in names:
+        folder = Path(lake_dir) / name
+        for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else ():
+            st = f.stat()
+            out.append((name, f.name, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
 def conform(table: pa.Table, schema: TableSchema) -> pa.Table:
     """Check ``table`` against ``schema`` and return it with exactly the schema's columns and types.
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from pathlib import Path
 
 from nhc.insights.service import NotReady
 from nhc.lake.engine import DuckDBEngine, connect
+from nhc.lake.store import tables_version
 from nhc.outcomes.catalogue import INDICATORS
 from nhc.outcomes.report import DISCLOSURE, SOURCE_TABLES, OutcomesReport, Series, build_report
 from nhc.plans.plan import TITLES, Scope, Section, Table
@@ -36,18 +36,9 @@ class LakeOutcomes:
         self._key: tuple | None = None
         self._report: OutcomesReport | None = None
 
-    def _version(self) -> tuple:
-        out = []
-        for name in SOURCE_TABLES:
-            folder = Path(self.settings.lake_dir) / name
-            for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else ():
-                st = f.stat()
-                out.append((name, f.name, st.st_mtime_ns, st.st_size))
-        return tuple(out)
-
     def __call__(self, as_of: dt.date) -> OutcomesReport:
         with self._lock:
-            version = self._version()
+            version = tables_version(self.settings.lake_dir, SOURCE_TABLES)
             if not any(v[0] == "patients" for v in version):
                 raise NotReady(f"there is no lake in {self.settings.lake_dir} to compute the outcomes from")
             if self._report is None or self._key != (version, as_of):

@@ -14,14 +14,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from fastapi import Request
 
 from nhc.errors import NhcError
 from nhc.insights.service import NotReady
 from nhc.lake.engine import DuckDBEngine, connect
-from nhc.lake.store import Lake
+from nhc.lake.store import Lake, tables_version
 from nhc.outcomes.report import SOURCE_TABLES, OutcomesReport, build_report
 from nhc.reference.codelists import load_codelists
 from nhc.settings import Settings
@@ -77,13 +76,7 @@ class ReportCache:
 
     def version(self) -> tuple:
         """The source tables' files, their modification times and sizes."""
-        out = []
-        for name in SOURCE_TABLES:
-            folder = Path(self.settings.lake_dir) / name
-            for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else ():
-                st = f.stat()
-                out.append((name, f.name, st.st_mtime_ns, st.st_size))
-        return tuple(out)
+        return tables_version(self.settings.lake_dir, SOURCE_TABLES)
 
     def get(self) -> Computed:
         """The report for the lake as it is now (computed if the lake or as-of date changed)."""
