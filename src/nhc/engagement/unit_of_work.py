@@ -8,29 +8,16 @@ relationship decision to make.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-
 from sqlalchemy.orm import Session
 
-from nhc.db import Database, utcnow
 from nhc.engagement.repository import EngagementRepository
 from nhc.security.roles import Principal
-from nhc.security.service import SecurityService
 from nhc.security.unit_of_work import AuditedUnitOfWork
 
 
 class EngagementUnitOfWork(AuditedUnitOfWork):
     session: Session
     repo: EngagementRepository
-
-    def __init__(
-        self,
-        db: Database,
-        security: SecurityService | None = None,
-        clock: Callable[[], dt.datetime] = utcnow,
-    ) -> None:
-        super().__init__(db, security, clock)
 
     def _open(self, session: Session) -> None:
         self.repo = EngagementRepository(session)

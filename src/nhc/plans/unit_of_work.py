@@ -8,15 +8,10 @@ is audited in the same transaction.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-
 from sqlalchemy.orm import Session
 
-from nhc.db import Database, utcnow
 from nhc.plans.repository import PlansRepository
 from nhc.security.roles import Principal
-from nhc.security.service import SecurityService
 from nhc.security.unit_of_work import AuditedUnitOfWork
 
 
@@ -25,14 +20,6 @@ class PlansUnitOfWork(AuditedUnitOfWork):
 
     session: Session
     repo: PlansRepository
-
-    def __init__(
-        self,
-        db: Database,
-        security: SecurityService | None = None,
-        clock: Callable[[], dt.datetime] = utcnow,
-    ) -> None:
-        super().__init__(db, security, clock)
 
     def _open(self, session: Session) -> None:
         self.repo = PlansRepository(session)
