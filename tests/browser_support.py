@@ -27,3 +27,24 @@ def assert_accessible(page) -> None:
     """No serious or critical axe-core violation on ``page``."""
     result = serious_violations(page)
     assert result == [], f"accessibility violations on {page.url}: {result}"
+
+
+# Generous because CI runs the suite on two busy cores: a sign-in that lands on a page building its
+# figures can take many seconds there, and a timeout on a slow machine is not a defect users see.
+SIGN_IN_TIMEOUT_MS = 120_000
+
+
+def sign_in(page, username: str, password: str, target: str | None = None) -> None:
+    """Sign ``username`` in through the real form and wait until the browser has left it.
+
+    ``target`` is the page to land on (the form's ``next``); the wait is for the URL to leave
+    ``/sign-in`` and the new page to load, so a wrong password fails here with the URL in the message.
+    """
+    from urllib.parse import quote
+
+    page.goto("/sign-in" if target is None else f"/sign-in?next={quote(target, safe='')}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click(no_wait_after=True)
+    page.wait_for_url(lambda url: "/sign-in" not in url, timeout=SIGN_IN_TIMEOUT_MS)
+    page.wait_for_load_state("load", timeout=SIGN_IN_TIMEOUT_MS)

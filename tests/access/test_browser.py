@@ -15,6 +15,7 @@ import uvicorn
 from nhc.security import passwords
 from tests.access.web_support import PASSWORD, access_app
 from tests.browser_support import assert_accessible as _axe
+from tests.browser_support import sign_in
 from tests.navigation.test_browser import _free_port
 
 pytestmark = [
@@ -59,11 +60,7 @@ def _page(browser, server, *, javascript: bool = True, user: str = "nav"):
     if javascript:
         context.add_init_script(path=str(AXE))
     page = context.new_page()
-    page.goto("/sign-in?next=/access")
-    page.get_by_label("Username").fill(user)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, user, PASSWORD, "/access")
     return context, page
 
 

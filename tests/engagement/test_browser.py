@@ -14,7 +14,7 @@ import uvicorn
 from nhc.security import passwords
 from nhc.settings import Settings
 from nhc.web.app import create_app
-from tests.browser_support import assert_accessible
+from tests.browser_support import assert_accessible, sign_in
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
@@ -88,11 +88,7 @@ def test_public_form_and_inbox_pass_axe(browser, server) -> None:
     page.wait_for_load_state()
     assert page.get_by_test_id("error").is_visible()
     assert_accessible(page)
-    page.goto("/sign-in?next=/engagement")
-    page.get_by_label("Username").fill("lead")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, "lead", PASSWORD, "/engagement")
     page.goto("/engagement")
     assert page.get_by_test_id("themes-table").is_visible() and page.get_by_test_id("inbox").is_visible()
     assert_accessible(page)

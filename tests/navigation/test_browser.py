@@ -18,6 +18,7 @@ from nhc.navigation.services.social_prescribing import SocialPrescribing
 from nhc.security import passwords
 from nhc.settings import Settings
 from nhc.web.app import create_app
+from tests.browser_support import sign_in
 from tests.navigation.conftest import MONDAY_MORNING
 
 pytestmark = [
@@ -87,11 +88,7 @@ def _axe_signed_in(page) -> None:
 
 
 def _sign_in(page) -> None:
-    page.goto("/sign-in?next=/navigator")
-    page.get_by_label("Username").fill("nav")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, "nav", PASSWORD, "/navigator")
 
 
 def test_navigator_by_keyboard_without_javascript(browser, server) -> None:

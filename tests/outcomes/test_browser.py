@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 
 from tests.browser_support import assert_accessible as _axe
+from tests.browser_support import sign_in
 from tests.outcomes.test_pages import PASSWORD, make_app
 
 pytestmark = [
@@ -58,11 +59,7 @@ def server(tmp_path_factory):
 
 
 def _sign_in(page) -> None:
-    page.goto("/sign-in?next=/outcomes")
-    page.get_by_label("Username").fill("ana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, "ana", PASSWORD, "/outcomes")
 
 
 def test_sort_and_drill_down_by_keyboard_without_javascript(browser, server) -> None:

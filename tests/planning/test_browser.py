@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 
 from tests.browser_support import assert_accessible as _axe
+from tests.browser_support import sign_in
 from tests.planning.conftest import PASSWORD
 
 pytestmark = [
@@ -48,11 +49,7 @@ def server(planning_app):
 
 
 def _sign_in(page) -> None:
-    page.goto("/sign-in?next=/planning")
-    page.get_by_label("Username").fill("ana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, "ana", PASSWORD, "/planning")
 
 
 def test_scenario_by_keyboard_without_javascript(browser, server) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 import uvicorn
 
-from tests.browser_support import assert_accessible
+from tests.browser_support import assert_accessible, sign_in
 from tests.plans.test_pages import PASSWORD, make_app
 
 pytestmark = [
@@ -62,11 +62,7 @@ def _page(browser, url: str, *, javascript: bool = True):
 
 
 def _sign_in(page, username: str, target: str) -> None:
-    page.goto(f"/sign-in?next={quote(target, safe='')}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, username, PASSWORD, target)
 
 
 def test_the_plan_page_reads_by_contents_and_is_accessible(browser, server) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.browser_support import assert_accessible as _axe
+from tests.browser_support import sign_in
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
@@ -81,11 +82,7 @@ def _page(browser, server, username: str, width: int = 1280, javascript: bool = 
     )
     context.add_init_script(path=str(AXE))
     page = context.new_page()
-    page.goto("/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, username, PASSWORD)
     return page
 
 

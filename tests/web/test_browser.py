@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import assert_accessible
+from tests.browser_support import assert_accessible, sign_in
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
@@ -94,11 +94,7 @@ def _page(browser, server, username: str):
         # Every CSP violation counts, fonts included: the vendored NHS.UK CSS loads no remote font.
         lambda m: "Content Security Policy" in m.text and page.csp_violations.append(m.text),
     )  # type: ignore[attr-defined]
-    page.goto("/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, username, PASSWORD)
     return page
 
 

@@ -29,6 +29,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.browser_support import sign_in
+
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -107,11 +109,7 @@ def _context(browser, server, username: str | None, width: int = 1280):
     context.set_default_timeout(15_000)
     page = context.new_page()
     if username:
-        page.goto("/sign-in")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
+        sign_in(page, username, PASSWORD)
         assert "/sign-in" not in page.url, f"{username} could not sign in"
     return page
 

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from nhc.web.outcomes.glance import glance_of
+from tests.browser_support import sign_in
 from tests.web.test_browser import AXE, PASSWORD, _axe
 
 pytestmark = [
@@ -63,11 +64,7 @@ def test_a_clinician_goes_from_the_glance_to_the_worklist_to_a_person(browser, g
     page = context.new_page()
     page.csp_violations = []  # type: ignore[attr-defined]
     page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_violations.append(m.text))
-    page.goto("/sign-in")
-    page.get_by_label("Username").fill("gp")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in(page, "gp", PASSWORD, "/outcomes/diabetes")
 
     page.goto("/outcomes/diabetes")
     page.get_by_label("Neighbourhood").select_option(glance_server["home"])
