@@ -59,6 +59,28 @@ HOSTILE = [
     "../../etc/passwd",
     "'; DROP TABLE users;--",
 ]
+# A text parameter (a name, a note, a date, a choice) is given one of each kind of hostile value: the
+# many spellings of a number matter only where a number is read, so text gets two of them. This
+# halves the walk (it is the suite's slowest test) without leaving a kind of value out.
+HOSTILE_TEXT = [
+    "²",
+    str(2**63),
+    "-1",
+    "0",
+    "",
+    " ",
+    "9999-12",
+    "9999-99-99",
+    "\x00",
+    "1\x00",
+    "%",
+    "%zz",
+    "é☃𝔘\u202e",
+    "x" * 5000,
+    "../../etc/passwd",
+    "'; DROP TABLE users;--",
+]
+assert set(HOSTILE_TEXT) <= set(HOSTILE)
 # Parameters that are numbers whatever their declared type (form fields arrive as text).
 NUMERIC_NAMES = {
     "patient_id",
@@ -419,7 +441,7 @@ def test_every_route_answers_hostile_parameters_without_a_5xx(world: World) -> N
         if _is_lake_fhir(case.path):
             continue  # part (b)
         role = _role_for(case.path)
-        values = HOSTILE if case.where != "none" else [None]
+        values = (HOSTILE if case.numeric else HOSTILE_TEXT) if case.where != "none" else [None]
         if case.numeric and case.name in world.baseline:  # a real id, in full-width digits
             values = [*values, world.baseline[case.name].translate(FULL_WIDTH)]
         for value in values:

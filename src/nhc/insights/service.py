@@ -38,6 +38,7 @@ from nhc.insights.profiles import Profiles
 from nhc.insights.release import FAMILIES, Release
 from nhc.insights.search import PeopleSearch
 from nhc.insights.tables import PublishedTables
+from nhc.lake.memo import lake_value
 from nhc.vocab import AGE_BANDS, BAND_LABELS, BAND_NUMBERS, BANDS, EFI_CATEGORIES
 
 __all__ = [
@@ -268,11 +269,19 @@ class InsightsService(PublishedTables, Profiles, PeopleSearch):
             "wl": [w.name for w in WORKLISTS],
             "pyr": sorted(PYRAMID_NAMES),
         }
-        return release_module.build(
-            self._rows,
-            {code: p["neighbourhood"] for code, p in geo["practices"].items()},
-            {p: m["band"] for p, m in self.png_names().items()},
-            categories,
+        self._generation()
+        # Kept once per process for the loaded tables (the audit solves thousands of small linear
+        # programs; each app or service built over the same lake would otherwise solve them again).
+        return lake_value(
+            ("insights-release", self._version),
+            self.lake_dir,
+            (),
+            lambda: release_module.build(
+                self._rows,
+                {code: p["neighbourhood"] for code, p in geo["practices"].items()},
+                {p: m["band"] for p, m in self.png_names().items()},
+                categories,
+            ),
         )
 
     # ------------------------------------------------------------- worklists

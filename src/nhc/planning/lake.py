@@ -18,6 +18,7 @@ from nhc.analytics.pipeline import SOURCE_TABLES, derive, load_inputs
 from nhc.analytics.pipeline.run import drop_loaded
 from nhc.errors import NhcError
 from nhc.lake.engine import Engine, connect
+from nhc.lake.memo import lake_value
 from nhc.planning import baseline as rules
 from nhc.planning.domain import Baseline
 from nhc.planning.transitions import Transitions, transition_counts
@@ -100,5 +101,9 @@ def baseline_on(engine: Engine, *, moves: bool = True) -> Baseline:
 
 
 def read_baseline(settings: Settings, *, moves: bool = True) -> Baseline:
-    """The baseline from the lake in ``settings`` on its engine (DuckDB by default)."""
-    return baseline_on(connect(settings), moves=moves)
+    """The baseline from the lake in ``settings`` on its engine (DuckDB by default), computed once
+    per process for each version of the lake's source tables (:mod:`nhc.lake.memo`)."""
+    what = ("planning-baseline", settings.engine, moves)
+    return lake_value(
+        what, settings.lake_dir, SOURCE_TABLES, lambda: baseline_on(connect(settings), moves=moves)
+    )

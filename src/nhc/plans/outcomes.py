@@ -11,10 +11,10 @@ benchmark (the web pages hand the plans their own report cache instead, so a pla
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 from nhc.insights.service import NotReady
 from nhc.lake.engine import DuckDBEngine, connect
+from nhc.lake.memo import lake_value
 from nhc.lake.store import tables_version
 from nhc.outcomes.catalogue import INDICATORS
 from nhc.outcomes.report import DISCLOSURE, SOURCE_TABLES, OutcomesReport, Series, build_report
@@ -28,28 +28,25 @@ MONTHS = 24
 
 class LakeOutcomes:
     """The outcomes report over ``settings``' lake at ``as_of``, built on first use and again when
-    the lake's source tables change."""
+    the lake's source tables change (kept once per process: :mod:`nhc.lake.memo`)."""
 
     def __init__(self, settings: Settings, months: int = MONTHS) -> None:
         self.settings, self.months = settings, months
-        self._lock = threading.Lock()
-        self._key: tuple | None = None
-        self._report: OutcomesReport | None = None
 
     def __call__(self, as_of: dt.date) -> OutcomesReport:
-        with self._lock:
-            version = tables_version(self.settings.lake_dir, SOURCE_TABLES)
-            if not any(v[0] == "patients" for v in version):
-                raise NotReady(f"there is no lake in {self.settings.lake_dir} to compute the outcomes from")
-            if self._report is None or self._key != (version, as_of):
-                engine = connect(self.settings)
-                if isinstance(engine, DuckDBEngine):
-                    engine.backend.raw_sql("SET enable_progress_bar = false")
-                codes = engine.from_arrow(load_codelists().select(["code", "cluster"]), "nhc_plans_codelists")
-                by = ("county", "locality", "neighbourhood", "imd_quintile")
-                self._report = build_report(engine, codes, as_of, self.months, by=by)
-                self._key = (version, as_of)
-            return self._report
+        lake_dir = self.settings.lake_dir
+        if not any(v[0] == "patients" for v in tables_version(lake_dir, ("patients",))):
+            raise NotReady(f"there is no lake in {lake_dir} to compute the outcomes from")
+        what = ("outcomes-plans", self.settings.engine, as_of, self.months)
+        return lake_value(what, lake_dir, SOURCE_TABLES, lambda: self._build(as_of))
+
+    def _build(self, as_of: dt.date) -> OutcomesReport:
+        engine = connect(self.settings)
+        if isinstance(engine, DuckDBEngine):
+            engine.backend.raw_sql("SET enable_progress_bar = false")
+        codes = engine.from_arrow(load_codelists().select(["code", "cluster"]), "nhc_plans_codelists")
+        by = ("county", "locality", "neighbourhood", "imd_quintile")
+        return build_report(engine, codes, as_of, self.months, by=by)
 
 
 def _latest(series: Series | None) -> tuple[int | None, int | None, float | None]:

@@ -20,6 +20,7 @@ from fastapi import Request
 from nhc.errors import NhcError
 from nhc.insights.service import NotReady
 from nhc.lake.engine import DuckDBEngine, connect
+from nhc.lake.memo import lake_value
 from nhc.lake.store import Lake, tables_version
 from nhc.outcomes.report import SOURCE_TABLES, OutcomesReport, build_report
 from nhc.reference.codelists import load_codelists
@@ -41,7 +42,13 @@ class Computed:
 
 
 def build(settings: Settings, as_of: dt.date, months: int = MONTHS) -> OutcomesReport:
-    """The whole report (every indicator, every breakdown, charted) over the settings' lake."""
+    """The whole report (every indicator, every breakdown, charted) over the settings' lake, computed
+    once per process for each version of the lake's source tables (:mod:`nhc.lake.memo`)."""
+    what = ("outcomes-web", settings.engine, as_of, months)
+    return lake_value(what, settings.lake_dir, SOURCE_TABLES, lambda: _build(settings, as_of, months))
+
+
+def _build(settings: Settings, as_of: dt.date, months: int) -> OutcomesReport:
     engine = connect(settings)
     if isinstance(engine, DuckDBEngine):
         engine.backend.raw_sql("SET enable_progress_bar = false")
