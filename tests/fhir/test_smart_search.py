@@ -22,7 +22,7 @@ from nhc.web.care.deps import care
 from tests.fhir.smart_support import PASSWORD, ROOT, sign_in
 
 #: Hub appointment types, served by their own routes (nhc.web.appointments.fhir_routes).
-HUB_TYPES = ("Schedule", "Slot", "Appointment")
+HUB_TYPES = ("Location", "Schedule", "Slot", "Appointment")
 HUB_ROUTES = {
     "read": ("/fhir/{}/{{rid}}", "get"),
     "search-type": ("/fhir/{}", "get"),

@@ -54,6 +54,23 @@ def schedule_resource(schedule: Schedule, hub: Hub) -> dict[str, Any]:
     }
 
 
+def hub_location_resource(hub: Hub) -> dict[str, Any]:
+    """The R4 ``Location`` of a hub (what ``Schedule.actor`` names as ``Location/<hub id>``): its
+    name, neighbourhood, position, and the host practice that runs it (``Organization/<ODS code>``,
+    a practice the lake serves)."""
+    return {
+        "resourceType": "Location",
+        "id": hub.id,
+        "status": "active",
+        "name": hub.name,
+        "description": f"Extended-hours access hub for {hub.neighbourhood} ({hub.locality}): "
+        f"patients of {', '.join(hub.practices)}",
+        "mode": "instance",
+        "position": {"latitude": hub.latitude, "longitude": hub.longitude},
+        "managingOrganization": {"reference": f"Organization/{hub.host_practice}"},
+    }
+
+
 def slot_resource(slot: Slot) -> dict[str, Any]:
     """The R4 ``Slot``."""
     return {

@@ -91,6 +91,8 @@ def print_ingest(result) -> None:
         console.print(
             f"[yellow]{result.quarantined:,} quarantined, {result.warnings:,} warnings:[/] {result.quarantine}"
         )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}", soft_wrap=True, highlight=False)
     if not result.changed:
         console.print("lake unchanged")
     console.print(f"{result.seconds:.1f} s ({result.resources / max(result.seconds, 1e-9):,.0f} resources/s)")

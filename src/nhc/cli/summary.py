@@ -21,7 +21,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     )
     console.print("Worklists: " + ", ".join(f"{k} {v:,}" for k, v in summary["worklists"].items()))
     x = summary["excluded"]
-    console.print("Excluded: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in x.items()))
+    # a count is None when nobody was analysed (an empty population has no exclusions to count)
+    console.print("Excluded: " + ", ".join(f"{k.replace('_', ' ')} {v or 0:,}" for k, v in x.items()))
     console.print(
         "CMS conditions without a codelist (score 0): "
         + ", ".join(summary["cms_conditions_without_codelist"])

@@ -55,14 +55,41 @@ def open_lake(lake_dir: Path | str, threads: int | None = None, *, in_memory: bo
             con.register(f"_empty_{t}", schema.arrow.empty_table())
             con.execute(f"CREATE OR REPLACE TABLE {t} AS SELECT * FROM _empty_{t}")
             con.unregister(f"_empty_{t}")
+    _served_resources(con, lake, in_memory)
     return con
+
+
+#: Resource types the lake keeps only whole (``fhir_resources``) that the API serves from there.
+SERVED_WHOLE = ("Immunization",)
+SERVED_TABLE = "served_resources"
+
+
+def _served_resources(con: Any, lake: Lake, in_memory: bool) -> None:
+    """``served_resources``: the stored resources of :data:`SERVED_WHOLE` (type, id, patient, JSON),
+    sorted by patient and held in DuckDB with ``in_memory`` (a small slice of ``fhir_resources``,
+    which may be large: the other types are never loaded). Empty when the lake has none."""
+    files = lake.files("fhir_resources")
+    types = ", ".join(f"'{t}'" for t in SERVED_WHOLE)
+    if files:
+        paths = ", ".join(f"'{f}'" for f in files)
+        source = (
+            f"SELECT resource_type, id, patient_id, resource FROM read_parquet([{paths}]) "
+            f"WHERE resource_type IN ({types})"
+        )
+        kind = "TABLE" if in_memory else "VIEW"
+        con.execute(f"CREATE OR REPLACE {kind} {SERVED_TABLE} AS {source} ORDER BY patient_id, id")
+    else:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {SERVED_TABLE} "
+            "(resource_type VARCHAR, id VARCHAR, patient_id BIGINT, resource VARCHAR)"
+        )
 
 
 def lake_signature(lake_dir: Path | str) -> tuple:
     """What the lake's files are now (names, sizes, mtimes): a change means an ingest swapped it."""
     lake = Lake(lake_dir)
     out = []
-    for t in TABLES_READ:
+    for t in (*TABLES_READ, "fhir_resources"):
         for f in lake.files(t):
             st = f.stat()
             out.append((t, f.name, st.st_size, st.st_mtime_ns, st.st_ino))

@@ -48,6 +48,9 @@ class IngestResult:
     memory: dict[str, float] = field(default_factory=dict)
     #: Quarantine records by kind: {count, severity, resourceType, field, reason}, most frequent first.
     quarantine_summary: list[dict[str, Any]] = field(default_factory=list)
+    #: What was done to make the lake analysable, and who the analytics will leave out
+    #: (:func:`nhc.fhir.ingest.complete.complete_sources`).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def resources(self) -> int:
@@ -97,4 +100,5 @@ class IngestResult:
             "seconds": round(self.seconds, 2),
             "timings": {k: round(v, 2) for k, v in self.timings.items()},
             "memory_mb": self.memory,
+            "notes": self.notes,
         }

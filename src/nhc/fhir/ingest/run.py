@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from nhc.fhir.ingest.chunks import Chunk, plan_chunks
+from nhc.fhir.ingest.complete import complete_sources
 from nhc.fhir.ingest.duck import connect
 from nhc.fhir.ingest.merge import TARGET_TABLES, Merged, merge, row_counts
 from nhc.fhir.ingest.read import DEFAULT_MAX_LINE_BYTES, input_files
@@ -83,6 +84,7 @@ def ingest_fhir(
             resolved, merged = _resolve_and_merge(work, lake_dir, opts, counts, quarantine, n_workers, trace)
             timings["merge"] = time.perf_counter() - t0
             memory["process_peak_mb"] = peak_rss_mb(children=False)
+            notes = complete_sources(lake_dir)
     finally:
         quarantine.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -103,6 +105,7 @@ def ingest_fhir(
         timings=timings | merged.timings,
         memory=memory,
         quarantine_summary=quarantine.summary(),
+        notes=notes,
     )
 
 

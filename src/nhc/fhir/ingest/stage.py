@@ -378,7 +378,7 @@ class Stager:
             add((subject, rtype, day, lake_code, system, ocode, shown, *value, fi, line, e))
 
     def _patient(self, res: dict, fi: int, line: int, e: int, full_url: str | None) -> str:
-        p = m.read_patient(res, self.dates, full_url)
+        p = m.read_patient(res, self.dates, full_url, self.orgs)
         seq = self.seq
         mk = p["match_key"]
         self.stages["patients"].buffer.append(

@@ -383,8 +383,11 @@ def _patient_extensions(res: dict) -> dict[str, Any]:
     return {"ethnicity": ethnicity, "small_area_code": small_area, "death_place": place}
 
 
-def _patient_practice(res: dict, dates: DateParser) -> tuple[str | None, dt.date | None]:
-    """The registered practice (ODS code) and, when the record says when it was updated, since when."""
+def _patient_practice(
+    res: dict, dates: DateParser, orgs: dict[str, str] | None = None
+) -> tuple[str | None, dt.date | None]:
+    """The registered practice (ODS code; through ``orgs``, the Bundle's Organizations, when the
+    reference names one of them) and, when the record says when it was updated, since when."""
     gp = None
     gps = res.get("generalPractitioner")
     if isinstance(gps, list):
@@ -392,8 +395,9 @@ def _patient_practice(res: dict, dates: DateParser) -> tuple[str | None, dt.date
             if isinstance(ref, dict) and (
                 (ref.get("identifier") or {}).get("system") == ODS
                 or str(ref.get("reference", "")).startswith("Organization/")
+                or (orgs is not None and ref.get("reference") in orgs)
             ):
-                gp = ods_code(ref, f"generalPractitioner[{i}]")
+                gp = ods_code(ref, f"generalPractitioner[{i}]", orgs)
                 break
     last_updated = (res.get("meta") or {}).get("lastUpdated")
     since = (
@@ -402,8 +406,11 @@ def _patient_practice(res: dict, dates: DateParser) -> tuple[str | None, dt.date
     return gp, since
 
 
-def read_patient(res: dict, dates: DateParser, full_url: str | None = None) -> dict[str, Any]:
+def read_patient(
+    res: dict, dates: DateParser, full_url: str | None = None, orgs: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Patient -> the patients columns plus GP, death and ``match_key`` (validated; raises Reject).
+    ``orgs``: the Organizations of the enclosing Bundle (a ``generalPractitioner`` may name one).
 
     ``match_key`` is ``nhs:<number>`` when the Patient has an NHS number (``nhs_number`` is then that
     number), else its :func:`patient_local_key` (``nhs_number`` is then ``""``).
@@ -420,7 +427,7 @@ def read_patient(res: dict, dates: DateParser, full_url: str | None = None) -> d
     death = dates(res["deceasedDateTime"], "deceasedDateTime") if res.get("deceasedDateTime") else None
     if death is not None and death < dob:
         raise Reject("deceasedDateTime", "before birthDate")
-    gp, since = _patient_practice(res, dates)
+    gp, since = _patient_practice(res, dates, orgs)
     rid = res.get("id")
     return {
         "id": rid if isinstance(rid, str) else None,

@@ -24,6 +24,7 @@ from nhc.fhir.server.care import care_record, care_searchers, record_number
 from nhc.fhir.server.lake import UncodedRecords, lake_searchers
 from nhc.fhir.server.outcome import FhirError
 from nhc.fhir.server.params import COMMON_PARAMS, Search, parse_search
+from nhc.fhir.server.stored import stored_searchers
 from nhc.fhir.server.table import (
     CARE,
     EVERYTHING,
@@ -37,8 +38,9 @@ from nhc.fhir.server.table import (
 from nhc.identifiers import InvalidIdentifier, parse_patient_id
 from nhc.security.roles import Principal
 
-#: THE table: every type the server can serve, lake first, then the care record.
-TABLE = Table([*lake_searchers(), *care_searchers()], extras=[UncodedRecords()])
+#: THE table: every type the server can serve, lake first (its tables, then the types it keeps
+#: only whole), then the care record.
+TABLE = Table([*lake_searchers(), *stored_searchers(), *care_searchers()], extras=[UncodedRecords()])
 SEARCHABLE = TABLE.all_types
 KNOWN_PARAMS = TABLE.all_params | set(COMMON_PARAMS)
 

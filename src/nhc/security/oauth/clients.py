@@ -72,8 +72,8 @@ class RegisteredClient(ClientMixin):
         return self.kind == APP and response_type == "code"
 
     def check_grant_type(self, grant_type: str) -> bool:
-        wanted = "client_credentials" if self.kind == SYSTEM else "authorization_code"
-        return not self.revoked and grant_type == wanted
+        wanted = ("client_credentials",) if self.kind == SYSTEM else ("authorization_code", "refresh_token")
+        return not self.revoked and grant_type in wanted
 
     def key_set(self) -> KeySet:
         return KeySet.import_key_set(json.loads(self.jwks or '{"keys": []}'))
@@ -105,7 +105,8 @@ def _pem_key(pem: bytes) -> Any:
 
 def check_client_scope(kind: str, scope: str) -> str:
     """The registered scope, checked: system clients take ``system/`` scopes only, apps
-    ``patient/`` and ``user/`` scopes (and ``launch/patient``, ``openid``, ``fhirUser``)."""
+    ``patient/`` and ``user/`` scopes (and ``launch/patient``, ``openid``, ``fhirUser``,
+    ``offline_access``, ``online_access``)."""
     try:
         parsed = parse_scopes(scope)
     except ScopeError as exc:

@@ -70,3 +70,24 @@ class OAuthRevokedToken(Base):
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OAuthRefreshToken(Base):
+    """A refresh token (stored as its SHA-256 only), one link of a rotation *family*.
+
+    Each refresh spends its token (``used_at``) and issues the next one in the same family, with the
+    same scope, patient and absolute expiry. A spent token presented again means it was copied: the
+    whole family is revoked (``revoked_at``), the OAuth 2.0 Security BCP's reuse detection."""
+
+    __tablename__ = "oauth_refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(Text)
+    patient_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

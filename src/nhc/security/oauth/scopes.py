@@ -26,7 +26,8 @@ CARE_TYPES = frozenset({"EpisodeOfCare", "CarePlan", "CareTeam", "Task", "Servic
 WRITABLE_TYPES = CARE_TYPES | {"Appointment"}
 #: Scopes that are not about resources.
 LAUNCH_PATIENT = "launch/patient"
-OTHER_SCOPES = frozenset({LAUNCH_PATIENT, "openid", "fhirUser"})
+#: ``offline_access`` / ``online_access`` ask for a refresh token (:mod:`~nhc.security.oauth.refresh`).
+OTHER_SCOPES = frozenset({LAUNCH_PATIENT, "openid", "fhirUser", "offline_access", "online_access"})
 
 _SCOPE = re.compile(r"^(patient|user|system)/(\*|[A-Z][A-Za-z]{1,63})\.(read|write|\*|c?r?u?d?s?)$", re.ASCII)
 _READ, _WRITE = frozenset("rs"), frozenset("cud")

@@ -5,7 +5,10 @@
   five minutes ahead, a ``jti`` never seen before; RS384/ES384 as SMART Backend Services asks,
   RS256/ES256 too).
 * ``authorization_code`` for user-facing apps, PKCE with S256 required (SMART App Launch 2), the
-  user signed in through NHC's own sign-in; the consent may bind the grant to one patient.
+  user signed in through NHC's own sign-in; the consent may bind the grant to one patient. With
+  ``offline_access`` or ``online_access`` granted, the response carries a refresh token.
+* ``refresh_token`` for those apps: single use, rotated, a reused one revokes its family
+  (:mod:`~nhc.security.oauth.refresh`); a refresh may narrow the scope, never widen it.
 
 Authlib knows nothing about our web framework: :class:`FormRequest` carries a request's method,
 URL, headers and form or query values, and a response comes back as ``(status, body, headers)``
@@ -20,15 +23,21 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, OAuth2Payload, OAuth2Request
-from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError, InvalidScopeError
-from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, ClientCredentialsGrant
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+)
+from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, ClientCredentialsGrant, RefreshTokenGrant
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from joserfc import jwt
 from joserfc.errors import JoseError
 
 from nhc.security.oauth.clients import PRIVATE_KEY_JWT, RegisteredClient
-from nhc.security.oauth.scopes import ScopeError, parse_scopes
+from nhc.security.oauth.refresh import SavedRefresh
+from nhc.security.oauth.scopes import ScopeError, allowed_subset, parse_scopes
 from nhc.security.oauth.service import OAuthService, SavedCode
 
 #: Algorithms accepted on client assertions (never ``none``, never HMAC).
@@ -215,6 +224,57 @@ class AppGrant(AuthorizationCodeGrant):
             issuer=server.endpoints.issuer,
             audience=server.endpoints.fhir_base,
         )
+        refresh = server.service.refresh.start(client, grantee.user_id, code.scope, grantee.patient_id)
+        if refresh is not None:
+            token["refresh_token"] = refresh
+        return 200, token, self.TOKEN_RESPONSE_HEADER
+
+
+class AppRefreshGrant(RefreshTokenGrant):
+    """``grant_type=refresh_token``: the client that holds the token (authenticated as it was
+    registered) gets a new access token and the next refresh token of the family; the old one is
+    spent. A narrower ``scope`` narrows the access token only (RFC 6749 6: the refresh token keeps
+    the original scope)."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = ["none", PRIVATE_KEY_JWT]
+
+    def authenticate_refresh_token(self, refresh_token: str) -> SavedRefresh | None:
+        server: NhcAuthorizationServer = self.server
+        return server.service.refresh.find(refresh_token)
+
+    def _validate_token_scope(self, token: SavedRefresh) -> None:
+        """Only narrowing: every requested scope must be covered by the original grant
+        (``patient/*.read`` covers ``patient/Observation.rs``)."""
+        requested = self.request.payload.scope
+        if not requested:
+            return
+        _check_scope(requested)
+        if allowed_subset(requested, token.scope) is None:
+            raise InvalidScopeError(description="a refresh may narrow the granted scope, never widen it")
+
+    def authenticate_user(self, refresh_token: SavedRefresh) -> Grantee | None:
+        server: NhcAuthorizationServer = self.server
+        if server.service.principal(refresh_token.user_id) is None:
+            return None
+        return Grantee(refresh_token.user_id, refresh_token.patient_id)
+
+    def create_token_response(self):
+        saved: SavedRefresh = self.request.refresh_token
+        if self.authenticate_user(saved) is None:
+            raise InvalidGrantError(description="the account behind this refresh token is disabled")
+        server: NhcAuthorizationServer = self.server
+        following = server.service.refresh.rotate(saved)
+        if following is None:  # spent by a racing request: the family is revoked
+            raise InvalidGrantError(description="the refresh token has already been used")
+        token = server.service.issue_token(
+            self.request.client,
+            saved.user_id,
+            self.request.payload.scope or saved.scope,
+            saved.patient_id,
+            issuer=server.endpoints.issuer,
+            audience=server.endpoints.fhir_base,
+        )
+        token["refresh_token"] = following
         return 200, token, self.TOKEN_RESPONSE_HEADER
 
 
@@ -227,6 +287,7 @@ class NhcAuthorizationServer(AuthorizationServer):
         self.register_client_auth_method(PRIVATE_KEY_JWT, PrivateKeyJwt(service, endpoints))
         self.register_grant(SystemGrant)
         self.register_grant(AppGrant, [CodeChallenge(required=True)])
+        self.register_grant(AppRefreshGrant)
 
     def query_client(self, client_id: str) -> RegisteredClient | None:
         client = self.service.get_client(client_id)

@@ -25,6 +25,7 @@ from nhc.security.models import User
 from nhc.security.oauth import tokens
 from nhc.security.oauth.clients import APP, SYSTEM, RegisteredClient, check_client_scope, key_set_json
 from nhc.security.oauth.models import OAuthAssertion, OAuthClient, OAuthCode, OAuthRevokedToken
+from nhc.security.oauth.refresh import RefreshTokens
 from nhc.security.oauth.tokens import TokenClaims, TokenRefused
 from nhc.security.roles import Principal
 from nhc.security.service import SecurityService
@@ -93,6 +94,7 @@ class OAuthService:
         self.security = security
         self.key = key
         self.policy = policy or TokenPolicy()
+        self.refresh = RefreshTokens(security)
 
     @property
     def _ctx(self):
@@ -314,7 +316,10 @@ class OAuthService:
             return TokenUse(claims, principal_of(user), _snapshot(row))
 
     def revoke_token(self, token: str, client: RegisteredClient, *, issuer: str, audience: str) -> None:
-        """RFC 7009: revoke one of ``client``'s tokens (anything else is ignored, as the RFC says)."""
+        """RFC 7009: revoke one of ``client``'s tokens (anything else is ignored, as the RFC says).
+        A refresh token revokes its whole family."""
+        if self.refresh.revoke(token, client):
+            return
         try:
             claims = tokens.verify(token, self.key, issuer=issuer, audience=audience, now=self.now())
         except TokenRefused:

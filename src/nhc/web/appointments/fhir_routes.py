@@ -1,4 +1,5 @@
-"""Hub appointments on the FHIR R4 API: ``GET /fhir/Schedule/{id}``, ``GET /fhir/Slot/{id}``,
+"""Hub appointments on the FHIR R4 API: ``GET /fhir/Location/{id}`` and ``GET /fhir/Location?name=``
+(the hubs, which Schedules name as ``Location/<hub>``), ``GET /fhir/Schedule/{id}``, ``GET /fhir/Slot/{id}``,
 ``GET /fhir/Slot?status=free&start=ge2026-03-07T09:00&service-type=gp&schedule.actor=...&_count=20``,
 ``GET /fhir/Appointment/{id}``, and booking and cancelling:
 
@@ -53,6 +54,7 @@ from nhc.access.fhir import (
     appointment_resource,
     booking_request,
     cancellation,
+    hub_location_resource,
     schedule_resource,
     slot_resource,
 )
@@ -109,6 +111,28 @@ def read_schedule(rid: str, service: Service, user: CurrentUser) -> Response:
         schedule = service.schedule(rid[:120])
         hub = next(h for h in service.hubs() if h.id == schedule.hub_id)
     return fhir_response(schedule_resource(schedule, hub))
+
+
+@router.get("/Location/{rid}", summary="Read an access hub as a Location")
+def read_location(rid: str, service: Service, user: CurrentUser) -> Response:
+    user.authorise_type("Location")
+    hub = next((h for h in service.hubs() if h.id == rid[:120]), None)
+    if hub is None:
+        raise FhirError(404, "not-found", f"Location/{rid[:60]}: no such access hub")
+    return fhir_response(hub_location_resource(hub))
+
+
+@router.get("/Location", summary="Search the access hubs (Locations), by name")
+def search_locations(
+    request: Request, service: Service, user: CurrentUser, name: str | None = None
+) -> Response:
+    """Every hub, or those whose name contains ``name`` (case-insensitive, as FHIR's string search
+    matches the start of a word too)."""
+    user.authorise_type("Location")
+    wanted = (name or "").strip().casefold()[:120]
+    hubs = [h for h in service.hubs() if wanted in h.name.casefold()]
+    resources = [hub_location_resource(h) for h in sorted(hubs, key=lambda h: h.id)]
+    return fhir_response(searchset(resources, base_url(request), total=len(resources)))
 
 
 @router.get("/Slot/{rid}", summary="Read a hub Slot")
@@ -254,7 +278,7 @@ async def patch_appointment(rid: str, request: Request, service: Service, user: 
 
 
 #: A search parameter's FHIR type (the CapabilityStatement names each parameter with its type).
-PARAM_TYPES = {"status": "token", "start": "date", "service-type": "token", "schedule.actor": "reference", "channel": "token"}  # fmt: skip
+PARAM_TYPES = {"name": "string", "status": "token", "start": "date", "service-type": "token", "schedule.actor": "reference", "channel": "token"}  # fmt: skip
 #: An HTTP method on ``/{type}`` or ``/{type}/{id}`` as a FHIR interaction.
 INTERACTIONS = {("GET", True): "read", ("GET", False): "search-type", ("POST", False): "create", ("PUT", True): "update", ("PATCH", True): "patch"}  # fmt: skip
 

@@ -4,12 +4,13 @@ endpoints and NHC's public keys. Only translation: a request becomes Authlib's
 
 * ``GET /.well-known/smart-configuration`` — SMART App Launch 2 discovery (public)
 * ``GET /oauth/jwks`` — the public key NHC signs access tokens with (public)
-* ``POST /oauth/token`` — ``client_credentials`` (``private_key_jwt``) or ``authorization_code``
-  (PKCE); errors as RFC 6749 5.2 JSON
+* ``POST /oauth/token`` — ``client_credentials`` (``private_key_jwt``), ``authorization_code``
+  (PKCE) or ``refresh_token`` (rotated, single use); errors as RFC 6749 5.2 JSON
 * ``GET /oauth/authorize`` — the signed-in user's consent page (sign-in first if needed);
   ``POST /oauth/authorize`` — the decision (CSRF-checked); a ``patient/`` grant names its patient,
   decided and audited by the one access decision
-* ``POST /oauth/revoke`` — RFC 7009 token revocation by the client that holds the token
+* ``POST /oauth/revoke`` — RFC 7009 revocation of an access or refresh token by the client that
+  holds it
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from nhc.identifiers import InvalidIdentifier, parse_patient_id
 from nhc.security.oauth import FormRequest, Grantee, NhcAuthorizationServer, parse_scopes, public_jwks
 from nhc.security.oauth.clients import PRIVATE_KEY_JWT
+from nhc.security.oauth.refresh import OFFLINE, ONLINE
 from nhc.security.oauth.scopes import LAUNCH_PATIENT, ResourceScope, ScopeError
 from nhc.web.access import patient_access
 from nhc.web.deps import check_csrf, client_ip, current_user, render
@@ -39,6 +41,8 @@ SCOPES_SUPPORTED = (
     "user/CarePlan.write",
     "user/Appointment.write",
     LAUNCH_PATIENT,
+    OFFLINE,
+    ONLINE,
 )
 CAPABILITIES = (
     "launch-standalone",
@@ -49,6 +53,8 @@ CAPABILITIES = (
     "permission-user",
     "permission-v1",
     "permission-v2",
+    "permission-offline",
+    "permission-online",
 )
 #: Form fields of our consent page that are not part of the OAuth request.
 OWN_FIELDS = ("csrf_token", "decision", "patient")
@@ -105,7 +111,7 @@ def smart_configuration(request: Request) -> JSONResponse:
             "authorization_endpoint": f"{ep.issuer}/oauth/authorize",
             "token_endpoint": ep.token_url,
             "revocation_endpoint": f"{ep.issuer}/oauth/revoke",
-            "grant_types_supported": ["authorization_code", "client_credentials"],
+            "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
             "token_endpoint_auth_methods_supported": [PRIVATE_KEY_JWT, "none"],
             "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384", "RS256", "ES256"],
             "scopes_supported": list(SCOPES_SUPPORTED),
