@@ -56,9 +56,14 @@ def build_encounters(
     deficits: np.ndarray,
     practice_codes: pa.Array,
     rise: tuple[np.ndarray, int, float] | None = None,
+    *,
+    first_patient_id: int = 1,
+    first_encounter_id: int = 1,
 ) -> pa.Table:
     """Every contact of every person over the history. ``rise`` is (people mask, first day, factor):
-    those people's emergency admissions are ``factor`` times as frequent from that day on."""
+    those people's emergency admissions are ``factor`` times as frequent from that day on. Person
+    ``i`` is ``first_patient_id + i``; contacts are numbered from ``first_encounter_id`` (a place
+    after the first continues the numbering of the one before)."""
     rates = annual_rates(pop, ltc, deficits)
     persistence = rng.gamma(shape=1.2, scale=1 / 1.2, size=pop.n)
     window_start = first_day(pop.as_of_day)
@@ -99,8 +104,8 @@ def build_encounters(
     end_arr = pa.array(end.astype(np.int32), type=pa.int32(), mask=types != ADMISSION).cast(pa.date32())
     return pa.table(
         {
-            "encounter_id": pa.array(np.arange(1, len(rows) + 1, dtype=np.int64)),
-            "patient_id": pa.array(rows + 1),
+            "encounter_id": pa.array(np.arange(len(rows), dtype=np.int64) + first_encounter_id),
+            "patient_id": pa.array(rows + first_patient_id),
             "type": pc_take(type_names, types),
             "start_date": to_date32(days),
             "end_date": end_arr,

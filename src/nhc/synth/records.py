@@ -109,8 +109,16 @@ class EventCollector:
     def __len__(self) -> int:
         return sum(len(p) for p in self.patients)
 
-    def arrays(self, keep_before: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Concatenated, sorted by (patient, day, code); rows on/after ``keep_before[patient]`` dropped."""
+    def clear(self) -> None:
+        """Forget every row added (frees their memory)."""
+        for parts in (self.patients, self.days, self.codes, self.values, self.units):
+            parts.clear()
+
+    def arrays(
+        self, keep_before: np.ndarray | None = None, *, consume: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Concatenated, sorted by (patient, day, code); rows after ``keep_before[patient]`` dropped.
+        With ``consume`` the collector is emptied as soon as its rows are copied (less memory)."""
         cat = {
             "patient": np.concatenate(self.patients) if self.patients else np.zeros(0, np.int64),
             "day": np.concatenate(self.days) if self.days else np.zeros(0, np.int32),
@@ -118,6 +126,8 @@ class EventCollector:
             "value": np.concatenate(self.values) if self.values else np.zeros(0),
             "unit": np.concatenate(self.units) if self.units else np.zeros(0, np.int16),
         }
+        if consume:
+            self.clear()
         if keep_before is not None:
             keep = cat["day"] <= keep_before[cat["patient"]]
             cat = {k: v[keep] for k, v in cat.items()}
