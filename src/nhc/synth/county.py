@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -132,7 +133,7 @@ class _Drawn:
     picker: CodePicker
     events: EventCollector
     medications: EventCollector
-    encounters: pa.Table | None
+    encounters: Callable[[], Iterator[pa.Table]]
     needs: needs_.Needs
     practices: pa.Table
     areas: pa.Table
@@ -175,7 +176,10 @@ def _draw(
     needs = needs_.care_needs(streams[4], pop, has, takes, deficits, unreviewed, picker, events)
     step("encounters")
     ltc = has.sum(axis=1)
-    encounters = build_encounters(
+    # The contacts are drawn (from their own stream) when their table is made, after the events
+    # tables have freed their rows: the two largest sets of arrays are never held together.
+    encounters = partial(
+        build_encounters,
         streams[6],
         pop,
         ltc,
@@ -184,6 +188,7 @@ def _draw(
         admissions_rise(pop, practices),
         first_patient_id=first_ids[0],
         first_encounter_id=first_ids[1],
+        slice_rows=build.SLICE_ROWS,
     )
     counts = Counts.of(pop, practices.num_rows, ltc, deficits, housebound, needs)
     return _Drawn(
@@ -195,9 +200,6 @@ def _draw(
 def _place_tables(drawn: _Drawn) -> Iterator[tuple[str, pa.Table]]:
     """The place's lake tables, piece by piece; what each piece came from is let go once it is made."""
     streams, pop, first_id = drawn.streams, drawn.pop, drawn.first_id
-    encounters, drawn.encounters = drawn.encounters, None
-    yield "encounters", encounters
-    del encounters
     area_codes = drawn.areas["small_area_code"].combine_chunks()
     yield "patients", build.patients(streams[7], pop, area_codes, geography.LOCALITIES, first_id)
     codes = drawn.practices["practice_code"].combine_chunks()
@@ -206,6 +208,8 @@ def _place_tables(drawn: _Drawn) -> Iterator[tuple[str, pa.Table]]:
         yield "clinical_events", piece
     for piece in build.events(drawn.medications, drawn.picker, pop, with_units=False, first_id=first_id):
         yield "medications", piece
+    for piece in drawn.encounters():
+        yield "encounters", piece
     needs, prefix = drawn.needs, drawn.place.care_home_prefix
     yield "care_home_residence", build.care_home_residence(streams[9], pop, needs.care_home, prefix, first_id)
     yield "deaths", build.deaths(streams[9], pop, needs.care_home, needs.palliative, first_id)

@@ -108,7 +108,10 @@ def events(
     for start in range(0, max(total, 1), SLICE_ROWS):
         part = {k: v[start : start + SLICE_ROWS] for k, v in arr.items()}
         value = pa.array(part["value"], mask=np.isnan(part["value"]))
-        columns = {"patient_id": pa.array(part["patient"] + first_id), "date": to_date32(part["day"])}
+        columns = {
+            "patient_id": pa.array(part["patient"].astype(np.int64) + first_id),
+            "date": to_date32(part["day"]),
+        }
         if with_units:
             unit = pc.take(unit_names, pa.array(np.where(part["unit"] < 0, len(UNITS), part["unit"])))
             columns |= {"snomed_code": codes_array(dictionary, part["code"]), "value": value, "unit": unit}
