@@ -29,7 +29,12 @@ from nhc.synth.county import SynthOptions, SynthResult, generate_to_lake
 
 def synth(
     patients: Annotated[
-        int, typer.Option("--patients", "-n", help="How many people to generate (the county has ~726,000).")
+        int,
+        typer.Option(
+            "--patients",
+            "-n",
+            help="How many people alive at the as-of date to generate, in all places together (the county has ~726,000).",
+        ),
     ] = 726_000,
     seed: Annotated[
         int, typer.Option("--seed", help="Random seed: the same seed gives a byte-identical lake.")
@@ -46,7 +51,7 @@ def synth(
         typer.Option(
             "--places",
             help="Split the people over this many synthetic places: the county repeated, each with its "
-            "own practice codes and names. One place holds at most 909,000 people (the valid NHS numbers "
+            "own practice codes and names. One place holds at most 909,091 people (the valid NHS numbers "
             "of the 999 test range); NHS numbers are unique within a place only. Places are generated one "
             "at a time, so more places also means less memory.",
         ),

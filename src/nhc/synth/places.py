@@ -33,16 +33,14 @@ from nhc.synth.population import allocate
 
 #: At most this many places (their number is two digits in the codes).
 MAX_PLACES = 99
-#: Automatic splitting: the fewest places of at most this many people each. The county's own size
-#: (Census 2021 Oxfordshire), so a system of millions is the county repeated, and one place is
-#: small enough to generate in a few GiB.
+#: Suggested place size for a system of millions: the county's own size (Census 2021 Oxfordshire),
+#: so the system is the county repeated, each place generated in a few GiB.
 PLACE_SIZE = 726_000
 
 
-def automatic_places(patients: int) -> int:
-    """How many places ``patients`` people make when ``--places`` is not given: one up to a county
-    of :data:`PLACE_SIZE` people... or the whole NHS number range when that is all that was asked
-    for, then the fewest places of at most :data:`PLACE_SIZE` each."""
+def suggested_places(patients: int) -> int:
+    """A sensible ``--places`` for ``patients`` people: one place while they fit one (the 999 range
+    holds :data:`identity.MAX_PATIENTS`), else the fewest places of at most :data:`PLACE_SIZE`."""
     if patients <= identity.MAX_PATIENTS:
         return 1
     return math.ceil(patients / PLACE_SIZE)
