@@ -160,3 +160,12 @@ def test_cli_refuses_bad_places_in_one_line(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "--places must be between 1 and 99" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_places_of_one_person_each_still_make_a_whole_lake(tmp_path):
+    result = generate_to_lake(SynthOptions(patients=3, seed=0, places=3), tmp_path / "lake")
+    lake = Lake(result.lake_dir)
+    assert result.rows["patients"] == lake.read("patients").num_rows >= 3
+    assert result.summary["alive and registered at as-of"] == 3
+    assert lake.read("practices").num_rows == 210
+    assert lake.read("care_home_residence").num_rows == result.rows["care_home_residence"]

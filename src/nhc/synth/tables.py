@@ -126,7 +126,9 @@ def care_home_residence(
     """Stays in care homes (codes ``prefix`` + a number by small area), ended at death."""
     people = np.flatnonzero(care_home)
     start = np.maximum(pop.last_day[people] - rng.integers(30, 1500, len(people)), pop.dob_day[people])
-    homes = np.char.add(prefix, np.char.zfill((pop.area[people] % 120 + 1).astype(str), 3))
+    # (np.char.zfill cannot size an empty array: a small place can have no care home residents.)
+    numbers = (pop.area[people] % 120 + 1).astype(str)
+    homes = np.char.add(prefix, np.char.zfill(numbers, 3)) if len(people) else numbers
     return pa.table(
         {
             "patient_id": pa.array(people + first_id),
