@@ -29,7 +29,12 @@ from nhc.synth.county import SynthOptions, SynthResult, generate_to_lake
 
 def synth(
     patients: Annotated[
-        int, typer.Option("--patients", "-n", help="How many people to generate (the county has ~726,000).")
+        int,
+        typer.Option(
+            "--patients",
+            "-n",
+            help="How many people alive at the as-of date to generate, in all places together (the county has ~726,000).",
+        ),
     ] = 726_000,
     seed: Annotated[
         int, typer.Option("--seed", help="Random seed: the same seed gives a byte-identical lake.")
@@ -41,13 +46,28 @@ def synth(
         list[str] | None,
         typer.Option("--locality", help="Only generate these localities (repeatable; default all six)."),
     ] = None,
+    places: Annotated[
+        int,
+        typer.Option(
+            "--places",
+            help="Split the people over this many synthetic places: the county repeated, each with its "
+            "own practice codes and names. One place holds at most 909,091 people (the valid NHS numbers "
+            "of the 999 test range); NHS numbers are unique within a place only. Places are generated one "
+            "at a time, so more places also means less memory.",
+        ),
+    ] = 1,
     data: DataOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Generate a synthetic county into the lake (replacing the lake as one unit)."""
+    """Generate a synthetic county, or a system of several places, into the lake (replacing the lake as
+    one unit). Deterministic: the same options give byte-identical Parquet files."""
     settings = settings_for(data)
     options = SynthOptions(
-        patients=patients, seed=seed, as_of=parse_date(as_of, "--as-of"), localities=tuple(locality or ())
+        patients=patients,
+        seed=seed,
+        as_of=parse_date(as_of, "--as-of"),
+        localities=tuple(locality or ()),
+        places=places,
     )
     result = generate_to_lake(options, settings.lake_dir, progress=not as_json)
     if as_json:
@@ -58,7 +78,9 @@ def synth(
 
 def print_synth_result(result: SynthResult) -> None:
     """What ``nhc synth`` built: rows per table and the county's summary."""
-    table = Table(title=f"Synthetic county written to {result.lake_dir}")
+    places = result.options.places
+    what = "Synthetic county" if places == 1 else f"Synthetic system of {places} places"
+    table = Table(title=f"{what} written to {result.lake_dir}")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, rows in result.rows.items():

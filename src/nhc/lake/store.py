@@ -290,3 +290,82 @@ def update_lake(root: Path | str, tables: Mapping[str, TableData]) -> Lake:
             _write_table(name, data, staging / name)
 
     return _stage_and_swap(root, fill)
+
+
+class TableAppender:
+    """One table's Parquet file written from pieces appended in order (each conformed to its schema).
+
+    Rows are regrouped into row groups of exactly :data:`ROW_GROUP_SIZE` (the last one shorter), so
+    the file is byte for byte the one :func:`write_lake` writes for all the pieces concatenated,
+    however they were cut. At most one row group of rows is held at a time.
+    """
+
+    def __init__(self, name: str, path: Path) -> None:
+        self.schema = table_schema(name)
+        self.path = path
+        self.rows = 0
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def append(self, table: pa.Table) -> None:
+        piece = conform(table, self.schema)
+        self.rows += piece.num_rows
+        self._pending.append(piece)
+        self._pending_rows += piece.num_rows
+        while self._pending_rows >= ROW_GROUP_SIZE:
+            rows = pa.concat_tables(self._pending)
+            self._write(rows.slice(0, ROW_GROUP_SIZE))
+            rest = rows.slice(ROW_GROUP_SIZE)
+            self._pending, self._pending_rows = [rest], rest.num_rows
+
+    def _write(self, rows: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(
+                self.path, self.schema.arrow, compression="zstd", use_dictionary=True, write_statistics=True
+            )
+        # Contiguous columns: how the pieces were cut must not change the pages written.
+        self._writer.write_table(rows.combine_chunks(), row_group_size=ROW_GROUP_SIZE)
+
+    def close(self) -> None:
+        """Write the last rows (or an empty table with the schema if there were none) and close."""
+        if self._pending_rows or self._writer is None:
+            rows = pa.concat_tables(self._pending) if self._pending else self.schema.arrow.empty_table()
+            if self._writer is None:
+                _write_parquet(rows.combine_chunks(), self.path)
+            else:
+                self._write(rows)
+        if self._writer is not None:
+            self._writer.close()
+        self._pending, self._pending_rows = [], 0
+
+
+def write_lake_by_pieces(
+    root: Path | str,
+    names: Iterable[str],
+    fill: Callable[[Callable[[str, pa.Table], None]], None],
+    extra_files: Callable[[], Mapping[str, str]] | None = None,
+) -> Lake:
+    """Write a whole lake as one unit (as :func:`write_lake`) from pieces made one at a time.
+
+    ``fill(append)`` calls ``append(name, table)`` as often as it likes, tables in any order; each
+    table's pieces go into its file in the order given (see :class:`TableAppender`), so memory holds
+    one piece, not the lake. Every table in ``names`` is written, empty if it got no piece.
+    ``extra_files`` is called after ``fill`` (so a manifest can say what was made). If anything
+    fails, the old lake stays as it was.
+    """
+
+    def stage(staging: Path) -> None:
+        appenders: dict[str, TableAppender] = {}
+        for name in names:
+            (staging / name).mkdir()
+            appenders[name] = TableAppender(name, staging / name / PART_NAME)
+        try:
+            fill(lambda name, table: appenders[name].append(table))
+        finally:
+            for appender in appenders.values():
+                appender.close()
+        for filename, text in (extra_files() if extra_files else {}).items():
+            (staging / filename).write_text(text)
+
+    return _stage_and_swap(Path(root), stage)

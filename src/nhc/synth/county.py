@@ -1,17 +1,26 @@
-"""Generate a synthetic county and write it to the lake.
+"""Generate a synthetic county, or a system of several places, and write it to the lake.
 
-Deterministic: the same options (seed, size, as-of, localities) give byte-identical Parquet
-files. Each step draws from its own random stream (spawned from the seed), so changing one step
-does not reshuffle the others. Everything is vectorised with numpy; nothing loops over people.
+Deterministic: the same options (seed, size, places, as-of, localities) give byte-identical
+Parquet files. Each step draws from its own random stream (spawned from the place's seed), so
+changing one step does not reshuffle the others. Everything is vectorised with numpy; nothing
+loops over people.
+
+Bounded memory: a system is generated one place at a time (:mod:`nhc.synth.places`; a place is at
+most :data:`nhc.synth.identity.MAX_PATIENTS` people, the valid NHS numbers of the 999 test range)
+and each place's tables are streamed into the lake's Parquet files as they are made, so memory
+holds one place, however many places there are. A place is also the unit of randomness and
+calibration, so place 1 of a system is the one-place county of the same size and seed, byte for
+byte, and no place depends on how many others are generated with it.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -19,23 +28,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nhc.errors import NhcError
-from nhc.lake.store import Lake, write_lake
+from nhc.lake.store import Lake, write_lake_by_pieces
 from nhc.reference import geography
-from nhc.synth import identity
-from nhc.synth.care_processes import REVIEWED, readings_and_reviews
-from nhc.synth.conditions import (
-    CONDITION_INDEX,
-    CONDITIONS,
-    condition_matrix,
-    diagnosis_days,
-    solve_intercept,
-)
+from nhc.synth import needs as needs_
+from nhc.synth import tables as build
+from nhc.synth.care_processes import readings_and_reviews
 from nhc.synth.encounters import admissions_rise, build_encounters
-from nhc.synth.frailty import EXTRA_DEFICITS, EXTRA_NAMES, choose_extra_deficits, target_counts
 from nhc.synth.medicines import MEDICINE_CLASSES, emit_medicines, medicine_matrix
-from nhc.synth.observations import UNITS
-from nhc.synth.population import DISTRICTS, ETHNIC_GROUPS, Population, build_population
-from nhc.synth.records import CodePicker, EventCollector, codes_array, day_number, to_date32
+from nhc.synth.places import Place, check_places, place_entropy, place_sizes
+from nhc.synth.population import Population, build_population
+from nhc.synth.records import CodePicker, EventCollector, day_number
+from nhc.synth.summary import Counts
 
 DEFAULT_AS_OF = date(2026, 3, 31)
 MANIFEST = "_synth.json"
@@ -49,31 +52,43 @@ STEPS = (
     "encounters",
     "tables",
 )
+#: The tables ``nhc synth`` writes, in the order it reports them.
+TABLES = (
+    "patients",
+    "practice_registrations",
+    "clinical_events",
+    "medications",
+    "encounters",
+    "care_home_residence",
+    "deaths",
+    "small_areas",
+    "practices",
+)
 
 
 @dataclass(frozen=True)
 class SynthOptions:
+    """What to generate. ``patients`` is the number of people alive at the as-of date in the
+    whole system, split as evenly as possible over ``places`` (see :mod:`nhc.synth.places`)."""
+
     patients: int = 726_000
     seed: int = 1
     as_of: date | None = None
     localities: tuple[str, ...] = ()
+    places: int = 1
 
     def checked(self) -> SynthOptions:
+        """These options with defaults filled in; NhcError (one line, with what to do) if impossible."""
         if self.patients < 1:
             raise NhcError(f"--patients must be at least 1, not {self.patients}")
-        if self.patients > identity.MAX_PATIENTS:
-            raise NhcError(
-                f"--patients {self.patients:,} is more than the {identity.MAX_PATIENTS:,} valid NHS numbers "
-                "in the 999 test range",
-                hint=f"use --patients {identity.MAX_PATIENTS:,} or fewer",
-            )
         if self.seed < 0:
             raise NhcError(f"--seed must be zero or positive, not {self.seed}")
+        check_places(self.patients, self.places)
         as_of = self.as_of or DEFAULT_AS_OF
         if not date(1990, 1, 1) <= as_of <= date(2100, 1, 1):
             raise NhcError(f"--as-of {as_of} is outside 1990-01-01 .. 2100-01-01")
         localities = tuple(dict.fromkeys(geography.check_locality(x) for x in self.localities))
-        return SynthOptions(self.patients, self.seed, as_of, localities)
+        return SynthOptions(self.patients, self.seed, as_of, localities, self.places)
 
 
 @dataclass
@@ -103,33 +118,54 @@ class County:
 
 
 Progress = Callable[[str], None]
+Append = Callable[[str, pa.Table], None]
 
 
-def generate(options: SynthOptions, progress: Progress | None = None) -> County:
-    """Build every lake table for ``options`` in memory.
+@dataclass
+class _Drawn:
+    """Everything drawn for one place before its tables are made (freed as they are made)."""
 
-    Each step draws from its own random stream, in a fixed order, so the county is the same for the
+    options: SynthOptions
+    place: Place
+    first_id: int
+    streams: list[np.random.Generator]
+    pop: Population
+    picker: CodePicker
+    events: EventCollector
+    medications: EventCollector
+    encounters: Callable[[], Iterator[pa.Table]]
+    needs: needs_.Needs
+    practices: pa.Table
+    areas: pa.Table
+    counts: Counts
+
+
+def _draw(
+    options: SynthOptions, place: Place, size: int, first_ids: tuple[int, int], step: Progress
+) -> _Drawn:
+    """Draw one place of ``size`` living people; ``first_ids`` are its first patient and encounter ids.
+
+    Each step draws from its own random stream, in a fixed order, so the place is the same for the
     same options on every machine."""
-    options = options.checked()
-    step = progress or (lambda _name: None)
     as_of_day = day_number(np.datetime64(options.as_of))
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(options.seed).spawn(11)]
+    entropy = place_entropy(options.seed, place.number)
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(entropy).spawn(11)]
     practices, areas = _geography(options)
-    localities = geography.LOCALITIES
+    named_practices = place.practices(practices)
 
     step("population")
-    pop = build_population(streams[0], options.patients, as_of_day, practices, areas, localities)
+    pop = build_population(streams[0], size, as_of_day, practices, areas, geography.LOCALITIES)
     picker = CodePicker()
     events = EventCollector()
     step("conditions")
-    has, efi_present, diagnosed = _conditions(streams[1], pop, picker, events)
+    has, efi_present, diagnosed = needs_.conditions(streams[1], pop, picker, events)
     step("medicines")
     takes = medicine_matrix(streams[2], pop, has)
     medications = EventCollector()
     emit_medicines(streams[2], pop, takes, picker, medications)
     step("frailty")
     polypharmacy = takes.sum(axis=1) >= 5
-    deficits, housebound = _frailty(streams[3], pop, efi_present, polypharmacy, picker, events)
+    deficits, housebound = needs_.frailty(streams[3], pop, efi_present, polypharmacy, picker, events)
     step("observations")
     codes = practices["practice_code"].combine_chunks()
     on_statin = takes[:, MEDICINE_CLASSES.index("statins")]
@@ -137,25 +173,79 @@ def generate(options: SynthOptions, progress: Progress | None = None) -> County:
         (streams[5], streams[10]), pop, has, diagnosed, on_statin, codes, picker, events
     )
     step("care needs")
-    needs = _care_needs(streams[4], pop, has, takes, deficits, unreviewed, picker, events)
+    needs = needs_.care_needs(streams[4], pop, has, takes, deficits, unreviewed, picker, events)
     step("encounters")
     ltc = has.sum(axis=1)
-    encounters = build_encounters(streams[6], pop, ltc, deficits, codes, admissions_rise(pop, practices))
+    # The contacts are drawn (from their own stream) when their table is made, after the events
+    # tables have freed their rows: the two largest sets of arrays are never held together.
+    encounters = partial(
+        build_encounters,
+        streams[6],
+        pop,
+        ltc,
+        deficits,
+        named_practices["practice_code"].combine_chunks(),
+        admissions_rise(pop, practices),
+        first_patient_id=first_ids[0],
+        first_encounter_id=first_ids[1],
+        slice_rows=build.SLICE_ROWS,
+    )
+    counts = Counts.of(pop, practices.num_rows, ltc, deficits, housebound, needs)
+    return _Drawn(
+        options, place, first_ids[0], streams, pop, picker, events, medications, encounters, needs,
+        named_practices, place.small_areas(areas), counts,
+    )  # fmt: skip
 
-    step("tables")
-    tables = {
-        "patients": _patients(streams[7], pop, areas, localities),
-        "practice_registrations": _registrations(streams[8], pop, practices),
-        "clinical_events": _events_table(events, picker, pop, with_units=True),
-        "medications": _events_table(medications, picker, pop, with_units=False),
-        "encounters": encounters,
-        "care_home_residence": _care_home_table(streams[9], pop, needs.care_home),
-        "deaths": _deaths_table(streams[9], pop, needs.care_home, needs.palliative),
-        "small_areas": areas,
-        "practices": practices,
-    }
-    summary = _summary(options, pop, practices.num_rows, ltc, deficits, housebound, needs)
-    return County(tables=tables, summary=summary)
+
+def _place_tables(drawn: _Drawn) -> Iterator[tuple[str, pa.Table]]:
+    """The place's lake tables, piece by piece; what each piece came from is let go once it is made."""
+    streams, pop, first_id = drawn.streams, drawn.pop, drawn.first_id
+    area_codes = drawn.areas["small_area_code"].combine_chunks()
+    yield "patients", build.patients(streams[7], pop, area_codes, geography.LOCALITIES, first_id)
+    codes = drawn.practices["practice_code"].combine_chunks()
+    yield "practice_registrations", build.registrations(streams[8], pop, codes, first_id)
+    for piece in build.events(drawn.events, drawn.picker, pop, with_units=True, first_id=first_id):
+        yield "clinical_events", piece
+    for piece in build.events(drawn.medications, drawn.picker, pop, with_units=False, first_id=first_id):
+        yield "medications", piece
+    for piece in drawn.encounters():
+        yield "encounters", piece
+    needs, prefix = drawn.needs, drawn.place.care_home_prefix
+    yield "care_home_residence", build.care_home_residence(streams[9], pop, needs.care_home, prefix, first_id)
+    yield "deaths", build.deaths(streams[9], pop, needs.care_home, needs.palliative, first_id)
+    yield "small_areas", drawn.areas
+    yield "practices", drawn.practices
+
+
+def _generate(options: SynthOptions, append: Append, progress: Progress | None = None) -> Counts:
+    """Generate every place of ``options`` (checked) in turn, handing each table piece to ``append``
+    as it is made; returns the counts of the whole system."""
+    step = progress or (lambda _name: None)
+    total = Counts()
+    first_ids = (1, 1)
+    for number, size in enumerate(place_sizes(options.patients, options.places), start=1):
+        label = "" if options.places == 1 else f"place {number} of {options.places}: "
+        drawn = _draw(options, Place(number), size, first_ids, lambda name, label=label: step(label + name))
+        step(label + "tables")
+        contacts = 0
+        for name, table in _place_tables(drawn):
+            contacts += table.num_rows if name == "encounters" else 0
+            append(name, table)
+        total = total + drawn.counts
+        # The next place's ids follow on from this one's: unique across the system.
+        first_ids = (first_ids[0] + drawn.pop.n, first_ids[1] + contacts)
+        del drawn
+    return total
+
+
+def generate(options: SynthOptions, progress: Progress | None = None) -> County:
+    """Build every lake table for ``options`` in memory (small systems and tests; the lake is
+    written by :func:`generate_to_lake`, which holds one place at a time)."""
+    options = options.checked()
+    pieces: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
+    counts = _generate(options, lambda name, table: pieces[name].append(table), progress)
+    tables = {name: pa.concat_tables(parts).combine_chunks() for name, parts in pieces.items()}
+    return County(tables=tables, summary=counts.summary(options.as_of, options.places))
 
 
 def _geography(options: SynthOptions) -> tuple[pa.Table, pa.Table]:
@@ -169,349 +259,16 @@ def _geography(options: SynthOptions) -> tuple[pa.Table, pa.Table]:
     return practices, areas
 
 
-def _conditions(
-    rng: np.random.Generator, pop: Population, picker: CodePicker, events: EventCollector
-) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Who has each long-term condition (a people x conditions matrix), their diagnosis codes,
-    which eFI deficits those conditions already record (cluster -> people mask), and the day each
-    person was diagnosed with the conditions that have annual reviews (name -> day per person)."""
-    has, _factors = condition_matrix(rng, pop)
-    efi_present: dict[str, np.ndarray] = {}
-    diagnosed = {name: np.full(pop.n, pop.as_of_day + 1, dtype=np.int64) for name in REVIEWED}
-    condition_clusters = tuple(c.cluster for c in CONDITIONS)
-    for j, spec in enumerate(CONDITIONS):
-        people = np.flatnonzero(has[:, j])
-        days = diagnosis_days(rng, pop, spec.onset_age, people)
-        if spec.efi_cluster and not picker.shares(spec.cluster, spec.efi_cluster):
-            # No code is in both lists: record the eFI deficit as its own entry, as GPs often do.
-            events.add(people, days, picker.pick(rng, spec.efi_cluster, len(people)))
-        code = picker.pick(rng, spec.cluster, len(people), within=spec.efi_cluster, avoid=condition_clusters)
-        events.add(people, days, code)
-        if spec.name in diagnosed:
-            diagnosed[spec.name][people] = days
-        if spec.efi_cluster:
-            mask = efi_present.setdefault(spec.efi_cluster, np.zeros(pop.n, dtype=bool))
-            mask |= has[:, j]
-    return has, efi_present, diagnosed
-
-
-def _frailty(
-    rng: np.random.Generator,
-    pop: Population,
-    efi_present: dict[str, np.ndarray],
-    polypharmacy: np.ndarray,
-    picker: CodePicker,
-    events: EventCollector,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Extra eFI deficits so that frailty follows its published distribution: (deficit counts, housebound)."""
-    # Codes for frailty deficits and care processes must not also put people on a register.
-    register_clusters = (*(c.cluster for c in CONDITIONS), "palcare_cod")
-    existing = polypharmacy.astype(np.int64) + sum(m.astype(np.int64) for m in efi_present.values())
-    already = np.zeros((pop.n, len(EXTRA_DEFICITS)), dtype=bool)
-    for k, name in enumerate(EXTRA_NAMES):
-        if name in efi_present:
-            already[:, k] = efi_present[name]
-    target = target_counts(rng, pop, existing)
-    extra = choose_extra_deficits(rng, target - existing, already)
-    for k, name in enumerate(EXTRA_NAMES):
-        people = np.flatnonzero(extra[:, k])
-        # Deficits are recorded over the last five years, most in the last two.
-        back = np.where(
-            rng.random(len(people)) < 0.7,
-            rng.integers(0, 730, len(people)),
-            rng.integers(0, 1826, len(people)),
-        )
-        days = np.maximum(pop.last_day[people] - back, pop.dob_day[people])
-        events.add(people, days, picker.pick(rng, name, len(people), avoid=register_clusters))
-    k = EXTRA_NAMES.index("efi-housebound")
-    return target, extra[:, k] | already[:, k]
-
-
-@dataclass(frozen=True)
-class _Needs:
-    care_home: np.ndarray
-    palliative: np.ndarray
-    pregnant: np.ndarray
-
-
-def _care_needs(
-    rng: np.random.Generator,
-    pop: Population,
-    has: np.ndarray,
-    takes: np.ndarray,
-    deficits: np.ndarray,
-    unreviewed: np.ndarray,
-    picker: CodePicker,
-    events: EventCollector,
-) -> _Needs:
-    """Care homes, palliative care, pregnancies and the care processes of people with conditions."""
-    care_home = _care_home(rng, pop, deficits)
-    palliative = _palliative(rng, pop, has, deficits)
-    events.add(
-        palliative,
-        pop.last_day[palliative] - rng.integers(0, 365, len(palliative)),
-        picker.pick(rng, "palcare_cod", len(palliative)),
-    )
-    pregnant, complex_pregnancy = _pregnancies(rng, pop)
-    conception = pop.as_of_day - rng.integers(30, 260, len(pregnant))
-    events.add(pregnant, conception + 56, picker.pick(rng, "pregnancy-antenatal", len(pregnant)))
-    half = len(complex_pregnancy) // 2
-    events.add(
-        complex_pregnancy[:half],
-        np.full(half, pop.as_of_day - 10),
-        picker.pick(rng, "gestational-diabetes", half),
-    )
-    events.add(
-        complex_pregnancy[half:],
-        np.full(len(complex_pregnancy) - half, pop.as_of_day - 5),
-        picker.pick(rng, "pre-eclampsia", len(complex_pregnancy) - half),
-    )
-    _care_processes(rng, pop, takes, deficits, has, unreviewed, picker, events)
-    return _Needs(care_home, palliative, pregnant)
-
-
-def _summary(
-    options: SynthOptions,
-    pop: Population,
-    practices: int,
-    ltc: np.ndarray,
-    deficits: np.ndarray,
-    housebound: np.ndarray,
-    needs: _Needs,
-) -> dict[str, object]:
-    """The figures ``nhc synth`` prints, to compare with the published ones."""
-    alive = pop.alive
-    older = alive & (pop.age >= 65)
-    living = max(alive.sum(), 1)
-    return {
-        "people generated (incl. deaths)": pop.n,
-        "alive and registered at as-of": int(alive.sum()),
-        "deaths in the five years": int((~alive).sum()),
-        "practices": practices,
-        "as-of date": str(options.as_of),
-        "aged 65+ (%)": f"{100 * older.sum() / living:.1f}",
-        "aged 75+ (%)": f"{100 * (alive & (pop.age >= 75)).sum() / living:.1f}",
-        "2+ long-term conditions (%)": f"{100 * (alive & (ltc >= 2)).sum() / living:.1f}",
-        "65+ with moderate or severe frailty (%)": f"{100 * (older & (deficits >= 9)).sum() / max(older.sum(), 1):.1f}",
-        "care home residents": int((alive & needs.care_home).sum()),
-        "housebound": int((alive & housebound).sum()),
-        "on palliative care register": int(alive[needs.palliative].sum()),
-        "pregnant": len(needs.pregnant),
-    }
-
-
-def _care_home(rng: np.random.Generator, pop: Population, deficits: np.ndarray) -> np.ndarray:
-    """About 0.6% of the living live in care homes, and about 18% of those who died in the history
-    had (ONS: about a fifth of deaths in England are of care home residents): the frailest 75+."""
-    key = np.where(pop.age >= 75, deficits + 0.05 * (pop.age - 75) + rng.normal(0, 1.5, pop.n), -np.inf)
-    out = np.zeros(pop.n, dtype=bool)
-    for group, share in ((pop.alive, 0.006), (~pop.alive, 0.18)):
-        people = np.flatnonzero(group)
-        chosen = people[np.argsort(-key[people], kind="stable")[: round(share * len(people))]]
-        out[chosen[np.isfinite(key[chosen])]] = True
-    return out
-
-
-def _palliative(
-    rng: np.random.Generator, pop: Population, has: np.ndarray, deficits: np.ndarray
-) -> np.ndarray:
-    """People on the palliative care register: 0.32% of the living (QOF 2019/20 Oxfordshire)."""
-    x = (
-        0.45 * (pop.age - 50) / 10
-        + 2.6 * has[:, CONDITION_INDEX["cancer"]]
-        + 1.0 * has[:, CONDITION_INDEX["heart_failure"]]
-        + 1.1 * has[:, CONDITION_INDEX["dementia"]]
-        + 0.6 * has[:, CONDITION_INDEX["copd"]]
-        + 0.2 * deficits
-    )
-    x = np.where(pop.age >= 18, x, -50.0)
-    a = solve_intercept(x, 0.0032, pop.alive.astype(np.float64))
-    p = 1 / (1 + np.exp(-(a + x)))
-    return np.flatnonzero(rng.random(pop.n) < p)
-
-
-def _pregnancies(rng: np.random.Generator, pop: Population) -> tuple[np.ndarray, np.ndarray]:
-    """Currently pregnant women (~0.85% of the population), 12% with a complication."""
-    fertile = pop.alive & pop.female & (pop.age >= 15) & (pop.age <= 46)
-    rate = np.exp(-(((pop.age - 31) / 7.0) ** 2))
-    p = np.where(fertile, rate, 0)
-    p = p * (0.0085 * pop.n / max(p.sum(), 1e-9))
-    pregnant = np.flatnonzero(rng.random(pop.n) < np.clip(p, 0, 0.5))
-    complex_ = pregnant[rng.random(len(pregnant)) < 0.12]
-    return pregnant, complex_
-
-
-def _care_processes(
-    rng: np.random.Generator,
-    pop: Population,
-    takes: np.ndarray,
-    deficits: np.ndarray,
-    has: np.ndarray,
-    unreviewed: np.ndarray,
-    picker: CodePicker,
-    events: EventCollector,
-) -> None:
-    """Medication reviews, MDT discussions and social prescribing referrals (imperfect coverage).
-    People with diabetes who missed their annual review in the last year (``unreviewed``) had no
-    medication review either: it is done at the annual review."""
-    n_meds = takes.sum(axis=1)
-    reviewed = np.flatnonzero((n_meds >= 4) & (rng.random(pop.n) < 0.6) & ~unreviewed)
-    events.add(
-        reviewed,
-        pop.last_day[reviewed] - rng.integers(0, 365, len(reviewed)),
-        picker.pick(rng, "medication-review-basic", len(reviewed)),
-    )
-    mdt = np.flatnonzero((deficits >= 9) & (rng.random(pop.n) < 0.25))
-    events.add(
-        mdt,
-        pop.last_day[mdt] - rng.integers(0, 365, len(mdt)),
-        picker.pick(rng, "multidisciplinary-team", len(mdt)),
-    )
-    lonely = has[:, CONDITION_INDEX["depression"]] | has[:, CONDITION_INDEX["anxiety"]] | (deficits >= 5)
-    deprivation = (5.5 - pop.imd_decile) / 2.87
-    p = np.where(pop.age >= 18, 0.004 + 0.02 * lonely + 0.004 * deprivation, 0)
-    referred = np.flatnonzero(rng.random(pop.n) < np.clip(p, 0, 1))
-    events.add(
-        referred,
-        pop.last_day[referred] - rng.integers(0, 700, len(referred)),
-        picker.pick(rng, "social-care-prescribing-referral", len(referred)),
-    )
-
-
-def _patients(
-    rng: np.random.Generator, pop: Population, areas: pa.Table, localities: tuple[str, ...]
-) -> pa.Table:
-    given, family = identity.names(rng, pop.female)
-    district_choice = rng.integers(0, 4, size=pop.n)
-    district_names = []
-    for loc in localities:
-        d = DISTRICTS[loc]
-        district_names.append([d[k % len(d)] for k in range(4)])
-    district = np.asarray(district_names, dtype=object)[pop.locality, district_choice]
-    line, postcode = identity.addresses(rng, pa.array(district, type=pa.string()))
-    return pa.table(
-        {
-            "patient_id": pa.array(np.arange(1, pop.n + 1, dtype=np.int64)),
-            "nhs_number": identity.nhs_numbers(rng, pop.n),
-            "given_name": given,
-            "family_name": family,
-            "sex": pa.array(np.where(pop.female, "F", "M")),
-            "date_of_birth": to_date32(pop.dob_day),
-            "ethnicity": pc.take(pa.array(ETHNIC_GROUPS), pa.array(pop.ethnicity)),
-            "small_area_code": pc.take(areas["small_area_code"].combine_chunks(), pa.array(pop.area)),
-            "address_line": line,
-            "postcode": postcode,
-        }
-    )
-
-
-def _registrations(rng: np.random.Generator, pop: Population, practices: pa.Table) -> pa.Table:
-    """Current registrations (ended at death), plus an earlier practice for about one in ten."""
-    years_registered = rng.exponential(9.0, pop.n)
-    start = pop.as_of_day - (years_registered * 365.25).astype(np.int64)
-    # Registered since birth at the earliest, and before death for those who died.
-    start = np.maximum(np.minimum(start, pop.last_day - 1), pop.dob_day)
-    end = pop.death_day.copy()
-    moved = np.flatnonzero((rng.random(pop.n) < 0.1) & (start - pop.dob_day > 400))
-    previous = (pop.practice[moved] + rng.integers(1, practices.num_rows, len(moved))) % practices.num_rows
-    prev_start = np.maximum(start[moved] - rng.integers(200, 4000, len(moved)), pop.dob_day[moved])
-    prev_end = start[moved] - 1
-    patient = np.concatenate([np.arange(pop.n), moved])
-    practice = np.concatenate([pop.practice, previous])
-    starts = np.concatenate([start, prev_start])
-    ends = np.concatenate([end, prev_end])
-    still_open = np.concatenate([pop.alive, np.zeros(len(moved), dtype=bool)])
-    order = np.lexsort((starts, patient))
-    codes = practices["practice_code"].combine_chunks()
-    return pa.table(
-        {
-            "patient_id": pa.array(patient[order] + 1),
-            "practice_code": pc.take(codes, pa.array(practice[order])),
-            "start_date": to_date32(starts[order]),
-            "end_date": _dates_or_null(ends[order], still_open[order]),
-        }
-    )
-
-
-def _dates_or_null(days: np.ndarray, empty: np.ndarray) -> pa.Array:
-    """Dates from day numbers, empty where ``empty`` is true (day numbers can be negative: pre-1970)."""
-    return pa.array(days.astype(np.int32), type=pa.int32(), mask=empty).cast(pa.date32())
-
-
-def _events_table(
-    collector: EventCollector, picker: CodePicker, pop: Population, *, with_units: bool
-) -> pa.Table:
-    arr = collector.arrays(keep_before=pop.last_day)
-    dictionary = picker.dictionary()
-    value = pa.array(arr["value"], mask=np.isnan(arr["value"]))
-    if with_units:
-        unit_names = pa.array([*UNITS, None], type=pa.string())
-        unit = pc.take(unit_names, pa.array(np.where(arr["unit"] < 0, len(UNITS), arr["unit"])))
-        return pa.table(
-            {
-                "patient_id": pa.array(arr["patient"] + 1),
-                "date": to_date32(arr["day"]),
-                "snomed_code": codes_array(dictionary, arr["code"]),
-                "value": value,
-                "unit": unit,
-            }
-        )
-    return pa.table(
-        {
-            "patient_id": pa.array(arr["patient"] + 1),
-            "date": to_date32(arr["day"]),
-            "dmd_code": codes_array(dictionary, arr["code"]),
-            "quantity": value,
-        }
-    )
-
-
-def _care_home_table(rng: np.random.Generator, pop: Population, care_home: np.ndarray) -> pa.Table:
-    people = np.flatnonzero(care_home)
-    start = np.maximum(pop.last_day[people] - rng.integers(30, 1500, len(people)), pop.dob_day[people])
-    homes = np.char.add("VCH", np.char.zfill((pop.area[people] % 120 + 1).astype(str), 3))
-    return pa.table(
-        {
-            "patient_id": pa.array(people + 1),
-            "care_home_code": pa.array(homes.astype(object), type=pa.string()),
-            "start_date": to_date32(start),
-            "end_date": _dates_or_null(pop.death_day[people], pop.alive[people]),
-        }
-    )
-
-
-def _deaths_table(
-    rng: np.random.Generator, pop: Population, care_home: np.ndarray, palliative: np.ndarray
-) -> pa.Table:
-    people = np.flatnonzero(~pop.alive)
-    on_palliative = np.zeros(pop.n, dtype=bool)
-    on_palliative[palliative] = True
-    u = rng.random(len(people))
-    place = np.where(
-        care_home[people],
-        np.where(u < 0.8, 1, 2),
-        np.where(
-            on_palliative[people], np.where(u < 0.45, 0, np.where(u < 0.75, 3, 2)), np.where(u < 0.3, 0, 2)
-        ),
-    )
-    return pa.table(
-        {
-            "patient_id": pa.array(people + 1),
-            "date_of_death": to_date32(pop.death_day[people]),
-            "place_of_death": pc.take(
-                pa.array(["home", "care_home", "hospital", "hospice"]), pa.array(place)
-            ),
-        }
-    )
-
-
 def generate_to_lake(options: SynthOptions, lake_dir: Path | str, *, progress: bool = False) -> SynthResult:
-    """Generate and write the county as one unit (the old lake stays until the new one is complete)."""
+    """Generate and write the system as one unit (the old lake stays until the new one is complete),
+    one place at a time, each table streamed into its Parquet file as it is made."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     started = time.perf_counter()
     lake_dir = Path(lake_dir)
     options = options.checked()
+    rows = dict.fromkeys(TABLES, 0)
+    summary: dict[str, object] = {}
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -519,20 +276,28 @@ def generate_to_lake(options: SynthOptions, lake_dir: Path | str, *, progress: b
         disable=not progress,
         transient=True,
     ) as bar:
-        task = bar.add_task("synthetic county", total=len(STEPS) + 1)
+        task = bar.add_task("synthetic county", total=len(STEPS) * options.places)
 
         def step(name: str) -> None:
             bar.update(task, description=f"synth: {name}", advance=1)
 
-        county = generate(options, progress=step)
-        step("writing the lake")
-        manifest = json.dumps({"options": asdict(options), "summary": county.summary}, default=str, indent=2)
-        write_lake(lake_dir, county.tables, extra_files={MANIFEST: manifest})
+        def fill(append: Append) -> None:
+            def counted(name: str, table: pa.Table) -> None:
+                rows[name] += table.num_rows
+                append(name, table)
+
+            summary.update(_generate(options, counted, step).summary(options.as_of, options.places))
+
+        def manifest() -> dict[str, str]:
+            text = json.dumps({"options": asdict(options), "summary": summary}, default=str, indent=2)
+            return {MANIFEST: text}
+
+        write_lake_by_pieces(lake_dir, TABLES, fill, extra_files=manifest)
     return SynthResult(
         lake_dir=lake_dir,
         options=options,
-        rows={name: t.num_rows for name, t in county.tables.items()},
-        summary=county.summary,
+        rows=rows,
+        summary=summary,
         seconds=time.perf_counter() - started,
     )
 

@@ -100,7 +100,8 @@ class EventCollector:
         n = len(patients)
         if n == 0:
             return
-        self.patients.append(np.asarray(patients, dtype=np.int64))
+        # Person indices of one place fit 32 bits (a place is under a million people).
+        self.patients.append(np.asarray(patients, dtype=np.int32))
         self.days.append(np.asarray(days, dtype=np.int32))
         self.codes.append(np.broadcast_to(np.asarray(codes, dtype=np.int32), (n,)).copy())
         self.values.append(np.full(n, np.nan) if values is None else np.asarray(values, dtype=np.float64))
@@ -109,20 +110,38 @@ class EventCollector:
     def __len__(self) -> int:
         return sum(len(p) for p in self.patients)
 
-    def arrays(self, keep_before: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Concatenated, sorted by (patient, day, code); rows on/after ``keep_before[patient]`` dropped."""
-        cat = {
-            "patient": np.concatenate(self.patients) if self.patients else np.zeros(0, np.int64),
-            "day": np.concatenate(self.days) if self.days else np.zeros(0, np.int32),
-            "code": np.concatenate(self.codes) if self.codes else np.zeros(0, np.int32),
-            "value": np.concatenate(self.values) if self.values else np.zeros(0),
-            "unit": np.concatenate(self.units) if self.units else np.zeros(0, np.int16),
-        }
+    def clear(self) -> None:
+        """Forget every row added (frees their memory)."""
+        for parts in (self.patients, self.days, self.codes, self.values, self.units):
+            parts.clear()
+
+    def arrays(
+        self, keep_before: np.ndarray | None = None, *, consume: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Concatenated, sorted by (patient, day, code); rows after ``keep_before[patient]`` dropped.
+        With ``consume`` the collector is emptied as soon as its rows are copied (less memory)."""
+        # One column at a time, each copy replacing the last, so at most one extra column is held.
+        columns = (
+            ("patient", self.patients, np.int32),
+            ("day", self.days, np.int32),
+            ("code", self.codes, np.int32),
+            ("value", self.values, np.float64),
+            ("unit", self.units, np.int16),
+        )
+        cat: dict[str, np.ndarray] = {}
+        for name, parts, dtype in columns:
+            cat[name] = np.concatenate(parts) if parts else np.zeros(0, dtype)
+            if consume:
+                parts.clear()
         if keep_before is not None:
             keep = cat["day"] <= keep_before[cat["patient"]]
-            cat = {k: v[keep] for k, v in cat.items()}
+            for name in cat:
+                cat[name] = cat[name][keep]
+            del keep
         order = sort_order(cat["patient"], cat["day"], cat["code"])
-        return {k: v[order] for k, v in cat.items()}
+        for name in cat:
+            cat[name] = cat[name][order]
+        return cat
 
 
 _DAY_BITS, _CODE_BITS = 18, 20
@@ -133,20 +152,26 @@ def sort_order(patient: np.ndarray, day: np.ndarray, code: np.ndarray) -> np.nda
     """The permutation ``np.lexsort((code, day, patient))`` gives (stable: ties keep their order),
     computed as one stable argsort of a packed int64 key, about ten times faster on tens of millions
     of rows. Falls back to ``lexsort`` if a value does not fit the key."""
-    patient = np.asarray(patient, dtype=np.int64)
-    day = np.asarray(day, dtype=np.int64) + _DAY_OFFSET
-    code = np.asarray(code, dtype=np.int64)
+    patient, day, code = np.asarray(patient), np.asarray(day), np.asarray(code)
     fits = len(patient) == 0 or (
-        patient.min() >= 0
-        and patient.max() < 1 << (63 - _DAY_BITS - _CODE_BITS)
-        and day.min() >= 0
-        and day.max() < 1 << _DAY_BITS
-        and code.min() >= 0
-        and code.max() < 1 << _CODE_BITS
+        int(patient.min()) >= 0
+        and int(patient.max()) < 1 << (63 - _DAY_BITS - _CODE_BITS)
+        and int(day.min()) + _DAY_OFFSET >= 0
+        and int(day.max()) + _DAY_OFFSET < 1 << _DAY_BITS
+        and int(code.min()) >= 0
+        and int(code.max()) < 1 << _CODE_BITS
     )
     if not fits:
-        return np.lexsort((code, day - _DAY_OFFSET, patient))
-    key = (patient << (_DAY_BITS + _CODE_BITS)) | (day << _CODE_BITS) | code
+        return np.lexsort((code, day, patient))
+    # Built in place: one int64 key and one temporary, not a copy of every input.
+    key = patient.astype(np.int64)
+    key <<= _DAY_BITS + _CODE_BITS
+    part = day.astype(np.int64)
+    part += _DAY_OFFSET
+    part <<= _CODE_BITS
+    key |= part
+    del part
+    key |= code.astype(np.int64)
     return np.argsort(key, kind="stable")
 
 
