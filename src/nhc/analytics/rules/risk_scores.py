@@ -7,9 +7,9 @@ reference the tests hold it to) without bringing anyone's features to Python:
   [-35, 35] as the numpy sigmoid does (the sum's order may differ from BLAS's: last-digit
   differences only);
 * ``risk_factors`` = the ``top`` largest positive contributions ``coefficient x (value - mean)``
-  above 0.005, ties to the feature listed first, as "label (+0.42); ...". The contributions are
-  sorted in an array per person (a struct of minus the contribution and the feature's position
-  sorts largest first, ties by position), and each value is printed from whole hundredths
+  above 0.005, ties to the feature listed first, as "label (+0.42); ...". They are picked as
+  numpy picks them (a row-wise maximum, then the first feature holding it, then again without
+  it: cheaper for an engine than sorting every person's contributions), and each value is printed from whole hundredths
   rounded half to even (as ``numpy.rint``) in integer arithmetic, as Python's ``:g`` prints them
   for contributions below 10,000 (log-odds never come near).
 """
@@ -40,15 +40,34 @@ def risk_expression(model: RiskModel, x: dict[str, ir.FloatingValue]) -> ir.Floa
     return 1.0 / (1.0 + (-z.clip(-35.0, 35.0)).exp())
 
 
-def _ranked_contributions(model: RiskModel, x: dict[str, ir.FloatingValue]) -> ir.ArrayValue:
-    """Per person, (minus the contribution, feature position) for every feature, sorted: the largest
-    contribution first, ties to the feature listed first (as numpy's row-wise argmax picks)."""
-    items = []
-    for j, name in enumerate(FEATURE_NAMES):
-        mean = ibis.literal(model.means[name], type="float64")
-        coef = ibis.literal(model.coefficients[name], type="float64")
-        items.append(ibis.struct({"neg": -((x[name] - mean) * coef), "j": ibis.literal(j, type="int16")}))
-    return ibis.array(items).sort()
+def _with_top(t: ir.Table, model: RiskModel, x: dict[str, ir.FloatingValue], top: int) -> ir.Table:
+    """``t`` with ``_v{k}``, ``_j{k}`` for k < ``top``: the k-th largest contribution and its feature's
+    position, as numpy's repeated row-wise argmax finds them (ties to the feature listed first; a
+    picked cell is left out of the next pick). Each step is a projection of its own, so the engine
+    computes each once: a ``greatest`` over the contributions, then the first position holding it."""
+    k_all = len(FEATURE_NAMES)
+    t = t.mutate(
+        **{
+            f"_c{j}": (x[name] - ibis.literal(model.means[name], type="float64"))
+            * ibis.literal(model.coefficients[name], type="float64")
+            for j, name in enumerate(FEATURE_NAMES)
+        }
+    )
+    for k in range(min(top, k_all)):
+
+        def picked(j: int, t: ir.Table = t, k: int = k) -> ir.BooleanValue | None:
+            conds = [t[f"_j{i}"] == j for i in range(k)]
+            return ibis.or_(*conds) if conds else None
+
+        def free(j: int, t: ir.Table = t, k: int = k) -> ir.FloatingValue:
+            c, p = t[f"_c{j}"], picked(j, t, k)
+            return c if p is None else ibis.ifelse(p, ibis.null("float64"), c)
+
+        t = t.mutate(**{f"_v{k}": ibis.greatest(*[free(j) for j in range(k_all)])})
+        v = t[f"_v{k}"]
+        first = [((free(j, t) == v).fill_null(False), j) for j in range(k_all)]
+        t = t.mutate(**{f"_j{k}": ibis.cases(*first, else_=-1).cast("int32")})
+    return t
 
 
 def _rint(x: ir.FloatingValue) -> ir.IntegerValue:
@@ -60,23 +79,27 @@ def _rint(x: ir.FloatingValue) -> ir.IntegerValue:
 
 def _hundredths(cents: ir.IntegerValue) -> ir.StringValue:
     """A non-negative number of hundredths printed as ``:g`` prints ``cents / 100``: 42 -> "0.42",
-    150 -> "1.5", 200 -> "2"."""
+    150 -> "1.5", 200 -> "2", 5 -> "0.05"."""
     whole, frac = cents // 100, cents % 100
     tail = ibis.cases(
         (frac == 0, ibis.literal("")),
         (frac % 10 == 0, "." + (frac // 10).cast("string")),
-        else_="." + frac.cast("string").lpad(2, "0"),
+        (frac < 10, ".0" + frac.cast("string")),
+        else_="." + frac.cast("string"),
     )
     return whole.cast("string") + tail
 
 
-def _factor_text(ranked: ir.ArrayValue, top: int) -> ir.StringValue:
-    labels = ibis.literal([label for _, label in FEATURES], type="array<string>")
+def _label(j: ir.IntegerValue) -> ir.StringValue:
+    return ibis.cases(*[(j == i, label) for i, (_, label) in enumerate(FEATURES)], else_="")
+
+
+def _factor_text(t: ir.Table, top: int) -> ir.StringValue:
+    """The text from ``_v{k}``, ``_j{k}`` and ``_n{k}`` (the value in whole hundredths)."""
     text = None
     for k in range(min(top, len(FEATURE_NAMES))):
-        value = -ranked[k]["neg"]
-        cents = ibis.least(_rint(value * 100.0), _CENTS_CAP)
-        piece = labels[ranked[k]["j"].cast("int32")] + " (+" + _hundredths(cents) + ")"
+        value = t[f"_v{k}"]
+        piece = _label(t[f"_j{k}"]) + " (+" + _hundredths(t[f"_n{k}"]) + ")"
         if text is None:
             text = ibis.ifelse(value > FACTOR_THRESHOLD, piece, ibis.literal(NO_FACTOR))
         else:  # values come largest first: a piece is present only if every earlier one is
@@ -88,6 +111,11 @@ def with_scores(model: RiskModel, facts: ir.Table, top: int = 3) -> ir.Table:
     """``facts`` (with :data:`~nhc.analytics.rules.risk.INPUT_COLUMNS`) plus ``risk`` and
     ``risk_factors``: the model applied by the engine, one row per row of ``facts``."""
     x = feature_values(facts)
-    staged = facts.mutate(risk=risk_expression(model, x), _ranked=_ranked_contributions(model, x))
-    # the sorted contributions are a column of their own, so each person's are sorted once
-    return staged.mutate(risk_factors=_factor_text(staged._ranked, top)).drop("_ranked")
+    staged = _with_top(facts.mutate(risk=risk_expression(model, x)), model, x, top)
+    # the values in whole hundredths, a projection of their own (the text reads each several times)
+    k_top = min(top, len(FEATURE_NAMES))
+    staged = staged.mutate(
+        **{f"_n{k}": ibis.least(_rint(staged[f"_v{k}"] * 100.0), _CENTS_CAP) for k in range(k_top)}
+    )
+    scratch = [c for c in staged.columns if c not in facts.columns and c != "risk"]
+    return staged.mutate(risk_factors=_factor_text(staged, top)).drop(*scratch)
