@@ -88,7 +88,11 @@ def run_child(engine_name: str, lake_dir: str) -> dict:
     out = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(), check=False)
     for line in reversed(out.stdout.splitlines()):
         if line.startswith("{"):
-            return json.loads(line)
+            row = json.loads(line)
+            # Spark's warnings of local data shipped inside tasks, and of Arrow falling back
+            row["large_task_warnings"] = out.stderr.count("very large size")
+            row["arrow_fallbacks"] = out.stderr.count("Cannot convert pyarrow")
+            return row
     sys.stderr.write(out.stderr[-4000:])
     raise SystemExit(f"{engine_name} on {lake_dir} failed (exit {out.returncode})")
 
@@ -115,13 +119,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(row["timings"]), flush=True)
     duck = {r["lake"]: r["seconds"] for r in rows if r["engine"] == "duckdb"}
     print()
-    print("| engine | people | seconds | x DuckDB | Python peak GB | JVM peak GB | trained on |")
-    print("|---|---|---|---|---|---|---|")
+    print("| engine | people | seconds | x DuckDB | Python peak GB | JVM peak GB | trained on | warnings |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         ratio = f"{r['seconds'] / duck[r['lake']]:.1f}" if r["lake"] in duck and duck[r["lake"]] else "-"
         print(
             f"| {r['engine']} | {r['population']:,} | {r['seconds']} | {ratio} | {r['python_gb']} | "
-            f"{r['jvm_gb'] if r['engine'] == 'spark' else '-'} | {r['n_train']:,} |"
+            f"{r['jvm_gb'] if r['engine'] == 'spark' else '-'} | {r['n_train']:,} | "
+            f"{r['large_task_warnings']} large tasks, {r['arrow_fallbacks']} Arrow fallbacks |"
         )
     return 0
 

@@ -13,7 +13,7 @@ import pytest
 
 from nhc.analytics.pipeline.scoring import scored
 from nhc.analytics.rules import risk, risk_scores
-from nhc.analytics.rules.worklists import risk_centiles
+from nhc.analytics.rules.worklists import risk_centiles, with_risk_centile
 
 N = 400
 
@@ -87,7 +87,7 @@ def test_engine_centiles_equal_the_numpy_centiles(engine):
     features = engine.to_arrow(risk.risk_features(facts)).sort_by("patient_id")
     model = _model(features, rng)
 
-    got = engine.to_arrow(scored(model, facts)).sort_by("patient_id")
+    got = engine.to_arrow(with_risk_centile(scored(model, facts))).sort_by("patient_id")
 
     reference = risk.score(model, features)
     want = np.asarray(risk_centiles(got.column("neighbourhood"), reference.column("risk")))

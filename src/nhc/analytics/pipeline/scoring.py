@@ -111,10 +111,10 @@ def model(training_features: pa.Table) -> risk.RiskModel:
 
 
 def scored(model: risk.RiskModel, segmented: ir.Table) -> ir.Table:
-    """Everyone's facts with their risk, top factors and risk centile in the neighbourhood, all
-    computed by the engine (:func:`~nhc.analytics.rules.risk_scores.with_scores`, a window for the
-    centile): nobody's features come to Python."""
-    return wlm.with_risk_centile(risk_scores.with_scores(model, segmented))
+    """Everyone's facts with their risk and top factors, computed by the engine
+    (:func:`~nhc.analytics.rules.risk_scores.with_scores`): nobody's features come to Python.
+    The worklists add the risk centile in the neighbourhood (a window, in the engine too)."""
+    return risk_scores.with_scores(model, segmented)
 
 
 def score_in_order(model: risk.RiskModel, features: pa.Table, insights: pa.Table) -> Scores:

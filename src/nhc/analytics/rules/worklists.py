@@ -127,12 +127,20 @@ def worklist(t: ir.Table, wl: Worklist) -> ir.Table:
 
 
 def with_risk_centile(t: ir.Table) -> ir.Table:
-    """Add risk_centile_in_neighbourhood: percent rank of risk within the neighbourhood (0 lowest, 1 highest)."""
+    """Add risk_centile_in_neighbourhood: percent rank of risk within the neighbourhood (0 lowest,
+    1 highest). One row per patient_id in ``t``.
+
+    The window runs over three columns and is joined back by patient_id: a window over ``t``
+    itself would sort every column of everyone's insights (most of a county run's scoring time).
+    """
+    narrow = t.select("patient_id", "neighbourhood", "risk")
     # a missing risk ranks last on every engine (Spark puts nulls first by default)
-    order = [t.risk.isnull(), t.risk]
-    return t.mutate(
-        risk_centile_in_neighbourhood=ibis.percent_rank().over(group_by=t.neighbourhood, order_by=order)
+    order = [narrow.risk.isnull(), narrow.risk]
+    ranked = narrow.select(
+        "patient_id",
+        risk_centile_in_neighbourhood=ibis.percent_rank().over(group_by=narrow.neighbourhood, order_by=order),
     )
+    return t.join(ranked, "patient_id")
 
 
 def risk_centiles(neighbourhood: pa.ChunkedArray | pa.Array, risk: pa.ChunkedArray | pa.Array) -> pa.Array:
