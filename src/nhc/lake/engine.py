@@ -204,9 +204,50 @@ class SparkEngine(Engine):
         # Spark takes one path, not a list: the table's folder (it skips hidden files).
         return self.backend.read_parquet(str(files[0].parent), table_name=f"lake_{name}")
 
+    def __init__(self, backend: Any, lake: Lake | None = None) -> None:
+        super().__init__(backend, lake)
+        self._views: dict[str, Any] = {}  # name -> the cached DataFrame behind a from_arrow view
+
     def from_arrow(self, table: pa.Table, name: str) -> ir.Table:
-        # Straight from Arrow: going through pandas would type all-empty columns as VOID.
-        return self.backend.create_table(name, obj=table, overwrite=True)
+        # Straight from Arrow (through pandas, all-empty columns would be VOID), one chunk per
+        # column (a chunked column sends pyspark to its slow row-by-row path), registered once as a
+        # cached temporary view: queries read the cache (small ones broadcast) rather than carry
+        # the rows inside every task.
+        if not _spark_takes_arrow():
+            return self.backend.create_table(name, obj=table, overwrite=True)
+        df = self.backend._session.createDataFrame(table.combine_chunks()).cache()
+        df.count()  # materialise the cache now, once
+        df.createOrReplaceTempView(name)
+        self._views[name] = df
+        return self.backend.table(name)
+
+    def drop(self, name: str) -> None:
+        df = self._views.pop(name, None)
+        if df is None:
+            super().drop(name)
+            return
+        self.backend._session.catalog.dropTempView(name)
+        df.unpersist()
+
+    def to_arrow(self, expr: ir.Expr) -> pa.Table:
+        # Spark's own Arrow collection (Ibis goes through pandas, and its Arrow conversion of
+        # chunked columns falls back to the slow path).
+        from ibis.formats.pyarrow import PyArrowData
+
+        if not _spark_takes_arrow():
+            return super().to_arrow(expr)
+        table_expr = expr.as_table()
+        self.backend._run_pre_execute_hooks(table_expr)
+        table = self.backend._session.sql(self.backend.compile(table_expr)).toArrow()
+        return expr.__pyarrow_result__(PyArrowData.convert_table(table, table_expr.schema()))
+
+
+@cache
+def _spark_takes_arrow() -> bool:
+    """Whether pyspark builds and collects DataFrames as Arrow tables (4.0 and later)."""
+    from pyspark.sql import DataFrame
+
+    return hasattr(DataFrame, "toArrow")
 
 
 @cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import ibis
 import pyarrow as pa
@@ -44,7 +44,7 @@ SOURCE_TABLES = (
 INSIGHT_COLUMNS = tuple(
     c for c in PATIENT_INSIGHTS.column_names if c not in ("as_of", "risk", "risk_factors")
 )
-#: The columns of everyone's facts fetched once to Arrow: insights, risk features, worklist inputs.
+#: The columns of everyone's facts the run keeps on the engine: insights, risk features, worklist inputs.
 SEGMENTED_COLUMNS = frozenset({*INSIGHT_COLUMNS, *risk.INPUT_COLUMNS, *wlm.input_columns()})
 
 
@@ -59,13 +59,6 @@ class Inputs:
 
     def __getitem__(self, name: str) -> ir.Table:
         return self.tables[name]
-
-
-class Scores(NamedTuple):
-    """Everyone's risk in the row order of the segmented facts, and its centile in the neighbourhood."""
-
-    scored: pa.Table  # patient_id, risk, risk_factors
-    centiles: pa.Array
 
 
 def marker_table() -> pa.Table:
@@ -207,7 +200,7 @@ def insights(
     sources: Inputs,
     as_of: dt.date,
 ) -> ir.Table:
-    """Facts + segmentation, one row per person (the run adds risk in Arrow).
+    """Facts + segmentation, one row per person (the run adds risk: :func:`~.scoring.scored`).
 
     Blocks read once (by the facts) are not cached: the engine runs them inside this query, which
     saves writing and re-reading a table each.
@@ -224,7 +217,7 @@ def insights(
 
 
 def segment_query(insights: ir.Table) -> ir.Table:
-    """The columns of everyone's facts and groups the rest of the run reads (fetched once)."""
+    """The columns of everyone's facts and groups the rest of the run reads (cached on the engine)."""
     return insights.select(*[c for c in insights.columns if c in SEGMENTED_COLUMNS])
 
 

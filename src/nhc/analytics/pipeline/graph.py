@@ -4,8 +4,8 @@ A :class:`Derivation` is a pure function (:mod:`.derivations`, :mod:`.scoring`, 
 whose parameters are the names of the nodes it reads, plus two facts the scheduler needs:
 
 * ``on``: the **main** thread runs the engine's queries one at a time, in the order the graph
-  lists them; the **helper** thread runs Python work (compiling queries, fitting and scoring in
-  numpy) and queries that read only the sources (which the engine runs beside the main ones).
+  lists them; the **helper** thread runs Python work (compiling queries, fitting the risk model
+  in numpy on its bounded training sample) and queries that read only the sources (which the engine runs beside the main ones).
   Helper work starts in the order listed, each as soon as what it reads is ready.
 * ``result``: ``VALUE`` keeps what the function returned (an expression or Arrow); ``CACHE``
   materialises the expression on the engine; ``FETCH`` runs it to Arrow; ``QUERY`` compiles it
@@ -165,8 +165,9 @@ PIPELINE = Graph(
         # training query)
         node("insights", d.insights, on=H),
         node("evidence", d.evidence_of, on=H),
-        node("segment_query", d.segment_query, on=H, result=QUERY),
         node("evidence_query", run_prepared, ("evidence",), on=H, result=QUERY),
+        # the training sample, and nothing else person-level, comes to Python: bounded (about
+        # 200,000 people) whatever the population
         node(
             "training_features",
             run_prepared,
@@ -176,11 +177,11 @@ PIPELINE = Graph(
         ),
         node("model", s.model, on=H),  # fitted in numpy on the helper, beside the next queries
         node("data_quality", d.data_quality, result=FETCH, says="checking data quality"),
-        # everyone's facts and groups come to Arrow once; the scores join them there, and the cube
-        # and worklists read that Arrow table back (zero-copy on DuckDB)
-        node("segmented", run_prepared, ("segment_query",), result=FETCH, says="segmenting the population"),
-        node("current_features", s.current_features, result=FETCH),
-        node("scores", s.scores, on=H),  # scored on the helper while the engine runs the next two
+        # everyone's facts and groups stay on the engine; what is fetched is small or an output
+        node("segmented", d.segment_query, result=CACHE, says="segmenting the population"),
+        node("population_cube", o.population_cube, result=FETCH, says="building the cube"),
+        node("counted", o.counted, result=FETCH),
+        node("counts", o.counts, on=H),
         node(
             "patient_evidence",
             run_prepared,
@@ -188,10 +189,10 @@ PIPELINE = Graph(
             result=FETCH,
             says="collecting the evidence",
         ),
-        node("population_cube", o.population_cube, result=FETCH, says="building the cube"),
-        node("counts", o.counts, on=H),  # the summary's counts need no risk: beside the worklists
-        node("patient_insights", o.patient_insights, says="building insights and worklists"),
+        # scored, ranked and listed by the engine once the model is fitted
+        node("scored", s.scored, result=CACHE, says="scoring and building worklists"),
         node("worklists", o.worklists, result=FETCH),
+        node("patient_insights", o.patient_insights, result=FETCH, says="building insights"),
         node("risk_model", o.risk_model),
         node("run_summary", o.run_summary),
         node("analytics_run", o.analytics_run),

@@ -13,9 +13,10 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nhc.analytics.pipeline.derivations import INSIGHT_COLUMNS, Scores
+from nhc.analytics.pipeline.derivations import INSIGHT_COLUMNS
 from nhc.analytics.rules import cube, multimorbidity, registers, risk, segmentation
 from nhc.analytics.rules import worklists as wlm
+from nhc.analytics.rules.coded import nullable
 from nhc.vocab import BANDS
 
 if TYPE_CHECKING:
@@ -28,24 +29,19 @@ def _dates(as_of: dt.date, n: int) -> pa.Array:
     return pa.array([as_of] * n, type=pa.date32())
 
 
-def patient_insights(segmented: pa.Table, scores: Scores, as_of: dt.date) -> pa.Table:
-    """One row per person: facts, groups and risk (the scores are in the facts' row order)."""
-    full = segmented.append_column("risk", scores.scored.column("risk"))
-    full = full.append_column("risk_factors", scores.scored.column("risk_factors"))
-    full = full.append_column("as_of", _dates(as_of, full.num_rows))
-    return full.select([*INSIGHT_COLUMNS, "risk", "risk_factors", "as_of"])
+def patient_insights(scored: ir.Table, as_of: dt.date) -> ir.Table:
+    """One row per person: facts, groups and risk (:func:`~.scoring.scored`)."""
+    return scored.select(*INSIGHT_COLUMNS, "risk", "risk_factors", as_of=ibis.literal(as_of))
 
 
-def worklists(segmented: pa.Table, scores: Scores, as_of: dt.date) -> ir.Table:
+def worklists(scored: ir.Table, as_of: dt.date) -> ir.Table:
     """Every worklist, ranked, from everyone's facts with their risk and its centile."""
-    full = segmented.append_column("risk", scores.scored.column("risk"))
-    full = full.append_column("risk_centile_in_neighbourhood", scores.centiles)
-    return wlm.worklists(ibis.memtable(full)).mutate(as_of=ibis.literal(as_of))
+    return wlm.worklists(scored).mutate(as_of=ibis.literal(as_of))
 
 
-def population_cube(segmented: pa.Table, as_of: dt.date) -> ir.Table:
+def population_cube(segmented: ir.Table, as_of: dt.date) -> ir.Table:
     """The disclosure-controlled counts by every grouping (needs no risk)."""
-    return cube.cube(ibis.memtable(segmented)).mutate(as_of=ibis.literal(as_of))
+    return cube.cube(segmented).mutate(as_of=ibis.literal(as_of))
 
 
 def risk_model(model: risk.RiskModel, as_of: dt.date) -> pa.Table:
@@ -71,13 +67,54 @@ def _pct(n: int, total: int) -> float:
     return round(100.0 * n / total, 2) if total else 0.0
 
 
-def _value_counts(ins: pa.Table, column: str, where: pa.ChunkedArray | None = None) -> dict:
-    values = ins.column(column) if where is None else ins.column(column).filter(where)
-    return {v["values"]: v["counts"] for v in pc.value_counts(values).to_pylist()}
+def _value_counts(table: pa.Table, column: str) -> dict:
+    return {v["values"]: v["counts"] for v in pc.value_counts(table.column(column)).to_pylist()}
 
 
-def _bands(ins: pa.Table) -> list[dict]:
-    n, got = ins.num_rows, _value_counts(ins, "band")
+#: The columns :func:`counted` counts the values of (``efi_category`` among people aged 65+ only).
+COUNTED = ("band", "png", "pyramid_tier", "efi_category", "registers")
+
+
+def counted(segmented: ir.Table) -> ir.Table:
+    """How many people have each value of each :data:`COUNTED` column (item, key as text, n), with
+    the population (item ``population``) and the people aged 65+ (``people_65_plus``): the run
+    summary's counts, from a few hundred rows the engine aggregates."""
+    t = segmented
+    old = t.filter(t.age >= 65)
+
+    def by(table: ir.Table, item: str, key: ir.Value) -> ir.Table:
+        g = table.group_by(key=key.cast("string")).aggregate(n=table.count())
+        return nullable(g.select(item=ibis.literal(item), key=g.key, n=g.n.cast("int64")))
+
+    def total(table: ir.Table, item: str) -> ir.Table:
+        a = table.aggregate(n=table.count())
+        return nullable(a.select(item=ibis.literal(item), key=ibis.null("string"), n=a.n.cast("int64")))
+
+    parts = [by(t, c, t[c]) for c in ("band", "png", "pyramid_tier")]
+    parts += [by(old, "efi_category", old.efi_category), by(t, "registers", t.registers.fill_null(""))]
+    out = total(t, "population").union(total(old, "people_65_plus"))
+    for p in parts:
+        out = out.union(p)
+    return out
+
+
+class _Counts:
+    """The rows of :func:`counted`'s table by item: ``of(item)`` maps each key to its count."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self._by: dict[str, dict[str | None, int]] = {}
+        for row in table.to_pylist():
+            self._by.setdefault(row["item"], {})[row["key"]] = int(row["n"])
+
+    def of(self, item: str) -> dict[str | None, int]:
+        return self._by.get(item, {})
+
+    def total(self, item: str) -> int:
+        return sum(self.of(item).values())
+
+
+def _bands(c: _Counts) -> list[dict]:
+    n, got = c.total("population"), c.of("band")
     return [
         {
             "band": b,
@@ -90,39 +127,37 @@ def _bands(ins: pa.Table) -> list[dict]:
     ]
 
 
-def _need_groups(ins: pa.Table) -> list[dict]:
-    n, got = ins.num_rows, _value_counts(ins, "png")
+def _need_groups(c: _Counts) -> list[dict]:
+    n, got = c.total("population"), c.of("png")
     return [
         {
             "png": k,
             "name": segmentation.PNG_NAMES[k],
             "band": segmentation.BANDS[k],
-            "count": got.get(k, 0),
-            "percent": _pct(got.get(k, 0), n),
+            "count": got.get(str(k), 0),
+            "percent": _pct(got.get(str(k), 0), n),
         }
         for k in sorted(segmentation.PNG_NAMES)
     ]
 
 
-def _pyramid(ins: pa.Table) -> list[dict]:
-    n, got = ins.num_rows, _value_counts(ins, "pyramid_tier")
+def _pyramid(c: _Counts) -> list[dict]:
+    n, got = c.total("population"), c.of("pyramid_tier")
     return [
         {
             "tier": k,
             "name": segmentation.PYRAMID_NAMES[k],
-            "count": got.get(k, 0),
-            "percent": _pct(got.get(k, 0), n),
+            "count": got.get(str(k), 0),
+            "percent": _pct(got.get(str(k), 0), n),
             "target_percent": round(100 * segmentation.PYRAMID_TARGETS[k], 2),
-            "per_40000": round(40_000 * got.get(k, 0) / n) if n else 0,
+            "per_40000": round(40_000 * got.get(str(k), 0) / n) if n else 0,
         }
         for k in (4, 3, 2, 1)
     ]
 
 
-def _efi_65_plus(ins: pa.Table) -> dict:
-    old = pc.greater_equal(ins.column("age"), 65)
-    n65 = int(pc.sum(pc.cast(old, pa.int64())).as_py() or 0)
-    got = _value_counts(ins, "efi_category", old)
+def _efi_65_plus(c: _Counts) -> dict:
+    n65, got = c.total("people_65_plus"), c.of("efi_category")
     categories = [
         {
             "category": k,
@@ -135,32 +170,33 @@ def _efi_65_plus(ins: pa.Table) -> dict:
     return {"people_65_plus": n65, "categories": categories}
 
 
-def _register_counts(ins: pa.Table) -> dict[str, int]:
-    # the "; "-joined register lists are counted whole, then each distinct list (a few thousand at
-    # county size) is split (a regex per register, or splitting every person's list, costs more)
+def _register_counts(c: _Counts) -> dict[str, int]:
+    # the "; "-joined register lists are counted whole by the engine, then each distinct list (a
+    # few thousand at county size) is split here
     totals: dict[str, int] = {}
-    for v in pc.value_counts(ins.column("registers").fill_null("")).to_pylist():
-        for name in (v["values"] or "").split("; "):
+    for names, n in c.of("registers").items():
+        for name in (names or "").split("; "):
             if name:
-                totals[name] = totals.get(name, 0) + int(v["counts"])
+                totals[name] = totals.get(name, 0) + n
     return {r: totals.get(r, 0) for r in registers.REGISTER_NAMES}
 
 
-def population_counts(ins: pa.Table) -> dict[str, Any]:
-    """The run summary's counts of everyone (bands, PNGs, pyramid, eFI at 65+, registers), from the
-    Arrow insights with pyarrow."""
+def population_counts(counted: pa.Table) -> dict[str, Any]:
+    """The run summary's counts of everyone (bands, PNGs, pyramid, eFI at 65+, registers), from
+    :func:`counted`'s table."""
+    c = _Counts(counted)
     return {
-        "population": ins.num_rows,
-        "bands": _bands(ins),
-        "patient_need_groups": _need_groups(ins),
-        "pyramid": _pyramid(ins),
-        "efi_65_plus": _efi_65_plus(ins),
-        "registers": _register_counts(ins),
+        "population": c.total("population"),
+        "bands": _bands(c),
+        "patient_need_groups": _need_groups(c),
+        "pyramid": _pyramid(c),
+        "efi_65_plus": _efi_65_plus(c),
+        "registers": _register_counts(c),
     }
 
 
-def counts(segmented: pa.Table) -> dict[str, Any]:
-    return population_counts(segmented)
+def counts(counted: pa.Table) -> dict[str, Any]:
+    return population_counts(counted)
 
 
 def summarise(

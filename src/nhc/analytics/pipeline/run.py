@@ -2,7 +2,7 @@
 
 :func:`run` reads the source tables from an engine, checks them, runs :data:`~.graph.PIPELINE`
 with :func:`~.scheduler.schedule` (every insight derived by the pure functions of this package, the
-risk model fitted in numpy), publishes the insight tables to the lake as one generation (all or
+risk model fitted in numpy on a bounded sample, everyone scored and ranked by the engine), publishes the insight tables to the lake as one generation (all or
 none: :func:`nhc.lake.publish.publish`) and returns a summary (what was found, what was excluded and
 why).
 """

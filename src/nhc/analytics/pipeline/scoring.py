@@ -6,20 +6,27 @@ Like :mod:`.derivations`, each function's parameters are named after the graph n
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nhc.analytics.pipeline.derivations import Inputs, Scores
+from nhc.analytics.pipeline.derivations import Inputs
 from nhc.analytics.rules import facts as factsm
-from nhc.analytics.rules import frailty, registers, risk
+from nhc.analytics.rules import frailty, registers, risk, risk_scores
 from nhc.analytics.rules import utilisation as util
 from nhc.analytics.rules import worklists as wlm
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+
+
+class Scores(NamedTuple):
+    """Everyone's risk in the row order of the segmented facts, and its centile in the neighbourhood."""
+
+    scored: pa.Table  # patient_id, risk, risk_factors
+    centiles: pa.Array
 
 
 def risk_training(
@@ -94,26 +101,27 @@ def training_query(
 def model(training_features: pa.Table) -> risk.RiskModel:
     """The risk model fitted on the training features.
 
-    Sorted by patient first: engines return rows in any order, and the fit's floating-point sums
+    The one person-level table the run brings to Python, on purpose and bounded: the training
+    sample is about :data:`~nhc.analytics.rules.risk.TRAINING_SAMPLE` people (200,000; a hash of
+    patient_id picks them, :func:`~nhc.analytics.rules.risk.in_training_sample`) whatever the
+    population, a few dozen float columns each (about 50 MB at most). Sorted by patient first: engines return rows in any order, and the fit's floating-point sums
     depend on the order, so this makes the model the same on every engine and in every process.
     """
     return risk.train(training_features.sort_by("patient_id"))
 
 
-def current_features(segmented: pa.Table) -> ir.Table:
-    """Everyone's risk features at as-of, from their facts already in Arrow."""
-    return risk.risk_features(ibis.memtable(segmented))
+def scored(model: risk.RiskModel, segmented: ir.Table) -> ir.Table:
+    """Everyone's facts with their risk and top factors, computed by the engine
+    (:func:`~nhc.analytics.rules.risk_scores.with_scores`): nobody's features come to Python.
+    The worklists add the risk centile in the neighbourhood (a window, in the engine too)."""
+    return risk_scores.with_scores(model, segmented)
 
 
 def score_in_order(model: risk.RiskModel, features: pa.Table, insights: pa.Table) -> Scores:
-    """Everyone's scores in the row order of ``insights`` (engines need not keep it), and their risk
-    centiles in the neighbourhood (numpy work the run does on its helper thread)."""
+    """Everyone's scores in numpy, in the row order of ``insights`` (engines need not keep it), and
+    their risk centiles in the neighbourhood: the reference :func:`scored` is held to in tests."""
     scored = risk.score(model, features)
     if not scored.column("patient_id").equals(insights.column("patient_id")):  # usually they are
         at = pc.index_in(insights.column("patient_id"), value_set=scored.column("patient_id"))
         scored = scored.take(at)
     return Scores(scored, wlm.risk_centiles(insights.column("neighbourhood"), scored.column("risk")))
-
-
-def scores(model: risk.RiskModel, current_features: pa.Table, segmented: pa.Table) -> Scores:
-    return score_in_order(model, current_features, segmented)

@@ -84,9 +84,14 @@ INPUT_COLUMNS: tuple[str, ...] = (
 
 def risk_features(facts: ir.Table) -> ir.Table:
     """Model features from a facts table (see :mod:`nhc.analytics.rules.facts`): patient_id + FEATURE_NAMES."""
+    return facts.select("patient_id", **feature_values(facts))
+
+
+def feature_values(facts: ir.Table) -> dict[str, ir.FloatingValue]:
+    """Each of :data:`FEATURE_NAMES` as an expression over the facts columns (:data:`INPUT_COLUMNS`)."""
     f = facts
     q = f.imd_quintile.fill_null(3)
-    cols: dict[str, ir.Value] = {
+    return {
         "age_decades": f.age.cast("float64") / 10.0,
         "age_75_plus": (f.age >= 75).cast("float64"),
         "female": (f.sex == "F").cast("float64"),
@@ -98,7 +103,6 @@ def risk_features(facts: ir.Table) -> ir.Table:
         "ae_12m": ibis.least(f.ae_12m, USE_CAP).cast("float64"),
         "emergency_admissions_12m": ibis.least(f.emergency_admissions_12m, USE_CAP).cast("float64"),
     }
-    return f.select("patient_id", **cols)
 
 
 def sample_fraction(population: int, sample: int = TRAINING_SAMPLE) -> float:

@@ -127,18 +127,26 @@ def worklist(t: ir.Table, wl: Worklist) -> ir.Table:
 
 
 def with_risk_centile(t: ir.Table) -> ir.Table:
-    """Add risk_centile_in_neighbourhood: percent rank of risk within the neighbourhood (0 lowest, 1 highest)."""
-    return t.mutate(
-        risk_centile_in_neighbourhood=ibis.percent_rank().over(group_by=t.neighbourhood, order_by=t.risk)
+    """Add risk_centile_in_neighbourhood: percent rank of risk within the neighbourhood (0 lowest,
+    1 highest). One row per patient_id in ``t``.
+
+    The window runs over three columns and is joined back by patient_id: a window over ``t``
+    itself would sort every column of everyone's insights (most of a county run's scoring time).
+    """
+    narrow = t.select("patient_id", "neighbourhood", "risk")
+    # a missing risk ranks last on every engine (Spark puts nulls first by default)
+    order = [narrow.risk.isnull(), narrow.risk]
+    ranked = narrow.select(
+        "patient_id",
+        risk_centile_in_neighbourhood=ibis.percent_rank().over(group_by=narrow.neighbourhood, order_by=order),
     )
+    return t.join(ranked, "patient_id")
 
 
 def risk_centiles(neighbourhood: pa.ChunkedArray | pa.Array, risk: pa.ChunkedArray | pa.Array) -> pa.Array:
     """:func:`with_risk_centile`'s column computed in numpy from Arrow arrays (same values).
 
-    The run scores risk in numpy, so it ranks there too: a window over every person in the engine
-    sorts the whole insights table (every column) by neighbourhood and risk, about a second of a
-    county run. Percent rank = (people in the neighbourhood with a lower risk) / (people in it - 1),
+    A reference for the engine's window (the run ranks in the engine). Percent rank = (people in the neighbourhood with a lower risk) / (people in it - 1),
     0 when alone; equal risks share a rank; a missing risk sorts last (as DuckDB orders it).
     """
     groups = pc.dictionary_encode(neighbourhood)
