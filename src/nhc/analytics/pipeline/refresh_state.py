@@ -1,0 +1,86 @@
+"""What a refresh keeps beside the lake for the next one (:mod:`.incremental`).
+
+Layout: ``<lake>/_incremental/current.json`` names a folder ``<lake>/_incremental/s-<id>/`` that
+holds ``state.json`` (as-of date, source version, insights generation, risk model), ``people.arrow``
+(everyone's facts with risk) and ``quality.arrow`` (per-person data-quality counts), Arrow IPC files
+compressed with LZ4 (fast to write and read). A new state is written into a new folder, then
+``current.json`` is replaced (a rename), so a refresh that dies leaves the previous state whole;
+files are never changed in place (the folder is not hidden, so the store's
+:func:`~nhc.lake.store.update_lake` hard-links it into a rewritten lake). Older folders are removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.feather as feather
+
+from nhc.analytics.rules.risk import RiskModel
+
+STATE = "_incremental"
+CURRENT = "current.json"
+FORMAT = 1  # bumped when the state's files change meaning: an older state is then not used
+
+
+@dataclass(frozen=True)
+class State:
+    """What the last refresh computed, for the lake's source tables at version ``sources``."""
+
+    as_of: dt.date
+    sources: str  # :func:`nhc.lake.changes.sources_version` when it read them
+    generation: str  # the insights generation it published
+    model: RiskModel
+    people: pa.Table  # everyone's facts (the segmented columns) with risk and risk_factors
+    quality: pa.Table  # per person: the data-quality counts
+
+
+def save_state(lake_dir: Path | str, state: State) -> Path:
+    """Write ``state`` as the lake's current refresh state; return its folder."""
+    home = Path(lake_dir) / STATE
+    home.mkdir(exist_ok=True)
+    folder = home / f"s-{uuid.uuid4().hex[:12]}"
+    folder.mkdir()
+    meta = {
+        "format": FORMAT,
+        "as_of": state.as_of.isoformat(),
+        "sources": state.sources,
+        "generation": state.generation,
+        "model": state.model.as_dict(),
+    }
+    (folder / "state.json").write_text(json.dumps(meta))
+    feather.write_feather(state.people, folder / "people.arrow", compression="lz4")
+    feather.write_feather(state.quality, folder / "quality.arrow", compression="lz4")
+    pointer = home / f".{CURRENT}-{uuid.uuid4().hex}"
+    pointer.write_text(json.dumps({"folder": folder.name}))
+    os.replace(pointer, home / CURRENT)
+    for old in home.glob("s-*"):
+        if old.name != folder.name:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def load_state(lake_dir: Path | str) -> State | None:
+    """The lake's current refresh state, or None (none yet, unreadable, or of another format)."""
+    home = Path(lake_dir) / STATE
+    try:
+        folder = home / json.loads((home / CURRENT).read_text())["folder"]
+        meta = json.loads((folder / "state.json").read_text())
+        if meta.get("format") != FORMAT:
+            return None
+        return State(
+            dt.date.fromisoformat(meta["as_of"]),
+            meta["sources"],
+            meta["generation"],
+            RiskModel(**meta["model"]),
+            feather.read_table(folder / "people.arrow", memory_map=True),
+            feather.read_table(folder / "quality.arrow", memory_map=True),
+        )
+    except (OSError, ValueError, KeyError, TypeError):  # no state, or one this code cannot read
+        return None
