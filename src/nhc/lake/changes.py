@@ -53,9 +53,7 @@ def record(lake_dir: Path | str, before: str, patient_ids: Iterable[int]) -> Pat
     if after == before:
         return None
     ids = pa.array(sorted({int(p) for p in patient_ids}), type=pa.int64())
-    table = pa.table({"patient_id": ids}).replace_schema_metadata(
-        {"before": before, "after": after}
-    )
+    table = pa.table({"patient_id": ids}).replace_schema_metadata({"before": before, "after": after})
     folder = lake_dir / CHANGES
     folder.mkdir(exist_ok=True)
     final = folder / f"{after}.parquet"

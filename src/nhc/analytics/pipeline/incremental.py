@@ -36,8 +36,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from nhc.analytics.pipeline import derivations as d
 from nhc.analytics.pipeline import outputs as o
@@ -110,11 +110,13 @@ def refresh(
     codelists: pa.Table | None = None,
     progress: Progress | None = None,
     full: bool = False,
+    max_changed: float = MAX_CHANGED_FRACTION,
 ) -> Refreshed:
     """Bring the lake's insight tables up to date with its source tables, doing only the day's
     work when it can (see the module doc); publish them and keep the state for the next refresh.
 
-    ``full``: run the whole pipeline (and refit the risk model) whatever changed.
+    ``full``: run the whole pipeline (and refit the risk model) whatever changed. ``max_changed``:
+    the fraction of people above which a full run replaces the refresh (1.0: only when needed).
     """
     if engine.lake is None:
         raise NhcError("a refresh needs a lake: this engine has none")
@@ -122,7 +124,7 @@ def refresh(
     say = progress or (lambda _msg: None)
     version = changes.sources_version(engine.lake.root)
     state = None if full else load_state(engine.lake.root)
-    changed, reason = _day_of_work(engine, state, as_of, full)
+    changed, reason = _day_of_work(engine, state, as_of, full, max_changed)
     if changed is None or state is None:
         result = run(
             engine,
@@ -133,11 +135,15 @@ def refresh(
             keep=("segmented", "scores", "patient_quality"),
         )
         v = result.values
-        people = _with_risk(v["segmented"], v["scores"].scored)
-        save_state(engine.lake.root, State(as_of, version, _name(result), result.model, people, v["patient_quality"]))
+        people = by_patient(_with_risk(v["segmented"], v["scores"].scored))
+        evidence = by_patient(result.tables["patient_evidence"])
+        quality = by_patient(v["patient_quality"])
+        kept = State(as_of, version, _name(result), result.model, people, quality, evidence)
+        save_state(engine.lake.root, kept)
         return Refreshed("full", result, reason=reason)
     result, people, quality = update(engine, state, changed, codelists=codelists, say=say)
-    save_state(engine.lake.root, State(as_of, version, _name(result), state.model, people, quality))
+    evidence = result.tables["patient_evidence"]
+    save_state(engine.lake.root, State(as_of, version, _name(result), state.model, people, quality, evidence))
     return Refreshed("incremental", result, changed=len(changed))
 
 
@@ -146,7 +152,7 @@ def _name(result: RunResult) -> str:
 
 
 def _day_of_work(
-    engine: Engine, state: State | None, as_of: dt.date, full: bool
+    engine: Engine, state: State | None, as_of: dt.date, full: bool, max_changed: float
 ) -> tuple[set[int] | None, str | None]:
     """The people to recompute, or (None, why a full run is needed)."""
     if full:
@@ -162,7 +168,7 @@ def _day_of_work(
     changed = changes.changed_since(lake.root, state.sources)
     if changed is None:
         return None, "the change log cannot say what changed since the last refresh"
-    if len(changed) > MAX_CHANGED_FRACTION * max(state.people.num_rows, 1):
+    if len(changed) > max_changed * max(state.people.num_rows, 1):
         return None, f"{len(changed)} people changed: a full run costs about as much"
     return changed, None
 
@@ -173,14 +179,34 @@ def _with_risk(segmented: pa.Table, scored: pa.Table) -> pa.Table:
     return out.append_column("risk_factors", scored.column("risk_factors"))
 
 
-def _without(table: pa.Table, ids: pa.Array) -> pa.Table:
-    """``table``'s rows of people not in ``ids``."""
-    return table.filter(pc.invert(pc.is_in(table.column("patient_id"), value_set=ids)))
-
-
 def _replace(old: pa.Table, new: pa.Table, ids: pa.Array) -> pa.Table:
-    """``old`` with the rows of the people in ``ids`` replaced by ``new`` (cast to ``old``'s schema)."""
-    return pa.concat_tables([_without(old, ids), new.select(old.column_names).cast(old.schema)])
+    """``old`` with the rows of the people in ``ids`` replaced by ``new``'s (cast to ``old``'s
+    schema), both sorted by patient_id, and the result too.
+
+    Without copying ``old``: the result is ``old``'s runs between the changed people (zero-copy
+    slices) with the new rows between them. Filtering would copy every string of a county's
+    tables, which costs more than the rest of a day's refresh.
+    """
+    new = new.select(old.column_names).cast(old.schema).sort_by("patient_id")
+    at = np.sort(np.asarray(ids.to_numpy(zero_copy_only=False), dtype=np.int64))
+    pid_old = old.column("patient_id").to_numpy()
+    pid_new = new.column("patient_id").to_numpy()
+    old_from, old_to = np.searchsorted(pid_old, at, "left"), np.searchsorted(pid_old, at, "right")
+    new_from, new_to = np.searchsorted(pid_new, at, "left"), np.searchsorted(pid_new, at, "right")
+    pieces, kept = [], 0
+    for i in range(len(at)):
+        if old_from[i] > kept:
+            pieces.append(old.slice(kept, old_from[i] - kept))
+        if new_to[i] > new_from[i]:
+            pieces.append(new.slice(new_from[i], new_to[i] - new_from[i]))
+        kept = max(kept, int(old_to[i]))
+    pieces.append(old.slice(kept))
+    return pa.concat_tables(pieces)
+
+
+def by_patient(table: pa.Table) -> pa.Table:
+    """``table`` sorted by patient_id (what :func:`_replace` keeps)."""
+    return table.sort_by("patient_id")
 
 
 def restrict(inputs: d.Inputs, ids: ir.Table) -> d.Inputs:
@@ -209,6 +235,8 @@ def recompute(
     mine = restrict(inputs, ids)
     d.unique_patients(engine.to_arrow(d.duplicates(mine)))
     given = {"sources": mine, "as_of": as_of, "clusters": d.clusters_read(), "training_fraction": None}
+    # the blocks are cached as the full run caches them: inlined, the two queries that read them
+    # take Ibis several times longer to compile than the few rows take to write and read back
     v = evaluate(PIPELINE, given, _PER_PERSON, cache=True)
     segmented = engine.to_arrow(d.segment_query(v["insights"]))
     features = engine.to_arrow(s.current_features(segmented))
@@ -244,7 +272,7 @@ def update(
     say("rebuilding the population-wide tables")
     people = _replace(state.people, new.people, ids)
     quality = _replace(state.quality, new.quality, ids)
-    evidence = _replace(engine.lake.read("patient_evidence"), new.evidence, ids)
+    evidence = _replace(state.evidence, new.evidence, ids)
     tables, summary = population_tables(engine, people, quality, evidence, state.model, state.as_of)
     built = time.perf_counter()
     generation = publish(engine.lake, tables)

@@ -30,6 +30,14 @@ QUALITY_COLUMNS = (
     "future_dated_encounters",
 )
 
+#: The exclusions, and the rows they are counted in.
+_COUNTED_IN = {
+    "future_dated_events": "events",
+    "events_with_codes_in_no_codelist": "events",
+    "future_dated_medications": "medications",
+    "future_dated_encounters": "encounters",
+}
+
 
 def _counts(table: ir.Table, **counts: ir.IntegerValue) -> ir.Table:
     """``table``'s rows as one row each: patient_id and every count (0 for those not given)."""
@@ -61,7 +69,10 @@ def patient_quality(sources: Inputs, as_of: dt.date) -> ir.Table:
 
 
 def quality_totals(patient_quality: pa.Table) -> pa.Table:
-    """One row: each count summed over everyone (0 when there is no one)."""
-    return pa.table(
-        {c: [int(pc.sum(patient_quality.column(c)).as_py() or 0)] for c in QUALITY_COLUMNS}
-    )
+    """One row: each count summed over everyone, as :func:`~.derivations.data_quality` gives it
+    (whose sums of an empty table are null: so are these, where the table counted has no rows)."""
+    totals = {c: int(pc.sum(patient_quality.column(c)).as_py() or 0) for c in QUALITY_COLUMNS}
+    for c, rows in _COUNTED_IN.items():
+        if not totals[rows]:
+            totals[c] = None
+    return pa.table({c: pa.array([totals[c]], pa.int64()) for c in QUALITY_COLUMNS})

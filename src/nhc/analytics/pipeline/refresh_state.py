@@ -2,8 +2,12 @@
 
 Layout: ``<lake>/_incremental/current.json`` names a folder ``<lake>/_incremental/s-<id>/`` that
 holds ``state.json`` (as-of date, source version, insights generation, risk model), ``people.arrow``
-(everyone's facts with risk) and ``quality.arrow`` (per-person data-quality counts), Arrow IPC files
-compressed with LZ4 (fast to write and read). A new state is written into a new folder, then
+(everyone's facts with risk), ``evidence.arrow`` (the published evidence) and ``quality.arrow``
+(per-person data-quality counts), each sorted by patient_id. They are uncompressed Arrow files,
+read memory-mapped: reading them costs next to nothing, where the lake's Parquet (zstd) would cost
+a good part of a day's refresh. A state's tables are built from slices of the last one's
+(:func:`~.incremental._replace`): they are rewritten in one piece once they are in more than
+:data:`MAX_CHUNKS` pieces. A new state is written into a new folder, then
 ``current.json`` is replaced (a rename), so a refresh that dies leaves the previous state whole;
 files are never changed in place (the folder is not hidden, so the store's
 :func:`~nhc.lake.store.update_lake` hard-links it into a rewritten lake). Older folders are removed.
@@ -26,7 +30,9 @@ from nhc.analytics.rules.risk import RiskModel
 
 STATE = "_incremental"
 CURRENT = "current.json"
-FORMAT = 1  # bumped when the state's files change meaning: an older state is then not used
+_TABLES = ("people", "quality", "evidence")  # the State fields kept as Arrow files, in field order
+MAX_CHUNKS = 20_000
+FORMAT = 2  # bumped when the state's files change meaning: an older state is then not used
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class State:
     model: RiskModel
     people: pa.Table  # everyone's facts (the segmented columns) with risk and risk_factors
     quality: pa.Table  # per person: the data-quality counts
+    evidence: pa.Table  # the patient_evidence table it published
 
 
 def save_state(lake_dir: Path | str, state: State) -> Path:
@@ -55,8 +62,11 @@ def save_state(lake_dir: Path | str, state: State) -> Path:
         "model": state.model.as_dict(),
     }
     (folder / "state.json").write_text(json.dumps(meta))
-    feather.write_feather(state.people, folder / "people.arrow", compression="lz4")
-    feather.write_feather(state.quality, folder / "quality.arrow", compression="lz4")
+    for name in _TABLES:
+        table = getattr(state, name)
+        if table.num_columns and table.column(0).num_chunks > MAX_CHUNKS:
+            table = table.combine_chunks()
+        feather.write_feather(table, folder / f"{name}.arrow", compression="uncompressed")
     pointer = home / f".{CURRENT}-{uuid.uuid4().hex}"
     pointer.write_text(json.dumps({"folder": folder.name}))
     os.replace(pointer, home / CURRENT)
@@ -79,8 +89,7 @@ def load_state(lake_dir: Path | str) -> State | None:
             meta["sources"],
             meta["generation"],
             RiskModel(**meta["model"]),
-            feather.read_table(folder / "people.arrow", memory_map=True),
-            feather.read_table(folder / "quality.arrow", memory_map=True),
+            *(feather.read_table(folder / f"{name}.arrow", memory_map=True) for name in _TABLES),
         )
     except (OSError, ValueError, KeyError, TypeError):  # no state, or one this code cannot read
         return None
