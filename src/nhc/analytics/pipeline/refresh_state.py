@@ -3,11 +3,9 @@
 Layout: ``<lake>/_incremental/current.json`` names a folder ``<lake>/_incremental/s-<id>/`` that
 holds ``state.json`` (as-of date, source version, insights generation, risk model), ``people.arrow``
 (everyone's facts with risk), ``evidence.arrow`` (the published evidence) and ``quality.arrow``
-(per-person data-quality counts), each sorted by patient_id. They are uncompressed Arrow files,
-read memory-mapped: reading them costs next to nothing, where the lake's Parquet (zstd) would cost
-a good part of a day's refresh. A state's tables are built from slices of the last one's
-(:func:`~.incremental._replace`): they are rewritten in one piece once they are in more than
-:data:`MAX_CHUNKS` pieces. A new state is written into a new folder, then
+(per-person data-quality counts): Arrow files, their strings dictionary-encoded (:func:`encoded`:
+a county's string columns hold a few thousand distinct values at most, so the tables are a
+fraction of the size and a refresh filters small integers instead of copying strings). A new state is written into a new folder, then
 ``current.json`` is replaced (a rename), so a refresh that dies leaves the previous state whole;
 files are never changed in place (the folder is not hidden, so the store's
 :func:`~nhc.lake.store.update_lake` hard-links it into a rewritten lake). Older folders are removed.
@@ -24,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.feather as feather
 
 from nhc.analytics.rules.risk import RiskModel
@@ -31,8 +30,7 @@ from nhc.analytics.rules.risk import RiskModel
 STATE = "_incremental"
 CURRENT = "current.json"
 _TABLES = ("people", "quality", "evidence")  # the State fields kept as Arrow files, in field order
-MAX_CHUNKS = 20_000
-FORMAT = 2  # bumped when the state's files change meaning: an older state is then not used
+FORMAT = 3  # bumped when the state's files change meaning: an older state is then not used
 
 
 @dataclass(frozen=True)
@@ -63,10 +61,7 @@ def save_state(lake_dir: Path | str, state: State) -> Path:
     }
     (folder / "state.json").write_text(json.dumps(meta))
     for name in _TABLES:
-        table = getattr(state, name)
-        if table.num_columns and table.column(0).num_chunks > MAX_CHUNKS:
-            table = table.combine_chunks()
-        feather.write_feather(table, folder / f"{name}.arrow", compression="uncompressed")
+        feather.write_feather(getattr(state, name), folder / f"{name}.arrow", compression="uncompressed")
     pointer = home / f".{CURRENT}-{uuid.uuid4().hex}"
     pointer.write_text(json.dumps({"folder": folder.name}))
     os.replace(pointer, home / CURRENT)
@@ -89,7 +84,19 @@ def load_state(lake_dir: Path | str) -> State | None:
             meta["sources"],
             meta["generation"],
             RiskModel(**meta["model"]),
-            *(feather.read_table(folder / f"{name}.arrow", memory_map=True) for name in _TABLES),
+            *(feather.read_table(folder / f"{name}.arrow") for name in _TABLES),
         )
     except (OSError, ValueError, KeyError, TypeError):  # no state, or one this code cannot read
         return None
+
+
+def encoded(table: pa.Table) -> pa.Table:
+    """``table`` with every string column dictionary-encoded, in one piece."""
+    columns = [pc.dictionary_encode(c) if pa.types.is_string(c.type) else c for c in table.columns]
+    return pa.table(columns, names=table.column_names).unify_dictionaries().combine_chunks()
+
+
+def decoded(table: pa.Table) -> pa.Table:
+    """``table`` with its dictionary-encoded columns as plain values again."""
+    columns = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns]
+    return pa.table(columns, names=table.column_names)
