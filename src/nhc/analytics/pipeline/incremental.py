@@ -141,8 +141,7 @@ def refresh(
         kept = State(as_of, version, _name(result), result.model, people, quality, evidence)
         save_state(engine.lake.root, kept)
         return Refreshed("full", result, reason=reason)
-    result, people, quality = update(engine, state, changed, codelists=codelists, say=say)
-    evidence = encoded(result.tables["patient_evidence"])
+    result, people, quality, evidence = update(engine, state, changed, codelists=codelists, say=say)
     save_state(engine.lake.root, State(as_of, version, _name(result), state.model, people, quality, evidence))
     return Refreshed("incremental", result, changed=len(changed))
 
@@ -237,9 +236,10 @@ def update(
     *,
     codelists: pa.Table | None = None,
     say: Progress = lambda _msg: None,
-) -> tuple[RunResult, pa.Table, pa.Table]:
+) -> tuple[RunResult, pa.Table, pa.Table, pa.Table]:
     """Recompute the ``changed`` people, rebuild the population-wide tables and publish them all;
-    return the run's result, everyone's facts with risk and everyone's data-quality counts."""
+    return the run's result and the state's new tables: everyone's facts with risk, data-quality
+    counts and evidence (strings encoded)."""
     started = time.perf_counter()
     ids = pa.array(sorted(changed), type=pa.int64())
     say(f"recomputing {len(ids)} people")
@@ -274,7 +274,7 @@ def update(
         timings,
         generation=generation,
     )
-    return result, people, quality
+    return result, people, quality, evidence
 
 
 def population_tables(
