@@ -1,4 +1,5 @@
-"""Analytics commands: ``nhc run`` (the whole pipeline) and ``nhc explain`` (one person).
+"""Analytics commands: ``nhc run`` (the whole pipeline, or with ``--incremental`` the nightly
+refresh of the people whose rows changed) and ``nhc explain`` (one person).
 
 Thin wrappers: the work is in :mod:`nhc.analytics.pipeline` and :mod:`nhc.analytics.explain`.
 ``nhc explain`` is a person-level read, so it is decided and audited like the patient page
@@ -23,6 +24,7 @@ from rich.table import Table
 from nhc.analytics.explain import explain as explain_person
 from nhc.analytics.explain import valid_nhs_number
 from nhc.analytics.pipeline import run as run_pipeline
+from nhc.analytics.pipeline.incremental import Refreshed, refresh
 from nhc.bootstrap import Services
 from nhc.cli.common import (
     DataOption,
@@ -45,14 +47,37 @@ READ_ACTION = "view_patient"
 
 def run(
     as_of: Annotated[str | None, typer.Option("--as-of", help="As-of date (default 2026-03-31).")] = None,
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            "--incremental",
+            help="Recompute only the people whose source rows changed since the last incremental "
+            "run, scoring them with that run's risk model (a full run the first time, or when it "
+            "cannot tell what changed; the output says which and why).",
+        ),
+    ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="With --incremental: run in full and refit the risk model (e.g. monthly)."
+        ),
+    ] = False,
     data: DataOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run the population health analytics and write the insight tables to the lake."""
     settings = settings_for(data)
     date = parse_date(as_of, "--as-of")
+    if full and not incremental:
+        raise NhcError("--full goes with --incremental", hint="`nhc run` alone is always a full run")
+
+    def work(progress: Any) -> Any:
+        if incremental:
+            return refresh(connect(settings), date, progress=progress, full=full)
+        return run_pipeline(connect(settings), date, progress=progress)
+
     if as_json:
-        print_json(run_pipeline(connect(settings), date).as_dict())
+        print_json(work(None).as_dict())
         return
     with Progress(
         SpinnerColumn(),
@@ -62,10 +87,20 @@ def run(
         transient=True,
     ) as progress:
         task = progress.add_task("connecting", total=None)
-        result = run_pipeline(
-            connect(settings), date, progress=lambda msg: progress.update(task, description=msg)
-        )
+        result = work(lambda msg: progress.update(task, description=msg))
+    if isinstance(result, Refreshed):
+        print_refresh(result)
+        result = result.result
     print_summary(result.as_dict())
+
+
+def print_refresh(done: Refreshed) -> None:
+    """One line: what kind of run the refresh was, and why or for how many people."""
+    seconds = f"{done.result.seconds:.1f} s"
+    if done.mode == "incremental":
+        console.print(f"Incremental refresh: {done.changed:,} people recomputed in {seconds}")
+    else:
+        console.print(f"Full run ({done.reason}) in {seconds}", highlight=False)
 
 
 def explain(

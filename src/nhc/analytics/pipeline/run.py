@@ -15,12 +15,13 @@ import time
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from nhc.analytics.pipeline.derivations import SOURCE_TABLES, Inputs, clusters_read, marker_table
-from nhc.analytics.pipeline.graph import PIPELINE, On, Result
+from nhc.analytics.pipeline.graph import PIPELINE, Graph, On, Result
 from nhc.analytics.pipeline.scheduler import evaluate, schedule
 from nhc.analytics.rules import multimorbidity, registers, risk
 from nhc.analytics.rules.inputs import require_columns
@@ -50,6 +51,8 @@ class RunResult:
     model: risk.RiskModel | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)  # the nodes asked for with ``keep``
+    generation: Path | None = None  # the insights generation published (None when not written)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -147,34 +150,48 @@ def run(
     codelists: pa.Table | None = None,
     write: bool = True,
     progress: Progress | None = None,
+    graph: Graph = PIPELINE,
+    model: risk.RiskModel | None = None,
+    keep: Collection[str] = (),
 ) -> RunResult:
     """Run the whole pipeline on ``engine``; publish the insight tables to its lake when ``write``
-    (all of them at once: a failure leaves the lake's previous insight tables as they were)."""
+    (all of them at once: a failure leaves the lake's previous insight tables as they were).
+
+    ``graph``: the derivations to run (a variant of :data:`PIPELINE` with the same outputs, e.g. the
+    incremental refresh's, :mod:`.incremental`). ``model``: score with this risk model instead of
+    the one fitted on this lake (what a nightly refresh does, so a full run given the same model is
+    what the refresh must equal). ``keep``: nodes whose values to return in :attr:`RunResult.values`.
+    """
     as_of = as_of or DEFAULT_AS_OF
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     say("checking inputs")
     inputs = load_inputs(engine, codelists)
     loaded = time.perf_counter()
+    fixed = {} if model is None else {"model": model}
+    graph = graph.without(fixed)
     # the tables the helper may cache on the engine, named up front and dropped at the end
     beside = {
         n.name: _unique(f"nhc_{n.name}")
-        for n in PIPELINE.nodes
+        for n in graph.nodes
         if n.on is On.HELPER and n.result is Result.CACHE
     }
+    generation = None
     try:
-        given = {"sources": inputs, "as_of": as_of, "clusters": clusters_read()}
-        outcome = schedule(PIPELINE, given, engine, table_name=beside.__getitem__, say=say)
+        given = {"sources": inputs, "as_of": as_of, "clusters": clusters_read(), **fixed}
+        outcome = schedule(graph, given, engine, table_name=beside.__getitem__, say=say)
         tables = {name: outcome.values[name] for name in OUTPUT_TABLES}
         timings = {"load_inputs": round(loaded - started, 3), **outcome.timings}
         if write and engine.lake is not None:
             say("writing insight tables to the lake")
             t = time.perf_counter()
-            publish(engine.lake, tables)
+            generation = publish(engine.lake, tables)
             timings["write"] = round(time.perf_counter() - t, 3)
     finally:
         drop_loaded(engine, (*inputs.loaded, *beside.values()))
     summary = dict(outcome.values["run_summary"])
     summary["timings"] = timings
     model = outcome.values["model"]
-    return RunResult(as_of, engine.name, summary, tables, model, time.perf_counter() - started, timings)
+    kept = {name: outcome.values[name] for name in keep}
+    seconds = time.perf_counter() - started
+    return RunResult(as_of, engine.name, summary, tables, model, seconds, timings, kept, generation)

@@ -16,7 +16,9 @@ Running the same input twice changes nothing:
   first load is written straight from the staged files in the order read (:mod:`.whole`).
 
 Only tables whose content changed are written, as one unit with :func:`nhc.lake.store.update_lake`
-(unchanged tables kept byte for byte); if nothing changed the lake is not touched.
+(unchanged tables kept byte for byte); if nothing changed the lake is not touched. A write is
+recorded in the lake's change log (:mod:`nhc.lake.changes`) with every patient the input names, so
+a nightly refresh of the analytics recomputes those people only.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from nhc.fhir import mapping as m
 from nhc.fhir.ingest.duck import day, scalar
 from nhc.fhir.ingest.whole import lake_batches, staged_files
 from nhc.fhir.quarantine import Quarantine
+from nhc.lake import changes
 from nhc.lake.store import ROW_GROUP_SIZE, Lake, update_lake
 from nhc.lake.tables import table_schema
 from nhc.lake.tables.fhir import FHIR_CODINGS, FHIR_LOCAL_PATIENTS, FHIR_RECORD_TYPES, FHIR_RESOURCES
@@ -69,6 +72,8 @@ _ORDER = {
     # Stored resources: the lake's in their order, then this input's in the order read.
     "fhir_resources": "_grp, _ord",
 }
+#: Resolved staging tables whose rows name a patient (``assigned`` names the patients themselves).
+_PATIENT_STAGES = ("events", "medications", "encounters", "episodes")
 #: Tables merged as views (written straight from the staged files, never held in DuckDB).
 _VIEWS = (FHIR_RESOURCES.name,)
 
@@ -129,9 +134,19 @@ def merge(
             # (they are in that order): no sort, and the JSON does not go through DuckDB.
             keep = con.execute("SELECT _seq, patient_id FROM r_resources ORDER BY _seq").fetch_arrow_table()
             data[FHIR_RESOURCES.name] = lake_batches(keep, staged_files(work), files)
+        version = changes.sources_version(lake_dir)
         update_lake(lake_dir, data)
+        changes.record(lake_dir, version, _touched_patients(con))
     timings["write"] = time.perf_counter() - t0
     return Merged(before, after, changed, timings)
+
+
+def _touched_patients(con: Any) -> list[int]:
+    """Every patient the input names (a superset of those whose rows changed: recomputing someone
+    whose rows did not change gives the same answer, missing someone would not)."""
+    stages = " UNION ".join(f"SELECT patient_id FROM r_{s}" for s in _PATIENT_STAGES)
+    rows = con.execute(f"SELECT patient_id FROM assigned UNION {stages}").fetchall()
+    return [r[0] for r in rows if r[0] is not None]
 
 
 def _differs(con: Any, t: str) -> bool:

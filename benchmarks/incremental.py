@@ -1,0 +1,103 @@
+"""Benchmark the nightly refresh against a full run (issue 22, item 5).
+
+On a working copy of ``--lake`` (hard links: the lake given is never changed): a full refresh
+(the whole pipeline, the insight tables published, the refresh state kept), then ``--days`` days of
+new data, each for ``--fraction`` of the people (about 0.2 %: a new coded event, and for one in
+three an emergency admission, dated the day before as-of), written as an ingest writes them
+(:func:`nhc.lake.store.update_lake`, recorded in the change log), each followed by an incremental
+refresh. Prints the seconds of each and the ratio to the full run (target < 10 %); with ``--check``
+(default) the last refresh's tables are compared with a full run given the same risk model.
+
+    python benchmarks/incremental.py --lake /work/bench/incr-726k/lake
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow as pa
+
+from nhc.analytics.pipeline import run
+from nhc.analytics.pipeline.incremental import refresh
+from nhc.analytics.pipeline.refresh_state import load_state
+from nhc.lake import changes
+from nhc.lake.engine import DuckDBEngine
+from nhc.lake.store import Lake
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.analytics.engine_compare import differences
+from tests.analytics.incremental_day import a_day
+
+
+def working_copy(lake: Path, work: Path) -> Lake:
+    """``lake``'s source tables hard-linked into ``work`` (files are never changed in place)."""
+    target = work / "lake"
+    target.mkdir(parents=True)
+    for name in changes.SOURCE_TABLES:
+        shutil.copytree(lake / name, target / name, copy_function=os.link)
+    return Lake(target)
+
+
+def timed(fn, *args, **kwargs):
+    """``fn``'s result, and its (wall, CPU) seconds: CPU of every thread of this process, which
+    a machine busy with other work changes less than the wall-clock time."""
+    t, c = time.perf_counter(), time.process_time()
+    out = fn(*args, **kwargs)
+    return out, (time.perf_counter() - t, time.process_time() - c)
+
+
+def check(lake: Lake, tables: dict[str, pa.Table]) -> list[str]:
+    """What differs between ``tables`` and a full run given the same model (empty: nothing)."""
+    state = load_state(lake.root)
+    full = run(DuckDBEngine.open(lake), state.as_of, model=state.model, write=False)
+    problems = []
+    for name, table in full.tables.items():
+        problems += differences(name, table, tables[name])
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lake", type=Path, default=Path("/work/bench/incr-726k/lake"))
+    ap.add_argument("--work", type=Path, default=None, help="folder for the working copy (default: a temp)")
+    ap.add_argument("--days", type=int, default=3)
+    ap.add_argument("--fraction", type=float, default=0.002, help="people changed per day")
+    ap.add_argument("--as-of", default="2026-03-31")
+    ap.add_argument("--no-check", dest="check", action="store_false")
+    args = ap.parse_args(argv)
+    as_of = dt.date.fromisoformat(args.as_of)
+    work = Path(tempfile.mkdtemp(prefix="nhc-incr-", dir=args.work))
+    try:
+        lake = working_copy(args.lake, work)
+        _plain, (plain_s, plain_c) = timed(run, DuckDBEngine.open(lake), as_of)
+        full, (full_s, full_c) = timed(refresh, DuckDBEngine.open(lake), as_of, full=True)
+        people = full.result.summary["population"]
+        print(f"population {people:,}")
+        print(f"full run (nhc run): {plain_s:.2f} s ({plain_c:.2f} s CPU)")
+        print(f"full refresh (nhc run --incremental --full): {full_s:.2f} s ({full_c:.2f} s CPU)")
+        head = f"{'day':>4} {'people changed':>15} {'ingest s':>9} {'refresh s':>10} {'CPU s':>7}"
+        print(f"{head} {'of full run':>12} {'CPU of full':>12}")
+        for day in range(1, args.days + 1):
+            n, (ingest_s, _) = timed(a_day, lake, args.fraction, day, as_of)
+            inc, (inc_s, inc_c) = timed(refresh, DuckDBEngine.open(lake), as_of)
+            assert inc.mode == "incremental", inc.reason
+            row = f"{day:>4} {n:>15,} {ingest_s:>9.2f} {inc_s:>10.2f} {inc_c:>7.2f}"
+            print(f"{row} {100 * inc_s / plain_s:>11.1f}% {100 * inc_c / plain_c:>11.1f}%")
+            print(f"      steps: {inc.result.timings}")
+        if args.check:
+            problems = check(lake, inc.result.tables)
+            print("equal to a full run with the same model:", "yes" if not problems else problems[:5])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,311 @@
+"""The nightly refresh: recompute only the people whose source rows changed, then everything built
+from all of them.
+
+Why it is right. Every per-person derivation of the pipeline (population, the event summary,
+registers, eFI, CMS, utilisation, medicines, facts, groups, evidence, the risk features and score)
+reads that person's source rows only, plus reference tables and the as-of date; everything
+population-wide (the risk centiles in each neighbourhood, the worklists' ranks, the cube, the run
+summary's counts and data-quality totals) is built from the per-person tables. So, with the same
+as-of date and the same risk model, the insights of a lake equal the last run's with the rows of
+the people whose source rows changed replaced by theirs recomputed, and the population-wide tables
+rebuilt from the result: what :func:`refresh` does. The tests check it against a full run
+(``tests/analytics/test_incremental*.py``).
+
+The day's work. Whose rows changed comes from the lake's change log (:mod:`nhc.lake.changes`),
+which the FHIR ingest writes as it merges a batch. The refresh keeps, beside the lake
+(``<lake>/_incremental``, :mod:`.refresh_state`), what the last run knew: everyone's facts with
+their risk, each person's data-quality counts, the risk model, the as-of date, the source tables'
+version and the insights generation it published.
+
+What it does not do. The risk model is the one fitted by the last **full** run: a nightly refresh
+scores the changed people with its coefficients and does not refit (refitting reads everyone's
+history a year back: the full, e.g. monthly, run does it; ``nhc run --incremental --full``). So a
+refresh equals a full run given the same model (``run(engine, model=...)``), which is what is
+tested. A refresh falls back to a full run (and says why) when there is no state, when the as-of
+date moved (every look-back window moves with it), when the change log cannot say what changed
+since the last run (``nhc synth``, a write that recorded nothing), when the insights were published
+by another run since, or when more than :data:`MAX_CHANGED_FRACTION` of people changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from nhc.analytics.pipeline import derivations as d
+from nhc.analytics.pipeline import outputs as o
+from nhc.analytics.pipeline import scoring as s
+from nhc.analytics.pipeline.graph import PIPELINE, Graph, Result, node
+from nhc.analytics.pipeline.quality import patient_quality, quality_totals
+from nhc.analytics.pipeline.refresh_state import State, decoded, encoded, load_state, save_state
+from nhc.analytics.pipeline.run import (
+    DEFAULT_AS_OF,
+    OUTPUT_TABLES,
+    Progress,
+    RunResult,
+    drop_loaded,
+    load_inputs,
+    run,
+)
+from nhc.analytics.pipeline.scheduler import evaluate
+from nhc.analytics.rules import worklists as wlm
+from nhc.errors import NhcError
+from nhc.lake import changes
+from nhc.lake.publish import current_generation, publish
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from nhc.analytics.rules.risk import RiskModel
+    from nhc.lake.engine import Engine
+
+#: Above this fraction of people changed, a full run costs about as much: it runs instead.
+MAX_CHANGED_FRACTION = 0.2
+
+
+def _with_patient_quality(graph: Graph) -> Graph:
+    """``graph`` with its data-quality check counted per person, then summed (same totals): the
+    refresh keeps the per-person counts, to replace the changed people's."""
+    nodes = []
+    for n in graph.nodes:
+        if n.name == "data_quality":
+            nodes.append(node("patient_quality", patient_quality, result=Result.FETCH, says=n.says))
+            nodes.append(node("data_quality", quality_totals))
+        else:
+            nodes.append(n)
+    return Graph(graph.given, tuple(nodes))
+
+
+#: The full run of a refresh: :data:`~.graph.PIPELINE` with the data quality counted per person.
+REFRESH_PIPELINE = _with_patient_quality(PIPELINE)
+#: The per-person nodes a refresh recomputes for the changed people (from the sources, one year).
+_PER_PERSON = ("insights", "evidence")
+
+
+@dataclass
+class Refreshed:
+    """What a refresh did: ``mode`` is ``incremental`` or ``full`` (``reason`` says why full)."""
+
+    mode: str
+    result: RunResult
+    changed: int | None = None  # people recomputed (incremental)
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"mode": self.mode, "changed_patients": self.changed, "reason": self.reason}
+        return {**self.result.as_dict(), "refresh": out}
+
+
+def refresh(
+    engine: Engine,
+    as_of: dt.date | None = None,
+    *,
+    codelists: pa.Table | None = None,
+    progress: Progress | None = None,
+    full: bool = False,
+    max_changed: float = MAX_CHANGED_FRACTION,
+) -> Refreshed:
+    """Bring the lake's insight tables up to date with its source tables, doing only the day's
+    work when it can (see the module doc); publish them and keep the state for the next refresh.
+
+    ``full``: run the whole pipeline (and refit the risk model) whatever changed. ``max_changed``:
+    the fraction of people above which a full run replaces the refresh (1.0: only when needed).
+    """
+    if engine.lake is None:
+        raise NhcError("a refresh needs a lake: this engine has none")
+    as_of = as_of or DEFAULT_AS_OF
+    say = progress or (lambda _msg: None)
+    version = changes.sources_version(engine.lake.root)
+    state = None if full else load_state(engine.lake.root)
+    changed, reason = _day_of_work(engine, state, as_of, full, max_changed)
+    if changed is None or state is None:
+        result = run(
+            engine,
+            as_of,
+            codelists=codelists,
+            progress=say,
+            graph=REFRESH_PIPELINE,
+            keep=("segmented", "scores", "patient_quality"),
+        )
+        v = result.values
+        people = encoded(_with_risk(v["segmented"], v["scores"].scored))
+        evidence = encoded(result.tables["patient_evidence"])
+        quality = v["patient_quality"]
+        kept = State(as_of, version, _name(result), result.model, people, quality, evidence)
+        save_state(engine.lake.root, kept)
+        return Refreshed("full", result, reason=reason)
+    result, people, quality, evidence = update(engine, state, changed, codelists=codelists, say=say)
+    save_state(engine.lake.root, State(as_of, version, _name(result), state.model, people, quality, evidence))
+    return Refreshed("incremental", result, changed=len(changed))
+
+
+def _name(result: RunResult) -> str:
+    return "" if result.generation is None else result.generation.name
+
+
+def _day_of_work(
+    engine: Engine, state: State | None, as_of: dt.date, full: bool, max_changed: float
+) -> tuple[set[int] | None, str | None]:
+    """The people to recompute, or (None, why a full run is needed)."""
+    if full:
+        return None, "a full run was asked for"
+    if state is None:
+        return None, "no earlier refresh to start from"
+    if state.as_of != as_of:
+        return None, f"the as-of date moved from {state.as_of.isoformat()}"
+    lake = engine.lake
+    current = current_generation(lake)
+    if current is None or current.name != state.generation:
+        return None, "the insight tables were published by another run since the last refresh"
+    changed = changes.changed_since(lake.root, state.sources)
+    if changed is None:
+        return None, "the change log cannot say what changed since the last refresh"
+    if len(changed) > max_changed * max(state.people.num_rows, 1):
+        return None, f"{len(changed)} people changed: a full run costs about as much"
+    return changed, None
+
+
+def _with_risk(segmented: pa.Table, scored: pa.Table) -> pa.Table:
+    """Everyone's facts with their risk and its factors (``scored`` in ``segmented``'s row order)."""
+    out = segmented.append_column("risk", scored.column("risk"))
+    return out.append_column("risk_factors", scored.column("risk_factors"))
+
+
+def _replace(old: pa.Table, new: pa.Table, ids: pa.Array) -> pa.Table:
+    """``old`` (strings dictionary-encoded: :func:`~.refresh_state.encoded`) with the rows of the
+    people in ``ids`` replaced by ``new``'s, encoded the same way, in one piece.
+
+    Filtering the encoded table copies small integers, not a county's strings: several times
+    cheaper, the difference between a day's refresh in a tenth of a full run or not.
+    """
+    kept = old.filter(pc.invert(pc.is_in(old.column("patient_id"), value_set=ids)))
+    added = encoded(new.select(old.column_names)).cast(old.schema)
+    return pa.concat_tables([kept, added]).unify_dictionaries().combine_chunks()
+
+
+def restrict(inputs: d.Inputs, ids: ir.Table) -> d.Inputs:
+    """The sources of the people in ``ids`` only (reference tables whole), each cached on the engine:
+    one scan of each source table, then every derivation reads the few rows kept."""
+    tables = {
+        name: t.semi_join(ids, "patient_id").cache() if "patient_id" in t.columns else t
+        for name, t in inputs.tables.items()
+    }
+    return d.Inputs(tables, inputs.codelists, inputs.rules, inputs.loaded)
+
+
+@dataclass(frozen=True)
+class _Recomputed:
+    """The changed people's per-person rows (those still registered and alive at as-of)."""
+
+    people: pa.Table  # facts with risk and factors
+    evidence: pa.Table
+    quality: pa.Table
+
+
+def recompute(
+    engine: Engine, inputs: d.Inputs, ids: ir.Table, model: RiskModel, as_of: dt.date
+) -> _Recomputed:
+    """The per-person derivations of the people in ``ids``, on ``engine``, scored with ``model``."""
+    mine = restrict(inputs, ids)
+    d.unique_patients(engine.to_arrow(d.duplicates(mine)))
+    given = {"sources": mine, "as_of": as_of, "clusters": d.clusters_read(), "training_fraction": None}
+    # the blocks are cached as the full run caches them: inlined, the two queries that read them
+    # take Ibis several times longer to compile than the few rows take to write and read back
+    v = evaluate(PIPELINE, given, _PER_PERSON, cache=True)
+    segmented = engine.to_arrow(d.segment_query(v["insights"]))
+    features = engine.to_arrow(s.current_features(segmented))
+    scored = s.score_in_order(model, features, segmented).scored
+    return _Recomputed(
+        _with_risk(segmented, scored),
+        engine.to_arrow(v["evidence"]),
+        engine.to_arrow(patient_quality(mine, as_of)),
+    )
+
+
+def update(
+    engine: Engine,
+    state: State,
+    changed: Collection[int],
+    *,
+    codelists: pa.Table | None = None,
+    say: Progress = lambda _msg: None,
+) -> tuple[RunResult, pa.Table, pa.Table, pa.Table]:
+    """Recompute the ``changed`` people, rebuild the population-wide tables and publish them all;
+    return the run's result and the state's new tables: everyone's facts with risk, data-quality
+    counts and evidence (strings encoded)."""
+    started = time.perf_counter()
+    ids = pa.array(sorted(changed), type=pa.int64())
+    say(f"recomputing {len(ids)} people")
+    inputs = load_inputs(engine, codelists)
+    ids_name = f"nhc_changed_{uuid.uuid4().hex[:12]}"  # unique: see run._unique
+    on_engine = engine.from_arrow(pa.table({"patient_id": ids}), ids_name)
+    try:
+        new = recompute(engine, inputs, on_engine, state.model, state.as_of)
+    finally:
+        drop_loaded(engine, (*inputs.loaded, ids_name))
+    recomputed = time.perf_counter()
+    say("rebuilding the population-wide tables")
+    people = _replace(state.people, new.people, ids)
+    quality = _replace(state.quality, new.quality, ids)
+    evidence = _replace(state.evidence, new.evidence, ids)
+    tables, summary = population_tables(engine, people, quality, evidence, state.model, state.as_of)
+    built = time.perf_counter()
+    generation = publish(engine.lake, tables)
+    done = time.perf_counter()
+    timings = {
+        "recompute": round(recomputed - started, 3),
+        "population_tables": round(built - recomputed, 3),
+        "write": round(done - built, 3),
+    }
+    result = RunResult(
+        state.as_of,
+        engine.name,
+        {**summary, "timings": timings},
+        tables,
+        state.model,
+        done - started,
+        timings,
+        generation=generation,
+    )
+    return result, people, quality, evidence
+
+
+def population_tables(
+    engine: Engine,
+    people: pa.Table,
+    quality: pa.Table,
+    evidence: pa.Table,
+    model: RiskModel,
+    as_of: dt.date,
+) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+    """Every insight table, and the run summary, from everyone's facts with risk (``people``), their
+    data-quality counts and evidence (strings encoded or not): the same functions the full run
+    uses (:mod:`.outputs`)."""
+    people, evidence = decoded(people), decoded(evidence)
+    segmented = people.drop_columns(["risk", "risk_factors"])
+    centiles = wlm.risk_centiles(people.column("neighbourhood"), people.column("risk"))
+    scores = d.Scores(people.select(["patient_id", "risk", "risk_factors"]), centiles)
+    worklists = engine.to_arrow(o.worklists(segmented, scores, as_of))
+    summary = o.summarise(
+        o.counts(segmented),
+        quality_totals(quality).to_pylist()[0],
+        model,
+        worklists,
+        model.n_train + model.n_test,  # the rows it was fitted and tested on
+    )
+    tables: Mapping[str, pa.Table] = {
+        "patient_insights": o.patient_insights(segmented, scores, as_of),
+        "patient_evidence": evidence,
+        "population_cube": engine.to_arrow(o.population_cube(segmented, as_of)),
+        "worklists": worklists,
+        "risk_model": o.risk_model(model, as_of),
+        "analytics_run": o.analytics_run(summary, as_of),
+    }
+    return {name: tables[name] for name in OUTPUT_TABLES}, summary

@@ -1,0 +1,102 @@
+"""What a refresh keeps beside the lake for the next one (:mod:`.incremental`).
+
+Layout: ``<lake>/_incremental/current.json`` names a folder ``<lake>/_incremental/s-<id>/`` that
+holds ``state.json`` (as-of date, source version, insights generation, risk model), ``people.arrow``
+(everyone's facts with risk), ``evidence.arrow`` (the published evidence) and ``quality.arrow``
+(per-person data-quality counts): Arrow files, their strings dictionary-encoded (:func:`encoded`:
+a county's string columns hold a few thousand distinct values at most, so the tables are a
+fraction of the size and a refresh filters small integers instead of copying strings). A new state is written into a new folder, then
+``current.json`` is replaced (a rename), so a refresh that dies leaves the previous state whole;
+files are never changed in place (the folder is not hidden, so the store's
+:func:`~nhc.lake.store.update_lake` hard-links it into a rewritten lake). Older folders are removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.feather as feather
+
+from nhc.analytics.rules.risk import RiskModel
+
+STATE = "_incremental"
+CURRENT = "current.json"
+_TABLES = ("people", "quality", "evidence")  # the State fields kept as Arrow files, in field order
+FORMAT = 3  # bumped when the state's files change meaning: an older state is then not used
+
+
+@dataclass(frozen=True)
+class State:
+    """What the last refresh computed, for the lake's source tables at version ``sources``."""
+
+    as_of: dt.date
+    sources: str  # :func:`nhc.lake.changes.sources_version` when it read them
+    generation: str  # the insights generation it published
+    model: RiskModel
+    people: pa.Table  # everyone's facts (the segmented columns) with risk and risk_factors
+    quality: pa.Table  # per person: the data-quality counts
+    evidence: pa.Table  # the patient_evidence table it published
+
+
+def save_state(lake_dir: Path | str, state: State) -> Path:
+    """Write ``state`` as the lake's current refresh state; return its folder."""
+    home = Path(lake_dir) / STATE
+    home.mkdir(exist_ok=True)
+    folder = home / f"s-{uuid.uuid4().hex[:12]}"
+    folder.mkdir()
+    meta = {
+        "format": FORMAT,
+        "as_of": state.as_of.isoformat(),
+        "sources": state.sources,
+        "generation": state.generation,
+        "model": state.model.as_dict(),
+    }
+    (folder / "state.json").write_text(json.dumps(meta))
+    for name in _TABLES:
+        feather.write_feather(getattr(state, name), folder / f"{name}.arrow", compression="uncompressed")
+    pointer = home / f".{CURRENT}-{uuid.uuid4().hex}"
+    pointer.write_text(json.dumps({"folder": folder.name}))
+    os.replace(pointer, home / CURRENT)
+    for old in home.glob("s-*"):
+        if old.name != folder.name:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def load_state(lake_dir: Path | str) -> State | None:
+    """The lake's current refresh state, or None (none yet, unreadable, or of another format)."""
+    home = Path(lake_dir) / STATE
+    try:
+        folder = home / json.loads((home / CURRENT).read_text())["folder"]
+        meta = json.loads((folder / "state.json").read_text())
+        if meta.get("format") != FORMAT:
+            return None
+        return State(
+            dt.date.fromisoformat(meta["as_of"]),
+            meta["sources"],
+            meta["generation"],
+            RiskModel(**meta["model"]),
+            *(feather.read_table(folder / f"{name}.arrow") for name in _TABLES),
+        )
+    except (OSError, ValueError, KeyError, TypeError):  # no state, or one this code cannot read
+        return None
+
+
+def encoded(table: pa.Table) -> pa.Table:
+    """``table`` with every string column dictionary-encoded, in one piece."""
+    columns = [pc.dictionary_encode(c) if pa.types.is_string(c.type) else c for c in table.columns]
+    return pa.table(columns, names=table.column_names).unify_dictionaries().combine_chunks()
+
+
+def decoded(table: pa.Table) -> pa.Table:
+    """``table`` with its dictionary-encoded columns as plain values again."""
+    columns = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns]
+    return pa.table(columns, names=table.column_names)

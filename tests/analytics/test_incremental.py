@@ -1,0 +1,218 @@
+"""The nightly refresh on a tiny hand-made lake: after a full refresh and a change to some people's
+rows, the incremental refresh publishes exactly the tables a full run gives on the changed lake
+(given the same risk model: a nightly refresh does not refit), and it falls back to a full run
+when it cannot know what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow as pa
+import pytest
+
+from nhc.analytics.pipeline import OUTPUT_TABLES, run
+from nhc.analytics.pipeline.incremental import refresh
+from nhc.analytics.pipeline.refresh_state import load_state
+from nhc.lake.engine import DuckDBEngine, SparkEngine
+from nhc.lake.store import Lake, update_lake, write_lake
+from tests.analytics.engine_compare import differences
+from tests.analytics.incremental_day import write_day
+from tests.spec.helpers import AS_OF, arrow, codelists, d, person
+
+#: Every change is a large share of three people: the refresh must not run in full for that.
+EVERY = 1.0
+CODES = codelists({"dm_cod": ["DM"], "efi-falls": ["FALL"], "hba1c": ["HBA"], "copd_cod": ["COPD"]})
+ENGINES = ["duckdb", pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow])]
+
+
+def _lake(root) -> Lake:
+    people = [person(1, "1940-01-01"), person(2, "1990-06-01"), person(3, "1950-01-01", "M")]
+    events = [
+        {"patient_id": 1, "date": d("2010-01-01"), "snomed_code": "DM"},
+        {"patient_id": 1, "date": d("2024-01-01"), "snomed_code": "HBA", "value": 80.0},
+        {"patient_id": 3, "date": d("2025-10-01"), "snomed_code": "FALL"},
+    ]
+    enc = [{"patient_id": 1, "type": "emergency_admission", "start_date": d("2025-06-01")}]
+    return write_lake(
+        root,
+        {
+            "patients": arrow("patients", [p for p, _ in people]),
+            "practice_registrations": arrow("practice_registrations", [r for _, r in people]),
+            "clinical_events": arrow("clinical_events", events),
+            "medications": arrow("medications", []),
+            "encounters": arrow("encounters", enc),
+            "care_home_residence": arrow("care_home_residence", []),
+            "deaths": arrow("deaths", []),
+            "small_areas": arrow(
+                "small_areas",
+                [{"small_area_code": "SA1", "locality": "L", "neighbourhood": "N1", "imd_decile": 3}],
+            ),
+            "practices": arrow(
+                "practices", [{"practice_code": "P1", "locality": "L", "neighbourhood": "N1"}]
+            ),
+        },
+    )
+
+
+@pytest.fixture
+def engine_for(request):
+    def make(kind: str, lake: Lake):
+        if kind == "duckdb":
+            return DuckDBEngine.open(lake)
+        return SparkEngine(request.getfixturevalue("spark_engine").backend, lake)
+
+    return make
+
+
+def _rows(table: str, rows: list[dict]) -> pa.Table:
+    return arrow(table, rows)
+
+
+def _same_as_full_run(engine, published) -> list[str]:
+    """What differs between the refresh's tables and a full run given the same model."""
+    model = load_state(engine.lake.root).model
+    full = run(engine, AS_OF, codelists=CODES, write=False, model=model)
+    problems = []
+    for name in OUTPUT_TABLES:
+        problems += differences(name, full.tables[name], published[name])
+    return problems
+
+
+def _insights(lake: Lake) -> dict[int, dict]:
+    return {r["patient_id"]: r for r in lake.read("patient_insights").to_pylist()}
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_a_new_code_for_one_person_gives_what_a_full_run_gives(tmp_path, kind, engine_for):
+    lake = _lake(tmp_path / "lake")
+    engine = engine_for(kind, lake)
+    assert refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY).mode == "full"
+    assert _insights(lake)[2]["registers"] == ""
+    write_day(
+        lake,
+        {
+            "clinical_events": _rows(
+                "clinical_events", [{"patient_id": 2, "date": d("2026-03-01"), "snomed_code": "DM"}]
+            )
+        },
+    )
+
+    done = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    assert (done.mode, done.changed) == ("incremental", 1), done.reason
+    assert _insights(lake)[2]["registers"] == "diabetes"  # published: the change is in the lake
+    assert not _same_as_full_run(engine, done.result.tables)
+
+
+def test_a_death_takes_the_person_out_of_the_insights_and_worklists(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    write_day(lake, {"deaths": _rows("deaths", [{"patient_id": 1, "date_of_death": d("2026-02-01")}])})
+
+    done = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    assert done.mode == "incremental"
+    assert set(_insights(lake)) == {2, 3}
+    assert 1 not in lake.read("worklists").column("patient_id").to_pylist()
+    assert not _same_as_full_run(engine, done.result.tables)
+
+
+def test_a_newly_registered_person_is_added(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    patient, registration = person(4, "1945-03-03", "M")
+    event = {"patient_id": 4, "date": d("2020-01-01"), "snomed_code": "COPD"}
+    write_day(
+        lake,
+        {
+            "patients": _rows("patients", [patient]),
+            "practice_registrations": _rows("practice_registrations", [registration]),
+            "clinical_events": _rows("clinical_events", [event]),
+        },
+    )
+
+    done = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    assert done.mode == "incremental"
+    assert _insights(lake)[4]["registers"] == "copd"
+    assert json.loads(_summary(lake)["population"]) == 4
+    assert not _same_as_full_run(engine, done.result.tables)
+
+
+def _summary(lake: Lake) -> dict[str, str]:
+    return {r["item"]: r["value"] for r in lake.read("analytics_run").to_pylist()}
+
+
+def test_a_nightly_refresh_scores_with_the_model_of_the_last_full_run(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    before = lake.read("risk_model")
+    admission = {
+        "encounter_id": 99,
+        "patient_id": 2,
+        "type": "emergency_admission",
+        "start_date": d("2026-03-01"),
+    }
+    write_day(lake, {"encounters": _rows("encounters", [admission])})
+
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    assert lake.read("risk_model").equals(before)
+    assert _insights(lake)[2]["emergency_admissions_12m"] == 1
+
+
+def test_nothing_changed_republishes_the_same_tables(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    first = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    again = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    assert (again.mode, again.changed) == ("incremental", 0)
+    for name in OUTPUT_TABLES:
+        assert not differences(name, first.result.tables[name], again.result.tables[name])
+
+
+def test_a_write_the_change_log_does_not_know_gets_a_full_run(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    update_lake(lake.root, {"deaths": arrow("deaths", [{"patient_id": 1, "date_of_death": d("2026-02-01")}])})
+
+    done = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    assert done.mode == "full" and "change log" in done.reason
+    assert set(_insights(lake)) == {2, 3}
+
+
+def test_a_new_as_of_date_gets_a_full_run(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    done = refresh(engine, AS_OF + dt.timedelta(days=1), codelists=CODES, max_changed=EVERY)
+
+    assert done.mode == "full" and "as-of date" in done.reason
+
+
+def test_insights_published_by_another_run_since_get_a_full_run(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    run(engine, AS_OF, codelists=CODES)  # `nhc run`: its tables are not the refresh's state
+
+    done = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    assert done.mode == "full" and "another run" in done.reason
+
+
+def test_asked_for_a_full_run_it_runs_one(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    assert refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY, full=True).mode == "full"
