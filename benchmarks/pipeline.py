@@ -25,6 +25,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -354,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         return one_run(args)
     if not (args.lake or args.spark_lake or args.cluster_lake or args.patients or args.spark_patients):
         args.patients, args.spark_patients = [100_000, 726_000], [100_000]
+    # A stopped benchmark still stops the cluster it started (the finally in run_all).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     runs = [("duckdb", ensure_lake(n, args.data, args.seed)) for n in args.patients]
     runs += [("duckdb", p) for p in args.lake]
     runs += [("spark", ensure_lake(n, args.data, args.seed)) for n in args.spark_patients]
