@@ -1,13 +1,21 @@
-"""Benchmark the analytics pipeline against its floor.
+"""Benchmark the analytics pipeline against its floor, on DuckDB, Spark local and a Spark cluster.
 
-For each size: generate (via ``nhc.synth``) or reuse a lake in ``data/bench-<n>``, run the whole
-pipeline on DuckDB (no write-back, so we time the analytics; best of ``--repeats`` runs, each run's
-time printed), and time the floor: one DuckDB pass joining all clinical_events to all codelists and
-aggregating per patient and cluster (best of 3).
-For context it also times an all-sources floor: that pass plus one aggregating pass over each of
-medications and encounters, which the pipeline must read too. Then the Spark pipeline at
-``--spark-patients``. Prints patients, events, seconds, peak RSS, rows/s, floors and ratios.
+Each run is a lake and an engine: DuckDB (``--lake``, or ``--patients`` generated via ``nhc.synth``
+into ``<data>/bench-<n>``), Spark local mode (``--spark-lake``/``--spark-patients``) and a Spark
+standalone cluster of one master and two workers started on this machine for the run and stopped
+after it (``--cluster-lake``; see ``nhc.lake.spark_cluster``). Each run is a fresh process, so its
+peak memory is its own: the driver's (Python and, on Spark, its JVM) and, for the cluster, the master's,
+workers' and executors' beside it. DuckDB runs with its memory limit and spill folder
+(``--duckdb-memory``, NHC_DUCKDB_MEMORY) and reports the best of ``--repeats`` runs; Spark one run.
+No write-back, so we time the analytics.
 
+The floor: one DuckDB pass joining all clinical_events to all codelists and aggregating per patient
+and cluster (best of 3). For context also an all-sources floor: that pass plus one aggregating pass
+over each of medications and encounters, which the pipeline must read too. Prints patients, events,
+seconds, peak RSS, rows/s, floors, ratios, and Spark's seconds as a multiple of DuckDB's on the lake.
+
+    python benchmarks/pipeline.py --lake /work/bench/five/lake --lake big/lake \
+        --spark-lake /work/bench/five/lake --cluster-lake /work/bench/five/lake
     python benchmarks/pipeline.py --patients 100000 726000 --spark-patients 100000
 """
 
@@ -15,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
-import resource
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -26,19 +36,27 @@ import psutil
 
 
 class PeakRss:
-    """Peak resident memory of this process (and its children: the Spark JVM) during a block."""
+    """Peak resident memory during a block: of this process and its children (the Spark driver's
+    JVM), and separately of the process trees rooted at ``others`` (a cluster's master and workers,
+    whose children are the executors)."""
 
-    def __init__(self, interval: float = 0.25) -> None:
-        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+    def __init__(self, others: list[int] = (), interval: float = 0.25) -> None:
+        self.interval, self.peak, self.others_peak = interval, 0, 0
+        self._others = [psutil.Process(pid) for pid in others]
+        self._stop = threading.Event()
+
+    @staticmethod
+    def _tree_rss(proc: psutil.Process) -> int:
+        try:
+            return proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
+        except psutil.Error:
+            return 0
 
     def _sample(self) -> None:
         proc = psutil.Process()
         while not self._stop.is_set():
-            try:
-                rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
-            except psutil.Error:
-                rss = 0
-            self.peak = max(self.peak, rss)
+            self.peak = max(self.peak, self._tree_rss(proc))
+            self.others_peak = max(self.others_peak, sum(self._tree_rss(p) for p in self._others))
             time.sleep(self.interval)
 
     def __enter__(self) -> PeakRss:
@@ -132,30 +150,182 @@ def count_rows(lake_dir: Path, table: str) -> int:
     return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted((lake_dir / table).glob("*.parquet")))
 
 
-def run_pipeline(kind: str, lake_dir: Path, as_of: dt.date, threads: int | None):
+def run_pipeline(kind: str, lake_dir: Path, as_of: dt.date, args, cluster_pids: list[int]):
+    """One pipeline run on ``kind`` (duckdb, spark or cluster: the master in NHC_SPARK_MASTER)."""
     from nhc.analytics import pipeline
     from nhc.lake.engine import DuckDBEngine, SparkEngine
     from nhc.lake.store import Lake
+    from nhc.settings import Settings
 
     lake = Lake(lake_dir)
-    engine = DuckDBEngine.open(lake, threads=threads) if kind == "duckdb" else SparkEngine.open(lake)
-    with PeakRss() as mem:
+    settings = Settings.from_env()
+    if kind == "duckdb":
+        engine = DuckDBEngine.open(
+            lake, threads=args.threads, settings=Settings(duckdb_memory=args.duckdb_memory)
+        )
+    else:
+        engine = SparkEngine.open(lake, settings)
+    with PeakRss(cluster_pids) as mem:
         t = time.perf_counter()
         result = pipeline.run(engine, as_of, write=False)
         seconds = time.perf_counter() - t
-    return result, seconds, mem.peak
+    return result, seconds, mem
+
+
+def one_run(args) -> int:
+    """The child process of one run: the pipeline ``--repeats`` times (Spark once); a JSON line."""
+    kind, lake_dir = args.one[0], Path(args.one[1])
+    pids = [int(p) for p in args.cluster_pids.split(",") if p]
+    as_of = dt.date.fromisoformat(args.as_of)
+    timed = [run_pipeline(kind, lake_dir, as_of, args, pids)]
+    for _ in range(max(1, args.repeats) - 1 if kind == "duckdb" else 0):
+        timed.append(run_pipeline(kind, lake_dir, as_of, args, pids))
+    result, seconds, _ = min(timed, key=lambda r: r[1])
+    out = {
+        "seconds": seconds,
+        "runs": [r[1] for r in timed],
+        "peak": max(r[2].peak for r in timed),
+        "cluster_peak": max(r[2].others_peak for r in timed),
+        "population": result.summary["population"],
+        "timings": result.summary["timings"],
+        "bands": {b["band"]: b["percent"] for b in result.summary["bands"]},
+    }
+    print("RESULT " + json.dumps(out), flush=True)
+    return 0
+
+
+def spawn_run(kind: str, lake_dir: Path, args, env: dict[str, str], cluster_pids: list[int]) -> dict:
+    """Run one (kind, lake) in a fresh process, so its peak memory is its own; its result."""
+    cmd = [sys.executable, __file__, "--one", kind, str(lake_dir), "--as-of", args.as_of]
+    cmd += [
+        "--threads",
+        str(args.threads),
+        "--repeats",
+        str(args.repeats),
+        "--duckdb-memory",
+        args.duckdb_memory,
+    ]
+    cmd += ["--cluster-pids", ",".join(map(str, cluster_pids))]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode or not lines:
+        print(f"  FAILED ({proc.returncode}):\n{proc.stderr[-3000:]}", flush=True)
+        return {}
+    return json.loads(lines[-1].removeprefix("RESULT "))
+
+
+def run_all(runs: list[tuple[str, Path]], args) -> list[dict]:
+    """Each run in its own process; the cluster started before the first cluster run, stopped after."""
+    from nhc.lake.spark_cluster import SparkCluster
+    from nhc.reference.codelists import load_codelists
+
+    codelists = load_codelists()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p),
+    }
+    floors: dict[Path, tuple[float, float]] = {}
+    rows, cluster = [], None
+    try:
+        for kind, lake_dir in runs:
+            pids: list[int] = []
+            run_env = {**env, "NHC_SPARK_MEMORY": args.spark_memory, "NHC_SPARK_CORES": "2"}
+            if kind == "cluster":
+                if cluster is None:
+                    print("starting a Spark cluster (1 master, 2 workers) ...", flush=True)
+                    t = time.perf_counter()
+                    cluster = SparkCluster.start(workers=2, cores=1, memory=args.worker_memory)
+                    print(f"  {cluster.master_url} up in {time.perf_counter() - t:.0f} s", flush=True)
+                run_env["NHC_SPARK_MASTER"], pids = cluster.master_url, cluster.pids()
+            patients = count_rows(lake_dir, "patients")
+            events = count_rows(lake_dir, "clinical_events")
+            print(f"{kind} {patients:,} ({lake_dir}): running the pipeline ...", flush=True)
+            r = spawn_run(kind, lake_dir, args, run_env, pids)
+            if not r:
+                continue
+            print(f"  runs: {', '.join(f'{s:.1f} s' for s in r['runs'])}", flush=True)
+            if lake_dir not in floors:
+                floor = floor_seconds(lake_dir, codelists, args.threads)
+                floors[lake_dir] = (floor, all_sources_floor_seconds(lake_dir, floor, args.threads))
+            floor, floor_all = floors[lake_dir]
+            rows.append(
+                {
+                    "engine": kind,
+                    "lake": lake_dir,
+                    "patients": patients,
+                    "events": events,
+                    **r,
+                    "floor_s": floor,
+                    "floor_all_s": floor_all,
+                }
+            )
+            print(f"  {r['seconds']:.1f} s (floor {floor:.2f} s) {r['timings']}", flush=True)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    duck = {r["lake"]: r["seconds"] for r in rows if r["engine"] == "duckdb"}
+    table = Table(title="Analytics pipeline benchmark")
+    cols = [
+        "engine",
+        "patients",
+        "events",
+        "seconds",
+        "peak RSS MB",
+        "cluster RSS MB",
+        "events/s",
+        "floor s",
+        "ratio",
+        "all-sources floor s",
+        "ratio to it",
+        "x DuckDB",
+        "bands low/mod/high %",
+    ]
+    for col in cols:
+        table.add_column(col, justify="left" if col == "engine" else "right")
+    for r in rows:
+        b, d = r["bands"], duck.get(r["lake"])
+        table.add_row(
+            r["engine"],
+            f"{r['patients']:,}",
+            f"{r['events']:,}",
+            f"{r['seconds']:.1f}",
+            f"{r['peak'] / 2**20:,.0f}",
+            f"{r['cluster_peak'] / 2**20:,.0f}" if r["engine"] == "cluster" else "",
+            f"{r['events'] / r['seconds']:,.0f}",
+            f"{r['floor_s']:.2f}",
+            f"{r['seconds'] / r['floor_s']:.1f}x",
+            f"{r['floor_all_s']:.2f}",
+            f"{r['seconds'] / r['floor_all_s']:.1f}x",
+            f"{r['seconds'] / d:.1f}x" if d and r["engine"] != "duckdb" else "",
+            f"{b['low']}/{b['moderate']}/{b['high']}",
+        )
+    Console(width=220).print(table)
+    print(
+        "peak RSS: the run's process and its children (Spark: the driver's JVM), all repeats; "
+        "cluster RSS: master, workers and executors"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--patients", type=int, nargs="+", default=[100_000, 726_000])
     ap.add_argument(
-        "--spark-patients",
-        type=int,
-        nargs="*",
-        default=[100_000],
-        help="sizes to run on Spark too (none: skip Spark)",
+        "--lake", type=Path, action="append", default=[], help="a lake to run on DuckDB (repeatable)"
     )
+    ap.add_argument(
+        "--spark-lake", type=Path, action="append", default=[], help="a lake to run on Spark local"
+    )
+    ap.add_argument(
+        "--cluster-lake", type=Path, action="append", default=[], help="a lake to run on a Spark cluster"
+    )
+    ap.add_argument("--patients", type=int, nargs="*", default=[], help="sizes to generate and run on DuckDB")
+    ap.add_argument("--spark-patients", type=int, nargs="*", default=[], help="sizes to run on Spark local")
     ap.add_argument("--data", type=Path, default=Path("data"), help="folder for bench-<n> lakes")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--as-of", default="2026-03-31")
@@ -171,84 +341,31 @@ def main(argv: list[str] | None = None) -> int:
         default=3,
         help="DuckDB pipeline runs per size, best reported, as the floor is the best of 3 (Spark: one run)",
     )
-    args = ap.parse_args(argv)
-    as_of = dt.date.fromisoformat(args.as_of)
-
-    from rich.console import Console
-    from rich.table import Table
-
-    from nhc.reference.codelists import load_codelists
-
-    codelists = load_codelists()
-    rows = []
-    runs = [("duckdb", n) for n in args.patients] + [("spark", n) for n in (args.spark_patients or [])]
-    for kind, n in runs:
-        lake_dir = ensure_lake(n, args.data, args.seed)
-        events = count_rows(lake_dir, "clinical_events")
-        print(f"{kind} {n:,}: running the pipeline ...", flush=True)
-        timed = [run_pipeline(kind, lake_dir, as_of, args.threads)]
-        for _ in range(max(1, args.repeats) - 1 if kind == "duckdb" else 0):
-            timed.append(run_pipeline(kind, lake_dir, as_of, args.threads))
-        result, seconds, _ = min(timed, key=lambda r: r[1])
-        peak = timed[0][2]  # the first run's: later runs start with what earlier ones left in the process
-        print(f"  runs: {', '.join(f'{r[1]:.1f} s' for r in timed)}", flush=True)
-        floor = floor_seconds(lake_dir, codelists, args.threads)
-        floor_all = all_sources_floor_seconds(lake_dir, floor, args.threads)
-        rows.append(
-            {
-                "engine": kind,
-                "patients": n,
-                "population": result.summary["population"],
-                "events": events,
-                "seconds": seconds,
-                "peak_rss_mb": peak / 2**20,
-                "rows_per_s": events / seconds,
-                "floor_s": floor,
-                "ratio": seconds / floor if floor else float("nan"),
-                "floor_all_s": floor_all,
-                "ratio_all": seconds / floor_all if floor_all else float("nan"),
-                "timings": result.summary["timings"],
-                "bands": {b["band"]: b["percent"] for b in result.summary["bands"]},
-            }
-        )
-        print(f"  {seconds:.1f} s (floor {floor:.2f} s) {result.summary['timings']}", flush=True)
-
-    table = Table(title="Analytics pipeline benchmark")
-    for col in (
-        "engine",
-        "patients",
-        "events",
-        "seconds",
-        "peak RSS MB",
-        "events/s",
-        "floor s",
-        "ratio",
-        "all-sources floor s",
-        "ratio to it",
-        "bands low/mod/high %",
-    ):
-        table.add_column(col, justify="left" if col == "engine" else "right")
-    for r in rows:
-        b = r["bands"]
-        table.add_row(
-            r["engine"],
-            f"{r['patients']:,}",
-            f"{r['events']:,}",
-            f"{r['seconds']:.1f}",
-            f"{r['peak_rss_mb']:,.0f}",
-            f"{r['rows_per_s']:,.0f}",
-            f"{r['floor_s']:.2f}",
-            f"{r['ratio']:.1f}x",
-            f"{r['floor_all_s']:.2f}",
-            f"{r['ratio_all']:.1f}x",
-            f"{b['low']}/{b['moderate']}/{b['high']}",
-        )
-    Console(width=200).print(table)
-    print(
-        f"(max RSS of this process per getrusage: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
+    ap.add_argument(
+        "--duckdb-memory", default=os.environ.get("NHC_DUCKDB_MEMORY", "75%"), help="DuckDB's limit"
     )
+    ap.add_argument(
+        "--spark-memory", default="3g", help="Spark driver memory (and each executor's on the cluster)"
+    )
+    ap.add_argument("--worker-memory", default="3g", help="memory each cluster worker offers")
+    ap.add_argument("--one", nargs=2, metavar=("KIND", "LAKE"), help=argparse.SUPPRESS)
+    ap.add_argument("--cluster-pids", default="", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.one:
+        return one_run(args)
+    if not (args.lake or args.spark_lake or args.cluster_lake or args.patients or args.spark_patients):
+        args.patients, args.spark_patients = [100_000, 726_000], [100_000]
+    # A stopped benchmark still stops the cluster it started (the finally in run_all).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    runs = [("duckdb", ensure_lake(n, args.data, args.seed)) for n in args.patients]
+    runs += [("duckdb", p) for p in args.lake]
+    runs += [("spark", ensure_lake(n, args.data, args.seed)) for n in args.spark_patients]
+    runs += [("spark", p) for p in args.spark_lake] + [("cluster", p) for p in args.cluster_lake]
+    print_table(run_all(runs, args))
     return 0
 
+
+SRC = Path(__file__).resolve().parents[1] / "src"
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -9,8 +9,13 @@
 ``NHC_SECRET_KEY``      the key that signs the web app's sign-in flow state (default: a random key
                         kept in ``<data>/.secret_key``, see :func:`nhc.bootstrap.secret_key`).
 ``NHC_SECURE_COOKIES``  ``1``: cookies are marked ``Secure`` even on plain HTTP (behind a TLS proxy).
-``NHC_SPARK_CORES``     cores of the local Spark session (default 2).
-``NHC_SPARK_MEMORY``    driver memory of the local Spark session (default ``4g``).
+``NHC_SPARK_CORES``     cores of the Spark session (default 2; on a cluster, the most it takes).
+``NHC_SPARK_MEMORY``    driver memory of the Spark session, and on a cluster each executor's (``4g``).
+``NHC_SPARK_MASTER``    where Spark runs: ``local[<cores>]`` (default) or a cluster, e.g.
+                        ``spark://host:7077`` (standalone), ``yarn``, ``k8s://https://host:443``.
+``NHC_DUCKDB_MEMORY``   DuckDB's memory limit: a share of the machine's memory (default ``75%``) or a
+                        size (``16GB``, ``512MiB``); past it DuckDB spills to the temp folder.
+``NHC_DUCKDB_TEMP``     the folder DuckDB spills to (default ``duckdb-temp`` beside the lake).
 ``NHC_FHIR_TRACE``      any non-empty value: FHIR ingest prints per-statement timings on stderr.
 
 Code elsewhere takes a :class:`Settings` (or values from it); nothing else reads ``os.environ``
@@ -36,6 +41,10 @@ ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Spark's memory sizes: a whole number with an optional unit (k, m, g, t), e.g. 512m or 4g.
 _MEMORY = re.compile(r"^[1-9][0-9]*[kmgt]?$")
+# Spark master URLs NHC knows: local mode, a standalone cluster, YARN, Kubernetes.
+_SPARK_MASTER = re.compile(r"^(local(\[([1-9][0-9]*|\*)\])?|spark://[^\s/]+|yarn|k8s://\S+)$")
+# DuckDB memory limits: a percentage of the machine's memory, or a size in DuckDB's units.
+_DUCKDB_MEMORY = re.compile(r"^([1-9][0-9]?|100)%$|^[0-9]+(\.[0-9]+)?\s*([kmgt]i?b|b)$", re.IGNORECASE)
 
 
 def parse_networks(value: str | tuple[str, ...] | list[str]) -> tuple[IPNetwork, ...]:
@@ -80,6 +89,11 @@ class Settings:
     secure_cookies: bool = False
     spark_cores: int = 2
     spark_memory: str = "4g"
+    # None: local mode on spark_cores cores (see spark_master_url).
+    spark_master: str | None = None
+    duckdb_memory: str = "75%"
+    # None: a duckdb-temp folder beside the lake the engine reads.
+    duckdb_temp: Path | None = None
     fhir_trace: bool = False
 
     def __post_init__(self) -> None:
@@ -98,6 +112,21 @@ class Settings:
                 f"NHC_SPARK_MEMORY must be a size like 4g or 512m, not {self.spark_memory!r}",
                 hint="a whole number with k, m, g or t",
             )
+        if self.spark_master is not None and not _SPARK_MASTER.match(self.spark_master):
+            raise NhcError(
+                f"NHC_SPARK_MASTER must be a Spark master URL, not {self.spark_master!r}",
+                hint="local[4], spark://host:7077, yarn or k8s://https://host:443",
+            )
+        if not _DUCKDB_MEMORY.match(self.duckdb_memory):
+            raise NhcError(
+                f"NHC_DUCKDB_MEMORY must be a share like 75% or a size like 16GB, not {self.duckdb_memory!r}",
+                hint="a percentage of the machine's memory, or a number with KB, MB, GB, KiB, MiB or GiB",
+            )
+
+    @property
+    def spark_master_url(self) -> str:
+        """The Spark master to connect to: :attr:`spark_master`, else local mode on the cores."""
+        return self.spark_master or f"local[{self.spark_cores}]"
 
     @property
     def lake_dir(self) -> Path:
@@ -125,6 +154,9 @@ class Settings:
             secure_cookies=env.get("NHC_SECURE_COOKIES") == "1",
             spark_cores=_cores(env.get("NHC_SPARK_CORES") or "2"),
             spark_memory=(env.get("NHC_SPARK_MEMORY") or "4g").strip().lower(),
+            spark_master=(env.get("NHC_SPARK_MASTER") or "").strip() or None,
+            duckdb_memory=(env.get("NHC_DUCKDB_MEMORY") or "75%").strip(),
+            duckdb_temp=Path(env["NHC_DUCKDB_TEMP"]) if env.get("NHC_DUCKDB_TEMP") else None,
             fhir_trace=bool(env.get("NHC_FHIR_TRACE")),
         )
 
@@ -141,5 +173,8 @@ class Settings:
             "NHC_SECURE_COOKIES": "1" if self.secure_cookies else "",
             "NHC_SPARK_CORES": str(self.spark_cores),
             "NHC_SPARK_MEMORY": self.spark_memory,
+            "NHC_SPARK_MASTER": self.spark_master or "",
+            "NHC_DUCKDB_MEMORY": self.duckdb_memory,
+            "NHC_DUCKDB_TEMP": str(self.duckdb_temp) if self.duckdb_temp else "",
             "NHC_FHIR_TRACE": "1" if self.fhir_trace else "",
         }

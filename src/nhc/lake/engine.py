@@ -1,4 +1,4 @@
-"""Engine connections: the lake's tables as Ibis tables on DuckDB (default) or Spark (local mode).
+"""Engine connections: the lake's tables as Ibis tables on DuckDB (default) or Spark (local or a cluster).
 
 The analytics never name an engine; they receive Ibis tables. This module is the edge where the
 engine is chosen (``Settings.engine``) and where engine differences are isolated, one small class per
@@ -8,6 +8,7 @@ engine.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -139,7 +140,12 @@ class DuckDBEngine(Engine):
         return ops.DatabaseTable(name, schema=expr.schema(), source=self.backend).to_expr()
 
     @classmethod
-    def open(cls, lake: Lake | None = None, threads: int | None = None) -> DuckDBEngine:
+    def open(
+        cls, lake: Lake | None = None, threads: int | None = None, settings: Settings | None = None
+    ) -> DuckDBEngine:
+        """DuckDB over ``lake``: its memory limit and spill folder from ``settings`` (default: the
+        environment's; the spill folder defaults to ``duckdb-temp`` beside the lake)."""
+        settings = settings or Settings.from_env()
         _read_enums_as_strings()
         con = ibis.duckdb.connect()
         # Nothing in NHC relies on row order without an ORDER BY; dropping it lets DuckDB
@@ -147,6 +153,12 @@ class DuckDBEngine(Engine):
         con.raw_sql("SET preserve_insertion_order = false")
         if threads:
             con.raw_sql(f"SET threads = {int(threads)}")
+        # A limit below the machine's memory, and a folder to spill to past it: a county of
+        # millions then runs slower rather than failing (or being killed) when memory runs short.
+        con.raw_sql(f"SET memory_limit = '{duckdb_memory_limit(settings.duckdb_memory)}'")
+        temp = settings.duckdb_temp or (lake.root.parent / "duckdb-temp" if lake is not None else None)
+        if temp is not None:
+            con.raw_sql("SET temp_directory = '" + str(temp).replace("'", "''") + "'")
         return cls(con, lake)
 
     def from_arrow_categorical(self, table: pa.Table, name: str, columns: tuple[str, ...]) -> ir.Table:
@@ -198,7 +210,8 @@ class SparkEngine(Engine):
     def open(cls, lake: Lake | None = None, settings: Settings | None = None) -> SparkEngine:
         """Spark over ``lake``, its cores and memory from ``settings`` (default: the environment's)."""
         settings = settings or Settings.from_env()
-        return cls(ibis.pyspark.connect(spark_session(settings.spark_cores, settings.spark_memory)), lake)
+        session = spark_session(settings.spark_cores, settings.spark_memory, settings.spark_master_url)
+        return cls(ibis.pyspark.connect(session), lake)
 
     def _read(self, name: str, files: list[Path]) -> ir.Table:
         # Spark takes one path, not a list: the table's folder (it skips hidden files).
@@ -270,17 +283,46 @@ def _read_enums_as_strings() -> None:
     DuckDBType.from_string = classmethod(from_string)
 
 
+def duckdb_memory_limit(value: str) -> str:
+    """``NHC_DUCKDB_MEMORY`` as DuckDB's ``memory_limit``: a size passes through; a share (``75%``)
+    becomes MiB of the memory this process may use (the machine's, or its cgroup's if lower)."""
+    if not value.endswith("%"):
+        return value
+    return f"{int(_usable_memory() * int(value[:-1]) / 100) // 2**20}MiB"
+
+
+def _usable_memory() -> int:
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:  # a container's limit (cgroup v2), where one is set
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        return total
+    return min(total, int(limit)) if limit.isdigit() else total
+
+
+# Where the nhc package is imported from: Python workers on a cluster's executors import it too.
+_NHC_SOURCE = Path(__file__).resolve().parents[2]
+
+
 @cache
-def spark_session(cores: int = 2, memory: str = "4g") -> Any:
-    """One local Spark session per process (its start-up takes seconds); ``cores`` and ``memory``
-    (``Settings.spark_cores``/``spark_memory``) apply to the first session a process starts."""
+def spark_session(cores: int = 2, memory: str = "4g", master: str | None = None) -> Any:
+    """One Spark session per process (its start-up takes seconds). ``master`` is where it runs
+    (``Settings.spark_master_url``; default ``local[cores]``). ``cores`` and ``memory``
+    (``Settings.spark_cores``/``spark_memory``) apply to the first session a process starts: on a
+    cluster ``cores`` is the most the application takes and ``memory`` is also each executor's.
+
+    On a cluster the executors read the lake's files themselves, so the lake must be on storage
+    every worker sees at the same path, and their Python workers run this interpreter with this
+    package importable (the same install on every machine, as on one machine).
+    """
     try:
         from pyspark.sql import SparkSession
     except ImportError:  # pragma: no cover - depends on the install
         raise NhcError("the Spark engine needs pyspark", hint="pip install 'nhc[spark]'") from None
-    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
-    return (
-        SparkSession.builder.master(f"local[{int(cores)}]")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    master = master or f"local[{int(cores)}]"
+    builder = (
+        SparkSession.builder.master(master)
         .appName("nhc")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
@@ -289,8 +331,16 @@ def spark_session(cores: int = 2, memory: str = "4g") -> Any:
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         # A warehouse per process: managed tables left by an earlier run would clash by name.
         .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="nhc-spark-warehouse-"))
-        .getOrCreate()
     )
+    if not master.startswith("local"):
+        python_path = os.pathsep.join(p for p in (str(_NHC_SOURCE), os.environ.get("PYTHONPATH")) if p)
+        builder = (
+            builder.config("spark.cores.max", str(int(cores)))
+            .config("spark.executor.memory", memory)
+            .config("spark.pyspark.python", os.environ["PYSPARK_PYTHON"])
+            .config("spark.executorEnv.PYTHONPATH", python_path)
+        )
+    return builder.getOrCreate()
 
 
 ENGINE_CLASSES = {"duckdb": DuckDBEngine, "spark": SparkEngine}
@@ -304,4 +354,4 @@ def connect(settings: Settings) -> Engine:
         raise NhcError(f"unknown analytics engine {settings.engine!r}", hint="use duckdb or spark")
     if cls is SparkEngine:
         return SparkEngine.open(lake, settings)
-    return cls.open(lake)
+    return cls.open(lake, settings=settings)
