@@ -55,7 +55,6 @@ from nhc.analytics.pipeline.run import (
     run,
 )
 from nhc.analytics.pipeline.scheduler import evaluate
-from nhc.analytics.rules import worklists as wlm
 from nhc.errors import NhcError
 from nhc.lake import changes
 from nhc.lake.publish import current_generation, publish
@@ -132,10 +131,10 @@ def refresh(
             codelists=codelists,
             progress=say,
             graph=REFRESH_PIPELINE,
-            keep=("segmented", "scores", "patient_quality"),
+            keep=("scored", "patient_quality"),
         )
         v = result.values
-        people = encoded(_with_risk(v["segmented"], v["scores"].scored))
+        people = encoded(v["scored"])  # everyone's facts with risk: what the next refresh starts from
         evidence = encoded(result.tables["patient_evidence"])
         quality = v["patient_quality"]
         kept = State(as_of, version, _name(result), result.model, people, quality, evidence)
@@ -170,12 +169,6 @@ def _day_of_work(
     if len(changed) > max_changed * max(state.people.num_rows, 1):
         return None, f"{len(changed)} people changed: a full run costs about as much"
     return changed, None
-
-
-def _with_risk(segmented: pa.Table, scored: pa.Table) -> pa.Table:
-    """Everyone's facts with their risk and its factors (``scored`` in ``segmented``'s row order)."""
-    out = segmented.append_column("risk", scored.column("risk"))
-    return out.append_column("risk_factors", scored.column("risk_factors"))
 
 
 def _replace(old: pa.Table, new: pa.Table, ids: pa.Array) -> pa.Table:
@@ -219,11 +212,11 @@ def recompute(
     # the blocks are cached as the full run caches them: inlined, the two queries that read them
     # take Ibis several times longer to compile than the few rows take to write and read back
     v = evaluate(PIPELINE, given, _PER_PERSON, cache=True)
-    segmented = engine.to_arrow(d.segment_query(v["insights"]))
-    features = engine.to_arrow(s.current_features(segmented))
-    scored = s.score_in_order(model, features, segmented).scored
+    # scored by the engine as the full run scores everyone (:func:`~.scoring.scored`); only these
+    # few people's rows come to Python
+    segmented = d.segment_query(v["insights"]).cache()
     return _Recomputed(
-        _with_risk(segmented, scored),
+        engine.to_arrow(s.scored(model, segmented)),
         engine.to_arrow(v["evidence"]),
         engine.to_arrow(patient_quality(mine, as_of)),
     )
@@ -287,25 +280,31 @@ def population_tables(
 ) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     """Every insight table, and the run summary, from everyone's facts with risk (``people``), their
     data-quality counts and evidence (strings encoded or not): the same functions the full run
-    uses (:mod:`.outputs`)."""
-    people, evidence = decoded(people), decoded(evidence)
-    segmented = people.drop_columns(["risk", "risk_factors"])
-    centiles = wlm.risk_centiles(people.column("neighbourhood"), people.column("risk"))
-    scores = d.Scores(people.select(["patient_id", "risk", "risk_factors"]), centiles)
-    worklists = engine.to_arrow(o.worklists(segmented, scores, as_of))
-    summary = o.summarise(
-        o.counts(segmented),
-        quality_totals(quality).to_pylist()[0],
-        model,
-        worklists,
-        model.n_train + model.n_test,  # the rows it was fitted and tested on
-    )
-    tables: Mapping[str, pa.Table] = {
-        "patient_insights": o.patient_insights(segmented, scores, as_of),
-        "patient_evidence": evidence,
-        "population_cube": engine.to_arrow(o.population_cube(segmented, as_of)),
-        "worklists": worklists,
-        "risk_model": o.risk_model(model, as_of),
-        "analytics_run": o.analytics_run(summary, as_of),
-    }
+    uses (:mod:`.outputs`), on the engine (``people`` is loaded onto it, then dropped).
+
+    The centiles, worklists, cube and counts are the engine's, over the same risks as the full
+    run's (each person's computed by the engine's expression, then kept), so they are the same.
+    """
+    loaded = f"nhc_refreshed_{uuid.uuid4().hex[:12]}"  # unique: see run._unique
+    scored = engine.from_arrow(decoded(people), loaded)
+    try:
+        segmented = scored.drop("risk", "risk_factors")
+        worklists = engine.to_arrow(o.worklists(scored, as_of))
+        summary = o.summarise(
+            o.counts(engine.to_arrow(o.counted(segmented))),
+            quality_totals(quality).to_pylist()[0],
+            model,
+            worklists,
+            model.n_train + model.n_test,  # the rows it was fitted and tested on
+        )
+        tables: Mapping[str, pa.Table] = {
+            "patient_insights": engine.to_arrow(o.patient_insights(scored, as_of)),
+            "patient_evidence": decoded(evidence),
+            "population_cube": engine.to_arrow(o.population_cube(segmented, as_of)),
+            "worklists": worklists,
+            "risk_model": o.risk_model(model, as_of),
+            "analytics_run": o.analytics_run(summary, as_of),
+        }
+    finally:
+        drop_loaded(engine, (loaded,))
     return {name: tables[name] for name in OUTPUT_TABLES}, summary

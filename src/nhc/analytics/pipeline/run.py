@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from nhc.analytics.pipeline.derivations import SOURCE_TABLES, Inputs, clusters_read, marker_table
@@ -31,8 +32,6 @@ from nhc.lake.tables.insights import INSIGHT_TABLES
 from nhc.reference.codelists import load_codelists
 
 if TYPE_CHECKING:
-    import ibis.expr.types as ir
-
     from nhc.lake.engine import Engine
 
 DEFAULT_AS_OF = dt.date(2026, 3, 31)
@@ -51,7 +50,7 @@ class RunResult:
     model: risk.RiskModel | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
-    values: dict[str, Any] = field(default_factory=dict)  # the nodes asked for with ``keep``
+    values: dict[str, Any] = field(default_factory=dict)  # the nodes asked for with ``keep`` (Arrow)
     generation: Path | None = None  # the insights generation published (None when not written)
 
     def as_dict(self) -> dict[str, Any]:
@@ -143,6 +142,11 @@ def derive(
     return Derived(*(v[n] for n in names), v["utilisation"], v["medicines"], v["insights"], v["evidence"])
 
 
+def _in_python(engine: Engine, value: Any) -> Any:
+    """``value``, an engine table fetched to Arrow (anything else as it is)."""
+    return engine.to_arrow(value) if isinstance(value, ir.Table) else value
+
+
 def run(
     engine: Engine,
     as_of: dt.date | None = None,
@@ -160,7 +164,9 @@ def run(
     ``graph``: the derivations to run (a variant of :data:`PIPELINE` with the same outputs, e.g. the
     incremental refresh's, :mod:`.incremental`). ``model``: score with this risk model instead of
     the one fitted on this lake (what a nightly refresh does, so a full run given the same model is
-    what the refresh must equal). ``keep``: nodes whose values to return in :attr:`RunResult.values`.
+    what the refresh must equal). ``keep``: nodes whose values to return in :attr:`RunResult.values`;
+    a table on the engine is fetched to Arrow first (the run drops what it cached there), so keep
+    only what the caller truly needs in Python.
     """
     as_of = as_of or DEFAULT_AS_OF
     say = progress or (lambda _msg: None)
@@ -181,6 +187,7 @@ def run(
         given = {"sources": inputs, "as_of": as_of, "clusters": clusters_read(), **fixed}
         outcome = schedule(graph, given, engine, table_name=beside.__getitem__, say=say)
         tables = {name: outcome.values[name] for name in OUTPUT_TABLES}
+        kept = {name: _in_python(engine, outcome.values[name]) for name in keep}
         timings = {"load_inputs": round(loaded - started, 3), **outcome.timings}
         if write and engine.lake is not None:
             say("writing insight tables to the lake")
@@ -192,6 +199,5 @@ def run(
     summary = dict(outcome.values["run_summary"])
     summary["timings"] = timings
     model = outcome.values["model"]
-    kept = {name: outcome.values[name] for name in keep}
     seconds = time.perf_counter() - started
     return RunResult(as_of, engine.name, summary, tables, model, seconds, timings, kept, generation)
