@@ -1,5 +1,5 @@
 """Migration 0012 creates the feedback table exactly as the model describes (SQLite and PostgreSQL),
-its checks refuse an unknown channel, and it downgrades one step and upgrades again."""
+its checks refuse an unknown channel, and it downgrades (to 0011) and upgrades again."""
 
 from __future__ import annotations
 
@@ -33,13 +33,13 @@ def test_0012_matches_the_model_and_checks_the_channel(db_url: str) -> None:
     db.dispose()
 
 
-def test_downgrade_one_step_and_upgrade_again(db_url: str) -> None:
+def test_downgrade_below_0012_and_upgrade_again(db_url: str) -> None:
     db = Database(db_url)
     db.upgrade()
     cfg = alembic_config(db_url)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "-1")
+        command.downgrade(cfg, "0011_plans")
     assert TABLE not in set(sa.inspect(db.engine).get_table_names())
     db.upgrade()
     assert TABLE in set(sa.inspect(db.engine).get_table_names())
