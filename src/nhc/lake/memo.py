@@ -50,9 +50,3 @@ def lake_value(what: Hashable, lake_dir: Path, tables: Iterable[str], build: Cal
             while len(_values) > KEEP:
                 _values.popitem(last=False)
         return value
-
-
-def forget() -> None:
-    """Drop every kept value (tests that time a cold build)."""
-    with _guard:
-        _values.clear()

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from nhc.errors import NhcError
 from nhc.lake.store import Lake, write_lake_by_pieces
+from nhc.lake.tables.sources import SOURCES
 from nhc.reference import geography
 from nhc.synth import needs as needs_
 from nhc.synth import tables as build
@@ -52,18 +53,8 @@ STEPS = (
     "encounters",
     "tables",
 )
-#: The tables ``nhc synth`` writes, in the order it reports them.
-TABLES = (
-    "patients",
-    "practice_registrations",
-    "clinical_events",
-    "medications",
-    "encounters",
-    "care_home_residence",
-    "deaths",
-    "small_areas",
-    "practices",
-)
+#: The tables ``nhc synth`` writes, in the order it reports them: the lake's source tables.
+TABLES = tuple(t.name for t in SOURCES)
 
 
 @dataclass(frozen=True)
