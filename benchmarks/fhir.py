@@ -302,6 +302,11 @@ def bulk_benchmark(lake: Path, port: int) -> None:
     )
 
 
+def _bytes_under(folder: Path) -> int:
+    """Bytes of every file below ``folder`` (what the ingest stored on disk)."""
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--patients", type=int, default=100_000)
@@ -354,6 +359,7 @@ def main() -> None:
         run_step("synth", str(src), str(out), str(n))
         exp = run_step("export", str(src), str(out))
         ing = run_step("ingest", str(dst), str(out), str(args.workers))
+        ing["stored"] = _bytes_under(dst), _bytes_under(dst / "fhir_resources")
         rows.append((n, f"{2**i if args.growth else 1}x", exp, ing))
         print(f"... {n:,} patients done", file=sys.stderr)
     cores = os.cpu_count()
@@ -379,6 +385,8 @@ def main() -> None:
         "merge peak MB",
         "read s",
         "merge s",
+        "lake B/resource",
+        "whole resources B/resource",
     )
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
@@ -400,6 +408,8 @@ def main() -> None:
                     f"{ing['memory']['process_peak_mb']:,.0f}",
                     f"{ing['timings']['read']:.1f}",
                     f"{ing['timings']['merge']:.1f}",
+                    f"{ing['stored'][0] / exp['resources']:.1f}",
+                    f"{ing['stored'][1] / exp['resources']:.1f}",
                 ]
             )
             + " |"
