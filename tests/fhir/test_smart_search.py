@@ -4,6 +4,7 @@ what the server does."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,22 @@ def test_summary_count_gives_the_total_and_no_entries(world):
         _search(world, "Observation", patient=world["mine"], _count=0, _total="accurate")["total"]
         == full["total"]
     )
+
+
+@pytest.mark.parametrize("rtype", ["Patient", "Observation", "Encounter", "MedicationRequest"])
+def test_every_page_and_a_page_past_the_end_give_the_same_total(world, rtype):
+    key = "_id" if rtype == "Patient" else "patient"
+    everything = _search(world, rtype, **{key: world["mine"]}, _count=1000)
+    total = everything["total"]
+    assert total == len(everything["entry"]) > 0
+    first = _search(world, rtype, **{key: world["mine"]}, _count=1)
+    assert first["total"] == total and len(first["entry"]) == 1
+    last = _search(world, rtype, **{key: world["mine"]}, _count=1, _offset=total - 1)
+    assert last["total"] == total and len(last["entry"]) == 1
+    past = _search(world, rtype, **{key: world["mine"]}, _count=5, _offset=total + 10)
+    assert past["total"] == total and not past.get("entry")
+    for resource in (e["resource"] for e in first["entry"] + last["entry"]):
+        assert "nhc_total_matches" not in json.dumps(resource)
 
 
 @pytest.mark.parametrize("rtype", ["Observation", "Encounter", "EpisodeOfCare"])

@@ -49,11 +49,31 @@ def _order(s: Search, date_column: str, natural: str) -> str:
 
 
 def _page(reader: Any, sql: str, params: list[Any], order: str, s: Search) -> Page:
-    total = reader.rows(f"SELECT count(*) AS n FROM ({sql})", params)[0]["n"]
+    """One page of ``sql``'s rows in ``order`` and the number of all its rows.
+
+    The page and the total come from one query (``count(*) OVER ()`` is taken before the limit):
+    a search costs one query plan, not two. A page past the end has no row to carry the total, so
+    only then is it counted apart."""
     if s.count <= 0:
-        return [], total
-    rows = reader.rows(f"{sql} ORDER BY {order} LIMIT ? OFFSET ?", [*params, s.count, s.offset])
+        return [], _count(reader, sql, params)
+    rows = reader.rows(
+        f"SELECT *, count(*) OVER () AS {TOTAL} FROM ({sql}) ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, s.count, s.offset],
+    )
+    if not rows:
+        return [], _count(reader, sql, params) if s.offset else 0
+    total = rows[0][TOTAL]
+    for r in rows:
+        del r[TOTAL]
     return rows, total
+
+
+#: The column that carries a page's total (a name no lake table uses).
+TOTAL = "nhc_total_matches"
+
+
+def _count(reader: Any, sql: str, params: list[Any]) -> int:
+    return reader.rows(f"SELECT count(*) AS n FROM ({sql})", params)[0]["n"]
 
 
 class LakeSearcher(Searcher):
@@ -105,12 +125,7 @@ class PatientSearcher(LakeSearcher):
             where.append(c)
             params += p
         clause = " AND ".join(where) or "TRUE"
-        total = src.lake.rows(f"SELECT count(*) AS n FROM patients WHERE {clause}", params)[0]["n"]
-        if s.count <= 0:
-            return [], total
-        rows = src.lake.rows(
-            q.patients_sql(clause) + " ORDER BY patient_id LIMIT ? OFFSET ?", [*params, s.count, s.offset]
-        )
+        rows, total = _page(src.lake, q.patients_sql(clause), params, "patient_id", s)
         return [_patient(r) for r in rows], total
 
 
