@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import statistics
 import time
 from pathlib import Path
 
@@ -48,12 +49,25 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="data folder with a lake")
     parser.add_argument("--months", type=int, default=60)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="times the whole build is run (the machine's speed varies)"
+    )
     args = parser.parse_args()
     engine = DuckDBEngine.open(Lake(args.data / "lake"), threads=args.threads)
     engine.backend.raw_sql("SET enable_progress_bar = false")
     codelists = engine.from_arrow(load_codelists().select(["code", "cluster"]), "nhc_codelists")
     read_floor(engine)  # warm-up: the file system's cache and DuckDB's metadata
     load_before = os.getloadavg()
+    runs = [one_run(engine, codelists, args.months) for _ in range(max(args.repeat, 1))]
+    print_runs(runs)
+    print_steps(args, runs[-1])
+    loads = " / ".join(f"{a:.2f} {b:.2f} {c:.2f}" for a, b, c in (load_before, os.getloadavg()))
+    print(f"load average (1, 5, 15 min) before / after: {loads}; {os.cpu_count()} CPUs")
+    print(json.dumps({"unavailable": runs[-1]["report"].unavailable}))
+
+
+def one_run(engine: DuckDBEngine, codelists, months: int) -> dict:
+    """The floor, then every indicator and SPC for every series, timed (wall and CPU)."""
     floor = read_floor(engine)
     cpu: dict[str, float] = {}
     last = [time.process_time(), ""]
@@ -65,7 +79,7 @@ def main() -> None:
         last[:] = [now, message]
 
     began, began_cpu = time.perf_counter(), time.process_time()
-    report = build_report(engine, codelists, AS_OF, args.months, progress=step, chart=False)
+    report = build_report(engine, codelists, AS_OF, months, progress=step, chart=False)
     step("")
     indicators_s, indicators_cpu = time.perf_counter() - began, time.process_time() - began_cpu
     values = [s.published_values() for s in report.series.values()]
@@ -76,25 +90,49 @@ def main() -> None:
     began, began_cpu = time.perf_counter(), time.process_time()
     report.chart_all()
     spc_s, spc_cpu = time.perf_counter() - began, time.process_time() - began_cpu
+    return {
+        "floor": floor,
+        "indicators": (indicators_s, indicators_cpu),
+        "spc": (spc_s, spc_cpu),
+        "spc_floor": spc_floor,
+        "cpu": cpu,
+        "report": report,
+        "points": sum(map(len, values)),
+    }
+
+
+def print_runs(runs: list[dict]) -> None:
+    """One line per run, then the median: the floor beside each says how fast the machine was."""
+    print(f"{'run':<8}{'floor s':>10}{'indicators s':>14}{'CPU s':>10}{'x floor':>10}{'SPC s':>10}")
+    for i, r in enumerate(runs, 1):
+        ind, cpu = r["indicators"]
+        print(
+            f"{i:<8}{r['floor'][0]:>10.3f}{ind:>14.3f}{cpu:>10.3f}{ind / r['floor'][0]:>10.0f}{r['spc'][0]:>10.3f}"
+        )
+    med = statistics.median(r["indicators"][0] for r in runs)
+    spc = statistics.median(r["spc"][0] for r in runs)
+    print(f"{'median':<8}{'':>10}{med:>14.3f}{'':>10}{'':>10}{spc:>10.3f}   targets: < 20 s, < 2 s\n")
+
+
+def print_steps(args: argparse.Namespace, run: dict) -> None:
+    """The last run's steps, with their CPU seconds."""
+    report, cpu = run["report"], run["cpu"]
     practices = len({g for (_, by, g) in report.series if by == "practice"})
     rows = [
-        ("read the inputs (floor)", *floor, None),
+        ("read the inputs (floor)", *run["floor"], None),
         *((f"  step: {k}", v, cpu.get(k, 0.0), None) for k, v in report.timings.items()),
-        ("every indicator, every breakdown", indicators_s, indicators_cpu, 20),
-        ("touch every value (SPC floor)", spc_floor, spc_floor, None),
-        ("SPC for every series", spc_s, spc_cpu, 2),
+        ("every indicator, every breakdown", *run["indicators"], 20),
+        ("touch every value (SPC floor)", run["spc_floor"], run["spc_floor"], None),
+        ("SPC for every series", *run["spc"], 2),
     ]
     print(
         f"lake {args.data}; {args.months} months; {practices} practices; {len(report.series)} series; "
-        f"{sum(map(len, values))} published points; {args.threads} threads"
+        f"{run['points']} published points; {args.threads} threads; the last run's steps:"
     )
     print(f"{'step':<42}{'seconds':>10}{'CPU s':>10}{'target':>10}")
     for name, seconds, cpu_s, target in rows:
         print(f"{name:<42}{seconds:>10.3f}{cpu_s:>10.3f}{'' if target is None else f'< {target}':>10}")
     print("CPU s: this process's CPU time, all threads (on a busy machine the wall clock is not its own)")
-    loads = " / ".join(f"{a:.2f} {b:.2f} {c:.2f}" for a, b, c in (load_before, os.getloadavg()))
-    print(f"load average (1, 5, 15 min) before / after: {loads}; {os.cpu_count()} CPUs")
-    print(json.dumps({"unavailable": report.unavailable}))
 
 
 if __name__ == "__main__":
