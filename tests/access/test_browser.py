@@ -80,8 +80,8 @@ def test_find_book_and_cancel_by_keyboard_without_javascript(browser, server) ->
     assert "free appointments in the week from 7 March 2026" in page.get_by_test_id("count").inner_text()
     page.get_by_role("link", name="Book GP, Saturday 7 March 2026, 09:00 to 09:15").first.focus()
     _submit(page)
-    page.get_by_label("Patient id").focus()
-    page.keyboard.type("1")
+    page.get_by_label("Their NHS number").focus()
+    page.keyboard.type("943 476 5919")  # Ada Lovelace, typed as it is printed
     _submit(page)  # continue: who the appointment is for
     who = page.get_by_test_id("booking-for").inner_text()
     assert "Ada Lovelace" in who and "NHS number 943 476 5919" in who
@@ -102,9 +102,9 @@ def test_a_second_booking_of_the_same_slot_is_refused_with_the_reason(browser, s
     first, one = _page(browser, server)
     second, two = _page(browser, server)
     slot = "hub-banbury-gp-1-202603071000"
-    for page, patient in ((one, "1"), (two, "2")):  # both receptionists open the same free slot
+    for page, patient in ((one, "9434765919"), (two, "943-476-5870")):  # both open the same free slot
         page.goto(f"/access/slots/{slot}/book")
-        page.get_by_label("Patient id").fill(patient)
+        page.get_by_label("Their NHS number").fill(patient)
         page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state()
         page.get_by_label("Their GP practice").select_option("K1")
@@ -146,7 +146,7 @@ def test_day_plan_add_a_request_and_replan(browser, server) -> None:
     assert page.get_by_role("heading", level=1).inner_text().startswith("Home visits day plan")
     assert page.get_by_test_id("route").count() == 3
     _axe(page)
-    page.get_by_label("Patient id").fill("4")
+    page.get_by_label("Their NHS number").fill("943 476 5838")  # Mary Seacole
     page.get_by_label("Where they live").select_option("Headington")
     page.get_by_label("GP", exact=True).check()
     page.get_by_label("Urgent (within 2 hours)").check()

@@ -160,7 +160,7 @@ def test_a_practice_outside_the_hub_is_refused(nav):
 def test_no_relationship_with_the_person_is_refused_and_nothing_is_booked(app):
     far = signed_in(app, "far")
     r = _book(far)
-    assert r.status_code == 403 and 'href="#patient_id"' in r.text
+    assert r.status_code == 403 and 'href="#nhs_number"' in r.text
     assert "legitimate relationship" in _error(r.text)
     assert FIRST_GP in signed_in(app, "nav").get(SEARCH).text  # still free
     assert ("far", "denied", 1) in _audit(app, "access_book")
@@ -169,8 +169,8 @@ def test_no_relationship_with_the_person_is_refused_and_nothing_is_booked(app):
 @pytest.mark.parametrize(
     ("form", "status", "field", "message"),
     [
-        ({"patient_id": "ten"}, 400, "patient_id", "Patient id must be a whole number"),
-        ({"patient_id": ""}, 400, "patient_id", "Patient id"),
+        ({"patient_id": "ten"}, 400, "nhs_number", "Patient id must be a whole number"),
+        ({"patient_id": ""}, 400, "nhs_number", "Enter the person's NHS number"),
         ({"practice_code": ""}, 400, "practice_code", "Choose the person's GP practice"),
         ({"csrf_token": "wrong"}, 400, "csrf_token", "Your form expired"),
     ],
@@ -238,4 +238,33 @@ def test_step_one_refuses_someone_without_a_relationship_and_names_no_one(app):
 
 def test_step_one_with_a_bad_patient_id(nav):
     r = nav.get(f"/access/slots/{FIRST_GP}/book?patient_id=abc")
-    assert r.status_code == 400 and 'href="#patient_id"' in r.text and 'data-testid="who-form"' in r.text
+    assert r.status_code == 400 and 'href="#nhs_number"' in r.text and 'data-testid="who-form"' in r.text
+
+
+@pytest.mark.parametrize("typed", ["9434765919", "943 476 5919", "943-476-5919", " 943 4765919 "])
+def test_step_one_finds_the_person_by_nhs_number_however_it_is_spaced(app, nav, typed):
+    r = nav.get(f"/access/slots/{FIRST_GP}/book", params={"nhs_number": typed})
+    assert r.status_code == 200
+    who = r.text.split('data-testid="booking-for"')[1].split("</p>")[0]
+    assert "Ada Lovelace" in who and "NHS number 943 476 5919" in who
+    assert 'name="patient_id" value="1"' in r.text  # step 2 carries the person, not the number
+    assert ("nav", "success", 1) in _audit(app, "access_find")
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [("943 476 5918", "Enter a valid 10-digit NHS number"), ("12345", "Enter a valid 10-digit NHS number")],
+)
+def test_step_one_with_a_number_that_cannot_be_an_nhs_number(nav, typed, message):
+    r = nav.get(f"/access/slots/{FIRST_GP}/book", params={"nhs_number": typed})
+    assert r.status_code == 400 and message in _error(r.text) and 'href="#nhs_number"' in r.text
+    assert f'value="{typed}"' in r.text  # what was typed is kept
+
+
+def test_an_unknown_number_and_another_teams_person_get_the_same_answer(app):
+    far = signed_in(app, "far")  # Witney only: Ada Lovelace (Banbury) is another team's
+    unknown = far.get(f"/access/slots/{FIRST_GP}/book", params={"nhs_number": "999 000 0018"})
+    theirs = far.get(f"/access/slots/{FIRST_GP}/book", params={"nhs_number": "943 476 5919"})
+    assert unknown.status_code == theirs.status_code == 403
+    assert _error(unknown.text) == _error(theirs.text)
+    assert "Ada Lovelace" not in theirs.text and 'data-testid="book-form"' not in theirs.text

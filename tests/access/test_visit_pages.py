@@ -19,7 +19,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.te
 DAY = {"date-day": "2", "date-month": "3", "date-year": "2026"}
 PLAN = "/access/visits?date-day=2&date-month=3&date-year=2026"
 REQUEST = {
-    "patient_id": "4",
+    "nhs_number": "943 476 5838",  # Mary Seacole, patient 4
     "neighbourhood": "Headington",
     "skill": "gp",
     "priority": "urgent",
@@ -131,7 +131,10 @@ def test_a_request_for_someone_without_a_relationship_is_refused(app):
             "The window is shorter",
         ),
         ({"duration": "7"}, 422, "duration", "7 minutes is not a visit length"),
-        ({"patient_id": "abc"}, 400, "patient_id", "Patient id must be a whole number"),
+        ({"nhs_number": "abc"}, 400, "nhs_number", "Enter a valid 10-digit NHS number"),
+        ({"nhs_number": "943 476 5839"}, 400, "nhs_number", "Enter a valid 10-digit NHS number"),
+        ({"nhs_number": ""}, 400, "nhs_number", "Enter the person's NHS number"),
+        ({"nhs_number": "943 476 5846"}, 403, "nhs_number", "You do not have a legitimate relationship"),
         ({"skill": "surgeon"}, 400, "skill", "Choose who needs to visit"),
         ({"priority": ""}, 400, "priority", "Choose how urgent"),
         ({"neighbourhood": "Banbury"}, 422, "neighbourhood", "Is not served by this visiting service"),

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from nhc.errors import NhcError
+from nhc.insights.search import PersonQuery
 from nhc.reference.geography import neighbourhoods as geography_neighbourhoods
 
 
@@ -22,6 +23,10 @@ class PatientDirectory(Protocol):
 
     def worklist(self, neighbourhood: str, worklist: str | None = None) -> list[dict[str, Any]]:
         """PERSON-LEVEL: the people on a neighbourhood's worklist(s), ranked."""
+
+    def by_nhs_number(self, nhs_number: str) -> int | None:
+        """PERSON-LEVEL: the patient id of the person with this (checked, ten-digit) NHS number, or
+        ``None``. Only a key to put to the access decision: nothing about them is shown before it."""
 
 
 class StaticDirectory:
@@ -40,6 +45,10 @@ class StaticDirectory:
 
     def lookup(self, patient_id: int) -> dict[str, Any] | None:
         return self.people.get(int(patient_id))
+
+    def by_nhs_number(self, nhs_number: str) -> int | None:
+        found = (pid for pid, p in self.people.items() if p.get("nhs_number") == nhs_number)
+        return next(found, None)
 
     def worklist(self, neighbourhood: str, worklist: str | None = None) -> list[dict[str, Any]]:
         out = []
@@ -71,6 +80,8 @@ class InsightsReader(Protocol):
 
     def worklist(self, neighbourhood: str, worklist: str | None = None) -> list[dict[str, Any]]: ...
 
+    def find_people(self, query: PersonQuery, *, limit: int) -> list[dict[str, Any]]: ...
+
 
 class InsightsDirectory:
     """People from the lake's insight tables via :class:`nhc.insights.InsightsService`."""
@@ -89,6 +100,14 @@ class InsightsDirectory:
 
     def worklist(self, neighbourhood: str, worklist: str | None = None) -> list[dict[str, Any]]:
         return self.insights.worklist(neighbourhood, worklist)
+
+    def by_nhs_number(self, nhs_number: str) -> int | None:
+        """Through the people search's own lookup (an NHS number matches exactly)."""
+        try:
+            found = self.insights.find_people(PersonQuery("nhs_number", value=nhs_number), limit=1)
+        except NhcError:  # the lake is not built
+            return None
+        return int(found[0]["patient_id"]) if found else None
 
 
 def _locality(neighbourhood: str) -> str:

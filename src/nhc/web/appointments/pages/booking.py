@@ -30,12 +30,13 @@ from nhc.access.domain import (
 )
 from nhc.access.services import AccessService, SlotQuery
 from nhc.care.services.views import PersonLabel
-from nhc.identifiers import InvalidIdentifier, parse_patient_id
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 from nhc.web.appointments.pages.common import (
     EXPIRED,
+    NOT_YOURS,
     FormError,
+    NotNamed,
     clinical_user,
     csrf_ok,
     day_values,
@@ -45,6 +46,7 @@ from nhc.web.appointments.pages.common import (
     not_found_page,
     page,
     parse_day,
+    patient_named,
     person,
     service,
 )
@@ -135,19 +137,19 @@ def _slot_context(access: AccessService, slot_id: str) -> dict[str, Any]:
 
 
 def _who_for(
-    request: Request, user: Principal, hub: Hub, patient: str
+    request: Request, user: Principal, hub: Hub, values: dict[str, str]
 ) -> tuple[PersonLabel | None, FormError | None, int]:
     """The person being booked for, after the access decision: their label, or the form error
     (and status) that sends the receptionist back to the first step."""
-    if not patient:
+    if not (values.get("patient_id") or values.get("nhs_number") or "").strip():
         return None, None, 200
     try:
-        patient_id = parse_patient_id(patient, "patient id")
+        patient_id = patient_named(request, values)
         service(request).check_person(patient_id, hub.id, principal=user)
-    except InvalidIdentifier as exc:
-        return None, FormError("patient_id", str(exc), "the person's patient id, digits only"), 400
-    except AccessDenied as exc:
-        return None, form_error(exc), 403
+    except NotNamed as exc:
+        return None, exc.error, exc.status
+    except AccessDenied:
+        return None, FormError("nhs_number", NOT_YOURS, ""), 403
     return person(request, patient_id), None, 200
 
 
@@ -163,8 +165,8 @@ def _book_page(
     practice, who is booking, book); ``error`` is shown on the step it belongs to."""
     ctx = _slot_context(service(request), slot_id)
     who, who_error, who_status = (None, None, 200)
-    if not (error and error.field == "patient_id"):
-        who, who_error, who_status = _who_for(request, user, ctx["hub"], values.get("patient_id", "").strip())
+    if not (error and error.field == "nhs_number"):
+        who, who_error, who_status = _who_for(request, user, ctx["hub"], values)
     practice = values.get("practice_code") or (_practice_of(request, who) if who else "")
     ctx |= {
         "page_title": "Book a hub appointment",
@@ -183,8 +185,9 @@ def _practice_of(request: Request, who: PersonLabel) -> str:
 
 @router.get("/slots/{slot_id}/book")
 def book_form(request: Request, slot_id: str, user: Principal = Depends(clinical_user)):
-    """Step 1 without ``patient_id``; step 2 for the person named by ``patient_id``."""
-    values = {"patient_id": request.query_params.get("patient_id", "")[:40]}
+    """Step 1 until a person is named (``nhs_number`` typed, or ``patient_id`` from their own
+    page); step 2 for that person."""
+    values = {k: request.query_params.get(k, "")[:40] for k in ("patient_id", "nhs_number")}
     return _book_page(request, user, slot_id, values, None)
 
 
@@ -195,16 +198,9 @@ async def book(request: Request, slot_id: str, user: Principal = Depends(clinica
     if not csrf_ok(request, values.get("csrf_token")):
         return _book_page(request, user, slot_id, values, EXPIRED, 400)
     try:
-        patient_id = parse_patient_id(values.get("patient_id", ""), "patient id")
-    except InvalidIdentifier as exc:
-        return _book_page(
-            request,
-            user,
-            slot_id,
-            values,
-            FormError("patient_id", str(exc), "the person's patient id, digits only"),
-            400,
-        )
+        patient_id = patient_named(request, values)
+    except NotNamed as exc:
+        return _book_page(request, user, slot_id, values, exc.error, exc.status)
     access = service(request)
     practice = values.get("practice_code", "")
     if not practice:

@@ -8,6 +8,8 @@
 * :func:`parse_day` -- the NHS.UK date pattern (day, month, year boxes) into a date.
 * :func:`person` -- a person as people are shown (name, age, NHS number) from the patient directory,
   called only after the access decision for that person allowed the read.
+* :func:`patient_named` -- the person a form names: the person chosen on their own page (a hidden
+  ``patient_id``), or the NHS number typed (``nhs_number``), never an internal id typed by hand.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from nhc.access.services import AccessService
 from nhc.care.services.people import person_label
 from nhc.care.services.views import PersonLabel
 from nhc.errors import NhcError
+from nhc.identifiers import InvalidIdentifier, parse_nhs_number, parse_patient_id
+from nhc.nhs_number import is_valid
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 from nhc.web.appointments.deps import directory
@@ -63,13 +67,61 @@ def person(request: Request, patient_id: int) -> PersonLabel:
     return person_label(found, patient_id) or PersonLabel(patient_id, None, None, None)
 
 
+#: The hint under every NHS number box, and the message when the number finds no one the user may
+#: see (the same words whether the person is unknown or another team's: a refusal must not tell
+#: which).
+NHS_NUMBER_HINT = "10 digits, for example 943 476 5919"
+NOT_YOURS = (
+    "You do not have a legitimate relationship with anyone of this NHS number (people registered in "
+    "your neighbourhoods or on your caseload): check the number"
+)
+
+
+class NotNamed(Exception):
+    """The form does not name a person the page can use: :attr:`error` says why, on which box;
+    :attr:`status` is 400 for a number that cannot be one, 403 for one that finds no one the
+    user may see (as the access decision refuses another team's person, so the two look alike)."""
+
+    def __init__(self, error: FormError, status: int = 400) -> None:
+        self.error, self.status = error, status
+
+
+def patient_named(request: Request, values: dict[str, str]) -> int:
+    """The patient id a form names: ``patient_id`` when the person was chosen on their own page
+    (or the form's first step), else the ``nhs_number`` typed, any spacing, checked (modulus 11)
+    and found through the patient directory. :class:`NotNamed` otherwise. The caller still puts
+    the person to the access decision: finding a number is not permission to see them."""
+    chosen = (values.get("patient_id") or "").strip()
+    if chosen:
+        try:
+            return parse_patient_id(chosen, "patient id")
+        except InvalidIdentifier as exc:
+            raise NotNamed(FormError("nhs_number", str(exc), NHS_NUMBER_HINT)) from None
+    typed = (values.get("nhs_number") or "").strip()
+    if not typed:
+        raise NotNamed(FormError("nhs_number", "Enter the person's NHS number", NHS_NUMBER_HINT))
+    try:
+        number = parse_nhs_number(typed)
+    except InvalidIdentifier:
+        number = ""
+    if not is_valid(number):  # ten digits whose check digit fits: a typo is caught here
+        raise NotNamed(FormError("nhs_number", "Enter a valid 10-digit NHS number", NHS_NUMBER_HINT))
+    try:
+        found = directory(request).by_nhs_number(number)
+    except NhcError:
+        found = None
+    if found is None:
+        raise NotNamed(FormError("nhs_number", NOT_YOURS, NHS_NUMBER_HINT), 403)
+    return found
+
+
 FIELD_OF = ((SlotUnavailable, "slot"), (NotEligible, "practice_code"), (SlotInPast, "slot"))
 
 
 def form_error(exc: AccessAreaError | AccessDenied, fallback: str = "slot") -> FormError:
     """The form error for an error of the access area (or a refused access decision)."""
     if isinstance(exc, AccessDenied):
-        return FormError("patient_id", exc.message, "")
+        return FormError("nhs_number", NOT_YOURS, "")
     if isinstance(exc, BadField):
         return FormError(exc.field, exc.message.split(": ", 1)[-1], exc.hint or "")
     field = next((f for kind, f in FIELD_OF if isinstance(exc, kind)), fallback)

@@ -29,12 +29,12 @@ from nhc.access.domain.visit_requests import (
 )
 from nhc.access.domain.visits import Priority, Skill, hhmm
 from nhc.access.services.visiting import Board, RequestForm, centres
-from nhc.identifiers import InvalidIdentifier, parse_patient_id
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 from nhc.web.appointments.pages.common import (
     EXPIRED,
     FormError,
+    NotNamed,
     clinical_user,
     csrf_ok,
     day_values,
@@ -42,6 +42,7 @@ from nhc.web.appointments.pages.common import (
     form_values,
     page,
     parse_day,
+    patient_named,
     person,
     service,
 )
@@ -134,12 +135,12 @@ def day_plan(request: Request, user: Principal = Depends(clinical_user)):
     return _day_page(request, user, day, values if error else None, error, 400 if error else 200)
 
 
-def _request_form(values: dict[str, str], day: dt.date) -> RequestForm:
+def _request_form(request: Request, values: dict[str, str], day: dt.date) -> RequestForm:
     """The add-request form as typed values; raises :class:`FormError` for a value not offered."""
     try:
-        patient_id = parse_patient_id(values.get("patient_id", ""), "patient id")
-    except InvalidIdentifier as exc:
-        raise _Invalid(FormError("patient_id", str(exc), "the person's patient id, digits only")) from None
+        patient_id = patient_named(request, values)
+    except NotNamed as exc:
+        raise _Invalid(exc.error, exc.status) from None
     if values.get("skill") not in set(Skill):
         raise _Invalid(FormError("skill", "Choose who needs to visit"))
     if values.get("priority") not in set(Priority):
@@ -159,8 +160,8 @@ def _request_form(values: dict[str, str], day: dt.date) -> RequestForm:
 
 
 class _Invalid(Exception):
-    def __init__(self, error: FormError) -> None:
-        self.error = error
+    def __init__(self, error: FormError, status: int = 400) -> None:
+        self.error, self.status = error, status
 
 
 @router.get("/visits/run-sheet")
@@ -188,9 +189,9 @@ async def add_request(request: Request, user: Principal = Depends(clinical_user)
     if error:
         return _day_page(request, user, day, values, error, 400)
     try:
-        service(request).visiting.add(_request_form(values, day), user)
+        service(request).visiting.add(_request_form(request, values, day), user)
     except _Invalid as exc:
-        return _day_page(request, user, day, values, exc.error, 400)
+        return _day_page(request, user, day, values, exc.error, exc.status)
     except (AccessAreaError, AccessDenied) as exc:
         status = exc.http_status if isinstance(exc, AccessAreaError) else 403
         return _day_page(request, user, day, values, form_error(exc, "reason"), status)
