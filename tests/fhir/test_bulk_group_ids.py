@@ -53,3 +53,9 @@ def test_a_person_belongs_to_a_neighbourhood_group_by_where_they_are_registered(
     group = ExportGroup(False, "Central Oxford", "high_admission_risk")
     assert group.covers("Central Oxford") and not group.covers("Banbury West") and not group.covers(None)
     assert ExportGroup(caseload=True).covers(None)
+
+
+def test_before_the_analytics_have_run_a_worklist_is_not_found_not_a_server_error():
+    with pytest.raises(FhirError) as missing:
+        resolve_group("central-oxford.high-admission-risk", MINE, [])
+    assert missing.value.status == 404 and "run the analytics" in missing.value.message
