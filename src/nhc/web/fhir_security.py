@@ -27,7 +27,6 @@ appointment types' entries (served by :mod:`nhc.web.appointments.fhir_routes`).
 
 from __future__ import annotations
 
-import re
 import threading
 
 from fastapi import Request
@@ -43,11 +42,10 @@ from nhc.web.access import patient_access
 from nhc.web.appointments.fhir_routes import capability_entries
 from nhc.web.care.deps import care
 from nhc.web.deps import SignInRequired, check_csrf, client_ip, optional_user, security
+from nhc.web.fhir_groups import resolve_group, worklist_keys, worklist_members
 from nhc.web.oauth.deps import endpoints, oauth_service
 
 _BULK_LOCK = threading.Lock()
-#: The Group that is the requester's own caseload (everyone else is a neighbourhood, by its slug).
-CASELOAD_GROUP = "caseload"
 POPULATION_WIDE = "FHIR searches must be about one person: give patient=, subject=, _id= or identifier=."
 REALM = 'Bearer realm="nhc-fhir"'
 #: The hub appointment types' CapabilityStatement entries, from their routes.
@@ -102,11 +100,6 @@ def fhir_server(request: Request) -> FhirServer:
     return FhirServer(
         sources, security=smart, bulk=bulk_exports(request), extra_capabilities=ACCESS_CAPABILITIES
     )
-
-
-def group_slug(neighbourhood: str) -> str:
-    """A neighbourhood's Group id for ``Group/{id}/$export`` (``Central Oxford`` -> ``central-oxford``)."""
-    return re.sub(r"[^a-z0-9]+", "-", neighbourhood.lower()).strip("-")
 
 
 def _resource(request: Request) -> str:
@@ -217,22 +210,23 @@ def _user(request: Request, principal: Principal, use: TokenUse | None) -> User:
 
 
 def _population(request: Request, principal: Principal, resource: str, ip: str):
-    """The people a ``system/*.read`` token may export: each person in the lake (of the Group, if
-    one is named) on whom the one decision allows the account a neighbourhood or care relationship
-    (break-glass is for one person in an emergency, never for bulk), audited person by person."""
+    """The people a ``system/*.read`` token may export: each person in the lake, or of the Group if
+    one is named (:mod:`nhc.web.fhir_groups`: the caseload, a neighbourhood, or a worklist in one),
+    on whom the one decision allows the account a neighbourhood or care relationship (break-glass
+    is for one person in an emergency, never for bulk), audited person by person."""
 
     def population(group: str | None) -> frozenset[int]:
         sec, insights = security(request), request.app.state.insights
-        if (
-            group is not None
-            and group != CASELOAD_GROUP
-            and group not in {group_slug(n) for n in principal.neighbourhoods}
-        ):
-            raise FhirError(403, "forbidden", "Group: give 'caseload' or one of your neighbourhoods")
-        ids = [
-            int(r["patient_id"])
-            for r in fhir_reader(request).rows("SELECT patient_id FROM patients ORDER BY 1")
-        ]
+        target = (
+            None if group is None else resolve_group(group, principal.neighbourhoods, worklist_keys(insights))
+        )
+        if target is not None and target.worklist is not None:
+            ids = worklist_members(insights, target)
+        else:
+            ids = [
+                int(r["patient_id"])
+                for r in fhir_reader(request).rows("SELECT patient_id FROM patients ORDER BY 1")
+            ]
         allowed: list[int] = []
         with sec.db.unit_of_work() as s:
             for pid in ids:
@@ -240,13 +234,13 @@ def _population(request: Request, principal: Principal, resource: str, ip: str):
                     nb = insights.patient_neighbourhood(pid)
                 except NhcError:
                     nb = None
-                if group is not None and group != CASELOAD_GROUP and (nb is None or group_slug(nb) != group):
+                if target is not None and not target.covers(nb):
                     continue
                 decision = sec.check_patient_access(principal, pid, nb, session=s)
                 basis = str(decision.basis)
                 if not decision.allowed or basis == AccessBasis.BREAK_GLASS:
                     continue
-                if group == CASELOAD_GROUP and basis == AccessBasis.NEIGHBOURHOOD:
+                if target is not None and target.caseload and basis == AccessBasis.NEIGHBOURHOOD:
                     continue
                 allowed.append(pid)
         patient_access(request).authorise(
