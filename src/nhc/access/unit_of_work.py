@@ -85,27 +85,3 @@ class AccessUnitOfWork(AuditedUnitOfWork):
             principal, action, outcome=outcome, patient_id=patient_id, resource=resource, detail=detail
         )
         return decision
-
-    def audit(
-        self,
-        principal: Principal | None,
-        action: str,
-        *,
-        outcome: str = "success",
-        patient_id: int | None = None,
-        resource: str | None = None,
-        detail: str | None = None,
-    ) -> None:
-        """One audit line in this transaction (committed or dropped with the change)."""
-        if self.security is None or principal is None:
-            return
-        self.security.record_in(
-            self.session,
-            principal,
-            action,
-            outcome=outcome,
-            at=self.clock(),
-            patient_id=patient_id,
-            resource=resource,
-            detail=detail,
-        )

@@ -31,39 +31,14 @@ class CareUnitOfWork(AuditedUnitOfWork):
 
     session: Session
     repo: CareRepository
-
     security: SecurityService
+    system_unaudited = False  # care keeps a line for the system's actions too (the clock, exports)
 
     def __init__(self, db: Database, security: SecurityService, clock: Callable[[], dt.datetime]) -> None:
         super().__init__(db, security, clock)
 
     def _open(self, session: Session) -> None:
         self.repo = CareRepository(session)
-
-    # ------------------------------------------------------------------------------------ audit
-    def audit(
-        self,
-        principal: Principal | None,
-        action: str,
-        *,
-        patient_id: int | None = None,
-        resource: str | None = None,
-        detail: str | None = None,
-        reason: str | None = None,
-        username: str | None = None,
-    ) -> None:
-        """One audit line for the change, in this transaction (committed or dropped with it)."""
-        self.security.record_in(
-            self.session,
-            principal,
-            action,
-            at=self.clock(),
-            patient_id=patient_id,
-            resource=resource,
-            detail=detail,
-            reason=reason,
-            username=username,
-        )
 
     def _decide(self, principal: Principal, action: str, allowed: bool, **fields: str | int | None) -> None:
         d = self.keep_decision(

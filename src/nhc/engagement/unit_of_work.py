@@ -11,7 +11,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from nhc.engagement.repository import EngagementRepository
-from nhc.security.roles import Principal
 from nhc.security.unit_of_work import AuditedUnitOfWork
 
 
@@ -21,13 +20,3 @@ class EngagementUnitOfWork(AuditedUnitOfWork):
 
     def _open(self, session: Session) -> None:
         self.repo = EngagementRepository(session)
-
-    def audit(
-        self, principal: Principal | None, action: str, resource: str, detail: str | None = None
-    ) -> None:
-        """One audit line in this transaction (nothing without security or a principal: the system)."""
-        if self.security is None or principal is None:
-            return
-        self.security.record_in(
-            self.session, principal, action, at=self.clock(), resource=resource, detail=detail
-        )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from nhc.plans.repository import PlansRepository
-from nhc.security.roles import Principal
 from nhc.security.unit_of_work import AuditedUnitOfWork
 
 
@@ -23,25 +22,3 @@ class PlansUnitOfWork(AuditedUnitOfWork):
 
     def _open(self, session: Session) -> None:
         self.repo = PlansRepository(session)
-
-    def audit(
-        self,
-        principal: Principal | None,
-        action: str,
-        *,
-        outcome: str = "success",
-        resource: str | None = None,
-        detail: str | None = None,
-    ) -> None:
-        """One audit line in this transaction (nothing when the system acts, ``principal`` None)."""
-        if self.security is None or principal is None:
-            return
-        self.security.record_in(
-            self.session,
-            principal,
-            action,
-            outcome=outcome,
-            at=self.clock(),
-            resource=resource,
-            detail=detail,
-        )

@@ -38,6 +38,9 @@ class AuditedUnitOfWork:
     rolls back and re-records the access decisions. ``security`` may be ``None`` (the system acting)."""
 
     session: Session
+    #: Whether an action of the system (no principal) writes no audit line. Care keeps one for the
+    #: system too (the clock, exports), under the ``username`` it names; the other areas do not.
+    system_unaudited: bool = True
 
     def __init__(
         self, db: Database, security: SecurityService | None, clock: Callable[[], dt.datetime]
@@ -66,6 +69,36 @@ class AuditedUnitOfWork:
             self._roll_back()
             raise
         self.session.close()
+
+    def audit(
+        self,
+        principal: Principal | None,
+        action: str,
+        *,
+        outcome: str = "success",
+        patient_id: int | None = None,
+        resource: str | None = None,
+        detail: str | None = None,
+        reason: str | None = None,
+        username: str | None = None,
+    ) -> None:
+        """One audit line for the change, in this transaction (committed or dropped with it). Nothing
+        without a security service, nor for the system (``principal`` None) where
+        :attr:`system_unaudited`."""
+        if self.security is None or (principal is None and self.system_unaudited):
+            return
+        self.security.record_in(
+            self.session,
+            principal,
+            action,
+            outcome=outcome,
+            at=self.clock(),
+            patient_id=patient_id,
+            resource=resource,
+            detail=detail,
+            reason=reason,
+            username=username,
+        )
 
     def keep_decision(
         self,

@@ -100,7 +100,9 @@ def add_note(eng: Engagement, principal: Principal | None, entered_by: str, comm
     item = make_item(eng, comment, entered_by=entered_by)
     with eng.uow() as uow:
         stored = uow.repo.add(item)
-        uow.audit(principal, NOTE_ADDED, f"engagement/{stored.id}", f"channel={item.channel.value}")
+        uow.audit(
+            principal, NOTE_ADDED, resource=f"engagement/{stored.id}", detail=f"channel={item.channel.value}"
+        )
         return stored
 
 
@@ -116,7 +118,7 @@ def import_notes(
             raise InputError(exc.message, file=file, line=n + 2, field=exc.field, hint=exc.hint) from None
     with eng.uow() as uow:
         stored = [uow.repo.add(i) for i in items]
-        uow.audit(principal, IMPORTED, "engagement", f"file={file[-100:]} rows={len(stored)}")
+        uow.audit(principal, IMPORTED, resource="engagement", detail=f"file={file[-100:]} rows={len(stored)}")
     return stored
 
 
@@ -132,5 +134,7 @@ def retag(
     with eng.uow() as uow:
         item = uow.repo.get(item_id).retagged(themes, tags, by)
         uow.repo.save_tags(item)
-        uow.audit(principal, RETAGGED, f"engagement/{item_id}", f"themes={','.join(item.themes)}")
+        uow.audit(
+            principal, RETAGGED, resource=f"engagement/{item_id}", detail=f"themes={','.join(item.themes)}"
+        )
         return item
