@@ -106,6 +106,13 @@ class SocialPrescribing:
             s.commit()
             raise
 
+    def choose(self, principal: Principal, patient_id: int, *, ip: str | None = None) -> None:
+        """The person a referral form is about, before it is shown with their name: the access
+        decision for them (audited ``sp_refer_form``); a refusal raises
+        :class:`~nhc.security.service.AccessDenied`."""
+        with self.db.unit_of_work() as s:
+            self._authorise(s, principal, patient_id, "sp_refer_form", ip)
+
     def refer(
         self,
         principal: Principal,
