@@ -165,3 +165,17 @@ def test_referring_someone_out_of_reach_by_nhs_number_is_refused_and_audited(app
 def test_a_patient_id_that_is_not_a_number_is_refused_before_any_decision(app, client):
     assert client.get("/social-prescribing?patient=abc").status_code == 400
     assert audit(app.state.social_prescribing, "sp_refer_form") == []
+
+
+def test_a_refused_referral_for_the_chosen_person_shows_them_again(app, client):
+    """A second open referral to the same service is refused (409): the form comes back about the
+    same person (their decision taken again, audited) with the problem linked to the service."""
+    form = _form(app, client, patient_id="101", what_matters="my garden")
+    assert client.post("/social-prescribing/refer", data=form).status_code == 303
+    r = client.post("/social-prescribing/refer", data=form)
+    assert r.status_code == 409
+    assert re.search(r'<a href="#service_id">This person already has an open referral to [^<]+</a>', r.text)
+    chosen = re.search(r'data-testid="chosen-person">(.*?)</p>', r.text, re.S).group(1)
+    assert "Ann Smith" in chosen and '<input type="hidden" name="patient_id" value="101">' in r.text
+    assert ">my garden</textarea>" in r.text
+    assert audit(app.state.social_prescribing, "sp_refer_form") == [("success", 101, "basis=neighbourhood")]

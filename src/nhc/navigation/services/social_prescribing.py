@@ -12,6 +12,9 @@ the audit lines: all committed or none. A refused decision is audited and raises
 :class:`~nhc.navigation.domain.referral.ReferralError` (409); an unknown service or referral
 :class:`~nhc.navigation.domain.NotFound`.
 
+:meth:`SocialPrescribing.choose` takes the decision (audited ``sp_refer_form``) for the person a
+referral form is about, before the page shows who they are.
+
 Wellbeing outcomes (:mod:`nhc.navigation.domain.wellbeing`): :meth:`SocialPrescribing.record_measure`
 stores an ONS4 or SWEMWBS questionnaire at baseline or follow-up once support has begun (a follow-up
 needs its baseline; one of each per referral and kind); :meth:`SocialPrescribing.referral` shows a

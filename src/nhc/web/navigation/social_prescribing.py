@@ -225,7 +225,9 @@ async def refer(
         if "nhs_number" not in form:  # the chosen person: shown again only after their decision
             sp.choose(user, pid, ip=client_ip(request))
             chosen = pid
-        return _page(request, sp, user, directory, exc, exc.http_status, chosen=chosen, entered=form)
+        # the errors without a field (no such service, not taking referrals, one already open) are the service's
+        error = exc if isinstance(exc, BadField) else FormError("service_id", _plain(exc))
+        return _page(request, sp, user, directory, error, exc.http_status, chosen=chosen, entered=form)
     return RedirectResponse("/social-prescribing", status_code=303)
 
 
