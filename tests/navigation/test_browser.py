@@ -18,8 +18,10 @@ from nhc.navigation.services.social_prescribing import SocialPrescribing
 from nhc.security import passwords
 from nhc.settings import Settings
 from nhc.web.app import create_app
+from nhc.web.navigation.social_prescribing import people, people_search
 from tests.browser_support import sign_in
 from tests.navigation.conftest import MONDAY_MORNING
+from tests.navigation.test_sp_people_pages import ANN, People
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
@@ -49,6 +51,9 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     # the people's neighbourhoods without a lake: the same access decision over a stand-in look-up
     access = PatientAccess(app.state.security, {101: "Banbury"}.get)
     app.state.social_prescribing = SocialPrescribing(app.state.navigation, access)
+    # ... and the people's names, ages and NHS numbers (the lake's, and its people search's look-up)
+    lake = People([ANN])
+    app.dependency_overrides[people] = app.dependency_overrides[people_search] = lambda: lake
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -163,18 +168,32 @@ def test_social_prescribing_refer_and_accept(browser, server) -> None:
     _sign_in(page)
     page.goto("/social-prescribing")
     _axe_signed_in(page)
-    page.get_by_label("Patient id").fill("101")
+    page.get_by_label("NHS number", exact=True).fill("943 476 591")  # a digit short: the form says so, kept
+    page.get_by_label("What matters to them").fill("getting back to the allotment")
+    page.get_by_role("button", name="Send referral").click()
+    page.wait_for_load_state()
+    assert "Enter an NHS number of 10 digits" in page.get_by_test_id("error").inner_text()
+    assert page.get_by_label("NHS number", exact=True).input_value() == "943 476 591"
+    _axe_signed_in(page)
+    page.get_by_label("NHS number", exact=True).fill("943-476-5919")
     page.get_by_label("Service").select_option(label="Banbury social prescribing link worker")
     page.get_by_label("The person themselves").check()
     page.get_by_label("What matters to them").fill("getting back to the allotment")
     page.get_by_role("button", name="Send referral").click()
     page.wait_for_load_state()
     caseload = page.get_by_test_id("caseload")
-    assert "Patient 101" in caseload.inner_text() and "allotment" in caseload.inner_text()
+    text = caseload.inner_text()
+    assert "Ann Smith" in text and "81 years, NHS number 943 476 5919" in text and "allotment" in text
+    assert "Patient 101" not in text
+    assert caseload.get_by_role("link", name="Ann Smith").get_attribute("href") == "/patients/101"
     _axe_signed_in(page)
     page.get_by_role("button", name=re.compile("^Accept")).click()
     page.wait_for_load_state()
     assert "accepted the referral" in page.get_by_test_id("notices").inner_text()
     assert "Being supported" in page.get_by_test_id("caseload").inner_text()
+    _axe_signed_in(page)
+    page.goto("/social-prescribing?patient=101")  # the patient page's "Refer to social prescribing"
+    assert "Ann Smith" in page.get_by_test_id("chosen-person").inner_text()
+    assert page.get_by_label("NHS number", exact=True).count() == 0
     _axe_signed_in(page)
     context.close()

@@ -29,7 +29,7 @@ def test_wellbeing_without_javascript_and_axe(browser, server) -> None:
     page = plain.new_page()
     _sign_in(page)
     page.goto("/social-prescribing")
-    page.get_by_label("Patient id").fill("101")
+    page.get_by_label("NHS number", exact=True).fill("943 476 5919")
     page.get_by_label("Service").select_option(label="Banbury social prescribing link worker")
     page.get_by_role("button", name="Send referral").click()
     page.wait_for_load_state()

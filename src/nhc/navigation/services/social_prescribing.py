@@ -12,6 +12,9 @@ the audit lines: all committed or none. A refused decision is audited and raises
 :class:`~nhc.navigation.domain.referral.ReferralError` (409); an unknown service or referral
 :class:`~nhc.navigation.domain.NotFound`.
 
+:meth:`SocialPrescribing.choose` takes the decision (audited ``sp_refer_form``) for the person a
+referral form is about, before the page shows who they are.
+
 Wellbeing outcomes (:mod:`nhc.navigation.domain.wellbeing`): :meth:`SocialPrescribing.record_measure`
 stores an ONS4 or SWEMWBS questionnaire at baseline or follow-up once support has begun (a follow-up
 needs its baseline; one of each per referral and kind); :meth:`SocialPrescribing.referral` shows a
@@ -105,6 +108,13 @@ class SocialPrescribing:
         except AccessDenied:
             s.commit()
             raise
+
+    def choose(self, principal: Principal, patient_id: int, *, ip: str | None = None) -> None:
+        """The person a referral form is about, before it is shown with their name: the access
+        decision for them (audited ``sp_refer_form``); a refusal raises
+        :class:`~nhc.security.service.AccessDenied`."""
+        with self.db.unit_of_work() as s:
+            self._authorise(s, principal, patient_id, "sp_refer_form", ip)
 
     def refer(
         self,

@@ -4,6 +4,17 @@ notices; one referral's page (``/social-prescribing/{id}``) with its wellbeing m
 SWEMWBS at baseline and follow-up, forms that work without JavaScript, the change shown). Clinical
 roles only; every person on a page has passed the access decision (audited).
 
+People are shown as people: name, age and NHS number (3-3-4), linking to their patient page, read
+from the patient directory (:func:`people`: the care service's, the lake's insight tables) only
+after the access decision allowed them, and labelled by the care pages' own helper
+(:func:`nhc.care.services.people.labels`). The referral form is about a chosen person
+(``/social-prescribing?patient=<id>``, from the patient page's "Refer to social prescribing": the
+decision is taken, audited, before their name is shown; a refusal gets the refusal page) or takes an
+NHS number (any spacing, read by :func:`nhc.identifiers.parse_nhs_number`), resolved to the person
+by the people search's look-up (:func:`people_search`); a bad or unknown number re-shows the form
+with its error summary and what was typed. ``POST /social-prescribing/refer`` still takes
+``patient_id`` (the chosen person's hidden field, and API callers).
+
 ``/social-prescribing/equity`` (and ``equity.csv``) is for leads and analysts: who is referred,
 declined and helped by IMD quintile, age band, sex and ethnic group, counts of people with the
 small-number rule applied (any signed-in role; no person is shown). The person details come from
@@ -23,14 +34,25 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
-from nhc.identifiers import MAX_RECORD_ID
+from nhc.care.directory import PatientDirectory
+from nhc.care.services.people import labels
+from nhc.care.services.views import PersonLabel
+from nhc.errors import NhcError
+from nhc.identifiers import (
+    MAX_RECORD_ID,
+    InvalidIdentifier,
+    format_nhs_number,
+    parse_nhs_number,
+    parse_whole_number,
+)
+from nhc.insights.search import PeopleSearch, PersonQuery
 from nhc.navigation.domain import BadField, NavigationError
 from nhc.navigation.domain.wellbeing import INSTRUMENTS, AnswersError, Kind, Timepoint
 from nhc.navigation.services.equity import FAMILIES, STAGES, EquityRow, LakePeople
 from nhc.navigation.services.social_prescribing import SP_KINDS, SocialPrescribing
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
-from nhc.web.deps import check_csrf, client_ip, current_user, render
+from nhc.web.deps import check_csrf, client_ip, current_user, insights, render
 from nhc.web.routers.downloads import csv_response
 
 router = APIRouter(prefix="/social-prescribing", include_in_schema=False)
@@ -43,6 +65,17 @@ def social_prescribing(request: Request) -> SocialPrescribing:
     return request.app.state.social_prescribing
 
 
+def people(request: Request) -> PatientDirectory:
+    """Where the names, ages and NHS numbers shown come from: the care service's patient directory
+    (the lake's insight tables). Read only for people the access decision allowed."""
+    return request.app.state.care.directory
+
+
+def people_search(request: Request) -> PeopleSearch:
+    """The people search's look-up (issue 20), used here to find the person an NHS number names."""
+    return insights(request)
+
+
 def _clinical(request: Request) -> Principal:
     user = current_user(request)
     if not user.is_clinical:
@@ -50,9 +83,27 @@ def _clinical(request: Request) -> Principal:
     return user
 
 
+@dataclass(frozen=True)
+class FormError:
+    """One line of a form's error summary: the field it links to and what to do."""
+
+    field: str
+    text: str
+
+
 def _page(
-    request: Request, sp: SocialPrescribing, user: Principal, error: BadField | None = None, status: int = 200
+    request: Request,
+    sp: SocialPrescribing,
+    user: Principal,
+    directory: PatientDirectory,
+    error: NavigationError | FormError | None = None,
+    status: int = 200,
+    *,
+    chosen: int | None = None,
+    entered: dict[str, str] | None = None,
 ):
+    """The caseload, the referral form (about ``chosen``, whose access decision was taken, or by
+    NHS number) and the notices; ``entered`` refills the form when it is shown again."""
     sp.run_clock()
     services = sorted(
         (
@@ -62,24 +113,47 @@ def _page(
         ),
         key=lambda s: s.name,
     )
+    caseload = sp.caseload(user, ip=client_ip(request))  # each person shown passed the decision
+    shown = labels(directory, [r.patient_id for r in caseload] + ([chosen] if chosen else []))
     ctx = {
         "page_title": "Social prescribing",
         "as_of": sp.clock(),
-        "caseload": sp.caseload(user, ip=client_ip(request)),
+        "caseload": caseload,
+        "people": shown,
+        "chosen": (shown.get(chosen) or PersonLabel(chosen, None, None, None)) if chosen else None,
         "notices": sp.notices(user)[:20],
         "services": services,
-        "error": error,
+        "error": _form_error(error) if isinstance(error, NavigationError) else error,
+        "entered": entered or {},
     }
     return render(request, "navigation/social_prescribing.html", ctx, status_code=status)
+
+
+def _refused(request: Request, patient_id: int, exc: AccessDenied):
+    """The refusal page the patient page shows (break glass offered where the role may)."""
+    ctx = {"patient_id": patient_id, "message": exc.message, "can_break_glass": exc.can_break_glass,
+           "page_title": "Access refused"}  # fmt: skip
+    return render(request, "patient_denied.html", ctx, status_code=403)
 
 
 @router.get("")
 def caseload(
     request: Request,
+    patient: str = Query("", max_length=40),
     user: Principal = Depends(_clinical),
     sp: SocialPrescribing = Depends(social_prescribing),
+    directory: PatientDirectory = Depends(people),
 ):
-    return _page(request, sp, user)
+    """The page; ``?patient=<id>`` (from the patient page) fills the form with that person, once
+    the access decision for them (audited) allows it."""
+    if not patient.strip():
+        return _page(request, sp, user, directory)
+    pid = parse_whole_number(patient, "patient", minimum=1, maximum=MAX_RECORD_ID)
+    try:
+        sp.choose(user, pid, ip=client_ip(request))
+    except AccessDenied as exc:
+        return _refused(request, pid, exc)
+    return _page(request, sp, user, directory, chosen=pid)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -94,8 +168,35 @@ def _plain(exc: NavigationError) -> str:
     return f"{text} ({exc.allowed})" if isinstance(exc, BadField) and exc.allowed else text
 
 
-def _error(exc: NavigationError) -> BadField:
-    return exc if isinstance(exc, BadField) else BadField("request", str(exc), [])
+def _form_error(exc: NavigationError) -> FormError:
+    """A navigation error as a line of the error summary: its field, or the page's main content."""
+    return FormError(exc.field if isinstance(exc, BadField) else "maincontent", _plain(exc))
+
+
+def _person_of(form: dict[str, str], finder: PeopleSearch, user: Principal) -> int | FormError:
+    """The patient id the referral form names: its ``patient_id`` (the chosen person's hidden field,
+    or an API caller's), else the person its ``nhs_number`` belongs to; or the error to show."""
+    if form.get("patient_id", "").strip() or "nhs_number" not in form:
+        try:
+            return parse_whole_number(
+                form.get("patient_id", ""), "patient id", minimum=1, maximum=MAX_RECORD_ID
+            )
+        except InvalidIdentifier:
+            return FormError("patient_id", "Choose the person to refer (a patient id is a whole number)")
+    try:
+        nhs_number = parse_nhs_number(form["nhs_number"])
+    except InvalidIdentifier:
+        if not form["nhs_number"].strip():
+            return FormError("nhs_number", "Enter the NHS number of the person to refer")
+        return FormError("nhs_number", "Enter an NHS number of 10 digits, like 943 476 5919")
+    try:
+        query = PersonQuery("nhs_number", value=nhs_number)
+        found = finder.find_people(query, first=user.neighbourhoods, limit=1)
+    except NhcError:  # the insight tables are not built yet
+        return FormError("nhs_number", "People cannot be found by NHS number until the analytics have run")
+    if not found:
+        return FormError("nhs_number", f"No one with the NHS number {format_nhs_number(nhs_number)} is known")
+    return int(found[0]["patient_id"])
 
 
 @router.post("/refer")
@@ -103,20 +204,30 @@ async def refer(
     request: Request,
     user: Principal = Depends(_clinical),
     sp: SocialPrescribing = Depends(social_prescribing),
+    directory: PatientDirectory = Depends(people),
+    finder: PeopleSearch = Depends(people_search),
 ):
+    """Refer the person the form names; a problem re-shows the form with what was typed."""
     form = await _form(request)
     if not check_csrf(request, form.get("csrf_token")):
-        return _page(request, sp, user, BadField("csrf_token", "the form expired", "reload the page"), 400)
-    patient = form.get("patient_id", "").strip()
-    if not patient.isdigit():
-        return _page(request, sp, user, BadField("patient_id", "is not a patient id", "a whole number"), 400)
+        error = BadField("csrf_token", "the form expired", "reload the page")
+        return _page(request, sp, user, directory, error, 400, entered=form)
+    pid = _person_of(form, finder, user)
+    if isinstance(pid, FormError):
+        return _page(request, sp, user, directory, pid, 400, entered=form)
     try:
         sp.refer(
-            user, int(patient), form.get("service_id", ""), source=form.get("source", ""),
+            user, pid, form.get("service_id", ""), source=form.get("source", ""),
             reason=form.get("reason", ""), what_matters=form.get("what_matters", ""), ip=client_ip(request),
         )  # fmt: skip
     except NavigationError as exc:
-        return _page(request, sp, user, _error(exc), exc.http_status)
+        chosen = None
+        if "nhs_number" not in form:  # the chosen person: shown again only after their decision
+            sp.choose(user, pid, ip=client_ip(request))
+            chosen = pid
+        # the errors without a field (no such service, not taking referrals, one already open) are the service's
+        error = exc if isinstance(exc, BadField) else FormError("service_id", _plain(exc))
+        return _page(request, sp, user, directory, error, exc.http_status, chosen=chosen, entered=form)
     return RedirectResponse("/social-prescribing", status_code=303)
 
 
@@ -174,18 +285,11 @@ def equity_csv(
     return csv_response("social-prescribing-equity", EQUITY_COLUMNS, rows, report.as_of.date().isoformat())
 
 
-@dataclass(frozen=True)
-class FormError:
-    """One line of a form's error summary: the field it links to and what to do."""
-
-    field: str
-    text: str
-
-
 def _referral_page(
     request: Request,
     sp: SocialPrescribing,
     user: Principal,
+    directory: PatientDirectory,
     referral_id: int,
     *,
     errors: list[FormError] | None = None,
@@ -196,10 +300,12 @@ def _referral_page(
         view = sp.referral(user, referral_id, ip=client_ip(request))
     except NavigationError as exc:  # no such referral: its own status (404), not a generic 400
         raise HTTPException(exc.http_status, exc.message) from None
+    pid = view.referral.patient_id  # the person passed the access decision (audited) just now
     ctx = {
         "page_title": f"Referral {referral_id}: wellbeing",
         "as_of": sp.clock(),
         "view": view,
+        "person": labels(directory, [pid]).get(pid),
         "instruments": INSTRUMENTS,
         "kinds": list(Kind),
         "timepoints": Timepoint,
@@ -215,8 +321,9 @@ def referral(
     referral_id: ReferralId,
     user: Principal = Depends(_clinical),
     sp: SocialPrescribing = Depends(social_prescribing),
+    directory: PatientDirectory = Depends(people),
 ):
-    return _referral_page(request, sp, user, referral_id)
+    return _referral_page(request, sp, user, directory, referral_id)
 
 
 @router.post("/{referral_id}/wellbeing")
@@ -225,22 +332,25 @@ async def wellbeing(
     referral_id: ReferralId,
     user: Principal = Depends(_clinical),
     sp: SocialPrescribing = Depends(social_prescribing),
+    directory: PatientDirectory = Depends(people),
 ):
     """Record one ONS4 or SWEMWBS questionnaire; wrong answers re-show the form with every error."""
     form = await _form(request)
     kind = form.get("kind", "")
     if not check_csrf(request, form.get("csrf_token")):
         error = FormError(kind, "The form expired: reload the page and try again")
-        return _referral_page(request, sp, user, referral_id, errors=[error], status=400)
+        return _referral_page(request, sp, user, directory, referral_id, errors=[error], status=400)
     entered = {f"{kind}-{k}": v for k, v in form.items()}
     try:
         sp.record_measure(user, referral_id, kind, form.get("timepoint", ""), form, ip=client_ip(request))
     except AnswersError as exc:
         errors = [FormError(f"{kind}-{e.field}", _plain(e)) for e in exc.errors]
-        return _referral_page(request, sp, user, referral_id, errors=errors, entered=entered, status=400)
+        return _referral_page(
+            request, sp, user, directory, referral_id, errors=errors, entered=entered, status=400
+        )
     except NavigationError as exc:
         error = FormError(kind if kind in {k.value for k in Kind} else "main", _plain(exc))
-        return _referral_page(request, sp, user, referral_id, errors=[error], entered=entered,
+        return _referral_page(request, sp, user, directory, referral_id, errors=[error], entered=entered,
                               status=exc.http_status)  # fmt: skip
     return RedirectResponse(f"/social-prescribing/{referral_id}#{kind}", status_code=303)
 
@@ -252,11 +362,14 @@ async def move(
     move: str,
     user: Principal = Depends(_clinical),
     sp: SocialPrescribing = Depends(social_prescribing),
+    directory: PatientDirectory = Depends(people),
 ):
     """``accept``, ``decline`` (with a reason; "for capacity" ticked marks the service) or ``end``."""
     form = await _form(request)
     if not check_csrf(request, form.get("csrf_token")):
-        return _page(request, sp, user, BadField("csrf_token", "the form expired", "reload the page"), 400)
+        return _page(
+            request, sp, user, directory, BadField("csrf_token", "the form expired", "reload the page"), 400
+        )
     ip = client_ip(request)
     try:
         if move == "accept":
@@ -273,9 +386,10 @@ async def move(
                 request,
                 sp,
                 user,
+                directory,
                 BadField("move", f"{move[:20]!r} is not a move", ["accept", "decline", "end"]),
                 404,
             )
     except NavigationError as exc:
-        return _page(request, sp, user, _error(exc), exc.http_status)
+        return _page(request, sp, user, directory, exc, exc.http_status)
     return RedirectResponse("/social-prescribing", status_code=303)

@@ -160,7 +160,8 @@ def care_actions(request: Request, user: Principal, patient_id: int, neighbourho
     """What the user's role can do for this person from their page (nothing is offered that would
     end on a refusal): their neighbourhood team's clinical members admit them to the caseload, or,
     once admitted, open the episode and its care plan; cover with a caseload relationship or
-    break-glass may open the episode only."""
+    break-glass may open the episode only. Every clinical role may refer them to social prescribing
+    (the same access decision as this page, taken again on the referral form)."""
     if not user.is_clinical:
         return {}
     team = neighbourhood in user.neighbourhoods
@@ -170,6 +171,7 @@ def care_actions(request: Request, user: Principal, patient_id: int, neighbourho
         "episode_id": episode_id,
         "can_admit": team and episode_id is None,
         "can_plan": team and episode_id is not None,
+        "can_refer_sp": True,
     }
 
 
