@@ -1,10 +1,56 @@
-"""What every browser test asks of a page: axe-core finds no serious or critical violation.
+"""What every browser test shares: the app served on a free loopback port (:func:`served`), sign-in
+through the real form (:func:`sign_in`), and axe-core finding no serious or critical violation.
 
 axe is injected by the browser context (``add_init_script``) before the page loads, so a page's
 Content Security Policy stays in force; this module only runs it and reads the result.
 """
 
 from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+#: axe-core, fetched by ``scripts/frontend-assets.sh`` (``make test`` runs it).
+AXE = Path(__file__).resolve().parents[1] / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def require_axe() -> None:
+    """Fail (not skip) when axe-core is missing: a browser test without it checks nothing."""
+    if not AXE.exists():
+        pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(app, start_seconds: float = 30) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on a free loopback port; yields its base URL and stops
+    the server on exit."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_seconds
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
 
 _SERIOUS = """async () => {
     const r = await axe.run(document, {resultTypes: ['violations']});

@@ -5,47 +5,29 @@ no serious or critical accessibility violations on any of the pages."""
 
 from __future__ import annotations
 
-import threading
-import time
-from pathlib import Path
-
 import pytest
-import uvicorn
 
 from nhc.security import passwords
 from tests.access.web_support import PASSWORD, access_app
+from tests.browser_support import AXE, require_axe, served, sign_in
 from tests.browser_support import assert_accessible as _axe
-from tests.browser_support import sign_in
-from tests.navigation.test_browser import _free_port
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 SLOT = "hub-banbury-gp-1-202603070900"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    if not AXE.exists():
-        pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
+    require_axe()
     passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
     data = tmp_path_factory.mktemp("access-web")
     app = access_app(f"sqlite:///{data / 'nhc.sqlite3'}", data)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield {"url": f"http://127.0.0.1:{port}", "app": app}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield {"url": url, "app": app}
     passwords.configure()
 
 

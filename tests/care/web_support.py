@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from nhc.care.services import CareService
 from nhc.settings import Settings
+from tests.browser_support import served
 
 PASSWORD = "correct-horse-battery-staple"
 NB = "Banbury"
@@ -56,27 +52,10 @@ def token(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-@contextlib.contextmanager
-def live_server(app) -> Iterator[str]:
-    """Serve ``app`` with a real uvicorn server on a free local port; yields its base URL."""
-    import uvicorn
-
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+def live_server(app):
+    """Serve ``app`` with a real uvicorn server on a free local port; yields its base URL (the
+    browser tests' own :func:`tests.browser_support.served`)."""
+    return served(app)
 
 
 def held_on_boxes(html: str) -> dict[str, str]:

@@ -3,54 +3,30 @@ by keyboard with JavaScript switched off, then the staff inbox, each page checke
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
-import uvicorn
 
 from nhc.security import passwords
 from nhc.settings import Settings
 from nhc.web.app import create_app
-from tests.browser_support import assert_accessible, sign_in
+from tests.browser_support import AXE, assert_accessible, require_axe, served, sign_in
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "correct-horse-battery-staple"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    if not AXE.exists():
-        pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
+    require_axe()
     passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("engagement-web")))
     app.state.security.create_user("lead", "Lee Lead", "team_member", password=PASSWORD, neighbourhoods=["Witney"])  # fmt: skip
     app.state.engagement.seed_demo(per_neighbourhood=10)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield {"url": f"http://127.0.0.1:{port}", "app": app}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield {"url": url, "app": app}
     passwords.configure()
 
 

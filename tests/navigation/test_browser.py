@@ -5,13 +5,8 @@ without signing in; axe-core checks each page for serious or critical accessibil
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from pathlib import Path
 
 import pytest
-import uvicorn
 
 from nhc.insights.access import PatientAccess
 from nhc.navigation.services.social_prescribing import SocialPrescribing
@@ -19,7 +14,7 @@ from nhc.security import passwords
 from nhc.settings import Settings
 from nhc.web.app import create_app
 from nhc.web.navigation.social_prescribing import people, people_search
-from tests.browser_support import sign_in
+from tests.browser_support import AXE, require_axe, served, sign_in
 from tests.navigation.conftest import MONDAY_MORNING
 from tests.navigation.test_sp_people_pages import ANN, People
 
@@ -28,21 +23,12 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "correct-horse-battery-staple"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    if not AXE.exists():
-        pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
+    require_axe()
     passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("navigation-web")))
     app.state.navigation.clock = lambda: MONDAY_MORNING
@@ -54,17 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     # ... and the people's names, ages and NHS numbers (the lake's, and its people search's look-up)
     lake = People([ANN])
     app.dependency_overrides[people] = app.dependency_overrides[people_search] = lambda: lake
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield {"url": f"http://127.0.0.1:{port}", "app": app}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield {"url": url, "app": app}
     passwords.configure()
 
 

@@ -5,16 +5,10 @@ chart and its table, no horizontal scrolling at 1,280 and 375 pixels wide, and a
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
-import uvicorn
 
+from tests.browser_support import AXE, require_axe, served, sign_in
 from tests.browser_support import assert_accessible as _axe
-from tests.browser_support import sign_in
 from tests.outcomes.test_pages import PASSWORD, make_app
 
 pytestmark = [
@@ -22,8 +16,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = (
     "/outcomes",
     "/outcomes?sort=variation&dir=desc",
@@ -32,29 +24,13 @@ PAGES = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not AXE.exists():
-        pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
+    require_axe()
     app = make_app(tmp_path_factory.mktemp("outcomes-browser"))
     app.state.outcomes.get()  # computed before the pages are timed
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
     app.state.security.db.dispose()
 
 

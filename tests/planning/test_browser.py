@@ -4,16 +4,10 @@ value's error summary, and axe-core on each page (no serious or critical violati
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
-import uvicorn
 
+from tests.browser_support import AXE, require_axe, served, sign_in
 from tests.browser_support import assert_accessible as _axe
-from tests.browser_support import sign_in
 from tests.planning.conftest import PASSWORD
 
 pytestmark = [
@@ -21,31 +15,12 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(planning_app):
-    if not AXE.exists():
-        pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(planning_app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    require_axe()
+    with served(planning_app) as url:
+        yield url
 
 
 def _sign_in(page) -> None:

@@ -5,16 +5,11 @@ violation on any of them."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import uvicorn
 
-from tests.browser_support import assert_accessible, sign_in
+from tests.browser_support import AXE, assert_accessible, require_axe, served, sign_in
 from tests.plans.test_pages import PASSWORD, make_app
 
 pytestmark = [
@@ -22,34 +17,15 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(county, tmp_path_factory):
-    if not AXE.exists():
-        pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
+    require_axe()
     app = make_app(county, tmp_path_factory.mktemp("plans-browser") / "nhc.sqlite3")
     nb = app.state.plan_neighbourhood
     app.state.plans.build(app.state.plans.scope(nb))  # warm: the page is under test, not a cold start
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", nb
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url, nb
     app.state.security.db.dispose()
 
 

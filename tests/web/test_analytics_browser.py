@@ -7,24 +7,19 @@ no serious or critical violations. On a 3,000-person synthetic county run throug
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from tests.browser_support import AXE, require_axe, served, sign_in
 from tests.browser_support import assert_accessible as _axe
-from tests.browser_support import sign_in
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "correct-horse-battery-staple"
 
 LAYOUT = """() => {
@@ -39,15 +34,8 @@ LAYOUT = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(county: Path):
-    import uvicorn
 
     from nhc.settings import Settings
     from nhc.web.app import create_app
@@ -60,23 +48,13 @@ def server(county: Path):
     sec.create_user("viewer", "Ada Analyst", "analyst", password=PASSWORD)
     sec.create_user("doc", "Dr Clare", "clinician", password=PASSWORD, neighbourhoods=[home["neighbourhood"]])
     svc.overview(())  # the published tables and their audit, before the browser starts
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield {"url": f"http://127.0.0.1:{port}", "home": home["neighbourhood"], "svc": svc}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield {"url": url, "home": home["neighbourhood"], "svc": svc}
     sec.db.dispose()
 
 
 def _page(browser, server, username: str, width: int = 1280, javascript: bool = True):
-    if not AXE.exists():
-        pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
+    require_axe()
     context = browser.new_context(
         base_url=server["url"], viewport={"width": width, "height": 900}, java_script_enabled=javascript
     )

@@ -8,34 +8,22 @@ scripts/frontend-assets.sh) checks each page for serious or critical accessibili
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.browser_support import assert_accessible, sign_in
+from tests.browser_support import AXE, assert_accessible, require_axe, served, sign_in
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "correct-horse-battery-staple"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def server(county: Path):
-    import uvicorn
 
     from nhc.insights import InsightsService
     from nhc.settings import Settings
@@ -58,30 +46,20 @@ def server(county: Path):
     # The published tables are built (and their disclosure audit run) before the browser starts: the
     # day's journey is under test here, not a cold start (benchmarks/web.py times first hits).
     svc.overview(())
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield {
-        "url": f"http://127.0.0.1:{port}",
-        "home": home,
-        "mine": mine,
-        "other": other,
-        "security": sec,
-        "worklist": svc.worklist(home),
-    }
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield {
+            "url": url,
+            "home": home,
+            "mine": mine,
+            "other": other,
+            "security": sec,
+            "worklist": svc.worklist(home),
+        }
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _axe_installed():
-    if not AXE.exists():
-        pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
+    require_axe()
 
 
 def _page(browser, server, username: str):

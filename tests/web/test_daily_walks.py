@@ -20,16 +20,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from tests.browser_support import sign_in
+from tests.browser_support import AXE, require_axe, served, sign_in
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
@@ -37,7 +34,6 @@ pytestmark = [
 ]
 
 REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "build" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = REPO / "build" / "screenshots" / "daily-walks"
 PASSWORD = "correct-horse-battery-staple"
 WIDTHS = (1280, 375)
@@ -54,17 +50,10 @@ TEAM = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(county: Path, tmp_path_factory):
     """The app on the 3,000-person county, on its own database: an analyst, an administrator, a
     clinician and a nurse of the neighbourhood with the longest worklists, and three of its staff."""
-    import uvicorn
 
     from nhc.settings import Settings
     from nhc.web.app import create_app
@@ -81,24 +70,14 @@ def server(county: Path, tmp_path_factory):
     for name, role in TEAM.items():  # every role, so whoever is admitted has someone with the skills
         care.add_staff(None, name, role, home, capacity=10)
     svc.overview(())  # the published tables are built before the browser starts (not a cold start)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield {"url": f"http://127.0.0.1:{port}", "home": home, "app": app, "worklist": svc.worklist(home)}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield {"url": url, "home": home, "app": app, "worklist": svc.worklist(home)}
     app.state.security.db.dispose()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _axe_installed():
-    if not AXE.exists():
-        pytest.fail("browser tests need axe-core: run scripts/frontend-assets.sh")
+    require_axe()
 
 
 def _context(browser, server, username: str | None, width: int = 1280):

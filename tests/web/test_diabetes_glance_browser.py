@@ -5,15 +5,11 @@ the glance's funnel plot and trend each have a table that sorts by keyboard."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
 
 from nhc.web.outcomes.glance import glance_of
-from tests.browser_support import sign_in
-from tests.web.test_browser import AXE, PASSWORD, _axe
+from tests.browser_support import AXE, served, sign_in
+from tests.web.test_browser import PASSWORD, _axe
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
@@ -21,15 +17,8 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def glance_server(county, tmp_path_factory):
-    import uvicorn
 
     from nhc.settings import Settings
     from nhc.web.app import create_app
@@ -44,17 +33,8 @@ def glance_server(county, tmp_path_factory):
         "gp", "Dr Gina Practice", "clinician", password=PASSWORD, neighbourhoods=[home]
     )
     glance_of(app.state)  # built before the browser starts: the journey is under test, not a cold start
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield {"url": f"http://127.0.0.1:{port}", "home": home}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield {"url": url, "home": home}
     app.state.security.db.dispose()
 
 
