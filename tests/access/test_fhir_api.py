@@ -10,19 +10,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from nhc.fhir.validate import validate_resource
-from nhc.security import passwords
 from nhc.security.models import AuditEvent
 from tests.access.web_support import access_app, signed_in, token
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient")
 SLOT = "hub-banbury-gp-1-202603070900"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _cheap_password_hashing():
-    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    passwords.configure()
 
 
 @pytest.fixture

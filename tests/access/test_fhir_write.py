@@ -17,7 +17,6 @@ from nhc.access.fhir import BOOKING_ORGANISATION_URL
 from nhc.access.services import AccessService
 from nhc.access.unit_of_work import AccessUnitOfWork
 from nhc.fhir.validate import validate_resource
-from nhc.security import passwords
 from nhc.security.models import AuditEvent
 from tests.access.conftest import NOW
 from tests.access.web_support import HOME, access_app, signed_in, token
@@ -28,13 +27,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.te
 SLOT = "hub-banbury-gp-1-202603070900"  # Saturday 7 March 2026, 09:00 (the clock says 2 March, noon)
 FHIR_JSON = {"content-type": "application/fhir+json"}
 RACERS = 5
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _cheap_password_hashing():
-    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    passwords.configure()
 
 
 @pytest.fixture

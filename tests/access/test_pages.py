@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from nhc.access.services import AccessService
-from nhc.security import passwords
 from nhc.security.models import AuditEvent
 from tests.access.conftest import NOW
 from tests.access.web_support import HOME, SMALL_DAY, access_app, signed_in, token
@@ -20,13 +19,6 @@ from tests.access.web_support import HOME, SMALL_DAY, access_app, signed_in, tok
 pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient")
 SEARCH = "/access/slots?hub=hub-banbury&service=gp&date-day=7&date-month=3&date-year=2026"
 FIRST_GP = "hub-banbury-gp-1-202603070900"  # Saturday 7 March 2026, 09:00
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _cheap_password_hashing():
-    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    passwords.configure()
 
 
 @pytest.fixture

@@ -15,20 +15,12 @@ import pytest
 from nhc.access.domain import ServiceType
 from nhc.access.services import SlotQuery
 from nhc.access.unit_of_work import AccessUnitOfWork
-from nhc.security import passwords
 from tests.access.conftest import NOW
 from tests.access.web_support import access_app, signed_in, token
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient")
 PERIOD = "date-day=2&date-month=3&date-year=2026&weeks=2"
 SAT_GP = "hub-banbury-gp-1-202603070900"  # Saturday 7 March, 09:00, GP, in person
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _cheap_password_hashing():
-    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    passwords.configure()
 
 
 @pytest.fixture

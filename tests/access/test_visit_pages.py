@@ -12,7 +12,6 @@ import re
 import pytest
 
 from nhc.access.services.visiting import Visiting
-from nhc.security import passwords
 from tests.access.web_support import access_app, signed_in, token
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient")
@@ -28,13 +27,6 @@ REQUEST = {
     "duration": "30",
     "reason": "fall at home, cannot get up the stairs",
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _cheap_password_hashing():
-    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    passwords.configure()
 
 
 @pytest.fixture

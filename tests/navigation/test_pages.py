@@ -8,20 +8,12 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from nhc.security import passwords
 from nhc.settings import Settings
 from nhc.web.app import create_app
 from tests.navigation.conftest import MONDAY_MORNING
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient")
 PASSWORD = "correct-horse-battery-staple"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _cheap_password_hashing():
-    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    passwords.configure()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from nhc.navigation.domain import BadField, NotFound, Rag
 from nhc.navigation.domain.referral import ReferralError, Status
 from nhc.navigation.services import NavigationService
 from nhc.navigation.services.social_prescribing import SocialPrescribing
-from nhc.security import passwords
 from nhc.security.models import AuditEvent
 from nhc.security.service import AccessDenied, SecurityService
 
@@ -28,13 +27,6 @@ class Clock:
 
     def __call__(self) -> dt.datetime:
         return self.now
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _cheap_password_hashing():
-    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    passwords.configure()
 
 
 @pytest.fixture

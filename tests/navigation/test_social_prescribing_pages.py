@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from nhc.insights.access import PatientAccess
 from nhc.navigation.domain import Rag
 from nhc.navigation.services.social_prescribing import SocialPrescribing
-from nhc.security import passwords
 from nhc.settings import Settings
 from nhc.web.app import create_app
 from tests.navigation.conftest import MONDAY_MORNING
@@ -19,13 +18,6 @@ from tests.navigation.conftest import MONDAY_MORNING
 pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient")
 PASSWORD = "correct-horse-battery-staple"
 HOME = {101: "Banbury", 201: "Witney"}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _cheap_password_hashing():
-    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    passwords.configure()
 
 
 @pytest.fixture

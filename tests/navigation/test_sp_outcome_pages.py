@@ -13,7 +13,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.navigation.test_social_prescribing_pages import (  # noqa: F401  (fixtures)
-    _cheap_password_hashing,
     _service,
     _signed_in,
     _token,

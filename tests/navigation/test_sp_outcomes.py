@@ -14,7 +14,6 @@ from nhc.navigation.domain.wellbeing import AnswersError, Kind
 from nhc.security.service import AccessDenied
 from tests.navigation.test_social_prescribing import (  # noqa: F401  (fixtures)
     BANBURY_PERSON,
-    _cheap_password_hashing,
     audit,
     clock,
     sp,

@@ -20,7 +20,6 @@ from nhc.care.directory import StaticDirectory
 from nhc.insights.access import PatientAccess
 from nhc.insights.search import PersonQuery
 from nhc.navigation.services.social_prescribing import SocialPrescribing
-from nhc.security import passwords
 from nhc.settings import Settings
 from nhc.web.app import create_app
 from nhc.web.navigation.social_prescribing import people, people_search
@@ -42,13 +41,6 @@ class People(StaticDirectory):
         self, query: PersonQuery, *, first: Iterable[str] = (), limit: int = 50
     ) -> list[dict[str, Any]]:
         return [p for p in self.people.values() if p["nhs_number"] == query.value][:limit]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _cheap_password_hashing():
-    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    passwords.configure()
 
 
 @pytest.fixture
