@@ -44,6 +44,7 @@ import tempfile  # noqa: E402
 import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from nhc.security import passwords  # noqa: E402
 from tests.browser_support import free_port  # noqa: E402
 
 
@@ -158,3 +159,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+@pytest.fixture(scope="module")
+def cheap_password_hashing():
+    """Cheap Argon2 parameters for a module whose tests are not about password strength (and the
+    defaults again after it). A folder's conftest makes it automatic with a one-line autouse fixture."""
+    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords.configure()

@@ -10,7 +10,6 @@ import pytest
 from nhc.access.domain import hubs_from_practices
 from nhc.access.services import AccessService
 from nhc.db import Database
-from nhc.security import passwords
 
 NOW = dt.datetime(2026, 3, 2, 12, 0)  # a Monday noon; the first evening session starts 18:30
 FIRST_DAY = dt.date(2026, 3, 2)
@@ -58,9 +57,5 @@ def access(db: Database) -> AccessService:
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _cheap_password_hashing():
-    """Cheap Argon2 parameters for each module (a browser test's server resets them when it stops):
-    these tests are not about password strength."""
-    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    passwords.configure()
+def _cheap_password_hashing(cheap_password_hashing):
+    """Every module here hashes passwords cheaply (a browser test's server resets them when it stops)."""

@@ -10,7 +10,6 @@ import pytest
 import nhc.navigation.models  # noqa: F401  (the navigation tables on Base)
 from nhc.db import Database
 from nhc.navigation.services import NavigationService
-from nhc.security import passwords
 
 MONDAY_MORNING = dt.datetime(2026, 3, 2, 10, 15)
 
@@ -31,9 +30,5 @@ def navigation(db: Database) -> NavigationService:
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _cheap_password_hashing():
-    """Cheap Argon2 parameters for each module (a browser test's server resets them when it stops):
-    these tests are not about password strength."""
-    passwords.configure(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    passwords.configure()
+def _cheap_password_hashing(cheap_password_hashing):
+    """Every module here hashes passwords cheaply (a browser test's server resets them when it stops)."""
