@@ -150,17 +150,6 @@ def browser():
     pw.stop()
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under ``--dist loadgroup`` (``make test``), a test with no ``xdist_group`` goes with the rest
-    of its module. xdist otherwise sends each such test to a worker of its own choosing, so a
-    module's tests alternate between the workers and its module-scoped fixtures (a county, an app,
-    a server) are built on both, and built again when a worker comes back to the module."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-
-
 @pytest.fixture(scope="module")
 def cheap_password_hashing():
     """Cheap Argon2 parameters for a module whose tests are not about password strength (and the
