@@ -8,15 +8,16 @@ import re
 
 import pytest
 
+from nhc.care.directory import StaticDirectory
 from nhc.insights.access import PatientAccess
 from nhc.navigation.services.social_prescribing import SocialPrescribing
 from nhc.security import passwords
 from nhc.settings import Settings
 from nhc.web.app import create_app
-from nhc.web.navigation.social_prescribing import people, people_search
+from nhc.web.navigation.social_prescribing import people
 from tests.browser_support import AXE, require_axe, served, sign_in
 from tests.navigation.conftest import MONDAY_MORNING
-from tests.navigation.test_sp_people_pages import ANN, People
+from tests.navigation.test_sp_people_pages import ANN
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
@@ -37,9 +38,9 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     # the people's neighbourhoods without a lake: the same access decision over a stand-in look-up
     access = PatientAccess(app.state.security, {101: "Banbury"}.get)
     app.state.social_prescribing = SocialPrescribing(app.state.navigation, access)
-    # ... and the people's names, ages and NHS numbers (the lake's, and its people search's look-up)
-    lake = People([ANN])
-    app.dependency_overrides[people] = app.dependency_overrides[people_search] = lambda: lake
+    # ... and the people's names, ages and NHS numbers (the lake's, and its NHS number look-up)
+    lake = StaticDirectory([ANN])
+    app.dependency_overrides[people] = lambda: lake
     with served(app) as url:
         yield {"url": url, "app": app}
     passwords.configure()

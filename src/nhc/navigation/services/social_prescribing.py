@@ -116,6 +116,21 @@ class SocialPrescribing:
         with self.db.unit_of_work() as s:
             self._authorise(s, principal, patient_id, "sp_refer_form", ip)
 
+    def referral_service(self, service_id: str, source: str) -> Service:
+        """The service a referral from ``source`` would go to, after the checks that do not depend
+        on the person (a known source, a service in the directory taking referrals): raises
+        :class:`BadField`, :class:`NotFound` or :class:`ReferralError`. A form that names no one
+        the user may see runs them too, so its answer matches a refused person's."""
+        allowed = [s.value for s in Source]
+        if source not in allowed:
+            raise BadField("source", f"{str(source)[:20]!r} is not a source of referral", allowed)
+        service = self.navigation.directory().services.get(service_id)
+        if service is None:
+            raise NotFound(f"there is no service {service_id!r} in the directory")
+        if service.status is not ServiceStatus.ACTIVE:
+            raise ReferralError(f"{service.name} is not taking referrals ({service.status.value})")
+        return service
+
     def refer(
         self,
         principal: Principal,
@@ -127,15 +142,9 @@ class SocialPrescribing:
         what_matters: str = "",
         ip: str | None = None,
     ) -> Referral:
-        """Refer the person to a directory service (coded 871731000000106)."""
-        allowed = [s.value for s in Source]
-        if source not in allowed:
-            raise BadField("source", f"{str(source)[:20]!r} is not a source of referral", allowed)
-        service = self.navigation.directory().services.get(service_id)
-        if service is None:
-            raise NotFound(f"there is no service {service_id!r} in the directory")
-        if service.status is not ServiceStatus.ACTIVE:
-            raise ReferralError(f"{service.name} is not taking referrals ({service.status.value})")
+        """Refer the person to a directory service (coded 871731000000106): the checks of
+        :meth:`referral_service` first, then the access decision for the person (audited)."""
+        service = self.referral_service(service_id, source)
         now = self.clock()
         referral = Referral(patient_id, service_id, service.name, Source(source), principal.username, now, reason.strip()[:2000], what_matters.strip()[:2000])  # fmt: skip
         try:

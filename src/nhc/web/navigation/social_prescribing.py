@@ -10,10 +10,12 @@ after the access decision allowed them, and labelled by the care pages' own help
 (:func:`nhc.care.services.people.labels`). The referral form is about a chosen person
 (``/social-prescribing?patient=<id>``, from the patient page's "Refer to social prescribing": the
 decision is taken, audited, before their name is shown; a refusal gets the refusal page) or takes an
-NHS number (any spacing, read by :func:`nhc.identifiers.parse_nhs_number`), resolved to the person
-by the people search's look-up (:func:`people_search`); a bad or unknown number re-shows the form
-with its error summary and what was typed. ``POST /social-prescribing/refer`` still takes
-``patient_id`` (the chosen person's hidden field, and API callers).
+NHS number, found as the access forms find one (:mod:`nhc.web.by_nhs_number`: any spacing, the
+check digit, then the patient directory's look-up): a blank box or a number that cannot be one
+re-shows the form with its error summary and what was typed (400); a number that finds no one and a
+person the access decision refuses re-show it with the same words (403), so the form never tells
+who is registered. ``POST /social-prescribing/refer`` still takes ``patient_id`` (the chosen
+person's hidden field, and API callers).
 
 ``/social-prescribing/equity`` (and ``equity.csv``) is for leads and analysts: who is referred,
 declined and helped by IMD quintile, age band, sex and ethnic group, counts of people with the
@@ -37,28 +39,24 @@ from fastapi.responses import RedirectResponse
 from nhc.care.directory import PatientDirectory
 from nhc.care.services.people import labels
 from nhc.care.services.views import PersonLabel
-from nhc.errors import NhcError
-from nhc.identifiers import (
-    MAX_RECORD_ID,
-    InvalidIdentifier,
-    format_nhs_number,
-    parse_nhs_number,
-    parse_whole_number,
-)
-from nhc.insights.search import PeopleSearch, PersonQuery
+from nhc.identifiers import MAX_RECORD_ID, InvalidIdentifier, parse_whole_number
 from nhc.navigation.domain import BadField, NavigationError
 from nhc.navigation.domain.wellbeing import INSTRUMENTS, AnswersError, Kind, Timepoint
 from nhc.navigation.services.equity import FAMILIES, STAGES, EquityRow, LakePeople
 from nhc.navigation.services.social_prescribing import SP_KINDS, SocialPrescribing
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
-from nhc.web.deps import check_csrf, client_ip, current_user, insights, render
+from nhc.web.by_nhs_number import NOT_YOURS, NumberRefused, patient_by_nhs_number
+from nhc.web.deps import check_csrf, client_ip, current_user, render
 from nhc.web.routers.downloads import csv_response
 
 router = APIRouter(prefix="/social-prescribing", include_in_schema=False)
 #: A referral id as the database holds it (a 32-bit key): larger numbers are refused before a query.
 ReferralId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
 TEXT = 2000
+#: What the referral form says for a blank NHS number box, and for one that cannot be a number.
+BLANK_NUMBER = "Enter the NHS number of the person to refer"
+BAD_NUMBER = "Enter an NHS number of 10 digits, like 943 476 5919"
 
 
 def social_prescribing(request: Request) -> SocialPrescribing:
@@ -69,11 +67,6 @@ def people(request: Request) -> PatientDirectory:
     """Where the names, ages and NHS numbers shown come from: the care service's patient directory
     (the lake's insight tables). Read only for people the access decision allowed."""
     return request.app.state.care.directory
-
-
-def people_search(request: Request) -> PeopleSearch:
-    """The people search's look-up (issue 20), used here to find the person an NHS number names."""
-    return insights(request)
 
 
 def _clinical(request: Request) -> Principal:
@@ -173,30 +166,23 @@ def _form_error(exc: NavigationError) -> FormError:
     return FormError(exc.field if isinstance(exc, BadField) else "maincontent", _plain(exc))
 
 
-def _person_of(form: dict[str, str], finder: PeopleSearch, user: Principal) -> int | FormError:
-    """The patient id the referral form names: its ``patient_id`` (the chosen person's hidden field,
-    or an API caller's), else the person its ``nhs_number`` belongs to; or the error to show."""
-    if form.get("patient_id", "").strip() or "nhs_number" not in form:
-        try:
-            return parse_whole_number(
-                form.get("patient_id", ""), "patient id", minimum=1, maximum=MAX_RECORD_ID
-            )
-        except InvalidIdentifier:
-            return FormError("patient_id", "Choose the person to refer (a patient id is a whole number)")
+def _chosen(form: dict[str, str]) -> int | FormError:
+    """The chosen person's patient id (the form's hidden ``patient_id``, or an API caller's)."""
     try:
-        nhs_number = parse_nhs_number(form["nhs_number"])
+        return parse_whole_number(form.get("patient_id", ""), "patient id", minimum=1, maximum=MAX_RECORD_ID)
     except InvalidIdentifier:
-        if not form["nhs_number"].strip():
-            return FormError("nhs_number", "Enter the NHS number of the person to refer")
-        return FormError("nhs_number", "Enter an NHS number of 10 digits, like 943 476 5919")
+        return FormError("patient_id", "Choose the person to refer (a patient id is a whole number)")
+
+
+def _by_number(directory: PatientDirectory, typed: str) -> int | FormError | None:
+    """The person the typed NHS number belongs to, found as the access forms find them
+    (:func:`~nhc.web.by_nhs_number.patient_by_nhs_number`: checked, then the directory's look-up);
+    the error to re-show the form with (400) for a blank box or a number that cannot be one; or
+    ``None`` when it finds no one, which the caller answers as it answers a refused person."""
     try:
-        query = PersonQuery("nhs_number", value=nhs_number)
-        found = finder.find_people(query, first=user.neighbourhoods, limit=1)
-    except NhcError:  # the insight tables are not built yet
-        return FormError("nhs_number", "People cannot be found by NHS number until the analytics have run")
-    if not found:
-        return FormError("nhs_number", f"No one with the NHS number {format_nhs_number(nhs_number)} is known")
-    return int(found[0]["patient_id"])
+        return patient_by_nhs_number(directory, typed, blank=BLANK_NUMBER, invalid=BAD_NUMBER)
+    except NumberRefused as exc:
+        return None if exc.status == 403 else FormError("nhs_number", exc.message)
 
 
 @router.post("/refer")
@@ -205,21 +191,32 @@ async def refer(
     user: Principal = Depends(_clinical),
     sp: SocialPrescribing = Depends(social_prescribing),
     directory: PatientDirectory = Depends(people),
-    finder: PeopleSearch = Depends(people_search),
 ):
-    """Refer the person the form names; a problem re-shows the form with what was typed."""
+    """Refer the person the form names; a problem re-shows the form with what was typed. A typed
+    number that finds no one and a person the access decision refuses get the same answer (403,
+    :data:`~nhc.web.by_nhs_number.NOT_YOURS`), after the same checks of the rest of the form, so
+    the form never tells who is registered."""
     form = await _form(request)
     if not check_csrf(request, form.get("csrf_token")):
         error = BadField("csrf_token", "the form expired", "reload the page")
         return _page(request, sp, user, directory, error, 400, entered=form)
-    pid = _person_of(form, finder, user)
+    by_number = "nhs_number" in form and not form.get("patient_id", "").strip()
+    pid = _by_number(directory, form["nhs_number"]) if by_number else _chosen(form)
     if isinstance(pid, FormError):
         return _page(request, sp, user, directory, pid, 400, entered=form)
+    service_id, source = form.get("service_id", ""), form.get("source", "")
     try:
+        if pid is None:  # no one: the same checks as a refused person's referral, then the same refusal
+            sp.referral_service(service_id, source)
+            raise AccessDenied(NOT_YOURS)
         sp.refer(
-            user, pid, form.get("service_id", ""), source=form.get("source", ""),
-            reason=form.get("reason", ""), what_matters=form.get("what_matters", ""), ip=client_ip(request),
+            user, pid, service_id, source=source, reason=form.get("reason", ""),
+            what_matters=form.get("what_matters", ""), ip=client_ip(request),
         )  # fmt: skip
+    except AccessDenied:
+        if not by_number:  # the chosen person: the refusal page, as before
+            raise
+        return _page(request, sp, user, directory, FormError("nhs_number", NOT_YOURS), 403, entered=form)
     except NavigationError as exc:
         chosen = None
         if "nhs_number" not in form:  # the chosen person: shown again only after their decision

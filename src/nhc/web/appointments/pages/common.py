@@ -27,11 +27,11 @@ from nhc.access.services import AccessService
 from nhc.care.services.people import person_label
 from nhc.care.services.views import PersonLabel
 from nhc.errors import NhcError
-from nhc.identifiers import InvalidIdentifier, parse_nhs_number, parse_patient_id
-from nhc.nhs_number import is_valid
+from nhc.identifiers import InvalidIdentifier, parse_patient_id
 from nhc.security.roles import Principal
 from nhc.security.service import AccessDenied
 from nhc.web.appointments.deps import directory
+from nhc.web.by_nhs_number import NHS_NUMBER_HINT, NOT_YOURS, NumberRefused, patient_by_nhs_number
 from nhc.web.deps import check_csrf, current_user, render
 
 TEXT = 500
@@ -67,16 +67,6 @@ def person(request: Request, patient_id: int) -> PersonLabel:
     return person_label(found, patient_id) or PersonLabel(patient_id, None, None, None)
 
 
-#: The hint under every NHS number box, and the message when the number finds no one the user may
-#: see (the same words whether the person is unknown or another team's: a refusal must not tell
-#: which).
-NHS_NUMBER_HINT = "10 digits, for example 943 476 5919"
-NOT_YOURS = (
-    "You do not have a legitimate relationship with anyone of this NHS number (people registered in "
-    "your neighbourhoods or on your caseload): check the number"
-)
-
-
 class NotNamed(Exception):
     """The form does not name a person the page can use: :attr:`error` says why, on which box;
     :attr:`status` is 400 for a number that cannot be one, 403 for one that finds no one the
@@ -97,22 +87,10 @@ def patient_named(request: Request, values: dict[str, str]) -> int:
             return parse_patient_id(chosen, "patient id")
         except InvalidIdentifier as exc:
             raise NotNamed(FormError("nhs_number", str(exc), NHS_NUMBER_HINT)) from None
-    typed = (values.get("nhs_number") or "").strip()
-    if not typed:
-        raise NotNamed(FormError("nhs_number", "Enter the person's NHS number", NHS_NUMBER_HINT))
     try:
-        number = parse_nhs_number(typed)
-    except InvalidIdentifier:
-        number = ""
-    if not is_valid(number):  # ten digits whose check digit fits: a typo is caught here
-        raise NotNamed(FormError("nhs_number", "Enter a valid 10-digit NHS number", NHS_NUMBER_HINT))
-    try:
-        found = directory(request).by_nhs_number(number)
-    except NhcError:
-        found = None
-    if found is None:
-        raise NotNamed(FormError("nhs_number", NOT_YOURS, NHS_NUMBER_HINT), 403)
-    return found
+        return patient_by_nhs_number(directory(request), values.get("nhs_number") or "")
+    except NumberRefused as exc:
+        raise NotNamed(FormError("nhs_number", exc.message, NHS_NUMBER_HINT), exc.status) from None
 
 
 FIELD_OF = ((SlotUnavailable, "slot"), (NotEligible, "practice_code"), (SlotInPast, "slot"))
