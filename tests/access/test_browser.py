@@ -12,10 +12,7 @@ from tests.access.web_support import PASSWORD, access_app
 from tests.browser_support import AXE, require_axe, served, sign_in
 from tests.browser_support import assert_accessible as _axe
 
-pytestmark = [
-    pytest.mark.xdist_group("web-browser"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 SLOT = "hub-banbury-gp-1-202603070900"
 

@@ -19,10 +19,7 @@ from tests.browser_support import AXE, require_axe, served, sign_in
 from tests.navigation.conftest import MONDAY_MORNING
 from tests.navigation.test_sp_people_pages import ANN
 
-pytestmark = [
-    pytest.mark.xdist_group("web-browser"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 PASSWORD = "correct-horse-battery-staple"
 

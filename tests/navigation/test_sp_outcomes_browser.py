@@ -11,10 +11,7 @@ import pytest
 
 from tests.navigation.test_browser import AXE, _axe_signed_in, _sign_in, server  # noqa: F401
 
-pytestmark = [
-    pytest.mark.xdist_group("web-browser"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _answer_ons4(page, answers: dict[str, int]) -> None:

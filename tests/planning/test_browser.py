@@ -10,10 +10,7 @@ from tests.browser_support import AXE, require_axe, served, sign_in
 from tests.browser_support import assert_accessible as _axe
 from tests.planning.conftest import PASSWORD
 
-pytestmark = [
-    pytest.mark.xdist_group("web-browser"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture(scope="module")

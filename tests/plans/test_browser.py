@@ -12,10 +12,7 @@ import pytest
 from tests.browser_support import AXE, assert_accessible, require_axe, served, sign_in
 from tests.plans.test_pages import PASSWORD, make_app
 
-pytestmark = [
-    pytest.mark.xdist_group("web-browser"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture(scope="module")

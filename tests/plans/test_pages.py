@@ -16,7 +16,6 @@ from nhc.plans.plan import SECTIONS
 from nhc.settings import Settings
 from nhc.web.app import create_app
 
-pytestmark = pytest.mark.xdist_group("web-browser")
 PASSWORD = "correct-horse-battery-staple"
 
 

@@ -19,8 +19,6 @@ from nhc.plans.plan import SECTIONS
 from nhc.settings import Settings
 from nhc.web.plans.render import pdf_bytes
 
-pytestmark = pytest.mark.xdist_group("web-browser")  # shares the session's county with the web tests
-
 
 @pytest.fixture(scope="module")
 def services(county: Path, tmp_path_factory):

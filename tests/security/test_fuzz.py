@@ -31,10 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 PASSWORD = "correct-horse-battery-staple"
-pytestmark = [
-    pytest.mark.xdist_group("security-fuzz"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 BIG = [str(2**63), str(2**64), "9" * 40]
 # Not an ASCII whole number in 0..2**63-1: a number parameter must refuse each of these (4xx).

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.xdist_group("county200k")
-
 # QOF 2019/20 Oxfordshire prevalences (House of Commons Library), with each register's age limit.
 QOF_TARGETS = [
     ("hyp_cod", 0, 0.1262),

@@ -14,8 +14,6 @@ from nhc.lake.engine import DuckDBEngine
 from nhc.lake.store import Lake
 from nhc.synth.county import SynthOptions, generate_to_lake
 
-pytestmark = pytest.mark.xdist_group("county200k")
-
 # The eight care processes of the National Diabetes Audit, by the clusters that record them.
 PROCESS_OF = """
     CASE WHEN c.cluster LIKE 'smoking-status-%' THEN 'smoking'

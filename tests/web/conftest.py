@@ -24,7 +24,7 @@ def fixture_lake(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 3,000-person synthetic county with the analytics run on it (the real insight tables).
-    Tests using it share the ``web-browser`` xdist group so it is built once."""
+    Session-scoped: built once in each test process (each xdist worker that runs a module using it)."""
     from nhc.analytics.pipeline import run
     from nhc.lake.engine import DuckDBEngine
     from nhc.lake.store import Lake

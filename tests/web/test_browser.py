@@ -14,10 +14,7 @@ import pytest
 
 from tests.browser_support import AXE, assert_accessible, require_axe, served, sign_in
 
-pytestmark = [
-    pytest.mark.xdist_group("web-browser"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 PASSWORD = "correct-horse-battery-staple"
 

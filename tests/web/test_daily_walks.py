@@ -28,10 +28,7 @@ import pytest
 
 from tests.browser_support import AXE, require_axe, served, sign_in
 
-pytestmark = [
-    pytest.mark.xdist_group("web-browser"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "build" / "screenshots" / "daily-walks"

@@ -18,10 +18,7 @@ from nhc.security.models import AuditEvent
 from nhc.settings import Settings
 from nhc.web.app import create_app
 
-pytestmark = [
-    pytest.mark.xdist_group("web-browser"),
-    pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient")
 PASSWORD = "correct-horse-battery-staple"
 
 

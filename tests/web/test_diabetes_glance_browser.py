@@ -11,10 +11,7 @@ from nhc.web.outcomes.glance import glance_of
 from tests.browser_support import AXE, served, sign_in
 from tests.web.test_browser import PASSWORD, _axe
 
-pytestmark = [
-    pytest.mark.xdist_group("web-browser"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,7 @@ from nhc.settings import Settings
 from nhc.web.app import create_app
 from nhc.web.care.deps import care
 
-pytestmark = [
-    pytest.mark.xdist_group("web-browser"),
-    pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient")
 PASSWORD = "correct-horse-battery-staple"
 
 
