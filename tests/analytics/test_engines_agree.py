@@ -2,8 +2,9 @@
 
 On a small synthetic county (a few hundred people, with registers, frailty, admissions and
 worklists): DuckDB publishes its tables to the lake, Spark runs the same pipeline on the same lake
-and its tables must equal DuckDB's; Spark also reads DuckDB's published insights back from the
-lake's current generation. Floats may differ in the last digits (sums in another order), nothing
+and publishes its tables (written by its executors, :mod:`nhc.lake.spark_output`), which must
+equal DuckDB's; Spark also reads DuckDB's published insights back from the lake's current
+generation first. Floats may differ in the last digits (sums in another order), nothing
 else. About a minute on two busy cores, most of it Spark's first queries in a cold JVM.
 """
 
@@ -34,17 +35,19 @@ def county_lake(tmp_path_factory) -> Lake:
 def test_spark_gives_the_insight_tables_duckdb_gives(county_lake, spark_engine):
     duck = run(DuckDBEngine.open(county_lake))
     spark_on_lake = SparkEngine(spark_engine.backend, county_lake)
-    spark = run(spark_on_lake, write=False)
+    # what DuckDB published, Spark reads back from the lake's current generation
+    published = spark_on_lake.to_arrow(spark_on_lake.table("patient_insights"))
+    spark = run(spark_on_lake)  # published in turn: its tables are read back from the lake
 
     assert duck.summary["population"] > 250  # most of the county is registered and alive
     assert duck.summary["worklists"], "the county should put someone on a worklist"
     assert set(spark.tables) == set(duck.tables) == set(OUTPUT_TABLES)
+    assert spark.generation is not None and spark.generation != duck.generation
+    assert Lake(spark.generation).files("patient_insights"), "Spark's executors wrote the insights"
     problems = []
     for name in OUTPUT_TABLES:
         if name != "analytics_run":  # JSON text: compared parsed, below
             problems += differences(name, duck.tables[name], spark.tables[name], FLOAT_TOLERANCE)
-    # what DuckDB published, Spark reads back from the lake's current generation
-    published = spark_on_lake.to_arrow(spark_on_lake.table("patient_insights"))
     problems += differences("patient_insights", published, spark.tables["patient_insights"], FLOAT_TOLERANCE)
     assert not problems, "\n".join(problems)
     assert _summary(spark.tables["analytics_run"]) == pytest.approx(_summary(duck.tables["analytics_run"]))

@@ -67,7 +67,9 @@ def test_a_failure_part_way_leaves_every_old_table_whole(tmp_path, monkeypatch):
     written = _fail_on(monkeypatch, 4)
     with pytest.raises(Disk):
         _run(lake, NEW)
-    assert len(written) == 3  # three new tables were written before the failure
+    # new tables were written before the failure: the three before it (two are written at a time,
+    # so perhaps the one beside it too)
+    assert len(written) >= 3
     assert _as_of_of_each(lake) == {name: {OLD} for name in OUTPUT_TABLES}  # none mixed
     for name in OUTPUT_TABLES:
         assert lake.read(name).equals(before[name]), name  # the evidence too

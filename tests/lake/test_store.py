@@ -159,15 +159,15 @@ def test_update_lake_is_all_or_nothing(tmp_path, monkeypatch):
     write_lake(root, {"deaths": _deaths((1, dt.date(2025, 1, 2), "home")), "practices": _practices()})
     before = _bytes(root)
     calls = []
-    real = store._write_batches
+    real = store.write_batches
 
     def second_fails(batches, schema, path):
         calls.append(path)
         if len(calls) == 2:
             raise OSError("killed")
-        real(batches, schema, path)
+        return real(batches, schema, path)
 
-    monkeypatch.setattr(store, "_write_batches", second_fails)
+    monkeypatch.setattr(store, "write_batches", second_fails)
     deaths = _deaths((5, dt.date(2025, 1, 2), "home")).to_batches()
     with pytest.raises(OSError, match="killed"):
         update_lake(root, {"deaths": iter(deaths), "practices": iter(_practices().to_batches())})

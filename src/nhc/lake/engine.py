@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from nhc.errors import NhcError
+from nhc.lake.spark_output import SparkOutput
 from nhc.lake.store import Lake
 from nhc.lake.tables import table_schema
 from nhc.settings import Settings
@@ -81,6 +82,12 @@ class Engine:
 
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
         return self.backend.to_pyarrow(expr)
+
+    def output(self, expr: Any) -> Any:
+        """An output table of a run, from ``expr`` (or what :meth:`compile` made of it), for
+        :func:`nhc.lake.publish.publish`: as Arrow here (the engine runs in this process), or a
+        handle the engine writes from where the data is (Spark: :mod:`.spark_output`)."""
+        return self.fetch(expr)
 
     # Beside: work a helper thread hands the engine while the main thread runs another query. Such a
     # query may read lake tables and tables loaded with from_arrow, not cached steps (on DuckDB they
@@ -242,6 +249,12 @@ class SparkEngine(Engine):
         self.backend._session.catalog.dropTempView(name)
         df.unpersist()
 
+    def dataframe(self, expr: ir.Expr) -> Any:
+        """``expr`` as a Spark DataFrame (nothing runs yet)."""
+        table_expr = expr.as_table()
+        self.backend._run_pre_execute_hooks(table_expr)
+        return self.backend._session.sql(self.backend.compile(table_expr))
+
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
         # Spark's own Arrow collection (Ibis goes through pandas, and its Arrow conversion of
         # chunked columns falls back to the slow path).
@@ -249,10 +262,12 @@ class SparkEngine(Engine):
 
         if not _spark_takes_arrow():
             return super().to_arrow(expr)
-        table_expr = expr.as_table()
-        self.backend._run_pre_execute_hooks(table_expr)
-        table = self.backend._session.sql(self.backend.compile(table_expr)).toArrow()
-        return expr.__pyarrow_result__(PyArrowData.convert_table(table, table_expr.schema()))
+        table = self.dataframe(expr).toArrow()
+        return expr.__pyarrow_result__(PyArrowData.convert_table(table, expr.as_table().schema()))
+
+    def output(self, expr: Any) -> SparkOutput:
+        # written by the executors: an output of millions of rows never passes through the driver
+        return SparkOutput(self, expr)
 
 
 @cache

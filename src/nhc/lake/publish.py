@@ -28,7 +28,9 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 
@@ -41,7 +43,25 @@ RETIRED = ".retired"  # marks a generation that was current once (safe to prune 
 LEFTOVER_SECONDS = 24 * 3600  # an unmarked generation this old was left by a run that died
 
 
-def publish(lake: Lake, tables: Mapping[str, pa.Table], group: str = "insights") -> Path:
+@runtime_checkable
+class WrittenByEngine(Protocol):
+    """An output table an engine writes itself, where its data is (Spark's executors), so that it
+    never passes through this process: :func:`publish` asks it to write its files."""
+
+    def write_into(self, folder: Path, name: str) -> int:
+        """Write table ``name``'s Parquet files into ``folder`` (created), each conformed to the
+        table's schema as the store's own writer conforms it; return the rows written."""
+        ...
+
+    def to_arrow(self) -> pa.Table:
+        """The whole table in this process (a run that does not write, a test)."""
+        ...
+
+
+Output = pa.Table | WrittenByEngine
+
+
+def publish(lake: Lake, tables: Mapping[str, Output], group: str = "insights") -> Path:
     """Make ``tables`` the lake's tables of ``group``, all at once; return the generation's folder.
 
     Every table is checked against its schema as it is written into the new generation (a bad one
@@ -75,21 +95,31 @@ def current_generation(lake: Lake, group: str = "insights") -> Path | None:
     return None if name is None else lake.root / GENERATIONS / group / name
 
 
-def write_table(folder: Path, name: str, table: pa.Table) -> None:
-    """Write one table of a generation (through the store, so the files are the lake's own).
+def write_table(folder: Path, name: str, table: Output) -> None:
+    """Write one table of a generation (through the store, so the files are the lake's own; an
+    engine's output through the engine, with the store's writer where the data is).
 
     A module-level function so that tests can make it fail part-way through a publication.
     """
-    Lake(folder).write(name, table)
+    if isinstance(table, pa.Table):
+        Lake(folder).write(name, table)
+    else:
+        table.write_into(folder / name, name)
 
 
-def _write_generation(home: Path, tables: Mapping[str, pa.Table]) -> Path:
-    """A new generation folder holding ``tables``; removed again if any write fails."""
+def _write_generation(home: Path, tables: Mapping[str, Output]) -> Path:
+    """A new generation folder holding ``tables``; removed again if any write fails.
+
+    The tables are written two at a time: Parquet encoding releases the GIL (and an engine's
+    write runs on the engine), so a county's two large tables take the time of the larger.
+    """
     generation = home / _generation_name()
     generation.mkdir()
     try:
-        for name, table in tables.items():
-            write_table(generation, name, table)
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="nhc-publish") as pool:
+            writes = [pool.submit(write_table, generation, name, t) for name, t in tables.items()]
+            for write in writes:
+                write.result()  # the first failure, raised here
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise

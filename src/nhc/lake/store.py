@@ -178,8 +178,10 @@ def _swap_in(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_batches(batches: Iterable[pa.RecordBatch], schema: TableSchema, path: Path) -> None:
-    """Write a stream of batches (each conformed to ``schema``) as one Parquet file, same settings."""
+def write_batches(batches: Iterable[pa.RecordBatch], schema: TableSchema, path: Path) -> int:
+    """Write a stream of batches (each conformed to ``schema``) as one Parquet file, same settings;
+    return the rows written. An engine's workers write their parts of an output table with it."""
+    rows = 0
     writer = None
     try:
         for batch in batches:
@@ -189,11 +191,13 @@ def _write_batches(batches: Iterable[pa.RecordBatch], schema: TableSchema, path:
                     path, schema.arrow, compression="zstd", use_dictionary=True, write_statistics=True
                 )
             writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+            rows += table.num_rows
         if writer is None:  # no batches: an empty table, still with its schema
             _write_parquet(schema.arrow.empty_table(), path)
     finally:
         if writer is not None:
             writer.close()
+    return rows
 
 
 def _write_table(name: str, data: TableData, folder: Path) -> None:
@@ -202,7 +206,7 @@ def _write_table(name: str, data: TableData, folder: Path) -> None:
     if isinstance(data, pa.Table):
         _write_parquet(data, folder / PART_NAME)
     else:
-        _write_batches(data, table_schema(name), folder / PART_NAME)
+        write_batches(data, table_schema(name), folder / PART_NAME)
 
 
 def _link_tree(src: Path, dst: Path) -> None:

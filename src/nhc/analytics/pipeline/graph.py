@@ -38,6 +38,7 @@ class Result(enum.Enum):
     CACHE = "cache"  # materialised on the engine (beside the main connection, on the helper)
     FETCH = "fetch"  # run to Arrow
     QUERY = "query"  # compiled for a later FETCH (on the helper, while the engine is busy)
+    OUTPUT = "output"  # an output table: Arrow, or written by the engine itself (Engine.output)
 
 
 class GraphError(ValueError):
@@ -100,7 +101,8 @@ class Graph:
         return tuple(n.name for n in self.nodes)
 
     def check(self) -> None:
-        """Names unique, and each input given or listed earlier.
+        """Names unique, each input given or listed earlier, and outputs on the main thread (the
+        engine writes them with its main connection).
 
         That order is also what keeps the scheduler from waiting forever: a node waits only for
         nodes listed before it, main nodes run in the listed order, and helper nodes start in the
@@ -114,6 +116,8 @@ class Graph:
             unknown = [i for i in n.inputs if i not in seen]
             if unknown:
                 raise GraphError(f"node {n.name!r} reads {unknown[0]!r}, which is not listed before it")
+            if n.result is Result.OUTPUT and n.on is On.HELPER:
+                raise GraphError(f"node {n.name!r} is an output: it runs on the main thread")
             seen.add(n.name)
 
     def needed_for(self, targets: Iterable[str]) -> tuple[Derivation, ...]:
@@ -133,7 +137,7 @@ class Graph:
 
 
 H = On.HELPER  # main is the default
-CACHE, FETCH, QUERY = Result.CACHE, Result.FETCH, Result.QUERY
+CACHE, FETCH, QUERY, OUTPUT = Result.CACHE, Result.FETCH, Result.QUERY, Result.OUTPUT
 
 #: The whole pipeline. Given: ``sources`` (:class:`~.derivations.Inputs`), ``as_of`` and
 #: ``clusters`` (the codelists the event summary covers).
@@ -179,20 +183,22 @@ PIPELINE = Graph(
         node("data_quality", d.data_quality, result=FETCH, says="checking data quality"),
         # everyone's facts and groups stay on the engine; what is fetched is small or an output
         node("segmented", d.segment_query, result=CACHE, says="segmenting the population"),
-        node("population_cube", o.population_cube, result=FETCH, says="building the cube"),
+        node("population_cube", o.population_cube, result=OUTPUT, says="building the cube"),
         node("counted", o.counted, result=FETCH),
         node("counts", o.counts, on=H),
         node(
             "patient_evidence",
             run_prepared,
             ("evidence_query",),
-            result=FETCH,
+            result=OUTPUT,
             says="collecting the evidence",
         ),
         # scored, ranked and listed by the engine once the model is fitted
         node("scored", s.scored, result=CACHE, says="scoring and building worklists"),
-        node("worklists", o.worklists, result=FETCH),
-        node("patient_insights", o.patient_insights, result=FETCH, says="building insights"),
+        node("listed", o.worklists, result=CACHE),  # kept on the engine: written, and counted
+        node("worklists", run_prepared, ("listed",), result=OUTPUT),
+        node("worklist_sizes", o.worklist_sizes, ("listed",), result=FETCH),
+        node("patient_insights", o.patient_insights, result=OUTPUT, says="building insights"),
         node("risk_model", o.risk_model),
         node("run_summary", o.run_summary),
         node("analytics_run", o.analytics_run),

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -294,7 +295,7 @@ def population_tables(
             o.counts(engine.to_arrow(o.counted(segmented))),
             quality_totals(quality).to_pylist()[0],
             model,
-            worklists,
+            dict(Counter(worklists["worklist"].to_pylist())),
             model.n_train + model.n_test,  # the rows it was fitted and tested on
         )
         tables: Mapping[str, pa.Table] = {

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from nhc.analytics.pipeline.derivations import INSIGHT_COLUMNS
 from nhc.analytics.rules import cube, multimorbidity, registers, risk, segmentation
@@ -67,8 +66,15 @@ def _pct(n: int, total: int) -> float:
     return round(100.0 * n / total, 2) if total else 0.0
 
 
-def _value_counts(table: pa.Table, column: str) -> dict:
-    return {v["values"]: v["counts"] for v in pc.value_counts(table.column(column)).to_pylist()}
+def worklist_sizes(worklists: ir.Table) -> ir.Table:
+    """How many people each worklist holds (worklist, n): what the run summary needs of the
+    worklists, counted by the engine (the lists themselves are person-level and stay there)."""
+    return worklists.group_by("worklist").aggregate(n=worklists.count().cast("int64"))
+
+
+def sizes_of(worklist_sizes: pa.Table) -> dict[str, int]:
+    """:func:`worklist_sizes`'s rows as worklist -> people."""
+    return {row["worklist"]: int(row["n"]) for row in worklist_sizes.to_pylist()}
 
 
 #: The columns :func:`counted` counts the values of (``efi_category`` among people aged 65+ only).
@@ -200,13 +206,14 @@ def counts(counted: pa.Table) -> dict[str, Any]:
 
 
 def summarise(
-    counts: dict[str, Any], quality: dict, model: risk.RiskModel, worklists: pa.Table, n_training: int
+    counts: dict[str, Any], quality: dict, model: risk.RiskModel, sizes: dict[str, int], n_training: int
 ) -> dict[str, Any]:
-    """The run summary (small): :func:`population_counts`, the model, worklists and exclusions.
+    """The run summary (small): :func:`population_counts`, the model, worklist ``sizes``
+    (:func:`sizes_of`) and exclusions.
 
     Worklists are listed in the order they are defined (not the order an engine returned rows).
     """
-    got = _value_counts(worklists, "worklist")
+    got = sizes
     return {
         **counts,
         "risk_model": {
@@ -236,7 +243,8 @@ def run_summary(
     counts: dict[str, Any],
     data_quality: pa.Table,
     model: risk.RiskModel,
-    worklists: pa.Table,
+    worklist_sizes: pa.Table,
     training_features: pa.Table,
 ) -> dict[str, Any]:
-    return summarise(counts, data_quality.to_pylist()[0], model, worklists, training_features.num_rows)
+    quality = data_quality.to_pylist()[0]
+    return summarise(counts, quality, model, sizes_of(worklist_sizes), training_features.num_rows)

@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,8 @@ from nhc.analytics.pipeline.scheduler import evaluate, schedule
 from nhc.analytics.rules import multimorbidity, registers, risk
 from nhc.analytics.rules.inputs import require_columns
 from nhc.errors import NhcError
-from nhc.lake.publish import publish
+from nhc.lake.publish import Output, publish
+from nhc.lake.store import Lake
 from nhc.lake.tables.insights import INSIGHT_TABLES
 from nhc.reference.codelists import load_codelists
 
@@ -46,7 +47,7 @@ class RunResult:
     as_of: dt.date
     engine: str
     summary: dict[str, Any]
-    tables: dict[str, pa.Table] = field(default_factory=dict)
+    tables: Mapping[str, pa.Table] = field(default_factory=dict)  # engine-written: read when asked
     model: risk.RiskModel | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -142,6 +143,34 @@ def derive(
     return Derived(*(v[n] for n in names), v["utilisation"], v["medicines"], v["insights"], v["evidence"])
 
 
+def _arrow(output: Output) -> pa.Table:
+    return output if isinstance(output, pa.Table) else output.to_arrow()
+
+
+class Published(Mapping[str, pa.Table]):
+    """A run's output tables as Arrow: those it had in this process, and those the engine wrote
+    itself (:class:`~nhc.lake.publish.WrittenByEngine`) read back from the generation published,
+    each only when asked for (a run on a cluster need never hold them)."""
+
+    def __init__(self, outputs: Mapping[str, Output], generation: Path) -> None:
+        self._outputs, self._generation = dict(outputs), generation
+        self._read: dict[str, pa.Table] = {}
+
+    def __getitem__(self, name: str) -> pa.Table:
+        table = self._outputs[name]
+        if isinstance(table, pa.Table):
+            return table
+        if name not in self._read:
+            self._read[name] = Lake(self._generation).read(name)
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._outputs)
+
+    def __len__(self) -> int:
+        return len(self._outputs)
+
+
 def _in_python(engine: Engine, value: Any) -> Any:
     """``value``, an engine table fetched to Arrow (anything else as it is)."""
     return engine.to_arrow(value) if isinstance(value, ir.Table) else value
@@ -186,14 +215,17 @@ def run(
     try:
         given = {"sources": inputs, "as_of": as_of, "clusters": clusters_read(), **fixed}
         outcome = schedule(graph, given, engine, table_name=beside.__getitem__, say=say)
-        tables = {name: outcome.values[name] for name in OUTPUT_TABLES}
+        outputs = {name: outcome.values[name] for name in OUTPUT_TABLES}
         kept = {name: _in_python(engine, outcome.values[name]) for name in keep}
         timings = {"load_inputs": round(loaded - started, 3), **outcome.timings}
         if write and engine.lake is not None:
             say("writing insight tables to the lake")
             t = time.perf_counter()
-            generation = publish(engine.lake, tables)
+            generation = publish(engine.lake, outputs)
             timings["write"] = round(time.perf_counter() - t, 3)
+            tables: Mapping[str, pa.Table] = Published(outputs, generation)
+        else:
+            tables = {name: _arrow(table) for name, table in outputs.items()}
     finally:
         drop_loaded(engine, (*inputs.loaded, *beside.values()))
     summary = dict(outcome.values["run_summary"])

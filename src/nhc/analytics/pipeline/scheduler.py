@@ -90,7 +90,7 @@ def evaluate(
     values = dict(given)
     overrides = {k: v for k, v in given.items() if k not in graph.given}
     for n in graph.without(overrides).needed_for(targets):
-        if n.result in (Result.FETCH, Result.QUERY):
+        if n.result in (Result.FETCH, Result.QUERY, Result.OUTPUT):
             raise GraphError(f"node {n.name!r} runs a query: evaluate it with schedule()")
         value = n.apply(values)
         values[n.name] = value.cache() if cache and n.result is Result.CACHE else value
@@ -141,6 +141,8 @@ def _on_main(engine: Engine, n: Derivation, args: Mapping[str, Any]) -> Any:
         return engine.fetch(value)
     if n.result is Result.QUERY:
         return engine.compile(value)
+    if n.result is Result.OUTPUT:
+        return engine.output(value)
     return value
 
 
