@@ -8,6 +8,13 @@ three an emergency admission, dated the day before as-of), written as an ingest 
 refresh. Prints the seconds of each and the ratio to the full run (target < 10 %); with ``--check``
 (default) the last refresh's tables are compared with a full run given the same risk model.
 
+It also prints the floor of this design, measured on the same lake: what any refresh must do
+while it reads the changed people's history from the source tables as they are laid out (one
+scan of each, keeping their rows) and publishes every insight table whole (the two large ones
+written, two at a time, as :func:`nhc.lake.publish.publish` writes them). A refresh cannot be
+faster than that floor without a new layout (sources clustered by person with an index; insight
+tables published as a base and a day's delta).
+
     python benchmarks/incremental.py --lake /work/bench/incr-726k/lake
 """
 
@@ -20,8 +27,10 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from nhc.analytics.pipeline import run
@@ -51,6 +60,32 @@ def timed(fn, *args, **kwargs):
     t, c = time.perf_counter(), time.process_time()
     out = fn(*args, **kwargs)
     return out, (time.perf_counter() - t, time.process_time() - c)
+
+
+def design_floor(lake: Lake, ids: list[int]) -> tuple[float, float]:
+    """Seconds to (read the rows of ``ids`` from every source table, write the two large published
+    tables again): best of three each."""
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute("CREATE TEMP TABLE ids AS SELECT unnest(?::BIGINT[]) AS patient_id", [ids])
+    scans = []
+    for name in changes.SOURCE_TABLES:
+        files = [str(f) for f in lake.files(name)]
+        if files and "patient_id" in duckdb.read_parquet(files[0]).columns:
+            scans.append(f"SELECT * FROM read_parquet({files!r}) SEMI JOIN ids USING (patient_id)")
+    big = {name: lake.read(name) for name in ("patient_insights", "patient_evidence")}
+    reads, writes = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        for sql in scans:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE kept AS {sql}")
+        reads.append(time.perf_counter() - t)
+        with tempfile.TemporaryDirectory() as out:
+            t = time.perf_counter()
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(lambda item: Lake(out).write(*item), big.items()))
+            writes.append(time.perf_counter() - t)
+    return min(reads), min(writes)
 
 
 def check(lake: Lake, tables: dict[str, pa.Table]) -> list[str]:
@@ -85,12 +120,20 @@ def main(argv: list[str] | None = None) -> int:
         head = f"{'day':>4} {'people changed':>15} {'ingest s':>9} {'refresh s':>10} {'CPU s':>7}"
         print(f"{head} {'of full run':>12} {'CPU of full':>12}")
         for day in range(1, args.days + 1):
+            before = changes.sources_version(lake.root)
             n, (ingest_s, _) = timed(a_day, lake, args.fraction, day, as_of)
+            day_ids = sorted(changes.changed_since(lake.root, before) or ())
             inc, (inc_s, inc_c) = timed(refresh, DuckDBEngine.open(lake), as_of)
             assert inc.mode == "incremental", inc.reason
             row = f"{day:>4} {n:>15,} {ingest_s:>9.2f} {inc_s:>10.2f} {inc_c:>7.2f}"
             print(f"{row} {100 * inc_s / plain_s:>11.1f}% {100 * inc_c / plain_c:>11.1f}%")
             print(f"      steps: {inc.result.timings}")
+        read_s, write_s = design_floor(lake, day_ids)
+        floor = read_s + write_s
+        print(
+            f"floor of this design: {floor:.2f} s ({100 * floor / plain_s:.1f}% of the full run): "
+            f"the changed people's source rows read {read_s:.2f} s, the large tables written {write_s:.2f} s"
+        )
         if args.check:
             problems = check(lake, inc.result.tables)
             print("equal to a full run with the same model:", "yes" if not problems else problems[:5])

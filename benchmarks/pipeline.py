@@ -7,7 +7,11 @@ after it (``--cluster-lake``; see ``nhc.lake.spark_cluster``). Each run is a fre
 peak memory is its own: the driver's (Python and, on Spark, its JVM) and, for the cluster, the master's,
 workers' and executors' beside it. DuckDB runs with its memory limit and spill folder
 (``--duckdb-memory``, NHC_DUCKDB_MEMORY) and reports the best of ``--repeats`` runs; Spark one run.
-No write-back, so we time the analytics.
+Each run publishes its insight tables to the lake, as ``nhc run`` does (Spark's executors write
+them: nothing person-level passes through the driver); ``--no-write`` times the analytics alone.
+The Python process (the driver program) is measured apart from its JVM: in local mode that one JVM
+is the driver and the executors at once, so only the Python figure, and the cluster's driver
+(Python and its JVM, the executors being elsewhere), say what the driver holds.
 
 The floor: one DuckDB pass joining all clinical_events to all codelists and aggregating per patient
 and cluster (best of 3). For context also an all-sources floor: that pass plus one aggregating pass
@@ -41,7 +45,7 @@ class PeakRss:
     whose children are the executors)."""
 
     def __init__(self, others: list[int] = (), interval: float = 0.25) -> None:
-        self.interval, self.peak, self.others_peak = interval, 0, 0
+        self.interval, self.peak, self.others_peak, self.python_peak = interval, 0, 0, 0
         self._others = [psutil.Process(pid) for pid in others]
         self._stop = threading.Event()
 
@@ -56,6 +60,7 @@ class PeakRss:
         proc = psutil.Process()
         while not self._stop.is_set():
             self.peak = max(self.peak, self._tree_rss(proc))
+            self.python_peak = max(self.python_peak, proc.memory_info().rss)
             self.others_peak = max(self.others_peak, sum(self._tree_rss(p) for p in self._others))
             time.sleep(self.interval)
 
@@ -167,7 +172,7 @@ def run_pipeline(kind: str, lake_dir: Path, as_of: dt.date, args, cluster_pids: 
         engine = SparkEngine.open(lake, settings)
     with PeakRss(cluster_pids) as mem:
         t = time.perf_counter()
-        result = pipeline.run(engine, as_of, write=False)
+        result = pipeline.run(engine, as_of, write=args.write)
         seconds = time.perf_counter() - t
     return result, seconds, mem
 
@@ -185,6 +190,7 @@ def one_run(args) -> int:
         "seconds": seconds,
         "runs": [r[1] for r in timed],
         "peak": max(r[2].peak for r in timed),
+        "python_peak": max(r[2].python_peak for r in timed),
         "cluster_peak": max(r[2].others_peak for r in timed),
         "population": result.summary["population"],
         "timings": result.summary["timings"],
@@ -204,6 +210,7 @@ def spawn_run(kind: str, lake_dir: Path, args, env: dict[str, str], cluster_pids
         str(args.repeats),
         "--duckdb-memory",
         args.duckdb_memory,
+        *([] if args.write else ["--no-write"]),
     ]
     cmd += ["--cluster-pids", ",".join(map(str, cluster_pids))]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -278,6 +285,7 @@ def print_table(rows: list[dict]) -> None:
         "events",
         "seconds",
         "peak RSS MB",
+        "Python MB",
         "cluster RSS MB",
         "events/s",
         "floor s",
@@ -297,6 +305,7 @@ def print_table(rows: list[dict]) -> None:
             f"{r['events']:,}",
             f"{r['seconds']:.1f}",
             f"{r['peak'] / 2**20:,.0f}",
+            f"{r['python_peak'] / 2**20:,.0f}",
             f"{r['cluster_peak'] / 2**20:,.0f}" if r["engine"] == "cluster" else "",
             f"{r['events'] / r['seconds']:,.0f}",
             f"{r['floor_s']:.2f}",
@@ -309,7 +318,7 @@ def print_table(rows: list[dict]) -> None:
     Console(width=220).print(table)
     print(
         "peak RSS: the run's process and its children (Spark: the driver's JVM), all repeats; "
-        "cluster RSS: master, workers and executors"
+        "Python: the run's process alone (the driver program); cluster RSS: master, workers and executors"
     )
 
 
@@ -348,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
         "--spark-memory", default="3g", help="Spark driver memory (and each executor's on the cluster)"
     )
     ap.add_argument("--worker-memory", default="3g", help="memory each cluster worker offers")
+    ap.add_argument(
+        "--no-write", dest="write", action="store_false", help="do not publish the insight tables"
+    )
     ap.add_argument("--one", nargs=2, metavar=("KIND", "LAKE"), help=argparse.SUPPRESS)
     ap.add_argument("--cluster-pids", default="", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

@@ -11,8 +11,9 @@ also *refuse* (4xx) anything that is not an ASCII whole number in range, rather 
 The app is the real one (pages, ``/api``, care, FHIR) on a small synthetic county, with a user of
 every role signed in. Part (a) walks every route in ``app.routes`` — the OpenAPI document's and the
 HTML pages hidden from it — changing one path, query, form or JSON-body parameter at a time from a
-working baseline. Part (b) walks every FHIR search parameter of every searchable type, and the FHIR
-reads and operations. Part (c) lets Hypothesis pick routes, roles and values (bounded examples).
+working baseline. Part (b), in :mod:`tests.security.test_fuzz_fhir` (a module of its own, so that
+the two long walks can run on two test workers at once), walks every FHIR search parameter of every
+searchable type, and the FHIR reads and operations. Part (c) lets Hypothesis pick routes, roles and values (bounded examples).
 """
 
 from __future__ import annotations
@@ -210,19 +211,22 @@ def _sign_in(app, username: str | None):
     return c, c.get("/api/care/csrf").json()["csrf_token"]
 
 
-@pytest.fixture(scope="module")
-def county(tmp_path_factory) -> Path:
-    """A 500-person synthetic county with the analytics run on it (insight tables and FHIR): big
-    enough that some neighbourhood has two people on worklists (the world below admits two)."""
+def fuzz_county(data: Path) -> Path:
+    """A 500-person synthetic county in ``data`` with the analytics run on it (insight tables and
+    FHIR): big enough that some neighbourhood has two people on worklists (the world admits two)."""
     from nhc.analytics.pipeline import run
     from nhc.lake.engine import DuckDBEngine
     from nhc.lake.store import Lake
     from nhc.synth.county import SynthOptions, generate_to_lake
 
-    data = tmp_path_factory.mktemp("fuzz")
     generate_to_lake(SynthOptions(patients=500, seed=1), data / "lake")
     run(DuckDBEngine.open(Lake(data / "lake")))
     return data
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory) -> Path:
+    return fuzz_county(tmp_path_factory.mktemp("fuzz"))
 
 
 @pytest.fixture(scope="module")
@@ -478,80 +482,6 @@ def test_numbers_past_32_and_64_bits_are_refused_before_postgresql_sees_them(pg_
                 problems.append(_problem(pg_world, _role_for(case.path), case, v))
     problems = [p for p in problems if p]
     assert not problems, f"{len(problems)} numbers overflowed:\n" + "\n".join(problems[:300])
-
-
-# ------------------------------------------------------------------------------------------ (b) FHIR
-
-
-def _fhir_get(world: World, url: str, params: list[tuple[str, str]] | None = None) -> Any:
-    try:
-        return world.clients["clinician"].get(url, params=params or [])
-    except Exception as exc:
-        return exc
-
-
-def _fhir_problem(what: str, r: Any, value: str, numeric: bool) -> str | None:
-    if isinstance(r, Exception):
-        return f"{what} -> raised {type(r).__name__}: {str(r)[:120]}"
-    if r.status_code >= 500:
-        return f"{what} -> {r.status_code}"
-    if numeric and _not_a_number(value) and r.status_code < 400:
-        return f"{what} -> {r.status_code}: a number parameter accepted {value!r}"
-    return None
-
-
-def _fhir_vocabulary() -> tuple[tuple[str, ...], set[str]]:
-    """The searchable types and the known search parameters of the FHIR router."""
-    from nhc.fhir import server as api
-
-    try:
-        from nhc.fhir import server as search
-    except ImportError:
-        search = api
-    types = getattr(api, "SEARCHABLE", None) or search.SEARCHABLE
-    return tuple(types), set(getattr(api, "KNOWN_PARAMS", None) or search.KNOWN_PARAMS)
-
-
-def test_every_fhir_search_parameter_answers_hostile_values_without_a_5xx(world: World) -> None:
-    SEARCHABLE, KNOWN_PARAMS = _fhir_vocabulary()
-    problems = []
-    for rtype in SEARCHABLE:
-        about = ("_id" if rtype == "Patient" else "patient", str(world.patient))
-        for param in sorted(KNOWN_PARAMS):
-            for value in [*HOSTILE, str(world.patient).translate(FULL_WIDTH)]:
-                # about one person (past the population-wide refusal), unless this is the person
-                params = (
-                    [(param, value)] if param in ("patient", "subject", about[0]) else [about, (param, value)]
-                )
-                numeric = param in ("patient", "subject", "_count", "_offset") or (
-                    rtype == "Patient" and param == "_id"
-                )
-                what = f"GET /fhir/{rtype}?{'&'.join(f'{k}={v[:40]!r}' for k, v in params)}"
-                problems.append(
-                    _fhir_problem(what, _fhir_get(world, f"/fhir/{rtype}", params), value, numeric)
-                )
-    problems = [p for p in problems if p]
-    assert not problems, f"{len(problems)} hostile FHIR searches went wrong:\n" + "\n".join(problems[:300])
-
-
-def test_fhir_reads_and_operations_answer_hostile_ids_without_a_5xx(world: World) -> None:
-    SEARCHABLE, _ = _fhir_vocabulary()
-    problems = []
-    for value in [*HOSTILE, str(world.patient).translate(FULL_WIDTH)]:
-        rid = quote(value, safe="")
-        urls = [(f"/fhir/{rtype}/{rid}", rtype == "Patient") for rtype in SEARCHABLE]
-        urls += [
-            (f"/fhir/CarePlan/{rid}", True),
-            (f"/fhir/Patient/{rid}/$everything", True),
-            (f"/fhir/EpisodeOfCare/{rid}/$care-record", True),
-        ]
-        for url, numeric in urls:
-            what = f"GET {url[:80]}"
-            problems.append(
-                _fhir_problem(what, _fhir_get(world, url), value, numeric and value.strip() != "")
-            )
-    problems = [p for p in problems if p]
-    assert not problems, f"{len(problems)} hostile FHIR reads went wrong:\n" + "\n".join(problems[:300])
 
 
 # ------------------------------------------------------------------------ (c) Hypothesis's choices

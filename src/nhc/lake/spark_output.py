@@ -6,9 +6,10 @@ A run on a cluster publishes tables of millions of rows; collecting them to the 
 ``part-<partition>.parquet``, conformed to the table's schema as it is written
 (:func:`nhc.lake.store.write_batches`: the same checks, types and Parquet settings as every lake
 table), first under a hidden name and then renamed, so a reader never sees half a file. A check
-that fails on an executor comes back as the store's message (never a Spark stack trace), and the
-publication that asked for the table fails whole (:func:`nhc.lake.publish.publish`). The lake must
-be on storage every executor sees at the same path, as a cluster run already requires.
+that fails on an executor comes back as the store's message, and a file it cannot write as a
+sentence naming the file (never a Spark stack trace); the publication that asked for the table then
+fails whole (:func:`nhc.lake.publish.publish`). The lake must be on storage every executor sees at
+the same absolute path, as a cluster run already requires.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class SparkOutput:
 
     def write_into(self, folder: Path, name: str) -> int:
         schema = table_schema(name)
+        folder = folder.resolve()  # the executors do not run in this process's folder
         folder.mkdir()
         frame = self.engine.dataframe(self.expr)
         reports = frame.mapInArrow(PartWriter(str(folder), name), "rows long, error string").collect()
@@ -71,6 +73,7 @@ class PartWriter:
             rows = write_batches(batches, table_schema(self.name), hidden)
             os.replace(hidden, final)  # a retried task replaces its partition's file whole
             yield pa.RecordBatch.from_pylist([{"rows": rows, "error": None}], schema=_REPORT)
-        except NhcError as exc:
+        except (NhcError, OSError) as exc:  # a check that failed, or storage this executor cannot write
             hidden.unlink(missing_ok=True)
-            yield pa.RecordBatch.from_pylist([{"rows": 0, "error": str(exc)}], schema=_REPORT)
+            said = str(exc) if isinstance(exc, NhcError) else f"cannot write {final}: {exc.strerror or exc}"
+            yield pa.RecordBatch.from_pylist([{"rows": 0, "error": said}], schema=_REPORT)

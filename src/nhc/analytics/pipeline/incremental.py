@@ -287,7 +287,7 @@ def population_tables(
     run's (each person's computed by the engine's expression, then kept), so they are the same.
     """
     loaded = f"nhc_refreshed_{uuid.uuid4().hex[:12]}"  # unique: see run._unique
-    scored = engine.from_arrow(decoded(people), loaded)
+    scored = engine.scan_arrow(people, loaded)
     try:
         segmented = scored.drop("risk", "risk_factors")
         worklists = engine.to_arrow(o.worklists(scored, as_of))
