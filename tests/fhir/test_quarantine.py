@@ -148,22 +148,22 @@ def test_a_failure_writing_the_second_changed_table_leaves_the_lake_as_it_was(
     src = write_ndjson(tmp_path / "ok.ndjson", [patient(pid="new-3"), condition(subject="Patient/new-3")])
     before = lake_fingerprint(lake)
     written = []
-    real = store._write_batches
+    real = store.write_batches
 
     def second_fails(batches, schema, path):
         written.append(schema.name)
         if len(written) == 2:
             raise OSError("disk full")
-        real(batches, schema, path)
+        return real(batches, schema, path)
 
-    monkeypatch.setattr(store, "_write_batches", second_fails)
+    monkeypatch.setattr(store, "write_batches", second_fails)
     with pytest.raises(OSError, match="disk full"):
         ingest_fhir(src, lake, quarantine_path=tmp_path / "q.ndjson")
     assert written == ["patients", "clinical_events"]
     assert lake_fingerprint(lake) == before
     assert not [p for p in lake.parent.iterdir() if p.name.startswith(".")]
 
-    monkeypatch.setattr(store, "_write_batches", real)
+    monkeypatch.setattr(store, "write_batches", real)
     result = ingest_fhir(src, lake, quarantine_path=tmp_path / "q2.ndjson")
     assert set(result.changed) == {"patients", "clinical_events", "fhir_resources"}
     assert lake_fingerprint(lake) != before
