@@ -12,6 +12,7 @@ COMMANDS = (
     ("lake",),
     ("lake", "info"),
     ("lake", "dictionary"),
+    ("lake", "export-delta"),
     ("run",),
     ("explain",),
     ("ingest", "fhir"),

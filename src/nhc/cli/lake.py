@@ -1,6 +1,7 @@
-"""Lake commands: ``nhc synth`` (the synthetic county) and ``nhc lake info|dictionary``.
+"""Lake commands: ``nhc synth`` (the synthetic county) and ``nhc lake info|dictionary|export-delta``.
 
-Thin wrappers over :mod:`nhc.synth.county`, :mod:`nhc.lake.store` and :mod:`nhc.lake.tables.dictionary`.
+Thin wrappers over :mod:`nhc.synth.county`, :mod:`nhc.lake.store`, :mod:`nhc.lake.tables.dictionary`
+and :mod:`nhc.lake.delta`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from nhc.cli.common import (
@@ -22,6 +24,7 @@ from nhc.cli.common import (
     settings_for,
 )
 from nhc.errors import NhcError
+from nhc.lake.delta import Exported, export_delta
 from nhc.lake.store import Lake
 from nhc.lake.tables.dictionary import write_dictionary
 from nhc.synth.county import SynthOptions, SynthResult, generate_to_lake
@@ -123,12 +126,50 @@ def lake_dictionary(
     console.print(f"wrote {output}")
 
 
+def lake_export_delta(
+    to: Annotated[Path, typer.Option("--to", help="Folder of the Delta tables (one folder per table).")],
+    tables: Annotated[
+        list[str] | None,
+        typer.Option("--table", help="A table to export (repeatable; default: every table)."),
+    ] = None,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Export the lake's tables as Delta Lake tables (for Databricks, Fabric and other platforms).
+
+    A table gets a new Delta version only when its lake files changed since the last export.
+    """
+    lake = Lake(settings_for(data).lake_dir)
+    names = tables or lake.tables()
+    if not names:
+        raise NhcError(f"no lake tables in {lake.root}", hint="run `nhc synth` first")
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, disable=as_json, transient=as_json,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("Exporting", total=len(names))
+
+        def step(one: Exported) -> None:
+            progress.update(task, advance=1, description=f"Exported {one.table}")
+
+        done = export_delta(lake, to, names, done_one=step)
+    if as_json:
+        print_json({"to": str(to), "tables": [d.as_dict() for d in done]})
+        return
+    table = Table(title=f"Delta tables in {to}")
+    for col in ("table", "rows", "version", "this export"):
+        table.add_column(col, justify="left" if col in ("table", "this export") else "right")
+    for d in done:
+        table.add_row(d.table, f"{d.rows:,}", str(d.version), "new version" if d.committed else "unchanged")
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``nhc synth`` and ``nhc lake info|dictionary`` to ``app``."""
+    """Add ``nhc synth`` and ``nhc lake info|dictionary|export-delta`` to ``app``."""
     add_commands(app, {"synth": synth})
     add_group(
         app,
         "lake",
-        "Inspect the lake (the Parquet tables).",
-        {"info": lake_info, "dictionary": lake_dictionary},
+        "Inspect the lake (the Parquet tables), or export it as Delta tables.",
+        {"info": lake_info, "dictionary": lake_dictionary, "export-delta": lake_export_delta},
     )

@@ -9,7 +9,8 @@ whose parameters are the names of the nodes it reads, plus two facts the schedul
   Helper work starts in the order listed, each as soon as what it reads is ready.
 * ``result``: ``VALUE`` keeps what the function returned (an expression or Arrow); ``CACHE``
   materialises the expression on the engine; ``FETCH`` runs it to Arrow; ``QUERY`` compiles it
-  ahead, for a later ``FETCH`` node on the main thread.
+  ahead, for a later ``FETCH`` node on the main thread; ``OUTPUT`` is an output table, handed to
+  the engine (``Engine.output``: Arrow on DuckDB, written by Spark's executors when published).
 
 The order of :data:`PIPELINE` is the schedule: it is chosen so that the helper's work overlaps the
 engine's (and, each node listed after what it reads, it cannot deadlock: :meth:`Graph.check`).
