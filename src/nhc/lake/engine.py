@@ -90,6 +90,12 @@ class Engine:
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
         return self.backend.to_pyarrow(expr)
 
+    def cache(self, expr: ir.Table, name: str) -> ir.Table:
+        """``expr`` materialised on the engine for the later queries that read it (as table
+        ``name`` where the engine names it: drop it with :meth:`drop`)."""
+        del name  # cached by Ibis under a name of its own, dropped when no longer referenced
+        return expr.cache()
+
     def output(self, expr: Any) -> Any:
         """An output table of a run, from ``expr`` (or what :meth:`compile` made of it), for
         :func:`nhc.lake.publish.publish`: as Arrow here (the engine runs in this process), or a
@@ -283,6 +289,17 @@ class SparkEngine(Engine):
             return super().to_arrow(expr)
         table = self.dataframe(expr).toArrow()
         return expr.__pyarrow_result__(PyArrowData.convert_table(table, expr.as_table().schema()))
+
+    def cache(self, expr: ir.Table, name: str) -> ir.Table:
+        # Materialised now and cut from its lineage (a local checkpoint), under a view of its own:
+        # Ibis's lazy cache would leave every later query planning the whole pipeline above it,
+        # which on two cores cost Spark a third of a county's run. The blocks live on the
+        # executors, so losing one fails the run (a nightly batch then runs again) rather than
+        # recomputing the step.
+        frame = self.dataframe(expr).localCheckpoint(eager=True)
+        frame.createOrReplaceTempView(name)
+        self._views[name] = frame
+        return self.backend.table(name)
 
     def output(self, expr: Any) -> SparkOutput:
         # written by the executors: an output of millions of rows never passes through the driver

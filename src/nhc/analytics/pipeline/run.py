@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from nhc.analytics.pipeline.derivations import SOURCE_TABLES, Inputs, clusters_read, marker_table
-from nhc.analytics.pipeline.graph import PIPELINE, Graph, On, Result
+from nhc.analytics.pipeline.graph import PIPELINE, Graph, Result
 from nhc.analytics.pipeline.scheduler import evaluate, schedule
 from nhc.analytics.rules import multimorbidity, registers, risk
 from nhc.analytics.rules.inputs import require_columns
@@ -205,16 +205,12 @@ def run(
     loaded = time.perf_counter()
     fixed = {} if model is None else {"model": model}
     graph = graph.without(fixed)
-    # the tables the helper may cache on the engine, named up front and dropped at the end
-    beside = {
-        n.name: _unique(f"nhc_{n.name}")
-        for n in graph.nodes
-        if n.on is On.HELPER and n.result is Result.CACHE
-    }
+    # the tables the CACHE nodes may make on the engine, named up front and dropped at the end
+    cached = {n.name: _unique(f"nhc_{n.name}") for n in graph.nodes if n.result is Result.CACHE}
     generation = None
     try:
         given = {"sources": inputs, "as_of": as_of, "clusters": clusters_read(), **fixed}
-        outcome = schedule(graph, given, engine, table_name=beside.__getitem__, say=say)
+        outcome = schedule(graph, given, engine, table_name=cached.__getitem__, say=say)
         outputs = {name: outcome.values[name] for name in OUTPUT_TABLES}
         kept = {name: _in_python(engine, outcome.values[name]) for name in keep}
         timings = {"load_inputs": round(loaded - started, 3), **outcome.timings}
@@ -227,7 +223,7 @@ def run(
         else:
             tables = {name: _arrow(table) for name, table in outputs.items()}
     finally:
-        drop_loaded(engine, (*inputs.loaded, *beside.values()))
+        drop_loaded(engine, (*inputs.loaded, *cached.values()))
     summary = dict(outcome.values["run_summary"])
     summary["timings"] = timings
     model = outcome.values["model"]

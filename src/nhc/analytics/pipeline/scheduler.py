@@ -47,7 +47,7 @@ def schedule(
 ) -> Outcome:
     """Run every node of ``graph`` on ``engine``; ``given`` supplies the graph's given names.
 
-    ``table_name(node)`` names a table the helper caches on the engine (the caller drops them).
+    ``table_name(node)`` names a table a ``CACHE`` node makes on the engine (the caller drops them).
     ``say(message)`` is called as a main node with a progress message starts. A node's error is
     raised here: at once for main nodes, when first needed (or at the end) for helper nodes.
     """
@@ -67,7 +67,7 @@ def schedule(
             args = {i: _value(i, given, done, pending) for i in n.inputs}
             if n.says and say is not None:
                 say(n.says)
-            done[n.name] = _timed(_on_main, engine, n, args)
+            done[n.name] = _timed(_on_main, engine, n, args, table_name)
         _start_ready(pool, helpers, started, given, done, pending, engine, table_name)
         for name, future in pending.items():
             done.setdefault(name, future.result())
@@ -133,10 +133,10 @@ def _timed(step: Callable[..., Any], *args: Any) -> Done:
     return Done(value, time.perf_counter() - t)
 
 
-def _on_main(engine: Engine, n: Derivation, args: Mapping[str, Any]) -> Any:
+def _on_main(engine: Engine, n: Derivation, args: Mapping[str, Any], table_name: Callable[[str], str]) -> Any:
     value = n.apply(args)
     if n.result is Result.CACHE:
-        return value.cache()
+        return engine.cache(value, table_name(n.name))
     if n.result is Result.FETCH:
         return engine.fetch(value)
     if n.result is Result.QUERY:
