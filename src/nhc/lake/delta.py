@@ -17,6 +17,7 @@ leaves every table it had not yet committed at its previous version (a Delta com
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ class Exported:
     path: str
 
     def as_dict(self) -> dict[str, object]:
-        return {**self.__dict__}
+        return dataclasses.asdict(self)
 
 
 def export_delta(

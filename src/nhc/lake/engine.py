@@ -114,8 +114,7 @@ class Engine:
     def cache_beside(self, expr: ir.Table, name: str) -> ir.Table:
         """Materialise ``expr`` (as table ``name`` on a connection of its own where the engine needs
         one: drop it with :meth:`drop`) and return it."""
-        del name  # cached by the engine itself, as .cache() does
-        return expr.cache()
+        return self.cache(expr, name)  # an engine that takes concurrent queries caches as on main
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import pyarrow as pa
 
@@ -43,7 +43,6 @@ RETIRED = ".retired"  # marks a generation that was current once (safe to prune 
 LEFTOVER_SECONDS = 24 * 3600  # an unmarked generation this old was left by a run that died
 
 
-@runtime_checkable
 class WrittenByEngine(Protocol):
     """An output table an engine writes itself, where its data is (Spark's executors), so that it
     never passes through this process: :func:`publish` asks it to write its files."""
