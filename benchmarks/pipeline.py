@@ -26,6 +26,7 @@ seconds, peak RSS, rows/s, floors, ratios, and Spark's seconds as a multiple of 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -72,6 +73,56 @@ class PeakRss:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class JvmHeapAfterGc:
+    """Peak of the Spark driver JVM's heap as its garbage collector last left it: after each
+    collection, what the heap's pools still held (``GcInfo.getMemoryUsageAfterGc``, read through
+    py4j every ``interval`` seconds). Unlike the JVM's resident memory, which keeps whatever heap
+    the collector once grew to, this is what the driver retains, so it says whether the driver's
+    memory grows with the population. In local mode the executors share this JVM (their shuffle
+    and cached blocks count too); on a cluster it is the driver's alone."""
+
+    def __init__(self, session, interval: float = 0.25) -> None:
+        self.interval, self.peak, self.collections = interval, 0, 0
+        jvm = session._jvm
+        self._mf = jvm.java.lang.management.ManagementFactory
+        heap = jvm.java.lang.management.MemoryType.HEAP
+        self._heap_pools = {p.getName() for p in self._mf.getMemoryPoolMXBeans() if p.getType() == heap}
+        self._stop = threading.Event()
+
+    def sample(self) -> None:
+        """Read the collectors' last results once (the latest collection's figure counts)."""
+        latest = None
+        count = 0
+        for bean in self._mf.getGarbageCollectorMXBeans():
+            count += bean.getCollectionCount()
+            info = bean.getLastGcInfo()
+            if info is not None and (latest is None or info.getEndTime() > latest.getEndTime()):
+                latest = info
+        self.collections = count
+        if latest is not None:
+            after = latest.getMemoryUsageAfterGc()
+            self.peak = max(
+                self.peak, sum(after.get(p).getUsed() for p in after.keySet() if p in self._heap_pools)
+            )
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.sample()
+            except Exception:  # the gateway closing at the end of a run: stop sampling
+                return
+
+    def __enter__(self) -> JvmHeapAfterGc:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
 
 
 def ensure_lake(n: int, root: Path, seed: int) -> Path:
@@ -170,10 +221,13 @@ def run_pipeline(kind: str, lake_dir: Path, as_of: dt.date, args, cluster_pids: 
         )
     else:
         engine = SparkEngine.open(lake, settings)
-    with PeakRss(cluster_pids) as mem:
+    heap = None if kind == "duckdb" else JvmHeapAfterGc(engine.backend._session)
+    with PeakRss(cluster_pids) as mem, heap or contextlib.nullcontext():
         t = time.perf_counter()
         result = pipeline.run(engine, as_of, write=args.write)
         seconds = time.perf_counter() - t
+    mem.jvm_heap = heap.peak if heap else 0
+    mem.jvm_collections = heap.collections if heap else 0
     return result, seconds, mem
 
 
@@ -192,6 +246,8 @@ def one_run(args) -> int:
         "peak": max(r[2].peak for r in timed),
         "python_peak": max(r[2].python_peak for r in timed),
         "cluster_peak": max(r[2].others_peak for r in timed),
+        "jvm_heap": max(r[2].jvm_heap for r in timed),
+        "jvm_collections": max(r[2].jvm_collections for r in timed),
         "population": result.summary["population"],
         "timings": result.summary["timings"],
         "bands": {b["band"]: b["percent"] for b in result.summary["bands"]},
@@ -286,6 +342,7 @@ def print_table(rows: list[dict]) -> None:
         "seconds",
         "peak RSS MB",
         "Python MB",
+        "JVM heap after GC MB",
         "cluster RSS MB",
         "events/s",
         "floor s",
@@ -306,6 +363,7 @@ def print_table(rows: list[dict]) -> None:
             f"{r['seconds']:.1f}",
             f"{r['peak'] / 2**20:,.0f}",
             f"{r['python_peak'] / 2**20:,.0f}",
+            f"{r['jvm_heap'] / 2**20:,.0f} ({r['jvm_collections']} GCs)" if r["engine"] != "duckdb" else "",
             f"{r['cluster_peak'] / 2**20:,.0f}" if r["engine"] == "cluster" else "",
             f"{r['events'] / r['seconds']:,.0f}",
             f"{r['floor_s']:.2f}",
@@ -315,10 +373,12 @@ def print_table(rows: list[dict]) -> None:
             f"{r['seconds'] / d:.1f}x" if d and r["engine"] != "duckdb" else "",
             f"{b['low']}/{b['moderate']}/{b['high']}",
         )
-    Console(width=220).print(table)
+    Console(width=250).print(table)
     print(
         "peak RSS: the run's process and its children (Spark: the driver's JVM), all repeats; "
-        "Python: the run's process alone (the driver program); cluster RSS: master, workers and executors"
+        "Python: the run's process alone (the driver program); JVM heap after GC: the most the driver's JVM "
+        "held after a garbage collection (local mode: driver and executors in one JVM; cluster: the driver "
+        "alone); cluster RSS: master, workers and executors"
     )
 
 

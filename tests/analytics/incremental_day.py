@@ -18,18 +18,32 @@ from nhc.lake import changes
 from nhc.lake.store import Lake, update_lake
 
 
-def write_day(lake: Lake, new_rows: Mapping[str, pa.Table], patients: Iterable[int] | None = None) -> None:
+def write_day(
+    lake: Lake,
+    new_rows: Mapping[str, pa.Table],
+    patients: Iterable[int] | None = None,
+    *,
+    after_image: bool = True,
+) -> None:
     """Append ``new_rows`` (table -> rows) to the lake's tables as one write, recorded in the change
-    log for ``patients`` (default: every patient_id in the new rows)."""
+    log for ``patients`` (default: every patient_id in the new rows), with the batch's after-image
+    unless ``after_image`` is false (a writer that records none)."""
     tables = {}
     for name, rows in new_rows.items():
         old = lake.read(name)
         tables[name] = pa.concat_tables([old, rows.select(old.column_names).cast(old.schema)])
     if patients is None:
         patients = {p for rows in new_rows.values() for p in rows.column("patient_id").to_pylist()}
+    patients = sorted(set(patients))
     version = changes.sources_version(lake.root)
     update_lake(lake.root, tables)
-    changes.record(lake.root, version, patients)
+    # the after-image, as the ingest records it: every row of these people now, in each table
+    ids = pa.array(patients, pa.int64())
+    image = {}
+    for name in changes.PERSON_TABLES:
+        table = tables[name] if name in tables else lake.read(name)
+        image[name] = table.filter(pc.is_in(table.column("patient_id"), value_set=ids))
+    changes.record(lake.root, version, patients, rows=image if after_image else None)
 
 
 def a_day(lake: Lake, fraction: float, day: int, as_of: dt.date) -> int:

@@ -105,6 +105,20 @@ def test_a_new_code_for_one_person_gives_what_a_full_run_gives(tmp_path, kind, e
     assert not _same_as_full_run(engine, done.result.tables)
 
 
+def test_a_writer_that_records_no_after_image_is_read_from_the_source_tables(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    new = [{"patient_id": 2, "date": d("2026-03-01"), "snomed_code": "DM"}]
+    write_day(lake, {"clinical_events": _rows("clinical_events", new)}, after_image=False)
+
+    done = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    assert (done.mode, done.changed) == ("incremental", 1), done.reason
+    assert _insights(lake)[2]["registers"] == "diabetes"
+    assert not _same_as_full_run(engine, done.result.tables)
+
+
 def test_a_death_takes_the_person_out_of_the_insights_and_worklists(tmp_path):
     lake = _lake(tmp_path / "lake")
     engine = DuckDBEngine.open(lake)

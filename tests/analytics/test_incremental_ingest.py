@@ -63,3 +63,52 @@ def test_an_unrecorded_write_breaks_the_chain(tmp_path: Path):
     update_lake(lake, {"patients": Lake(lake).read("patients")})  # rewritten, not recorded
 
     assert changes.changed_since(lake, after_first) is None
+
+
+def _rows_of(lake: Path, table: str, patient_id: int) -> list[dict]:
+    rows = Lake(lake).read(table).to_pylist()
+    return sorted((r for r in rows if r["patient_id"] == patient_id), key=repr)
+
+
+def test_an_ingest_records_every_row_of_the_people_it_touched_as_merged(tmp_path: Path):
+    lake = _ingest(tmp_path, "first", _patient("a", "9990000018"), _condition("a", "73211009"))
+    after_first = changes.sources_version(lake)
+    second = (_patient("a", "9990000018"), _condition("a", "44054006"), _patient("b", "9990000026"))
+    _ingest(tmp_path, "second", *second)
+    a = _ids(lake)["9990000018"]
+
+    rows = changes.rows_since(lake, after_first)
+
+    # a's rows now: both conditions, and a's patient row; b is new, so b's patient row too
+    assert sorted(r["snomed_code"] for r in rows["clinical_events"].to_pylist()) == ["44054006", "73211009"]
+    assert sorted(r["nhs_number"] for r in rows["patients"].to_pylist()) == ["9990000018", "9990000026"]
+    for table in changes.PERSON_TABLES:
+        assert sorted((r for r in rows[table].to_pylist() if r["patient_id"] == a), key=repr) == _rows_of(
+            lake, table, a
+        ), table
+
+
+def test_a_person_touched_twice_has_the_rows_of_the_later_batch_once(tmp_path: Path):
+    lake = _ingest(tmp_path, "first", _patient("a", "9990000018"))
+    start = changes.sources_version(lake)
+    _ingest(tmp_path, "second", _patient("a", "9990000018"), _condition("a", "73211009"))
+    _ingest(tmp_path, "third", _patient("a", "9990000018"), _condition("a", "44054006"))
+
+    rows = changes.rows_since(lake, start)
+
+    assert rows["patients"].num_rows == 1
+    assert sorted(rows["clinical_events"].column("snomed_code").to_pylist()) == ["44054006", "73211009"]
+
+
+def test_nothing_changed_gives_empty_tables_and_a_batch_without_rows_gives_none(tmp_path: Path):
+    lake = _ingest(tmp_path, "first", _patient("a", "9990000018"))
+    now = changes.sources_version(lake)
+    assert {t.num_rows for t in changes.rows_since(lake, now).values()} == {0}
+
+    version = changes.sources_version(lake)
+    update_lake(lake, {"deaths": Lake(lake).read("deaths")})
+    update_lake(lake, {"patients": Lake(lake).read("patients").slice(0, 0)})
+    changes.record(lake, version, [1])  # a writer that records who, but not their rows
+
+    assert changes.changed_since(lake, version) == {1}
+    assert changes.rows_since(lake, version) is None

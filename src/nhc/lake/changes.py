@@ -11,8 +11,15 @@ now (:func:`changed_since`); if the chain breaks -- a writer that records nothin
 between the lake's swap and the record's write -- the answer is "unknown", and the reader must
 start again from everything. So a missing record costs time, never a wrong answer.
 
+A writer that has the merged tables at hand also records the batch's **after-image**: every source
+row of the people it touched, in each person-level source table, as they are after the write
+(:data:`PERSON_TABLES`). A refresh then reads those few rows (:func:`rows_since`) instead of
+scanning every source table for them; a chain with a batch that carries none falls back to the scan.
+
 Layout: ``<lake>/_changes/<after-version>.parquet``, one file per batch with one column,
-``patient_id``, and ``before``/``after`` in the file's metadata. A folder not hidden, so
+``patient_id``, and ``before``/``after`` in the file's metadata; the after-image, when there is one,
+is a small lake of its own beside it, ``<lake>/_changes/<after-version>/<table>/`` (written whole
+before the record, which is what makes the batch visible). A folder not hidden, so
 :func:`nhc.lake.store.update_lake` keeps it (hard links) when a later write replaces some tables;
 :func:`nhc.lake.store.write_lake` (a whole new lake) drops it, which breaks the chain as it should.
 """
@@ -22,19 +29,23 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from nhc.lake.store import tables_version
+from nhc.lake.store import Lake, tables_version, write_lake
+from nhc.lake.tables import table_schema
 from nhc.lake.tables.sources import SOURCES
 
 CHANGES = "_changes"
 #: The source tables a version covers: every table a change of someone's rows could be in, and the
 #: reference tables (a change to those is recorded by no batch, so it forces a full run).
 SOURCE_TABLES: tuple[str, ...] = tuple(t.name for t in SOURCES)
+#: The source tables whose rows belong to one person: what a batch's after-image holds.
+PERSON_TABLES: tuple[str, ...] = tuple(t.name for t in SOURCES if "patient_id" in t.column_names)
 
 
 def sources_version(lake_dir: Path | str) -> str:
@@ -43,11 +54,20 @@ def sources_version(lake_dir: Path | str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def record(lake_dir: Path | str, before: str, patient_ids: Iterable[int]) -> Path | None:
+def record(
+    lake_dir: Path | str,
+    before: str,
+    patient_ids: Iterable[int],
+    rows: Mapping[str, pa.Table] | None = None,
+) -> Path | None:
     """Record that a write took the source tables from version ``before`` to the version now by
     changing the rows of ``patient_ids``; return the record's file (None when the version did not
     change: nothing to record). Written to a temporary name and renamed, so a reader never sees a
-    half-written record."""
+    half-written record.
+
+    ``rows``: the batch's after-image, each of :data:`PERSON_TABLES` -> every row of those people in
+    it after the write (rows of other people are dropped). Written, whole, before the record.
+    """
     lake_dir = Path(lake_dir)
     after = sources_version(lake_dir)
     if after == before:
@@ -56,6 +76,11 @@ def record(lake_dir: Path | str, before: str, patient_ids: Iterable[int]) -> Pat
     table = pa.table({"patient_id": ids}).replace_schema_metadata({"before": before, "after": after})
     folder = lake_dir / CHANGES
     folder.mkdir(exist_ok=True)
+    if rows is not None:
+        missing = [name for name in PERSON_TABLES if name not in rows]
+        if missing:
+            raise ValueError(f"an after-image needs every person-level source table: {missing[0]} is missing")
+        write_lake(folder / after, {name: _of(rows[name], ids) for name in PERSON_TABLES})
     final = folder / f"{after}.parquet"
     temporary = folder / f".{after}-{uuid.uuid4().hex}.tmp"
     pq.write_table(table, temporary)
@@ -74,14 +99,16 @@ def _batches(lake_dir: Path) -> dict[str, tuple[str, Path]]:
     return out
 
 
-def changed_since(lake_dir: Path | str, version: str) -> set[int] | None:
-    """The people whose source rows changed since the source tables were at ``version``: the union
-    of the batches on the chain from ``version`` to the version now (an empty set when nothing
+def _of(table: pa.Table, ids: pa.Array) -> pa.Table:
+    return table.filter(pc.is_in(table.column("patient_id"), value_set=ids))
+
+
+def _chain(lake_dir: Path, version: str) -> list[Path] | None:
+    """The records of the batches from ``version`` to the version now, in order (empty when nothing
     changed), or None when the chain does not reach the version now (see the module doc)."""
-    lake_dir = Path(lake_dir)
     now = sources_version(lake_dir)
     batches = _batches(lake_dir)
-    changed: set[int] = set()
+    chain: list[Path] = []
     seen = {version}
     while version != now:
         step = batches.get(version)
@@ -89,5 +116,50 @@ def changed_since(lake_dir: Path | str, version: str) -> set[int] | None:
             return None
         version, path = step
         seen.add(version)
-        changed.update(pq.read_table(path).column("patient_id").to_pylist())
-    return changed
+        chain.append(path)
+    return chain
+
+
+def _people(record: Path) -> pa.Array:
+    return pq.read_table(record).column("patient_id").combine_chunks()
+
+
+def changed_since(lake_dir: Path | str, version: str) -> set[int] | None:
+    """The people whose source rows changed since the source tables were at ``version``: the union
+    of the batches on the chain from ``version`` to the version now (an empty set when nothing
+    changed), or None when the chain does not reach the version now (see the module doc)."""
+    chain = _chain(Path(lake_dir), version)
+    if chain is None:
+        return None
+    return {int(p) for record in chain for p in _people(record).to_pylist()}
+
+
+def rows_since(lake_dir: Path | str, version: str) -> dict[str, pa.Table] | None:
+    """Every source row, now, of the people :func:`changed_since` names, by person-level source
+    table, read from the batches' after-images alone; None when the chain is unknown or a batch on
+    it recorded no after-image (then the rows must be read from the source tables).
+
+    A person's rows are those of the **last** batch that touched them: each after-image holds all
+    of a person's rows after its write, and a later batch changes only the people it records.
+    """
+    chain = _chain(Path(lake_dir), version)
+    if chain is None or not all(record.with_suffix("").is_dir() for record in chain):
+        return None
+    people = [_people(record) for record in chain]
+    # each batch keeps the people no later batch touched
+    later: pa.Array = pa.array([], pa.int64())
+    kept = []
+    for ids in reversed(people):
+        kept.append(pc.filter(ids, pc.invert(pc.is_in(ids, value_set=later))))
+        later = pa.concat_arrays([later, ids])
+    kept.reverse()
+    images = [Lake(record.with_suffix("")) for record in chain]
+    return {
+        name: pa.concat_tables(
+            [
+                table_schema(name).arrow.empty_table(),
+                *(_of(image.read(name), ids) for image, ids in zip(images, kept, strict=True)),
+            ]
+        )
+        for name in PERSON_TABLES
+    }

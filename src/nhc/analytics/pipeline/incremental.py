@@ -194,6 +194,18 @@ def restrict(inputs: d.Inputs, ids: ir.Table) -> d.Inputs:
     return d.Inputs(tables, inputs.codelists, inputs.rules, inputs.loaded)
 
 
+def from_after_images(engine: Engine, inputs: d.Inputs, rows: Mapping[str, pa.Table]) -> d.Inputs:
+    """The sources of the changed people from the change log's after-images
+    (:func:`nhc.lake.changes.rows_since`: every row of theirs, now), the reference tables whole:
+    no source table is scanned. The tables it loads are named in :attr:`~.derivations.Inputs.loaded`."""
+    suffix = uuid.uuid4().hex[:12]  # unique: see run._unique
+    tables, loaded = dict(inputs.tables), list(inputs.loaded)
+    for name, table in rows.items():
+        loaded.append(f"nhc_changed_{name}_{suffix}")
+        tables[name] = engine.scan_arrow(table, loaded[-1])
+    return d.Inputs(tables, inputs.codelists, inputs.rules, tuple(loaded))
+
+
 @dataclass(frozen=True)
 class _Recomputed:
     """The changed people's per-person rows (those still registered and alive at as-of)."""
@@ -203,11 +215,9 @@ class _Recomputed:
     quality: pa.Table
 
 
-def recompute(
-    engine: Engine, inputs: d.Inputs, ids: ir.Table, model: RiskModel, as_of: dt.date
-) -> _Recomputed:
-    """The per-person derivations of the people in ``ids``, on ``engine``, scored with ``model``."""
-    mine = restrict(inputs, ids)
+def recompute(engine: Engine, mine: d.Inputs, model: RiskModel, as_of: dt.date) -> _Recomputed:
+    """The per-person derivations of the people whose sources ``mine`` holds (:func:`restrict`,
+    :func:`from_after_images`), on ``engine``, scored with ``model``."""
     d.unique_patients(engine.to_arrow(d.duplicates(mine)))
     given = {"sources": mine, "as_of": as_of, "clusters": d.clusters_read(), "training_fraction": None}
     # the blocks are cached as the full run caches them: inlined, the two queries that read them
@@ -237,13 +247,20 @@ def update(
     started = time.perf_counter()
     ids = pa.array(sorted(changed), type=pa.int64())
     say(f"recomputing {len(ids)} people")
+    # their rows from the batches' after-images; without them, one scan of each source table
+    rows = changes.rows_since(engine.lake.root, state.sources)
     inputs = load_inputs(engine, codelists)
-    ids_name = f"nhc_changed_{uuid.uuid4().hex[:12]}"  # unique: see run._unique
-    on_engine = engine.from_arrow(pa.table({"patient_id": ids}), ids_name)
+    if rows is not None:
+        inputs = mine = from_after_images(engine, inputs, rows)
+    else:
+        ids_name = f"nhc_changed_{uuid.uuid4().hex[:12]}"  # unique: see run._unique
+        on_engine = engine.from_arrow(pa.table({"patient_id": ids}), ids_name)
+        inputs = d.Inputs(inputs.tables, inputs.codelists, inputs.rules, (*inputs.loaded, ids_name))
+        mine = restrict(inputs, on_engine)
     try:
-        new = recompute(engine, inputs, on_engine, state.model, state.as_of)
+        new = recompute(engine, mine, state.model, state.as_of)
     finally:
-        drop_loaded(engine, (*inputs.loaded, ids_name))
+        drop_loaded(engine, inputs.loaded)
     recomputed = time.perf_counter()
     say("rebuilding the population-wide tables")
     people = _replace(state.people, new.people, ids)

@@ -17,8 +17,9 @@ Running the same input twice changes nothing:
 
 Only tables whose content changed are written, as one unit with :func:`nhc.lake.store.update_lake`
 (unchanged tables kept byte for byte); if nothing changed the lake is not touched. A write is
-recorded in the lake's change log (:mod:`nhc.lake.changes`) with every patient the input names, so
-a nightly refresh of the analytics recomputes those people only.
+recorded in the lake's change log (:mod:`nhc.lake.changes`) with every patient the input names and
+their rows as merged (the batch's after-image), so a nightly refresh of the analytics recomputes
+those people only, from those rows.
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ def merge(
             data[FHIR_RESOURCES.name] = lake_batches(keep, staged_files(work), files)
         version = changes.sources_version(lake_dir)
         update_lake(lake_dir, data)
-        changes.record(lake_dir, version, _touched_patients(con))
+        touched = _touched_patients(con)
+        changes.record(lake_dir, version, touched, rows=_after_image(con, touched))
     timings["write"] = time.perf_counter() - t0
     return Merged(before, after, changed, timings)
 
@@ -147,6 +149,19 @@ def _touched_patients(con: Any) -> list[int]:
     stages = " UNION ".join(f"SELECT patient_id FROM r_{s}" for s in _PATIENT_STAGES)
     rows = con.execute(f"SELECT patient_id FROM assigned UNION {stages}").fetchall()
     return [r[0] for r in rows if r[0] is not None]
+
+
+def _after_image(con: Any, touched: list[int]) -> dict[str, pa.Table]:
+    """Every row of the ``touched`` patients in each person-level source table as merged: the
+    batch's after-image, so a nightly refresh reads these rows instead of scanning the lake."""
+    con.execute("CREATE OR REPLACE TEMP TABLE touched AS SELECT unnest(?::BIGINT[]) AS patient_id", [touched])
+    out = {}
+    for t in changes.PERSON_TABLES:
+        cols = ", ".join(f'"{c}"' for c in table_schema(t).column_names)
+        out[t] = con.execute(
+            f"SELECT {cols} FROM new_{t} SEMI JOIN touched USING (patient_id)"
+        ).fetch_arrow_table()
+    return out
 
 
 def _differs(con: Any, t: str) -> bool:
