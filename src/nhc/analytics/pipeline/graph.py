@@ -184,7 +184,8 @@ PIPELINE = Graph(
         node("data_quality", d.data_quality, result=FETCH, says="checking data quality"),
         # everyone's facts and groups stay on the engine; what is fetched is small or an output
         node("segmented", d.segment_query, result=CACHE, says="segmenting the population"),
-        node("population_cube", o.population_cube, result=OUTPUT, says="building the cube"),
+        node("cube_cells", o.cube_cells, result=CACHE, says="building the cube"),
+        node("population_cube", o.cube_of_cells, result=OUTPUT),
         node("counted", o.counted, result=FETCH),
         node("counts", o.counts, on=H),
         node(

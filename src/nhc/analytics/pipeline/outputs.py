@@ -40,7 +40,17 @@ def worklists(scored: ir.Table, as_of: dt.date) -> ir.Table:
 
 def population_cube(segmented: ir.Table, as_of: dt.date) -> ir.Table:
     """The disclosure-controlled counts by every grouping (needs no risk)."""
-    return cube.cube(segmented).mutate(as_of=ibis.literal(as_of))
+    return cube_of_cells(cube_cells(segmented), as_of)
+
+
+def cube_cells(segmented: ir.Table) -> ir.Table:
+    """Everyone counted once at the cube's finest grain (:func:`~nhc.analytics.rules.cube.cells`)."""
+    return cube.cells(segmented)
+
+
+def cube_of_cells(cube_cells: ir.Table, as_of: dt.date) -> ir.Table:
+    """:func:`population_cube` from the cells (the run caches them: each grouping set reads them)."""
+    return cube.cube_of_cells(cube_cells).mutate(as_of=ibis.literal(as_of))
 
 
 def risk_model(model: risk.RiskModel, as_of: dt.date) -> pa.Table:

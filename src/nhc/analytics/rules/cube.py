@@ -56,15 +56,28 @@ def _dims(t: ir.Table) -> dict[str, ir.StringValue]:
     }
 
 
+def cells(insights: ir.Table) -> ir.Table:
+    """People counted once at the finest grain (a few thousand cells for a county), the dimensions
+    as text: what every grouping set of :func:`cube` sums."""
+    raw = [*DIMENSIONS, "png_name"]  # the dimensions as stored (the PNG label adds its name)
+    fine = insights.group_by(raw).aggregate(people=insights.count())
+    return fine.select(**_dims(fine), people=fine.people)
+
+
 def cube(
     insights: ir.Table, groupings: tuple[tuple[str, ...], ...] = GROUPINGS, *, control: bool = True
 ) -> ir.Table:
     """grouping, the eight dimensions and count (disclosure-controlled unless ``control=False``)."""
-    # People are counted once, at the finest grain (a few thousand cells for a county); every
-    # grouping set sums those exact counts, and disclosure control is applied to the sums.
-    raw = [*DIMENSIONS, "png_name"]  # the dimensions as stored (the PNG label adds its name)
-    fine = insights.group_by(raw).aggregate(people=insights.count())
-    t = fine.select(**_dims(fine), people=fine.people)
+    return cube_of_cells(cells(insights), groupings, control=control)
+
+
+def cube_of_cells(
+    t: ir.Table, groupings: tuple[tuple[str, ...], ...] = GROUPINGS, *, control: bool = True
+) -> ir.Table:
+    """:func:`cube` from its :func:`cells` (materialise them first where an engine would otherwise
+    count everyone again for each grouping set)."""
+    # every grouping set sums the exact counts of the cells, and disclosure control is applied to
+    # the sums
     parts = []
     for g in groupings:
         agg = t.group_by(list(g)).aggregate(count=t.people.sum())
