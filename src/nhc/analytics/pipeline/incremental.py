@@ -12,7 +12,10 @@ rebuilt from the result: what :func:`refresh` does. The tests check it against a
 (``tests/analytics/test_incremental*.py``).
 
 The day's work. Whose rows changed comes from the lake's change log (:mod:`nhc.lake.changes`),
-which the FHIR ingest writes as it merges a batch. The refresh keeps, beside the lake
+which the FHIR ingest writes as it merges a batch, with the batch's after-image: every source row of
+the people it touched, as merged. The refresh reads those rows (:func:`from_after_images`), so it
+scans no source table; a batch recorded without them (another writer) makes it read the changed
+people's rows from the source tables instead (:func:`restrict`: one scan of each). The refresh keeps, beside the lake
 (``<lake>/_incremental``, :mod:`.refresh_state`), what the last run knew: everyone's facts with
 their risk, each person's data-quality counts, the risk model, the as-of date, the source tables'
 version and the insights generation it published.
