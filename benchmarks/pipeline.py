@@ -11,7 +11,9 @@ Each run publishes its insight tables to the lake, as ``nhc run`` does (Spark's 
 them: nothing person-level passes through the driver); ``--no-write`` times the analytics alone.
 The Python process (the driver program) is measured apart from its JVM: in local mode that one JVM
 is the driver and the executors at once, so only the Python figure, and the cluster's driver
-(Python and its JVM, the executors being elsewhere), say what the driver holds.
+(Python and its JVM, the executors being elsewhere), say what the driver holds. For the JVM it
+prints the most its heap held after a garbage collection (:class:`JvmHeapAfterGc`), which is what
+the driver retains; its resident memory only says how much heap the collector once grew to.
 
 The floor: one DuckDB pass joining all clinical_events to all codelists and aggregating per patient
 and cluster (best of 3). For context also an all-sources floor: that pass plus one aggregating pass
