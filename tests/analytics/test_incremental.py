@@ -230,3 +230,16 @@ def test_asked_for_a_full_run_it_runs_one(tmp_path):
     refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
 
     assert refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY, full=True).mode == "full"
+
+
+def test_a_refresh_prunes_the_change_log_it_has_read(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    for day in (1, 2):
+        new = [{"patient_id": 2, "date": d(f"2026-03-0{day}"), "snomed_code": "DM"}]
+        write_day(lake, {"clinical_events": _rows("clinical_events", new)})
+
+    assert len(list((lake.root / "_changes").glob("*.parquet"))) == 2
+    assert refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY).mode == "incremental"
+    assert list((lake.root / "_changes").iterdir()) == []

@@ -112,3 +112,30 @@ def test_nothing_changed_gives_empty_tables_and_a_batch_without_rows_gives_none(
 
     assert changes.changed_since(lake, version) == {1}
     assert changes.rows_since(lake, version) is None
+
+
+def test_a_batch_of_most_people_gets_no_after_image_and_a_day_always_does():
+    # after a batch of most people a refresh runs in full: an after-image would be the lake again
+    assert not changes.wants_after_image(touched=726_000, people_before=0)  # a first load
+    assert not changes.wants_after_image(touched=200_000, people_before=726_000)
+    assert changes.wants_after_image(touched=1_511, people_before=726_000)  # a day
+    assert changes.wants_after_image(touched=2, people_before=2)  # small: costs nothing
+
+
+def test_pruning_removes_the_batches_read_and_keeps_those_after(tmp_path: Path):
+    lake = _ingest(tmp_path, "first", _patient("a", "9990000018"))
+    start = changes.sources_version(lake)
+    _ingest(tmp_path, "second", _patient("a", "9990000018"), _condition("a", "73211009"))
+    read = changes.sources_version(lake)  # a refresh read the sources here
+    _ingest(tmp_path, "third", _patient("a", "9990000018"), _condition("a", "44054006"))
+
+    # the second batch (the first load's record leads to no later batch: the load then wrote the
+    # reference tables, unrecorded, so a refresh after it runs in full)
+    assert changes.prune(lake, read) == 1
+
+    assert changes.changed_since(lake, start) is None  # those batches are gone
+    assert changes.changed_since(lake, read) == {_ids(lake)["9990000018"]}
+    assert changes.rows_since(lake, read)["clinical_events"].num_rows == 2
+    now = changes.sources_version(lake)
+    assert {now, f"{now}.parquet"} <= {p.name for p in (lake / changes.CHANGES).iterdir()}
+    assert read not in {p.name for p in (lake / changes.CHANGES).iterdir()}  # its after-image went

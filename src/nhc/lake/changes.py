@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -46,6 +47,18 @@ CHANGES = "_changes"
 SOURCE_TABLES: tuple[str, ...] = tuple(t.name for t in SOURCES)
 #: The source tables whose rows belong to one person: what a batch's after-image holds.
 PERSON_TABLES: tuple[str, ...] = tuple(t.name for t in SOURCES if "patient_id" in t.column_names)
+#: A batch that touches more than this share of the people, and more than
+#: :data:`AFTER_IMAGE_ALWAYS` people, gets no after-image: a refresh after it runs in full anyway
+#: (the same share: ``nhc.analytics.pipeline.incremental``), and a first load of a county would
+#: otherwise write the whole lake twice. A small batch always gets one (it costs next to nothing).
+AFTER_IMAGE_MAX_SHARE = 0.2
+AFTER_IMAGE_ALWAYS = 10_000
+
+
+def wants_after_image(touched: int, people_before: int) -> bool:
+    """Whether a batch touching ``touched`` people of a lake that had ``people_before`` should record
+    its after-image (see :data:`AFTER_IMAGE_MAX_SHARE`)."""
+    return touched <= max(AFTER_IMAGE_MAX_SHARE * people_before, AFTER_IMAGE_ALWAYS)
 
 
 def sources_version(lake_dir: Path | str) -> str:
@@ -97,6 +110,27 @@ def _batches(lake_dir: Path) -> dict[str, tuple[str, Path]]:
         if before and after:
             out[before.decode()] = (after.decode(), f)
     return out
+
+
+def prune(lake_dir: Path | str, version: str) -> int:
+    """Remove the records, and after-images, of the batches that led to the source tables'
+    ``version``: a refresh that has read the sources at that version never needs them again, and a
+    lake refreshed nightly would otherwise keep every batch it ever had. Return how many went.
+
+    Only batches on the chain *into* ``version`` go, so a batch a writer records meanwhile (after
+    it) is kept. The after-image goes before the record: a refresh that dies between the two leaves
+    a record without one, which no later chain reads.
+    """
+    lake_dir = Path(lake_dir)
+    into = {after: (before, path) for before, (after, path) in _batches(lake_dir).items()}
+    removed, seen = 0, set()
+    while version in into and version not in seen:
+        seen.add(version)
+        version, record = into[version]
+        shutil.rmtree(record.with_suffix(""), ignore_errors=True)
+        record.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def _of(table: pa.Table, ids: pa.Array) -> pa.Table:

@@ -69,8 +69,9 @@ if TYPE_CHECKING:
     from nhc.analytics.rules.risk import RiskModel
     from nhc.lake.engine import Engine
 
-#: Above this fraction of people changed, a full run costs about as much: it runs instead.
-MAX_CHANGED_FRACTION = 0.2
+#: Above this fraction of people changed, a full run costs about as much: it runs instead (and a
+#: batch that large records no after-image: :data:`nhc.lake.changes.AFTER_IMAGE_MAX_SHARE`).
+MAX_CHANGED_FRACTION = changes.AFTER_IMAGE_MAX_SHARE
 
 
 def _with_patient_quality(graph: Graph) -> Graph:
@@ -143,9 +144,11 @@ def refresh(
         quality = v["patient_quality"]
         kept = State(as_of, version, _name(result), result.model, people, quality, evidence)
         save_state(engine.lake.root, kept)
+        changes.prune(engine.lake.root, version)  # the batches before it are read for good
         return Refreshed("full", result, reason=reason)
     result, people, quality, evidence = update(engine, state, changed, codelists=codelists, say=say)
     save_state(engine.lake.root, State(as_of, version, _name(result), state.model, people, quality, evidence))
+    changes.prune(engine.lake.root, version)
     return Refreshed("incremental", result, changed=len(changed))
 
 

@@ -138,7 +138,8 @@ def merge(
         version = changes.sources_version(lake_dir)
         update_lake(lake_dir, data)
         touched = _touched_patients(con)
-        changes.record(lake_dir, version, touched, rows=_after_image(con, touched))
+        image = changes.wants_after_image(len(touched), before["patients"])
+        changes.record(lake_dir, version, touched, rows=_after_image(con, touched) if image else None)
     timings["write"] = time.perf_counter() - t0
     return Merged(before, after, changed, timings)
 
