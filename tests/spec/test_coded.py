@@ -73,6 +73,36 @@ def test_latest_value_and_first_code(spec):
     )
 
 
+SAME_DAY_EVENTS = [
+    # two codes of one codelist on the first day, and two values on the last, each pair listed
+    # both ways round for two people: the answer must not depend on the order rows are read in
+    {"patient_id": 3, "date": d("2025-01-01"), "snomed_code": "1002", "value": 48.0},
+    {"patient_id": 3, "date": d("2025-01-01"), "snomed_code": "1001", "value": 52.0},
+    {"patient_id": 4, "date": d("2025-01-01"), "snomed_code": "1001", "value": 52.0},
+    {"patient_id": 4, "date": d("2025-01-01"), "snomed_code": "1002", "value": 48.0},
+]
+
+
+def test_on_a_tie_the_smallest_first_code_and_the_largest_latest_value(spec):
+    """Two codes on the first day: the first code is the smaller code; two values on the last day:
+    the latest value is the larger. Whatever order the rows come in, so every engine, and a nightly
+    refresh reading a person's rows from the change log, gives the same answer as a full run."""
+    summary = {
+        "cluster": "hba1c",
+        "first_date": d("2025-01-01"),
+        "last_date": d("2025-01-01"),
+        "first_code": "1001",
+        "n_codes": 2,
+        "last_value": 52.0,
+        "last_value_date": d("2025-01-01"),
+    }
+    spec(
+        given={"clinical_events": SAME_DAY_EVENTS, "codelists": CODELISTS},
+        call=lambda t: coded.cluster_summary(t.clinical_events, t.codelists, AS_OF),
+        expect=[{"patient_id": 3, **summary}, {"patient_id": 4, **summary}],
+    )
+
+
 def test_a_code_in_two_clusters_counts_in_both(spec):
     """A code in two clusters counts in both; a code in no codelist is ignored."""
     spec(

@@ -266,7 +266,7 @@ def _marker_evidence(summary: ir.Table, as_of: dt.date, markers: ir.Table | None
     s = summary.filter(coded.in_window(summary.last_date, as_of, factsm.FRAILTY_MARKER_DAYS))
     fm = s.join(mt, s.cluster == mt.mcluster)
     fm = fm.group_by(["patient_id", "item"]).aggregate(
-        code=fm.first_code.argmax(fm.last_date), last=fm.last_date.max()
+        code=coded.latest(fm.first_code, fm.last_date), last=fm.last_date.max()
     )
     return fm.select(
         "patient_id",

@@ -46,6 +46,22 @@ def coded_events(
     )
 
 
+def earliest(of: ir.Column, when: ir.Column, where: ir.BooleanValue | None = None) -> ir.Scalar:
+    """``of`` at the smallest ``when``, and on a tie the smallest ``of``.
+
+    A plain ``argmin`` breaks ties by the order the engine happens to read rows in, which differs
+    between engines, threads and runs (a nightly refresh reads a person's rows from the change log,
+    a full run from the source tables): someone with two codes of a codelist on their first day
+    would be shown one code or the other. Ordering by the pair makes the choice the same everywhere.
+    """
+    return of.argmin(ibis.struct({"when": when, "of": of}), where=where)
+
+
+def latest(of: ir.Column, when: ir.Column, where: ir.BooleanValue | None = None) -> ir.Scalar:
+    """``of`` at the largest ``when``, and on a tie the largest ``of`` (see :func:`earliest`)."""
+    return of.argmax(ibis.struct({"when": when, "of": of}), where=where)
+
+
 def summarise(coded: ir.Table) -> ir.Table:
     """One row per (patient_id, cluster) from :func:`coded_events` output, in one aggregation.
 
@@ -56,13 +72,13 @@ def summarise(coded: ir.Table) -> ir.Table:
     dates = coded.group_by(keys).aggregate(
         first_date=coded.date.min(),
         last_date=coded.date.max(),
-        first_code=coded.code.argmin(coded.date),
+        first_code=earliest(coded.code, coded.date),
         n_codes=coded.count(),
     )
     # Values are aggregated apart and joined back: few groups have any (one in twenty on the
     # county), and value aggregates in the main one cost every group their state.
     v = coded.filter(coded.value.notnull())
-    values = v.group_by(keys).aggregate(last_value=v.value.argmax(v.date), last_value_date=v.date.max())
+    values = v.group_by(keys).aggregate(last_value=latest(v.value, v.date), last_value_date=v.date.max())
     j = dates.left_join(values, keys)
     return j.select(*[dates[c] for c in dates.columns], j.last_value, j.last_value_date)
 

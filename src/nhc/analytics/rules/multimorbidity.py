@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import ibis
 import pyarrow as pa
 
+from nhc.analytics.rules.coded import earliest
+
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
@@ -94,7 +96,7 @@ def cms_conditions(
     s = summary.filter(summary.first_date <= ibis.literal(as_of))
     j = s.join(rt, s.cluster == rt.cluster)
     return j.group_by(["patient_id", "condition"]).aggregate(
-        weight=j.weight.max(), code=j.first_code.argmin(j.first_date), date=j.first_date.min()
+        weight=j.weight.max(), code=earliest(j.first_code, j.first_date), date=j.first_date.min()
     )
 
 

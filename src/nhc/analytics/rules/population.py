@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import ibis
 
+from nhc.analytics.rules.coded import latest
 from nhc.analytics.rules.inputs import require_columns
 from nhc.vocab import AGE_BAND_LIMITS
 
@@ -39,7 +40,7 @@ def registered_at(registrations: ir.Table, as_of: dt.date) -> ir.Table:
     r = require_columns(registrations, "practice_registrations")
     d = ibis.literal(as_of)
     cur = r.filter((r.start_date <= d) & (r.end_date.isnull() | (r.end_date >= d)))
-    return cur.group_by("patient_id").aggregate(practice_code=cur.practice_code.argmax(cur.start_date))
+    return cur.group_by("patient_id").aggregate(practice_code=latest(cur.practice_code, cur.start_date))
 
 
 def population(

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 import ibis
 import pyarrow as pa
 
+from nhc.analytics.rules.coded import earliest
+
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
@@ -154,7 +156,7 @@ def registers(
     per = j.group_by(["patient_id", "register"]).aggregate(
         first_date=j.first_date.min(where=diag),
         last_date=j.last_date.max(where=diag),
-        code=j.first_code.argmin(j.first_date, where=diag),
+        code=earliest(j.first_code, j.first_date, where=diag),
         resolved_date=j.last_date.max(where=~diag),
     )
     # the rule's limits are the same on each of its rows: joined once per register, not aggregated
