@@ -42,15 +42,43 @@ from pathlib import Path
 import psutil
 
 
-class PeakRss:
+class Sampler:
+    """Calls :meth:`sample` every ``interval`` seconds in a thread while a block runs, and once
+    more at its end."""
+
+    interval = 0.25
+
+    def sample(self) -> None:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.sample()
+            except Exception:  # what it reads went away (a gateway closing at a run's end): stop
+                return
+
+    def __enter__(self):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+
+class PeakRss(Sampler):
     """Peak resident memory during a block: of this process and its children (the Spark driver's
     JVM), and separately of the process trees rooted at ``others`` (a cluster's master and workers,
     whose children are the executors)."""
 
-    def __init__(self, others: list[int] = (), interval: float = 0.25) -> None:
-        self.interval, self.peak, self.others_peak, self.python_peak = interval, 0, 0, 0
+    def __init__(self, others: list[int] = ()) -> None:
+        self.peak, self.others_peak, self.python_peak = 0, 0, 0
         self._others = [psutil.Process(pid) for pid in others]
-        self._stop = threading.Event()
+        self._proc = psutil.Process()
 
     @staticmethod
     def _tree_rss(proc: psutil.Process) -> int:
@@ -59,25 +87,13 @@ class PeakRss:
         except psutil.Error:
             return 0
 
-    def _sample(self) -> None:
-        proc = psutil.Process()
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._tree_rss(proc))
-            self.python_peak = max(self.python_peak, proc.memory_info().rss)
-            self.others_peak = max(self.others_peak, sum(self._tree_rss(p) for p in self._others))
-            time.sleep(self.interval)
-
-    def __enter__(self) -> PeakRss:
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
+    def sample(self) -> None:
+        self.peak = max(self.peak, self._tree_rss(self._proc))
+        self.python_peak = max(self.python_peak, self._proc.memory_info().rss)
+        self.others_peak = max(self.others_peak, sum(self._tree_rss(p) for p in self._others))
 
 
-class JvmHeapAfterGc:
+class JvmHeapAfterGc(Sampler):
     """Peak of the Spark driver JVM's heap as its garbage collector last left it: after each
     collection, what the heap's pools still held (``GcInfo.getMemoryUsageAfterGc``, read through
     py4j every ``interval`` seconds). Unlike the JVM's resident memory, which keeps whatever heap
@@ -85,13 +101,12 @@ class JvmHeapAfterGc:
     memory grows with the population. In local mode the executors share this JVM (their shuffle
     and cached blocks count too); on a cluster it is the driver's alone."""
 
-    def __init__(self, session, interval: float = 0.25) -> None:
-        self.interval, self.peak, self.collections = interval, 0, 0
+    def __init__(self, session) -> None:
+        self.peak, self.collections = 0, 0
         jvm = session._jvm
         self._mf = jvm.java.lang.management.ManagementFactory
         heap = jvm.java.lang.management.MemoryType.HEAP
         self._heap_pools = {p.getName() for p in self._mf.getMemoryPoolMXBeans() if p.getType() == heap}
-        self._stop = threading.Event()
 
     def sample(self) -> None:
         """Read the collectors' last results once (the latest collection's figure counts)."""
@@ -108,23 +123,6 @@ class JvmHeapAfterGc:
             self.peak = max(
                 self.peak, sum(after.get(p).getUsed() for p in after.keySet() if p in self._heap_pools)
             )
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.sample()
-            except Exception:  # the gateway closing at the end of a run: stop sampling
-                return
-
-    def __enter__(self) -> JvmHeapAfterGc:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sample()
 
 
 def ensure_lake(n: int, root: Path, seed: int) -> Path:

@@ -37,12 +37,9 @@ def write_day(
     patients = sorted(set(patients))
     version = changes.sources_version(lake.root)
     update_lake(lake.root, tables)
-    # the after-image, as the ingest records it: every row of these people now, in each table
-    ids = pa.array(patients, pa.int64())
-    image = {}
-    for name in changes.PERSON_TABLES:
-        table = tables[name] if name in tables else lake.read(name)
-        image[name] = table.filter(pc.is_in(table.column("patient_id"), value_set=ids))
+    # the after-image, as the ingest records it: each person-level table now (record keeps only
+    # these people's rows)
+    image = {name: tables[name] if name in tables else lake.read(name) for name in changes.PERSON_TABLES}
     changes.record(lake.root, version, patients, rows=image if after_image else None)
 
 
