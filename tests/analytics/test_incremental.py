@@ -5,6 +5,7 @@ when it cannot know what changed."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -13,7 +14,7 @@ import pytest
 
 from nhc.analytics.pipeline import OUTPUT_TABLES, run
 from nhc.analytics.pipeline.incremental import refresh
-from nhc.analytics.pipeline.refresh_state import load_state
+from nhc.analytics.pipeline.refresh_state import load_state, save_state
 from nhc.lake.engine import DuckDBEngine, SparkEngine
 from nhc.lake.store import Lake, update_lake, write_lake
 from tests.analytics.engine_compare import differences
@@ -243,3 +244,39 @@ def test_a_refresh_prunes_the_change_log_it_has_read(tmp_path):
     assert len(list((lake.root / "_changes").glob("*.parquet"))) == 2
     assert refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY).mode == "incremental"
     assert list((lake.root / "_changes").iterdir()) == []
+
+
+def _a_code_on(lake: Lake, day: int) -> None:
+    new = [{"patient_id": 2, "date": d(f"2026-03-0{day}"), "snomed_code": "DM"}]
+    write_day(lake, {"clinical_events": _rows("clinical_events", new)})
+
+
+def test_nightly_refreshes_run_the_sql_the_full_run_prepared(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    assert refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY).compiled == ("recompute", "population")
+    for day in (1, 2):
+        _a_code_on(lake, day)
+
+        done = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+        assert (done.mode, done.compiled) == ("incremental", ()), done.reason
+        assert not _same_as_full_run(engine, done.result.tables)
+
+
+def test_sql_prepared_for_other_code_tables_or_model_is_compiled_again(tmp_path):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    state = load_state(lake.root)
+    stale = {
+        name: dataclasses.replace(p, key="made for something else") for name, p in state.prepared.items()
+    }
+    save_state(lake.root, dataclasses.replace(state, prepared=stale))
+    _a_code_on(lake, 1)
+
+    done = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    assert (done.mode, done.compiled) == ("incremental", ("recompute", "population"))
+    assert not _same_as_full_run(engine, done.result.tables)
+    assert "made for something else" not in {p.key for p in load_state(lake.root).prepared.values()}

@@ -33,6 +33,7 @@ class Engine:
     """A backend plus the lake it reads. Subclasses say how to open the backend."""
 
     name = "base"
+    prepares_sql = False  # runs SQL prepared by an earlier process (DuckDBEngine)
 
     def __init__(self, backend: Any, lake: Lake | None = None) -> None:
         self.backend = backend
@@ -223,6 +224,37 @@ class DuckDBEngine(Engine):
         self.backend.con.register(name, table)
         self._scanned.add(name)
         return self.backend.table(name)
+
+    # SQL prepared by an earlier process (:mod:`nhc.analytics.pipeline.prepared`): a nightly refresh
+    # runs it instead of building and compiling the same expressions again (Ibis takes about a
+    # second for a refresh's queries, whatever the number of rows). Only DuckDB prepares: it runs in
+    # this process, where the compile is a large share of a small refresh.
+    prepares_sql = True
+
+    def sql_of(self, expr: ir.Table) -> str:
+        """``expr`` as this engine's SQL."""
+        return str(self.backend.compile(expr))
+
+    def placeholder(self, name: str, schema: Any) -> ir.Table:
+        """An Ibis table named ``name`` with ``schema``, that need not exist yet (expressions over
+        it compile to SQL that reads it by name)."""
+        import ibis.expr.operations as ops
+
+        return ops.DatabaseTable(name, schema=schema, source=self.backend).to_expr()
+
+    def make_table(self, name: str, sql: str) -> None:
+        """Materialise ``sql``'s rows as temporary table ``name`` (replacing one left behind)."""
+        self.backend.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+
+    def fetch_sql(self, sql: str, schema: Any) -> pa.Table:
+        """``sql``'s rows as Arrow, converted as Ibis converts a query's result of ``schema``."""
+        from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+        return DuckDBPyArrowData.convert_table(self.backend.con.sql(sql).to_arrow_table(), schema)
+
+    def drop_made(self, name: str) -> None:
+        """Drop a table :meth:`make_table` made."""
+        self.backend.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     def drop(self, name: str) -> None:
         if name in self._scanned:

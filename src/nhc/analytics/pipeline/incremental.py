@@ -32,11 +32,12 @@ by another run since, or when more than :data:`MAX_CHANGED_FRACTION` of people c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 import uuid
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ from nhc.analytics.pipeline import derivations as d
 from nhc.analytics.pipeline import outputs as o
 from nhc.analytics.pipeline import scoring as s
 from nhc.analytics.pipeline.graph import PIPELINE, Graph, Result, node
+from nhc.analytics.pipeline.prepared import Build, Prepared, fetch_all, prepare
 from nhc.analytics.pipeline.quality import patient_quality, quality_totals
 from nhc.analytics.pipeline.refresh_state import State, decoded, encoded, load_state, save_state
 from nhc.analytics.pipeline.run import (
@@ -62,6 +64,7 @@ from nhc.analytics.pipeline.scheduler import evaluate
 from nhc.errors import NhcError
 from nhc.lake import changes
 from nhc.lake.publish import current_generation, publish
+from nhc.lake.tables import table_schema
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -101,6 +104,10 @@ class Refreshed:
     result: RunResult
     changed: int | None = None  # people recomputed (incremental)
     reason: str | None = None
+    # the refresh's SQL compiled by this run (:mod:`.prepared`): a full run prepares the nightly
+    # refreshes' (``recompute``, ``population``); a nightly refresh compiles none unless the code,
+    # the tables' columns, the model or the as-of date changed since
+    compiled: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         out = {"mode": self.mode, "changed_patients": self.changed, "reason": self.reason}
@@ -142,14 +149,16 @@ def refresh(
         people = encoded(v["scored"])  # everyone's facts with risk: what the next refresh starts from
         evidence = encoded(result.tables["patient_evidence"])
         quality = v["patient_quality"]
-        kept = State(as_of, version, _name(result), result.model, people, quality, evidence)
+        prepared = prepare_refresh(engine, people, result.model, as_of, codelists)
+        kept = State(as_of, version, _name(result), result.model, people, quality, evidence, prepared)
         save_state(engine.lake.root, kept)
         changes.prune(engine.lake.root, version)  # the batches before it are read for good
-        return Refreshed("full", result, reason=reason)
-    result, people, quality, evidence = update(engine, state, changed, codelists=codelists, say=say)
-    save_state(engine.lake.root, State(as_of, version, _name(result), state.model, people, quality, evidence))
+        return Refreshed("full", result, reason=reason, compiled=tuple(prepared))
+    updated = update(engine, state, changed, codelists=codelists, say=say)
+    save_state(engine.lake.root, dataclasses.replace(updated.state, sources=version))
     changes.prune(engine.lake.root, version)
-    return Refreshed("incremental", result, changed=len(changed))
+    compiled = tuple(n for n, p in updated.state.prepared.items() if p is not state.prepared.get(n))
+    return Refreshed("incremental", updated.result, changed=len(changed), compiled=compiled)
 
 
 def _name(result: RunResult) -> str:
@@ -219,24 +228,89 @@ class _Recomputed:
     people: pa.Table  # facts with risk and factors
     evidence: pa.Table
     quality: pa.Table
+    program: Prepared | None = None  # the SQL that computed them, for the next refresh
 
 
-def recompute(engine: Engine, mine: d.Inputs, model: RiskModel, as_of: dt.date) -> _Recomputed:
+def _roles(inputs: d.Inputs) -> dict[str, ir.Table]:
+    """Every table ``inputs`` holds, by its role in the pipeline."""
+    rules = {f"rule {name}": t for name, t in inputs.rules.items()}
+    return {
+        **{f"source {name}": t for name, t in inputs.tables.items()},
+        "codelists": inputs.codelists,
+        **rules,
+    }
+
+
+def _recompute_queries(mine: d.Inputs, model: RiskModel, as_of: dt.date) -> Build:
+    """The queries of :func:`recompute` (see :func:`~.prepared.prepare`)."""
+
+    def queries(cache: Callable[[str, ir.Table], ir.Table]) -> dict[str, ir.Table]:
+        given = {"sources": mine, "as_of": as_of, "clusters": d.clusters_read(), "training_fraction": None}
+        # the blocks are cached as the full run caches them: inlined, the two queries that read
+        # them take Ibis several times longer to compile than the few rows take to write and read
+        v = evaluate(PIPELINE, given, _PER_PERSON, cache=cache)
+        # scored by the engine as the full run scores everyone (:func:`~.scoring.scored`); only
+        # these few people's rows come to Python
+        segmented = cache("segmented", d.segment_query(v["insights"]))
+        return {
+            "duplicates": d.duplicates(mine),
+            "people": s.scored(model, segmented),
+            "evidence": v["evidence"],
+            "quality": patient_quality(mine, as_of),
+        }
+
+    return queries
+
+
+def _facts(model: RiskModel, as_of: dt.date) -> dict[str, Any]:
+    """What a refresh's SQL depends on besides its code and tables (:func:`~.prepared.key_of`)."""
+    return {"as_of": as_of.isoformat(), "model": model.as_dict()}
+
+
+def recompute(
+    engine: Engine, mine: d.Inputs, model: RiskModel, as_of: dt.date, program: Prepared | None = None
+) -> _Recomputed:
     """The per-person derivations of the people whose sources ``mine`` holds (:func:`restrict`,
-    :func:`from_after_images`), on ``engine``, scored with ``model``."""
-    d.unique_patients(engine.to_arrow(d.duplicates(mine)))
-    given = {"sources": mine, "as_of": as_of, "clusters": d.clusters_read(), "training_fraction": None}
-    # the blocks are cached as the full run caches them: inlined, the two queries that read them
-    # take Ibis several times longer to compile than the few rows take to write and read back
-    v = evaluate(PIPELINE, given, _PER_PERSON, cache=True)
-    # scored by the engine as the full run scores everyone (:func:`~.scoring.scored`); only these
-    # few people's rows come to Python
-    segmented = d.segment_query(v["insights"]).cache()
-    return _Recomputed(
-        engine.to_arrow(s.scored(model, segmented)),
-        engine.to_arrow(v["evidence"]),
-        engine.to_arrow(patient_quality(mine, as_of)),
-    )
+    :func:`from_after_images`), on ``engine``, scored with ``model``: by ``program`` when it was
+    prepared for the same code, tables, model and as-of date (:mod:`.prepared`)."""
+    queries = _recompute_queries(mine, model, as_of)
+    got, program = fetch_all(engine, _roles(mine), queries, program, **_facts(model, as_of))
+    d.unique_patients(got["duplicates"])
+    return _Recomputed(got["people"], got["evidence"], got["quality"], program)
+
+
+def prepare_refresh(
+    engine: Engine, people: pa.Table, model: RiskModel, as_of: dt.date, codelists: pa.Table | None = None
+) -> dict[str, Prepared]:
+    """The SQL of the nightly refreshes after a full run (by name: ``recompute``, ``population``),
+    compiled now for the tables they will read: the batches' after-images (empty here: their
+    schema is the source tables') and everyone's facts with risk (``people``). Empty on an engine
+    that runs no prepared SQL."""
+    if not engine.prepares_sql:
+        return {}
+    inputs = load_inputs(engine, codelists)
+    rows = {name: table_schema(name).arrow.empty_table() for name in changes.PERSON_TABLES}
+    mine = from_after_images(engine, inputs, rows)
+    loaded = f"nhc_refreshed_{uuid.uuid4().hex[:12]}"  # unique: see run._unique
+    scored = engine.scan_arrow(people, loaded)
+    try:
+        programs = {
+            "recompute": prepare(
+                engine, _roles(mine), _recompute_queries(mine, model, as_of), **_facts(model, as_of)
+            ),
+            "population": prepare(
+                engine, {"people": scored}, _population_queries(scored, as_of), **_facts(model, as_of)
+            ),
+        }
+    finally:
+        drop_loaded(engine, (*mine.loaded, loaded))
+    return {name: p for name, p in programs.items() if p is not None}
+
+
+@dataclass(frozen=True)
+class _Updated:
+    result: RunResult
+    state: State  # the next refresh's (its ``sources`` still the last one's: the caller sets them)
 
 
 def update(
@@ -246,10 +320,9 @@ def update(
     *,
     codelists: pa.Table | None = None,
     say: Progress = lambda _msg: None,
-) -> tuple[RunResult, pa.Table, pa.Table, pa.Table]:
+) -> _Updated:
     """Recompute the ``changed`` people, rebuild the population-wide tables and publish them all;
-    return the run's result and the state's new tables: everyone's facts with risk, data-quality
-    counts and evidence (strings encoded)."""
+    return the run's result and the next refresh's state."""
     started = time.perf_counter()
     ids = pa.array(sorted(changed), type=pa.int64())
     say(f"recomputing {len(ids)} people")
@@ -264,7 +337,7 @@ def update(
         inputs = d.Inputs(inputs.tables, inputs.codelists, inputs.rules, (*inputs.loaded, ids_name))
         mine = restrict(inputs, on_engine)
     try:
-        new = recompute(engine, mine, state.model, state.as_of)
+        new = recompute(engine, mine, state.model, state.as_of, state.prepared.get("recompute"))
     finally:
         drop_loaded(engine, inputs.loaded)
     recomputed = time.perf_counter()
@@ -272,7 +345,9 @@ def update(
     people = _replace(state.people, new.people, ids)
     quality = _replace(state.quality, new.quality, ids)
     evidence = _replace(state.evidence, new.evidence, ids)
-    tables, summary = population_tables(engine, people, quality, evidence, state.model, state.as_of)
+    tables, summary, program = population_tables(
+        engine, people, quality, evidence, state.model, state.as_of, state.prepared.get("population")
+    )
     built = time.perf_counter()
     generation = publish(engine.lake, tables)
     done = time.perf_counter()
@@ -291,7 +366,25 @@ def update(
         timings,
         generation=generation,
     )
-    return result, people, quality, evidence
+    programs = {"recompute": new.program, "population": program}
+    prepared = {name: p for name, p in programs.items() if p is not None}
+    kept = State(state.as_of, state.sources, _name(result), state.model, people, quality, evidence, prepared)
+    return _Updated(result, kept)
+
+
+def _population_queries(scored: ir.Table, as_of: dt.date) -> Build:
+    """The queries of :func:`population_tables` over everyone's facts with risk (``scored``)."""
+
+    def queries(_cache: Callable[[str, ir.Table], ir.Table]) -> dict[str, ir.Table]:
+        segmented = scored.drop("risk", "risk_factors")
+        return {
+            "worklists": o.worklists(scored, as_of),
+            "counted": o.counted(segmented),
+            "patient_insights": o.patient_insights(scored, as_of),
+            "population_cube": o.population_cube(segmented, as_of),
+        }
+
+    return queries
 
 
 def population_tables(
@@ -301,34 +394,39 @@ def population_tables(
     evidence: pa.Table,
     model: RiskModel,
     as_of: dt.date,
-) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+    program: Prepared | None = None,
+) -> tuple[dict[str, pa.Table], dict[str, Any], Prepared | None]:
     """Every insight table, and the run summary, from everyone's facts with risk (``people``), their
     data-quality counts and evidence (strings encoded or not): the same functions the full run
     uses (:mod:`.outputs`), on the engine (``people`` is loaded onto it, then dropped).
 
     The centiles, worklists, cube and counts are the engine's, over the same risks as the full
     run's (each person's computed by the engine's expression, then kept), so they are the same.
+    Their SQL is ``program``'s when it was prepared for the same code and tables; the program that
+    ran is returned (:mod:`.prepared`).
     """
+
     loaded = f"nhc_refreshed_{uuid.uuid4().hex[:12]}"  # unique: see run._unique
     scored = engine.scan_arrow(people, loaded)
     try:
-        segmented = scored.drop("risk", "risk_factors")
-        worklists = engine.to_arrow(o.worklists(scored, as_of))
+        queries = _population_queries(scored, as_of)
+        got, program = fetch_all(engine, {"people": scored}, queries, program, **_facts(model, as_of))
+        worklists = got["worklists"]
         summary = o.summarise(
-            o.counts(engine.to_arrow(o.counted(segmented))),
+            o.counts(got["counted"]),
             quality_totals(quality).to_pylist()[0],
             model,
             dict(Counter(worklists["worklist"].to_pylist())),
             model.n_train + model.n_test,  # the rows it was fitted and tested on
         )
         tables: Mapping[str, pa.Table] = {
-            "patient_insights": engine.to_arrow(o.patient_insights(scored, as_of)),
+            "patient_insights": got["patient_insights"],
             "patient_evidence": decoded(evidence),
-            "population_cube": engine.to_arrow(o.population_cube(segmented, as_of)),
+            "population_cube": got["population_cube"],
             "worklists": worklists,
             "risk_model": o.risk_model(model, as_of),
             "analytics_run": o.analytics_run(summary, as_of),
         }
     finally:
         drop_loaded(engine, (loaded,))
-    return {name: tables[name] for name in OUTPUT_TABLES}, summary
+    return {name: tables[name] for name in OUTPUT_TABLES}, summary, program

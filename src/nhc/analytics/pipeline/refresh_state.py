@@ -5,7 +5,8 @@ holds ``state.json`` (as-of date, source version, insights generation, risk mode
 (everyone's facts with risk), ``evidence.arrow`` (the published evidence) and ``quality.arrow``
 (per-person data-quality counts): Arrow files, their strings dictionary-encoded (:func:`encoded`:
 a county's string columns hold a few thousand distinct values at most, so the tables are a
-fraction of the size and a refresh filters small integers instead of copying strings). A new state is written into a new folder, then
+fraction of the size and a refresh filters small integers instead of copying strings); and
+``prepared.json``, the refresh's SQL compiled once (:mod:`.prepared`). A new state is written into a new folder, then
 ``current.json`` is replaced (a rename), so a refresh that dies leaves the previous state whole;
 files are never changed in place (the folder is not hidden, so the store's
 :func:`~nhc.lake.store.update_lake` hard-links it into a rewritten lake). Older folders are removed.
@@ -18,13 +19,15 @@ import json
 import os
 import shutil
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 
+from nhc.analytics.pipeline.prepared import Prepared
 from nhc.analytics.rules.risk import RiskModel
 
 STATE = "_incremental"
@@ -44,6 +47,8 @@ class State:
     people: pa.Table  # everyone's facts (the segmented columns) with risk and risk_factors
     quality: pa.Table  # per person: the data-quality counts
     evidence: pa.Table  # the patient_evidence table it published
+    # the refresh's SQL, compiled by a refresh since the last full run (:mod:`.prepared`), by name
+    prepared: Mapping[str, Prepared] = field(default_factory=dict)
 
 
 def save_state(lake_dir: Path | str, state: State) -> Path:
@@ -60,6 +65,8 @@ def save_state(lake_dir: Path | str, state: State) -> Path:
         "model": state.model.as_dict(),
     }
     (folder / "state.json").write_text(json.dumps(meta))
+    programs = {name: p.as_dict() for name, p in state.prepared.items()}
+    (folder / "prepared.json").write_text(json.dumps(programs))
     for name in _TABLES:
         feather.write_feather(getattr(state, name), folder / f"{name}.arrow", compression="uncompressed")
     pointer = home / f".{CURRENT}-{uuid.uuid4().hex}"
@@ -85,9 +92,19 @@ def load_state(lake_dir: Path | str) -> State | None:
             meta["generation"],
             RiskModel(**meta["model"]),
             *(feather.read_table(folder / f"{name}.arrow") for name in _TABLES),
+            _programs(folder),
         )
     except (OSError, ValueError, KeyError, TypeError):  # no state, or one this code cannot read
         return None
+
+
+def _programs(folder: Path) -> dict[str, Prepared]:
+    """The prepared SQL kept in ``folder`` (none when missing or unreadable: it is compiled again)."""
+    try:
+        data = json.loads((folder / "prepared.json").read_text())
+        return {name: Prepared.from_dict(p) for name, p in data.items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def encoded(table: pa.Table) -> pa.Table:

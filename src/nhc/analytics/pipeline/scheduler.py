@@ -80,12 +80,17 @@ def schedule(
 
 
 def evaluate(
-    graph: Graph, given: Mapping[str, Any], targets: Iterable[str], *, cache: bool = False
+    graph: Graph,
+    given: Mapping[str, Any],
+    targets: Iterable[str],
+    *,
+    cache: bool | Callable[[str, Any], Any] = False,
 ) -> dict[str, Any]:
     """The values of ``targets`` as expressions, on this thread, without running a query.
 
     ``given`` may also name nodes (their values then replace the derivations). ``CACHE`` nodes are
-    cached with Ibis when ``cache``; a target that needs a ``FETCH`` or ``QUERY`` node is an error.
+    cached with Ibis when ``cache`` is true, or replaced by ``cache(node name, expression)`` when it
+    is a function; a target that needs a ``FETCH`` or ``QUERY`` node is an error.
     """
     values = dict(given)
     overrides = {k: v for k, v in given.items() if k not in graph.given}
@@ -93,7 +98,11 @@ def evaluate(
         if n.result in (Result.FETCH, Result.QUERY, Result.OUTPUT):
             raise GraphError(f"node {n.name!r} runs a query: evaluate it with schedule()")
         value = n.apply(values)
-        values[n.name] = value.cache() if cache and n.result is Result.CACHE else value
+        if n.result is Result.CACHE and callable(cache):
+            value = cache(n.name, value)
+        elif n.result is Result.CACHE and cache:
+            value = value.cache()
+        values[n.name] = value
     return {t: values[t] for t in targets}
 
 
