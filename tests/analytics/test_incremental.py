@@ -12,7 +12,7 @@ import json
 import pyarrow as pa
 import pytest
 
-from nhc.analytics.pipeline import OUTPUT_TABLES, run
+from nhc.analytics.pipeline import OUTPUT_TABLES, incremental, run
 from nhc.analytics.pipeline.incremental import refresh
 from nhc.analytics.pipeline.refresh_state import load_state, save_state
 from nhc.lake.engine import DuckDBEngine, SparkEngine
@@ -280,3 +280,26 @@ def test_sql_prepared_for_other_code_tables_or_model_is_compiled_again(tmp_path)
     assert (done.mode, done.compiled) == ("incremental", ("recompute", "population"))
     assert not _same_as_full_run(engine, done.result.tables)
     assert "made for something else" not in {p.key for p in load_state(lake.root).prepared.values()}
+
+
+def test_a_refresh_that_fails_while_building_publishes_nothing_and_keeps_its_state(tmp_path, monkeypatch):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    before, state = {name: lake.read(name) for name in OUTPUT_TABLES}, load_state(lake.root)
+    _a_code_on(lake, 1)
+
+    def broken(*_args):
+        raise RuntimeError("the run summary could not be made")
+
+    # fails after the insights and the evidence are built (and being written)
+    monkeypatch.setattr(incremental.o, "summarise", broken)
+    with pytest.raises(RuntimeError, match="run summary"):
+        refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+
+    for name in OUTPUT_TABLES:
+        assert lake.read(name).equals(before[name]), name
+    assert load_state(lake.root).generation == state.generation
+    monkeypatch.undo()
+    done = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    assert done.mode == "incremental" and not _same_as_full_run(engine, done.result.tables)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
 import pytest
@@ -138,3 +139,36 @@ def test_an_ingest_after_a_run_keeps_the_published_generation(tmp_path):
         assert lake.read(name).equals(insights_before[name]), name
     _run(lake, NEW)
     assert _as_of_of_each(lake) == {n: {NEW} for n in OUTPUT_TABLES}
+
+
+def test_a_table_still_being_built_is_written_when_it_is_given(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    later = publication.Pending()
+    made = publication.Pending(lambda: pa.table({"item": ["x"], "value": ["1"], "as_of": [NEW]}))
+    with ThreadPoolExecutor(1) as pool:
+        publishing = pool.submit(publication.publish, lake, {"analytics_run": made, "risk_model": later})
+        later.set(
+            pa.table(
+                {"term": ["age"], "label": ["Age"], "coefficient": [0.5], "mean": [50.0], "as_of": [NEW]}
+            )
+        )
+        publishing.result(timeout=60)
+    assert lake.read("analytics_run").column("value").to_pylist() == ["1"]
+    assert lake.read("risk_model").column("term").to_pylist() == ["age"]
+
+
+def test_a_table_that_fails_to_be_built_leaves_every_old_table_whole(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    good = pa.table({"item": ["x"], "value": ["1"], "as_of": [OLD]})
+    publication.publish(lake, {"analytics_run": good})
+    later = publication.Pending()
+    with ThreadPoolExecutor(1) as pool:
+        publishing = pool.submit(
+            publication.publish, lake, {"analytics_run": good.slice(0, 0), "risk_model": later}
+        )
+        later.fail(Disk("the worklists could not be ranked"))
+        with pytest.raises(Disk):
+            publishing.result(timeout=60)
+    assert lake.read("analytics_run").to_pylist() == good.to_pylist()
+    assert not lake.exists("risk_model")
+    assert len(list((lake.root / ".generations" / "insights").glob("g-*"))) == 1

@@ -25,10 +25,11 @@ import contextlib
 import fcntl
 import os
 import shutil
+import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -55,6 +56,39 @@ class WrittenByEngine(Protocol):
     def to_arrow(self) -> pa.Table:
         """The whole table in this process (a run that does not write, a test)."""
         ...
+
+
+class Pending:
+    """An output table not computed yet, so that :func:`publish` can write the others meanwhile: it
+    is written once :meth:`set` gives it, or computed by ``make`` in the writer's thread.
+    :meth:`fail` makes the publication fail (nothing is switched) instead of waiting for ever."""
+
+    def __init__(self, make: Callable[[], pa.Table] | None = None) -> None:
+        self._table: Future[pa.Table] = Future()
+        self._make = make
+        self._lock = threading.Lock()
+
+    def set(self, table: pa.Table) -> None:
+        self._table.set_result(table)
+
+    def fail(self, error: BaseException) -> None:
+        with self._lock:
+            if not self._table.done():
+                self._table.set_exception(error)
+
+    def to_arrow(self) -> pa.Table:
+        with self._lock:
+            if self._make is not None and not self._table.done():
+                try:
+                    self._table.set_result(self._make())
+                except Exception as error:  # raised by result() below, to every reader
+                    self._table.set_exception(error)
+        return self._table.result()
+
+    def write_into(self, folder: Path, name: str) -> int:
+        table = self.to_arrow()
+        Lake(folder.parent).write(name, table)
+        return table.num_rows
 
 
 Output = pa.Table | WrittenByEngine

@@ -38,6 +38,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +64,7 @@ from nhc.analytics.pipeline.run import (
 from nhc.analytics.pipeline.scheduler import evaluate
 from nhc.errors import NhcError
 from nhc.lake import changes
-from nhc.lake.publish import current_generation, publish
+from nhc.lake.publish import Pending, current_generation, publish
 from nhc.lake.tables import table_schema
 
 if TYPE_CHECKING:
@@ -341,20 +342,39 @@ def update(
     finally:
         drop_loaded(engine, inputs.loaded)
     recomputed = time.perf_counter()
-    say("rebuilding the population-wide tables")
+    say("rebuilding the population-wide tables and publishing them")
     people = _replace(state.people, new.people, ids)
     quality = _replace(state.quality, new.quality, ids)
     evidence = _replace(state.evidence, new.evidence, ids)
-    tables, summary, program = population_tables(
-        engine, people, quality, evidence, state.model, state.as_of, state.prepared.get("population")
-    )
-    built = time.perf_counter()
-    generation = publish(engine.lake, tables)
+    # each table is written as soon as it is built, beside the engine building the next: the
+    # evidence (2.5 million rows on the county) first, decoded by the writer
+    outputs = {name: Pending() for name in OUTPUT_TABLES}
+    outputs["patient_evidence"] = Pending(lambda: decoded(evidence))
+    first = dict(sorted(outputs.items(), key=lambda item: item[0] != "patient_evidence"))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nhc-refresh-publish") as pool:
+        publishing = pool.submit(publish, engine.lake, first)
+        try:
+            summary, program = population_tables(
+                engine,
+                people,
+                quality,
+                state.model,
+                state.as_of,
+                state.prepared.get("population"),
+                ready=lambda name, table: outputs[name].set(table),
+            )
+        except BaseException as error:
+            for pending in outputs.values():
+                pending.fail(error)  # the publication fails too, and switches nothing
+            raise
+        built = time.perf_counter()
+        generation = publishing.result()
     done = time.perf_counter()
+    tables = {name: pending.to_arrow() for name, pending in outputs.items()}
     timings = {
         "recompute": round(recomputed - started, 3),
         "population_tables": round(built - recomputed, 3),
-        "write": round(done - built, 3),
+        "write": round(done - built, 3),  # what was left to write when the last table was built
     }
     result = RunResult(
         state.as_of,
@@ -377,11 +397,12 @@ def _population_queries(scored: ir.Table, as_of: dt.date) -> Build:
 
     def queries(_cache: Callable[[str, ir.Table], ir.Table]) -> dict[str, ir.Table]:
         segmented = scored.drop("risk", "risk_factors")
+        # in the order they are wanted: the largest table first, to be written while the rest run
         return {
-            "worklists": o.worklists(scored, as_of),
-            "counted": o.counted(segmented),
             "patient_insights": o.patient_insights(scored, as_of),
+            "worklists": o.worklists(scored, as_of),
             "population_cube": o.population_cube(segmented, as_of),
+            "counted": o.counted(segmented),
         }
 
     return queries
@@ -391,42 +412,42 @@ def population_tables(
     engine: Engine,
     people: pa.Table,
     quality: pa.Table,
-    evidence: pa.Table,
     model: RiskModel,
     as_of: dt.date,
     program: Prepared | None = None,
-) -> tuple[dict[str, pa.Table], dict[str, Any], Prepared | None]:
-    """Every insight table, and the run summary, from everyone's facts with risk (``people``), their
-    data-quality counts and evidence (strings encoded or not): the same functions the full run
-    uses (:mod:`.outputs`), on the engine (``people`` is loaded onto it, then dropped).
+    *,
+    ready: Callable[[str, pa.Table], None],
+) -> tuple[dict[str, Any], Prepared | None]:
+    """Every insight table but the evidence, given to ``ready(name, table)`` as soon as it is built,
+    from everyone's facts with risk (``people``) and their data-quality counts (strings encoded or
+    not): the same functions the full run uses (:mod:`.outputs`), on the engine (``people`` is
+    loaded onto it, then dropped). Returns the run summary and the program its queries ran.
 
     The centiles, worklists, cube and counts are the engine's, over the same risks as the full
     run's (each person's computed by the engine's expression, then kept), so they are the same.
-    Their SQL is ``program``'s when it was prepared for the same code and tables; the program that
-    ran is returned (:mod:`.prepared`).
+    Their SQL is ``program``'s when it was prepared for the same code and tables (:mod:`.prepared`).
     """
-
     loaded = f"nhc_refreshed_{uuid.uuid4().hex[:12]}"  # unique: see run._unique
     scored = engine.scan_arrow(people, loaded)
+
+    def fetched(name: str, table: pa.Table) -> None:
+        if name in OUTPUT_TABLES:
+            ready(name, table)
+
     try:
         queries = _population_queries(scored, as_of)
-        got, program = fetch_all(engine, {"people": scored}, queries, program, **_facts(model, as_of))
-        worklists = got["worklists"]
-        summary = o.summarise(
-            o.counts(got["counted"]),
-            quality_totals(quality).to_pylist()[0],
-            model,
-            dict(Counter(worklists["worklist"].to_pylist())),
-            model.n_train + model.n_test,  # the rows it was fitted and tested on
+        got, program = fetch_all(
+            engine, {"people": scored}, queries, program, fetched, **_facts(model, as_of)
         )
-        tables: Mapping[str, pa.Table] = {
-            "patient_insights": got["patient_insights"],
-            "patient_evidence": decoded(evidence),
-            "population_cube": got["population_cube"],
-            "worklists": worklists,
-            "risk_model": o.risk_model(model, as_of),
-            "analytics_run": o.analytics_run(summary, as_of),
-        }
     finally:
         drop_loaded(engine, (loaded,))
-    return {name: tables[name] for name in OUTPUT_TABLES}, summary, program
+    summary = o.summarise(
+        o.counts(got["counted"]),
+        quality_totals(quality).to_pylist()[0],
+        model,
+        dict(Counter(got["worklists"]["worklist"].to_pylist())),
+        model.n_train + model.n_test,  # the rows it was fitted and tested on
+    )
+    ready("risk_model", o.risk_model(model, as_of))
+    ready("analytics_run", o.analytics_run(summary, as_of))
+    return summary, program

@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import sqlglot
-from sqlglot import exp
 
 import nhc
 
@@ -45,6 +44,10 @@ if TYPE_CHECKING:
 
 #: The prefix of the tables a prepared program makes (temporary, dropped when it has run).
 MADE = "nhc_prepared_"
+#: ``build(cache)``: the queries of a program by name (``cache(name, expr)`` marks a block they read)
+Build = Callable[[Callable[[str, "ir.Table"], "ir.Table"]], Mapping[str, "ir.Table"]]
+#: ``each(name, value)``: told of each fetched value as soon as it is fetched
+Fetched = Callable[[str, "pa.Table"], None]
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,12 @@ class Prepared:
     reads: Mapping[str, str]
     steps: tuple[Step, ...]
 
-    def run(self, engine: Engine, reads: Mapping[str, str]) -> dict[str, pa.Table]:
+    def run(
+        self, engine: Engine, reads: Mapping[str, str], each: Fetched | None = None
+    ) -> dict[str, pa.Table]:
         """Run the steps on ``engine`` with the tables of each role now named as in ``reads``;
-        return the fetched values by name. The tables it makes are dropped, whatever happens."""
+        return the fetched values by name (each also given to ``each(name, value)`` as it is
+        fetched). The tables it makes are dropped, whatever happens."""
         if set(reads) != set(self.reads):
             raise ValueError(f"prepared SQL reads {sorted(self.reads)}, given {sorted(reads)}")
         renamed = {f'"{self.reads[role]}"': f'"{reads[role]}"' for role in reads}
@@ -82,6 +88,8 @@ class Prepared:
                     engine.make_table(step.name, sql)
                 else:
                     fetched[step.name] = engine.fetch_sql(sql, ibis.schema(dict(step.schema)))
+                    if each is not None:
+                        each(step.name, fetched[step.name])
         finally:
             for name in made:
                 engine.drop_made(name)
@@ -104,30 +112,36 @@ class Preparer:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._steps: list[Step] = []
+        self._read: set[str | None] = set()  # the tables the steps read by name (None: unnamed)
 
     def made(self, name: str, expr: ir.Table) -> ir.Table:
         table = f"{MADE}{name}"
-        self._steps.append(Step(table, self._engine.sql_of(expr)))
+        self._steps.append(Step(table, self._sql(expr)))
         return self._engine.placeholder(table, expr.schema())
 
     def fetched(self, name: str, expr: ir.Table) -> None:
         schema = {column: str(dtype) for column, dtype in expr.schema().items()}
-        self._steps.append(Step(name, self._engine.sql_of(expr), schema))
+        self._steps.append(Step(name, self._sql(expr), schema))
+
+    def _sql(self, expr: ir.Table) -> str:
+        self._read |= _tables_read(expr)
+        return self._engine.sql_of(expr)
 
     def prepared(self, key: str, reads: Mapping[str, str]) -> Prepared | None:
         """The program, or None when a step reads a table neither in ``reads`` nor made by it."""
         known = set(reads.values()) | {s.name for s in self._steps if s.schema is None}
-        for step in self._steps:
-            if not _tables_read(step.sql) <= known:
-                return None
+        if not self._read <= known:
+            return None
         return Prepared(key, dict(reads), tuple(self._steps))
 
 
-def _tables_read(sql: str) -> set[str]:
-    """The tables ``sql`` reads by name (not its own common table expressions)."""
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-    return {t.name for t in tree.find_all(exp.Table)} - ctes
+def _tables_read(expr: ir.Table) -> set[str | None]:
+    """The tables ``expr`` reads by name; None stands for any it reads otherwise (a table held in
+    Python, which Ibis registers under a name of its own; a query given as SQL text)."""
+    import ibis.expr.operations as ops
+
+    leaves = expr.op().find((ops.PhysicalTable, ops.SQLQueryResult, ops.SQLStringView))
+    return {op.name if isinstance(op, ops.DatabaseTable) else None for op in leaves}
 
 
 def names_read(tables: Mapping[str, ir.Table]) -> dict[str, str] | None:
@@ -170,9 +184,6 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-Build = Callable[[Callable[[str, "ir.Table"], "ir.Table"]], Mapping[str, "ir.Table"]]
-
-
 def prepare(engine: Engine, tables: Mapping[str, ir.Table], build: Build, **facts: Any) -> Prepared | None:
     """The queries ``build(cache)`` returns (name -> expression over ``tables``, role -> table;
     ``cache(name, expr)`` stands for a block the later queries read), compiled for ``engine``
@@ -187,10 +198,16 @@ def prepare(engine: Engine, tables: Mapping[str, ir.Table], build: Build, **fact
 
 
 def fetch_all(
-    engine: Engine, tables: Mapping[str, ir.Table], build: Build, program: Prepared | None, **facts: Any
+    engine: Engine,
+    tables: Mapping[str, ir.Table],
+    build: Build,
+    program: Prepared | None,
+    each: Fetched | None = None,
+    **facts: Any,
 ) -> tuple[dict[str, pa.Table], Prepared | None]:
-    """The values of the queries ``build`` returns (see :func:`prepare`), as Arrow; and the program
-    that ran them, for the next time.
+    """The values of the queries ``build`` returns (see :func:`prepare`), as Arrow (each also given
+    to ``each(name, value)`` as soon as it is fetched); and the program that ran them, for the
+    next time.
 
     ``program`` is run when its key is this one's (:func:`key_of` of ``tables`` and ``facts``);
     otherwise the queries are compiled into a new one. On an engine that does not prepare SQL, or
@@ -201,6 +218,10 @@ def fetch_all(
     if reads is not None and (program is None or program.key != key_of(tables, **facts)):
         program = prepare(engine, tables, build, **facts)
     if reads is not None and program is not None:
-        return program.run(engine, reads), program
-    queries = build(lambda _name, expr: expr.cache())
-    return {name: engine.to_arrow(query) for name, query in queries.items()}, None
+        return program.run(engine, reads, each), program
+    fetched = {}
+    for name, query in build(lambda _name, expr: expr.cache()).items():
+        fetched[name] = engine.to_arrow(query)
+        if each is not None:
+            each(name, fetched[name])
+    return fetched, None
