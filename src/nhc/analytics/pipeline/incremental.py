@@ -38,8 +38,9 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -345,14 +346,62 @@ def update(
     say("rebuilding the population-wide tables and publishing them")
     people = _replace(state.people, new.people, ids)
     quality = _replace(state.quality, new.quality, ids)
-    evidence = _replace(state.evidence, new.evidence, ids)
-    # each table is written as soon as it is built, beside the engine building the next: the
-    # evidence (2.5 million rows on the county) first, decoded by the writer
-    outputs = {name: Pending() for name in OUTPUT_TABLES}
-    outputs["patient_evidence"] = Pending(lambda: decoded(evidence))
-    first = dict(sorted(outputs.items(), key=lambda item: item[0] != "patient_evidence"))
+    out = _publish_as_built(engine, state, new, ids, people, quality)
+    done = time.perf_counter()
+    timings = {
+        "recompute": round(recomputed - started, 3),
+        "population_tables": round(out.built - recomputed, 3),
+        "write": round(done - out.built, 3),  # what was left to write when the last table was built
+    }
+    result = RunResult(
+        state.as_of,
+        engine.name,
+        {**out.summary, "timings": timings},
+        out.tables,
+        state.model,
+        done - started,
+        timings,
+        generation=out.generation,
+    )
+    programs = {"recompute": new.program, "population": out.program}
+    prepared = {name: p for name, p in programs.items() if p is not None}
+    evidence = out.evidence.result()
+    kept = State(state.as_of, state.sources, _name(result), state.model, people, quality, evidence, prepared)
+    return _Updated(result, kept)
+
+
+@dataclass(frozen=True)
+class _Published:
+    generation: Path
+    tables: dict[str, pa.Table]
+    summary: dict[str, Any]
+    program: Prepared | None  # the population-wide queries' SQL
+    evidence: Future[pa.Table]  # everyone's evidence, strings encoded (for the state)
+    built: float  # perf_counter when the last table was built
+
+
+def _publish_as_built(
+    engine: Engine, state: State, new: _Recomputed, ids: pa.Array, people: pa.Table, quality: pa.Table
+) -> _Published:
+    """Build the insight tables from everyone's rows (``people``, ``quality``; the evidence with the
+    changed people's replaced by ``new``'s) and publish them, each written as soon as it is built
+    while the engine builds the next. The two largest are made from Python's tables by the writers
+    themselves, first: the evidence (2.5 million rows on the county) and the insights (a projection
+    of ``people``). A failure while building fails the publication too, which then switches
+    nothing."""
+    evidence: Future[pa.Table] = Future()
+
+    def evidence_table() -> pa.Table:
+        evidence.set_result(_replace(state.evidence, new.evidence, ids))
+        return decoded(evidence.result())
+
+    outputs = {
+        "patient_evidence": Pending(evidence_table),
+        "patient_insights": Pending(lambda: decoded(o.patient_insights_of(people, state.as_of))),
+        **{name: Pending() for name in OUTPUT_TABLES if name not in ("patient_evidence", "patient_insights")},
+    }
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nhc-refresh-publish") as pool:
-        publishing = pool.submit(publish, engine.lake, first)
+        publishing = pool.submit(publish, engine.lake, outputs)
         try:
             summary, program = population_tables(
                 engine,
@@ -365,31 +414,12 @@ def update(
             )
         except BaseException as error:
             for pending in outputs.values():
-                pending.fail(error)  # the publication fails too, and switches nothing
+                pending.fail(error)
             raise
         built = time.perf_counter()
         generation = publishing.result()
-    done = time.perf_counter()
-    tables = {name: pending.to_arrow() for name, pending in outputs.items()}
-    timings = {
-        "recompute": round(recomputed - started, 3),
-        "population_tables": round(built - recomputed, 3),
-        "write": round(done - built, 3),  # what was left to write when the last table was built
-    }
-    result = RunResult(
-        state.as_of,
-        engine.name,
-        {**summary, "timings": timings},
-        tables,
-        state.model,
-        done - started,
-        timings,
-        generation=generation,
-    )
-    programs = {"recompute": new.program, "population": program}
-    prepared = {name: p for name, p in programs.items() if p is not None}
-    kept = State(state.as_of, state.sources, _name(result), state.model, people, quality, evidence, prepared)
-    return _Updated(result, kept)
+    tables = {name: outputs[name].to_arrow() for name in OUTPUT_TABLES}
+    return _Published(generation, tables, summary, program, evidence, built)
 
 
 def _population_queries(scored: ir.Table, as_of: dt.date) -> Build:
@@ -397,9 +427,8 @@ def _population_queries(scored: ir.Table, as_of: dt.date) -> Build:
 
     def queries(_cache: Callable[[str, ir.Table], ir.Table]) -> dict[str, ir.Table]:
         segmented = scored.drop("risk", "risk_factors")
-        # in the order they are wanted: the largest table first, to be written while the rest run
+        # in the order they are wanted: the largest first, to be written while the rest run
         return {
-            "patient_insights": o.patient_insights(scored, as_of),
             "worklists": o.worklists(scored, as_of),
             "population_cube": o.population_cube(segmented, as_of),
             "counted": o.counted(segmented),
@@ -418,10 +447,11 @@ def population_tables(
     *,
     ready: Callable[[str, pa.Table], None],
 ) -> tuple[dict[str, Any], Prepared | None]:
-    """Every insight table but the evidence, given to ``ready(name, table)`` as soon as it is built,
-    from everyone's facts with risk (``people``) and their data-quality counts (strings encoded or
-    not): the same functions the full run uses (:mod:`.outputs`), on the engine (``people`` is
-    loaded onto it, then dropped). Returns the run summary and the program its queries ran.
+    """Every insight table but the evidence and the insights, each given to ``ready(name, table)``
+    as soon as it is built, from everyone's facts with risk (``people``) and their data-quality
+    counts (strings encoded or not): the same functions the full run uses (:mod:`.outputs`), on the
+    engine (``people`` is loaded onto it, then dropped). Returns the run summary and the program
+    its queries ran.
 
     The centiles, worklists, cube and counts are the engine's, over the same risks as the full
     run's (each person's computed by the engine's expression, then kept), so they are the same.

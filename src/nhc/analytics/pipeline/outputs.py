@@ -33,6 +33,13 @@ def patient_insights(scored: ir.Table, as_of: dt.date) -> ir.Table:
     return scored.select(*INSIGHT_COLUMNS, "risk", "risk_factors", as_of=ibis.literal(as_of))
 
 
+def patient_insights_of(people: pa.Table, as_of: dt.date) -> pa.Table:
+    """:func:`patient_insights` of everyone's facts with risk already in this process (a refresh
+    keeps them): the same columns, without a query."""
+    table = people.select([*INSIGHT_COLUMNS, "risk", "risk_factors"])
+    return table.append_column("as_of", _dates(as_of, table.num_rows))
+
+
 def worklists(scored: ir.Table, as_of: dt.date) -> ir.Table:
     """Every worklist, ranked, from everyone's facts with their risk and its centile."""
     return wlm.worklists(scored).mutate(as_of=ibis.literal(as_of))

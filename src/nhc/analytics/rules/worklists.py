@@ -188,8 +188,14 @@ def input_columns(definitions: tuple[Worklist, ...] = WORKLISTS) -> set[str]:
 
 def worklists(insights: ir.Table, definitions: tuple[Worklist, ...] = WORKLISTS) -> ir.Table:
     """All worklists stacked: worklist, neighbourhood, practice_code, patient_id, rank, score, reasons."""
-    t = with_risk_centile(insights) if "risk_centile_in_neighbourhood" not in insights.columns else insights
-    parts = [nullable(worklist(t, wl)) for wl in definitions]
+    centile = "risk_centile_in_neighbourhood"
+    ranked = with_risk_centile(insights) if centile not in insights.columns else insights
+    # only the worklists on the centile read it: the others filter everyone's insights directly,
+    # so the engine joins the centiles back for those the centile's own criterion keeps
+    parts = [
+        nullable(worklist(ranked if any(c.column == centile for c in wl.criteria) else insights, wl))
+        for wl in definitions
+    ]
     out = parts[0]
     for p in parts[1:]:
         out = out.union(p)
