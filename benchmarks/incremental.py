@@ -128,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         people = full.result.summary["population"]
         print(f"population {people:,}")
         print(f"full run (nhc run): {plain_s:.2f} s ({plain_c:.2f} s CPU)")
-        print(f"full refresh (nhc run --incremental --full): {full_s:.2f} s ({full_c:.2f} s CPU)")
+        print(
+            f"full refresh (nhc run --incremental --full): {full_s:.2f} s ({full_c:.2f} s CPU), "
+            f"preparing the SQL of: {', '.join(full.compiled) or 'nothing'}"
+        )
         head = f"{'day':>4} {'people changed':>15} {'ingest s':>9} {'refresh s':>10} {'CPU s':>7}"
         print(f"{head} {'of full run':>12} {'CPU of full':>12}")
         for day in range(1, args.days + 1):
@@ -140,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             assert inc.mode == "incremental", inc.reason
             row = f"{day:>4} {n:>15,} {ingest_s:>9.2f} {inc_s:>10.2f} {inc_c:>7.2f}"
             print(f"{row} {100 * inc_s / plain_s:>11.1f}% {100 * inc_c / plain_c:>11.1f}%")
-            print(f"      steps: {inc.result.timings}")
+            compiled = ", ".join(inc.compiled) or "none (the full refresh's, kept)"
+            print(f"      steps: {inc.result.timings}; SQL compiled: {compiled}")
         write_s, scan_s = design_floor(lake, day_ids)
         floor = read_s + write_s
         print(
