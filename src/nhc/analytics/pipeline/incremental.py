@@ -290,7 +290,7 @@ def prepare_refresh(
     that runs no prepared SQL."""
     if not engine.prepares_sql:
         return {}
-    inputs = load_inputs(engine, codelists)
+    inputs = load_inputs(engine, codelists, categorical=False)
     rows = {name: table_schema(name).arrow.empty_table() for name in changes.PERSON_TABLES}
     mine = from_after_images(engine, inputs, rows)
     loaded = f"nhc_refreshed_{uuid.uuid4().hex[:12]}"  # unique: see run._unique
@@ -330,7 +330,7 @@ def update(
     say(f"recomputing {len(ids)} people")
     # their rows from the batches' after-images; without them, one scan of each source table
     rows = changes.rows_since(engine.lake.root, state.sources)
-    inputs = load_inputs(engine, codelists)
+    inputs = load_inputs(engine, codelists, categorical=False)
     if rows is not None:
         inputs = mine = from_after_images(engine, inputs, rows)
     else:

@@ -94,9 +94,13 @@ def _put(
     return engine.from_arrow(table, unique), unique
 
 
-def load_inputs(engine: Engine, codelists: pa.Table | None = None) -> Inputs:
+def load_inputs(engine: Engine, codelists: pa.Table | None = None, *, categorical: bool = True) -> Inputs:
     """Source tables from the engine's lake, columns checked; codelists and rules loaded onto the
-    engine (their names in :attr:`Inputs.loaded`, for :func:`drop_loaded`)."""
+    engine (their names in :attr:`Inputs.loaded`, for :func:`drop_loaded`).
+
+    ``categorical``: codes and clusters loaded as categories (:meth:`Engine.from_arrow_categorical`:
+    faster over a county's events, slower to load); a nightly refresh, over a few thousand people's
+    rows, loads them as text."""
     tables = {name: require_columns(engine.table(name), name) for name in SOURCE_TABLES}
     if codelists is None:
         codelists = load_codelists()
@@ -105,9 +109,8 @@ def load_inputs(engine: Engine, codelists: pa.Table | None = None) -> Inputs:
         raise NhcError(
             f"table codelists: missing column {missing[0]}", hint="codelists need code and cluster"
         )
-    cl, cl_name = _put(
-        engine, codelists.select(["code", "cluster"]), "nhc_codelists", categorical=("code", "cluster")
-    )
+    categories = ("code", "cluster") if categorical else ()
+    cl, cl_name = _put(engine, codelists.select(["code", "cluster"]), "nhc_codelists", categorical=categories)
     rules = {
         "registers": _put(engine, registers.rules_table(), "nhc_register_rules"),
         "cms": _put(engine, multimorbidity.rules_table(), "nhc_cms_rules"),
