@@ -12,7 +12,7 @@ import json
 import pyarrow as pa
 import pytest
 
-from nhc.analytics.pipeline import OUTPUT_TABLES, incremental, run
+from nhc.analytics.pipeline import OUTPUT_TABLES, refresh_tables, run
 from nhc.analytics.pipeline.incremental import refresh
 from nhc.analytics.pipeline.refresh_state import load_state, save_state
 from nhc.lake.engine import DuckDBEngine, SparkEngine
@@ -293,7 +293,7 @@ def test_a_refresh_that_fails_while_building_publishes_nothing_and_keeps_its_sta
         raise RuntimeError("the run summary could not be made")
 
     # fails after the insights and the evidence are built (and being written)
-    monkeypatch.setattr(incremental.o, "summarise", broken)
+    monkeypatch.setattr(refresh_tables.o, "summarise", broken)
     with pytest.raises(RuntimeError, match="run summary"):
         refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
 

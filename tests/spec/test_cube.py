@@ -71,3 +71,36 @@ def test_a_total_is_controlled_on_its_own(spec):
             {"grouping": "locality", "band": "All", "locality": "L1", "count": 25},
         ],
     )
+
+
+def _counts(rows: list[tuple[str | None, int]]) -> list[dict]:
+    return [{"neighbourhood": key, "people": n} for key, n in rows]
+
+
+def test_counts_kept_are_changed_by_a_days_people(spec):
+    """A refresh counts everyone again from last night's counts: the changed people's rows as they
+    were are taken away and as they are now added. N1 had 3 people and loses one (who moves to N2);
+    N2 gains that one and a new person."""
+    spec(
+        given={
+            "kept": _counts([("N1", 3), ("N2", 1)]),
+            "before": _counts([("N1", 1)]),
+            "after": _counts([("N2", 2)]),
+        },
+        call=lambda t: cube.changed_counts(t.kept, t.before, t.after, ("neighbourhood",), "people"),
+        expect=_counts([("N1", 2), ("N2", 3)]),
+    )
+
+
+def test_a_count_left_with_nobody_is_dropped_and_a_new_one_appears(spec):
+    """As counting everyone would: N1's only person died (no row after), so N1 goes; N3 was nobody's
+    and now has one; people with no neighbourhood count as one more key."""
+    spec(
+        given={
+            "kept": _counts([("N1", 1), ("N2", 4), (None, 2)]),
+            "before": _counts([("N1", 1), (None, 1)]),
+            "after": _counts([("N3", 1), (None, 2)]),
+        },
+        call=lambda t: cube.changed_counts(t.kept, t.before, t.after, ("neighbourhood",), "people"),
+        expect=_counts([("N2", 4), ("N3", 1), (None, 3)]),
+    )

@@ -36,26 +36,28 @@ import dataclasses
 import datetime as dt
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Collection, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from nhc.analytics.pipeline import derivations as d
-from nhc.analytics.pipeline import outputs as o
 from nhc.analytics.pipeline import scoring as s
 from nhc.analytics.pipeline.graph import PIPELINE, Graph, Result, node
 from nhc.analytics.pipeline.prepared import Build, Prepared, fetch_all, prepare
 from nhc.analytics.pipeline.quality import patient_quality, quality_totals
-from nhc.analytics.pipeline.refresh_state import State, decoded, encoded, load_state, save_state
+from nhc.analytics.pipeline.refresh_state import State, encoded, load_state, replaced, save_state
+from nhc.analytics.pipeline.refresh_tables import (
+    Everyone,
+    Evidence,
+    facts,
+    population_queries,
+    publish_as_built,
+)
 from nhc.analytics.pipeline.run import (
     DEFAULT_AS_OF,
-    OUTPUT_TABLES,
     Progress,
     RunResult,
     drop_loaded,
@@ -65,7 +67,7 @@ from nhc.analytics.pipeline.run import (
 from nhc.analytics.pipeline.scheduler import evaluate
 from nhc.errors import NhcError
 from nhc.lake import changes
-from nhc.lake.publish import Pending, current_generation, publish
+from nhc.lake.publish import current_generation
 from nhc.lake.tables import table_schema
 
 if TYPE_CHECKING:
@@ -145,14 +147,18 @@ def refresh(
             codelists=codelists,
             progress=say,
             graph=REFRESH_PIPELINE,
-            keep=("scored", "patient_quality"),
+            keep=("scored", "patient_quality", "cube_cells", "counted"),
         )
         v = result.values
         people = encoded(v["scored"])  # everyone's facts with risk: what the next refresh starts from
         evidence = encoded(result.tables["patient_evidence"])
-        quality = v["patient_quality"]
-        prepared = prepare_refresh(engine, people, result.model, as_of, codelists)
-        kept = State(as_of, version, _name(result), result.model, people, quality, evidence, prepared)
+        quality, cells, counted = v["patient_quality"], v["cube_cells"], v["counted"]
+        everyone = Everyone(people, quality, people.slice(0, 0), people.slice(0, 0), cells, counted)
+        prepared = prepare_refresh(engine, everyone, result.model, as_of, codelists)
+        model = result.model
+        kept = State(
+            as_of, version, _name(result), model, people, quality, evidence, cells, counted, prepared
+        )
         save_state(engine.lake.root, kept)
         changes.prune(engine.lake.root, version)  # the batches before it are read for good
         return Refreshed("full", result, reason=reason, compiled=tuple(prepared))
@@ -187,18 +193,6 @@ def _day_of_work(
     if len(changed) > max_changed * max(state.people.num_rows, 1):
         return None, f"{len(changed)} people changed: a full run costs about as much"
     return changed, None
-
-
-def _replace(old: pa.Table, new: pa.Table, ids: pa.Array) -> pa.Table:
-    """``old`` (strings dictionary-encoded: :func:`~.refresh_state.encoded`) with the rows of the
-    people in ``ids`` replaced by ``new``'s, encoded the same way, in one piece.
-
-    Filtering the encoded table copies small integers, not a county's strings: several times
-    cheaper, the difference between a day's refresh in a tenth of a full run or not.
-    """
-    kept = old.filter(pc.invert(pc.is_in(old.column("patient_id"), value_set=ids)))
-    added = encoded(new.select(old.column_names)).cast(old.schema)
-    return pa.concat_tables([kept, added]).unify_dictionaries().combine_chunks()
 
 
 def restrict(inputs: d.Inputs, ids: ir.Table) -> d.Inputs:
@@ -264,11 +258,6 @@ def _recompute_queries(mine: d.Inputs, model: RiskModel, as_of: dt.date) -> Buil
     return queries
 
 
-def _facts(model: RiskModel, as_of: dt.date) -> dict[str, Any]:
-    """What a refresh's SQL depends on besides its code and tables (:func:`~.prepared.key_of`)."""
-    return {"as_of": as_of.isoformat(), "model": model.as_dict()}
-
-
 def recompute(
     engine: Engine, mine: d.Inputs, model: RiskModel, as_of: dt.date, program: Prepared | None = None
 ) -> _Recomputed:
@@ -276,36 +265,36 @@ def recompute(
     :func:`from_after_images`), on ``engine``, scored with ``model``: by ``program`` when it was
     prepared for the same code, tables, model and as-of date (:mod:`.prepared`)."""
     queries = _recompute_queries(mine, model, as_of)
-    got, program = fetch_all(engine, _roles(mine), queries, program, **_facts(model, as_of))
+    got, program = fetch_all(engine, _roles(mine), queries, program, **facts(model, as_of))
     d.unique_patients(got["duplicates"])
     return _Recomputed(got["people"], got["evidence"], got["quality"], program)
 
 
 def prepare_refresh(
-    engine: Engine, people: pa.Table, model: RiskModel, as_of: dt.date, codelists: pa.Table | None = None
+    engine: Engine, everyone: Everyone, model: RiskModel, as_of: dt.date, codelists: pa.Table | None = None
 ) -> dict[str, Prepared]:
     """The SQL of the nightly refreshes after a full run (by name: ``recompute``, ``population``),
     compiled now for the tables they will read: the batches' after-images (empty here: their
-    schema is the source tables') and everyone's facts with risk (``people``). Empty on an engine
-    that runs no prepared SQL."""
+    schema is the source tables') and :class:`Everyone`'s. Empty on an engine that runs no
+    prepared SQL."""
     if not engine.prepares_sql:
         return {}
     inputs = load_inputs(engine, codelists, categorical=False)
     rows = {name: table_schema(name).arrow.empty_table() for name in changes.PERSON_TABLES}
     mine = from_after_images(engine, inputs, rows)
-    loaded = f"nhc_refreshed_{uuid.uuid4().hex[:12]}"  # unique: see run._unique
-    scored = engine.scan_arrow(people, loaded)
+    suffix = uuid.uuid4().hex[:12]  # unique: see run._unique
+    on = {
+        role: engine.scan_arrow(t, f"nhc_refreshed_{role}_{suffix}") for role, t in everyone.tables().items()
+    }
     try:
         programs = {
             "recompute": prepare(
-                engine, _roles(mine), _recompute_queries(mine, model, as_of), **_facts(model, as_of)
+                engine, _roles(mine), _recompute_queries(mine, model, as_of), **facts(model, as_of)
             ),
-            "population": prepare(
-                engine, {"people": scored}, _population_queries(scored, as_of), **_facts(model, as_of)
-            ),
+            "population": prepare(engine, on, population_queries(on, as_of), **facts(model, as_of)),
         }
     finally:
-        drop_loaded(engine, (*mine.loaded, loaded))
+        drop_loaded(engine, (*mine.loaded, *(f"nhc_refreshed_{role}_{suffix}" for role in on)))
     return {name: p for name, p in programs.items() if p is not None}
 
 
@@ -344,9 +333,14 @@ def update(
         drop_loaded(engine, inputs.loaded)
     recomputed = time.perf_counter()
     say("rebuilding the population-wide tables and publishing them")
-    people = _replace(state.people, new.people, ids)
-    quality = _replace(state.quality, new.quality, ids)
-    out = _publish_as_built(engine, state, new, ids, people, quality)
+    before = state.people.filter(pc.is_in(state.people.column("patient_id"), value_set=ids))
+    people = replaced(state.people, new.people, ids)
+    quality = replaced(state.quality, new.quality, ids)
+    everyone = Everyone(people, quality, before, new.people, state.cells, state.counted)
+    evidence = Evidence(state.evidence, new.evidence, ids)
+    out = publish_as_built(
+        engine, everyone, evidence, state.model, state.as_of, state.prepared.get("population")
+    )
     done = time.perf_counter()
     timings = {
         "recompute": round(recomputed - started, 3),
@@ -366,118 +360,17 @@ def update(
     programs = {"recompute": new.program, "population": out.program}
     prepared = {name: p for name, p in programs.items() if p is not None}
     evidence = out.evidence.result()
-    kept = State(state.as_of, state.sources, _name(result), state.model, people, quality, evidence, prepared)
-    return _Updated(result, kept)
-
-
-@dataclass(frozen=True)
-class _Published:
-    generation: Path
-    tables: dict[str, pa.Table]
-    summary: dict[str, Any]
-    program: Prepared | None  # the population-wide queries' SQL
-    evidence: Future[pa.Table]  # everyone's evidence, strings encoded (for the state)
-    built: float  # perf_counter when the last table was built
-
-
-def _publish_as_built(
-    engine: Engine, state: State, new: _Recomputed, ids: pa.Array, people: pa.Table, quality: pa.Table
-) -> _Published:
-    """Build the insight tables from everyone's rows (``people``, ``quality``; the evidence with the
-    changed people's replaced by ``new``'s) and publish them, each written as soon as it is built
-    while the engine builds the next. The two largest are made from Python's tables by the writers
-    themselves, first: the evidence (2.5 million rows on the county) and the insights (a projection
-    of ``people``). A failure while building fails the publication too, which then switches
-    nothing."""
-    evidence: Future[pa.Table] = Future()
-
-    def evidence_table() -> pa.Table:
-        evidence.set_result(_replace(state.evidence, new.evidence, ids))
-        return decoded(evidence.result())
-
-    outputs = {
-        "patient_evidence": Pending(evidence_table),
-        "patient_insights": Pending(lambda: decoded(o.patient_insights_of(people, state.as_of))),
-        **{name: Pending() for name in OUTPUT_TABLES if name not in ("patient_evidence", "patient_insights")},
-    }
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nhc-refresh-publish") as pool:
-        publishing = pool.submit(publish, engine.lake, outputs)
-        try:
-            summary, program = population_tables(
-                engine,
-                people,
-                quality,
-                state.model,
-                state.as_of,
-                state.prepared.get("population"),
-                ready=lambda name, table: outputs[name].set(table),
-            )
-        except BaseException as error:
-            for pending in outputs.values():
-                pending.fail(error)
-            raise
-        built = time.perf_counter()
-        generation = publishing.result()
-    tables = {name: outputs[name].to_arrow() for name in OUTPUT_TABLES}
-    return _Published(generation, tables, summary, program, evidence, built)
-
-
-def _population_queries(scored: ir.Table, as_of: dt.date) -> Build:
-    """The queries of :func:`population_tables` over everyone's facts with risk (``scored``)."""
-
-    def queries(_cache: Callable[[str, ir.Table], ir.Table]) -> dict[str, ir.Table]:
-        segmented = scored.drop("risk", "risk_factors")
-        # in the order they are wanted: the largest first, to be written while the rest run
-        return {
-            "worklists": o.worklists(scored, as_of),
-            "population_cube": o.population_cube(segmented, as_of),
-            "counted": o.counted(segmented),
-        }
-
-    return queries
-
-
-def population_tables(
-    engine: Engine,
-    people: pa.Table,
-    quality: pa.Table,
-    model: RiskModel,
-    as_of: dt.date,
-    program: Prepared | None = None,
-    *,
-    ready: Callable[[str, pa.Table], None],
-) -> tuple[dict[str, Any], Prepared | None]:
-    """Every insight table but the evidence and the insights, each given to ``ready(name, table)``
-    as soon as it is built, from everyone's facts with risk (``people``) and their data-quality
-    counts (strings encoded or not): the same functions the full run uses (:mod:`.outputs`), on the
-    engine (``people`` is loaded onto it, then dropped). Returns the run summary and the program
-    its queries ran.
-
-    The centiles, worklists, cube and counts are the engine's, over the same risks as the full
-    run's (each person's computed by the engine's expression, then kept), so they are the same.
-    Their SQL is ``program``'s when it was prepared for the same code and tables (:mod:`.prepared`).
-    """
-    loaded = f"nhc_refreshed_{uuid.uuid4().hex[:12]}"  # unique: see run._unique
-    scored = engine.scan_arrow(people, loaded)
-
-    def fetched(name: str, table: pa.Table) -> None:
-        if name in OUTPUT_TABLES:
-            ready(name, table)
-
-    try:
-        queries = _population_queries(scored, as_of)
-        got, program = fetch_all(
-            engine, {"people": scored}, queries, program, fetched, **_facts(model, as_of)
-        )
-    finally:
-        drop_loaded(engine, (loaded,))
-    summary = o.summarise(
-        o.counts(got["counted"]),
-        quality_totals(quality).to_pylist()[0],
-        model,
-        dict(Counter(got["worklists"]["worklist"].to_pylist())),
-        model.n_train + model.n_test,  # the rows it was fitted and tested on
+    cells, counted = out.counts["cells"], out.counts["counted"]
+    kept = State(
+        state.as_of,
+        state.sources,
+        _name(result),
+        state.model,
+        people,
+        quality,
+        evidence,
+        cells,
+        counted,
+        prepared,
     )
-    ready("risk_model", o.risk_model(model, as_of))
-    ready("analytics_run", o.analytics_run(summary, as_of))
-    return summary, program
+    return _Updated(result, kept)

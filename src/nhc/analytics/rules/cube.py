@@ -9,6 +9,7 @@ cells up (sums of rounded cells drift, and suppressed cells are missing).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import ibis
@@ -92,3 +93,18 @@ def cube_of_cells(
     for p in parts[1:]:
         out = out.union(p)
     return disclosure.apply(out, "count") if control else out
+
+
+def changed_counts(
+    kept: ir.Table, before: ir.Table, after: ir.Table, keys: Sequence[str], n: str
+) -> ir.Table:
+    """Counts (``n`` people by ``keys``) ``kept`` from everyone, with those of some people's rows
+    ``before`` taken away and of their rows ``after`` added: what counting everyone again gives,
+    from a day's few thousand rows. Keys left with nobody are dropped, as a count of everyone has
+    none."""
+    parts = [
+        t.select(*keys, change=sign * t[n].cast("int64")) for t, sign in ((kept, 1), (after, 1), (before, -1))
+    ]
+    every = parts[0].union(parts[1]).union(parts[2])  # all rows (union keeps duplicates)
+    summed = every.group_by(list(keys)).aggregate(total=every.change.sum())
+    return summed.filter(summed.total > 0).select(*keys, **{n: summed.total.cast("int64")})

@@ -1,0 +1,199 @@
+"""The nightly refresh's population-wide tables, and their publication as they are built
+(:mod:`.incremental`).
+
+The centiles and worklists are ranked over everyone's kept facts; the cube's cells and the run
+summary's counts are last night's, changed by the day's people only; the insights and evidence are
+everyone's kept rows. Each table is written as soon as it exists, by the publication's writers,
+while the engine builds the next (:class:`nhc.lake.publish.Pending`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from nhc.analytics.pipeline import outputs as o
+from nhc.analytics.pipeline.prepared import Build, Prepared, fetch_all
+from nhc.analytics.pipeline.quality import quality_totals
+from nhc.analytics.pipeline.refresh_state import decoded, replaced
+from nhc.analytics.pipeline.run import OUTPUT_TABLES, drop_loaded
+from nhc.analytics.rules.cube import DIMENSIONS, changed_counts
+from nhc.lake.publish import Pending, publish
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from nhc.analytics.rules.risk import RiskModel
+    from nhc.lake.engine import Engine
+
+
+def facts(model: RiskModel, as_of: dt.date) -> dict[str, Any]:
+    """What a refresh's SQL depends on besides its code and tables (:func:`~.prepared.key_of`)."""
+    return {"as_of": as_of.isoformat(), "model": model.as_dict()}
+
+
+@dataclass(frozen=True)
+class Everyone:
+    """What the population-wide tables are built from: everyone's facts with risk (``people``) and
+    data-quality counts, both with the day's people replaced; the day's people's facts as kept
+    ``before`` and as recomputed ``after``; and everyone counted before the day, for the cube
+    (``cells``) and for the run summary (``counted``)."""
+
+    people: pa.Table
+    quality: pa.Table
+    before: pa.Table
+    after: pa.Table
+    cells: pa.Table
+    counted: pa.Table
+
+    def tables(self) -> dict[str, pa.Table]:
+        """The tables the engine reads, by role."""
+        roles = ("people", "before", "after", "cells", "counted")
+        return {role: getattr(self, role) for role in roles}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everyone's evidence as the last refresh ``kept`` it (strings encoded), with the rows of the
+    people in ``ids`` to be replaced by their ``new`` rows."""
+
+    kept: pa.Table
+    new: pa.Table
+    ids: pa.Array
+
+
+def population_queries(on: Mapping[str, ir.Table], as_of: dt.date) -> Build:
+    """The queries of :func:`population_tables` over :meth:`Everyone.tables` on the engine (``on``).
+
+    The worklists rank everyone (a centile moves for everyone in a neighbourhood when one person's
+    risk does); the cube's cells and the summary's counts are last night's, changed by the day's
+    people only (:func:`~nhc.analytics.rules.cube.changed_counts`)."""
+
+    def queries(cache: Callable[[str, ir.Table], ir.Table]) -> dict[str, ir.Table]:
+        before, after = (on[role].drop("risk", "risk_factors") for role in ("before", "after"))
+        cells = changed_counts(on["cells"], o.cube_cells(before), o.cube_cells(after), DIMENSIONS, "people")
+        cells = cache("cells", cells)
+        counted = changed_counts(on["counted"], o.counted(before), o.counted(after), ("item", "key"), "n")
+        # in the order they are wanted: the largest first, to be written while the rest run
+        return {
+            "worklists": o.worklists(on["people"], as_of),
+            "population_cube": o.cube_of_cells(cells, as_of),
+            "cells": cells,
+            "counted": counted,
+        }
+
+    return queries
+
+
+def population_tables(
+    engine: Engine,
+    everyone: Everyone,
+    model: RiskModel,
+    as_of: dt.date,
+    program: Prepared | None = None,
+    *,
+    ready: Callable[[str, pa.Table], None],
+) -> tuple[dict[str, Any], Prepared | None, dict[str, pa.Table]]:
+    """Every insight table but the evidence and the insights, each given to ``ready(name, table)``
+    as soon as it is built, from :class:`Everyone` (strings encoded or not): the same functions the
+    full run uses (:mod:`.outputs`), on the engine (the tables are loaded onto it, then dropped).
+    Returns the run summary, the program its queries ran and everyone counted now (``cells``,
+    ``counted``: the next refresh's).
+
+    The centiles, worklists, cube and counts are the engine's, over the same risks as the full
+    run's (each person's computed by the engine's expression, then kept), so they are the same.
+    Their SQL is ``program``'s when it was prepared for the same code and tables (:mod:`.prepared`).
+    """
+    suffix = uuid.uuid4().hex[:12]  # unique: see run._unique
+    on = {
+        role: engine.scan_arrow(t, f"nhc_refreshed_{role}_{suffix}") for role, t in everyone.tables().items()
+    }
+
+    def fetched(name: str, table: pa.Table) -> None:
+        if name in OUTPUT_TABLES:
+            ready(name, table)
+
+    try:
+        queries = population_queries(on, as_of)
+        got, program = fetch_all(engine, on, queries, program, fetched, **facts(model, as_of))
+    finally:
+        drop_loaded(engine, [f"nhc_refreshed_{role}_{suffix}" for role in on])
+    summary = o.summarise(
+        o.counts(got["counted"]),
+        quality_totals(everyone.quality).to_pylist()[0],
+        model,
+        dict(Counter(got["worklists"]["worklist"].to_pylist())),
+        model.n_train + model.n_test,  # the rows it was fitted and tested on
+    )
+    ready("risk_model", o.risk_model(model, as_of))
+    ready("analytics_run", o.analytics_run(summary, as_of))
+    return summary, program, {"cells": got["cells"], "counted": got["counted"]}
+
+
+@dataclass(frozen=True)
+class Published:
+    """What :func:`publish_as_built` published, and what the next refresh keeps of it."""
+
+    generation: Path
+    tables: dict[str, pa.Table]
+    summary: dict[str, Any]
+    program: Prepared | None  # the population-wide queries' SQL
+    counts: dict[str, pa.Table]  # everyone counted now (cells, counted)
+    evidence: Future[pa.Table]  # everyone's evidence, strings encoded (for the state)
+    built: float  # perf_counter when the last table was built
+
+
+def publish_as_built(
+    engine: Engine,
+    everyone: Everyone,
+    evidence: Evidence,
+    model: RiskModel,
+    as_of: dt.date,
+    program: Prepared | None,
+) -> Published:
+    """Build the insight tables from :class:`Everyone` and the :class:`Evidence`, and publish them,
+    each written as soon as it is built while the engine builds the next; ``program``: the
+    population-wide queries' SQL prepared before (:func:`population_tables`).
+
+    The two largest are made from Python's tables by the writers themselves, first: the evidence
+    (2.5 million rows on the county) and the insights (a projection of everyone's facts). A failure
+    while building fails the publication too, which then switches nothing."""
+    kept: Future[pa.Table] = Future()
+
+    def evidence_table() -> pa.Table:
+        kept.set_result(replaced(evidence.kept, evidence.new, evidence.ids))
+        return decoded(kept.result())
+
+    outputs = {
+        "patient_evidence": Pending(evidence_table),
+        "patient_insights": Pending(lambda: decoded(o.patient_insights_of(everyone.people, as_of))),
+        **{name: Pending() for name in OUTPUT_TABLES if name not in ("patient_evidence", "patient_insights")},
+    }
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nhc-refresh-publish") as pool:
+        publishing = pool.submit(publish, engine.lake, outputs)
+        try:
+            summary, program, counts = population_tables(
+                engine,
+                everyone,
+                model,
+                as_of,
+                program,
+                ready=lambda name, table: outputs[name].set(table),
+            )
+        except BaseException as error:
+            for pending in outputs.values():
+                pending.fail(error)
+            raise
+        built = time.perf_counter()
+        generation = publishing.result()
+    tables = {name: outputs[name].to_arrow() for name in OUTPUT_TABLES}
+    return Published(generation, tables, summary, program, counts, kept, built)
