@@ -123,11 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="nhc-incr-", dir=args.work))
     try:
         lake = working_copy(args.lake, work)
-        _plain, (plain_s, plain_c) = timed(run, DuckDBEngine.open(lake), as_of)
+        # the best of three full runs: the first in a process is often a second or more slower,
+        # and a slow full run would flatter the refresh's share of it
+        plain_s, plain_c = min(timed(run, DuckDBEngine.open(lake), as_of)[1] for _ in range(3))
         full, (full_s, full_c) = timed(refresh, DuckDBEngine.open(lake), as_of, full=True)
         people = full.result.summary["population"]
         print(f"population {people:,}")
-        print(f"full run (nhc run): {plain_s:.2f} s ({plain_c:.2f} s CPU)")
+        print(f"full run (nhc run, best of 3): {plain_s:.2f} s ({plain_c:.2f} s CPU)")
         print(
             f"full refresh (nhc run --incremental --full): {full_s:.2f} s ({full_c:.2f} s CPU), "
             f"preparing the SQL of: {', '.join(full.compiled) or 'nothing'}"
