@@ -192,3 +192,46 @@ def test_update_lake_creates_a_missing_lake(tmp_path):
     root = tmp_path / "new" / "lake"
     update_lake(root, {"deaths": _deaths((1, dt.date(2025, 1, 2), "home"))})
     assert Lake(root).tables() == ["deaths"]
+
+
+def _evidence(encode: bool) -> pa.Table:
+    def text(values: list) -> pa.Array:
+        array = pa.array(values, pa.string())
+        return array.dictionary_encode() if encode else array
+
+    return pa.table(
+        {
+            "patient_id": pa.array([1, 2, 3], pa.int64()),
+            "kind": text(["register", "efi", "register"]),
+            "item": text(["diabetes", "falls", "diabetes"]),
+            "code": text(["44054006", None, "44054006"]),
+            "date": pa.array([dt.date(2020, 1, 1), None, dt.date(2021, 5, 6)], pa.date32()),
+            "detail": text([None, "2 falls", None]),
+        }
+    )
+
+
+def test_text_given_dictionary_encoded_is_read_back_as_text_by_every_reader(tmp_path):
+    """A nightly refresh writes its kept tables dictionary-encoded: the files must read as if the
+    text had been given plain, whoever reads them (the store, pyarrow alone, DuckDB)."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    encoded, plain = Lake(tmp_path / "encoded"), Lake(tmp_path / "plain")
+    encoded.write("patient_evidence", _evidence(encode=True))
+    plain.write("patient_evidence", _evidence(encode=False))
+    written, expected = encoded.files("patient_evidence")[0], plain.files("patient_evidence")[0]
+
+    assert encoded.read("patient_evidence").equals(plain.read("patient_evidence"))
+    assert pq.read_table(written).equals(pq.read_table(expected))
+    describe = "DESCRIBE SELECT * FROM read_parquet('{}')"
+    assert duckdb.sql(describe.format(written)).fetchall() == duckdb.sql(describe.format(expected)).fetchall()
+
+
+def test_a_column_of_allowed_values_given_encoded_is_still_checked(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    deaths = _deaths((1, dt.date(2025, 1, 2), "home"), (2, dt.date(2025, 3, 4), "on the moon"))
+    encoded = deaths.set_column(2, "place_of_death", deaths.column("place_of_death").dictionary_encode())
+    with pytest.raises(NhcError, match="place_of_death has 1 value"):
+        lake.write("deaths", encoded)
+    assert not lake.exists("deaths")

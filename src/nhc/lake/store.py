@@ -54,17 +54,22 @@ def tables_version(lake_dir: Path | str, names: Iterable[str]) -> tuple:
 def conform(table: pa.Table, schema: TableSchema) -> pa.Table:
     """Check ``table`` against ``schema`` and return it with exactly the schema's columns and types.
 
+    A text column given dictionary-encoded (a nightly refresh keeps its tables so) stays encoded,
+    so that Parquet writes its dictionary as it is instead of decoding and encoding every value
+    again; :func:`_write_parquet` then stores no Arrow schema, so every reader reads text.
+
     Raises :class:`NhcError` naming the table and column for a missing column, a value that cannot be
     cast, a null in a required column or a value outside the allowed set.
     """
     missing = [c for c in schema.column_names if c not in table.column_names]
     if missing:
         raise NhcError(f"table {schema.name}: missing column(s) {', '.join(missing)}")
-    arrays = []
+    arrays, fields = [], []
     for col in schema.columns:
         arr = table.column(col.name)
+        encoded = _encoded_text(arr.type, col.type) and col.allowed is None
         try:
-            arr = arr.cast(col.type) if arr.type != col.type else arr
+            arr = arr.cast(col.type) if arr.type != col.type and not encoded else arr
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise NhcError(
                 f"table {schema.name}: column {col.name} cannot be read as {col.type}: {exc}"
@@ -82,7 +87,13 @@ def conform(table: pa.Table, schema: TableSchema) -> pa.Table:
                     f"{', '.join(col.allowed)} (e.g. {example!r})"
                 )
         arrays.append(arr)
-    return pa.Table.from_arrays(arrays, schema=schema.arrow)
+        field = schema.arrow.field(col.name)
+        fields.append(field.with_type(arr.type) if encoded else field)
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=schema.arrow.metadata))
+
+
+def _encoded_text(given: pa.DataType, declared: pa.DataType) -> bool:
+    return pa.types.is_dictionary(given) and given.value_type == declared == pa.string()
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
@@ -93,6 +104,9 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
         row_group_size=ROW_GROUP_SIZE,
         write_statistics=True,
         use_dictionary=True,
+        # the Arrow schema would tell readers a column is dictionary-encoded; without it they read
+        # Parquet's own types, which for every lake type are the declared ones (no time zones)
+        store_schema=not any(pa.types.is_dictionary(t) for t in table.schema.types),
     )
 
 

@@ -24,8 +24,8 @@ import pyarrow as pa
 from nhc.analytics.pipeline import outputs as o
 from nhc.analytics.pipeline.prepared import Build, Prepared, fetch_all
 from nhc.analytics.pipeline.quality import quality_totals
-from nhc.analytics.pipeline.refresh_state import decoded, replaced
-from nhc.analytics.pipeline.run import OUTPUT_TABLES, drop_loaded
+from nhc.analytics.pipeline.refresh_state import replaced
+from nhc.analytics.pipeline.run import OUTPUT_TABLES, Published, drop_loaded
 from nhc.analytics.rules.cube import DIMENSIONS, changed_counts
 from nhc.lake.publish import Pending, publish
 
@@ -140,11 +140,11 @@ def population_tables(
 
 
 @dataclass(frozen=True)
-class Published:
+class Built:
     """What :func:`publish_as_built` published, and what the next refresh keeps of it."""
 
     generation: Path
-    tables: dict[str, pa.Table]
+    tables: Mapping[str, pa.Table]
     summary: dict[str, Any]
     program: Prepared | None  # the population-wide queries' SQL
     counts: dict[str, pa.Table]  # everyone counted now (cells, counted)
@@ -159,7 +159,7 @@ def publish_as_built(
     model: RiskModel,
     as_of: dt.date,
     program: Prepared | None,
-) -> Published:
+) -> Built:
     """Build the insight tables from :class:`Everyone` and the :class:`Evidence`, and publish them,
     each written as soon as it is built while the engine builds the next; ``program``: the
     population-wide queries' SQL prepared before (:func:`population_tables`).
@@ -171,11 +171,11 @@ def publish_as_built(
 
     def evidence_table() -> pa.Table:
         kept.set_result(replaced(evidence.kept, evidence.new, evidence.ids))
-        return decoded(kept.result())
+        return kept.result()  # written encoded (:func:`nhc.lake.store.conform`)
 
     outputs = {
         "patient_evidence": Pending(evidence_table),
-        "patient_insights": Pending(lambda: decoded(o.patient_insights_of(everyone.people, as_of))),
+        "patient_insights": Pending(lambda: o.patient_insights_of(everyone.people, as_of)),
         **{name: Pending() for name in OUTPUT_TABLES if name not in ("patient_evidence", "patient_insights")},
     }
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nhc-refresh-publish") as pool:
@@ -195,5 +195,5 @@ def publish_as_built(
             raise
         built = time.perf_counter()
         generation = publishing.result()
-    tables = {name: outputs[name].to_arrow() for name in OUTPUT_TABLES}
-    return Published(generation, tables, summary, program, counts, kept, built)
+    tables = Published({name: outputs[name] for name in OUTPUT_TABLES}, generation)  # read when asked
+    return Built(generation, tables, summary, program, counts, kept, built)
