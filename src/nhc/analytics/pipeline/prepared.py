@@ -82,7 +82,7 @@ class Prepared:
         fetched = {}
         try:
             for step in self.steps:
-                sql = pattern.sub(lambda m: renamed[m.group(0)], step.sql)
+                sql = pattern.sub(lambda m: renamed[m.group(0)], step.sql) if renamed else step.sql
                 if step.schema is None:
                     made.append(step.name)
                     engine.make_table(step.name, sql)
