@@ -235,3 +235,17 @@ def test_a_column_of_allowed_values_given_encoded_is_still_checked(tmp_path):
     with pytest.raises(NhcError, match="place_of_death has 1 value"):
         lake.write("deaths", encoded)
     assert not lake.exists("deaths")
+
+
+def test_pieces_written_one_by_one_take_the_declared_types_whether_encoded_or_not(tmp_path):
+    """An engine's workers stream an output table's pieces against its declared schema: a piece
+    whose text comes dictionary-encoded is decoded, not kept encoded as a whole table is."""
+    path = tmp_path / "part.parquet"
+    pieces = [_evidence(encode=True).to_batches()[0], _evidence(encode=False).to_batches()[0]]
+
+    rows = store.write_batches(pieces, store.table_schema("patient_evidence"), path)
+
+    import pyarrow.parquet as pq
+
+    assert rows == 6
+    assert pq.read_table(path).to_pylist() == _evidence(encode=False).to_pylist() * 2

@@ -51,12 +51,14 @@ def tables_version(lake_dir: Path | str, names: Iterable[str]) -> tuple:
     return tuple(out)
 
 
-def conform(table: pa.Table, schema: TableSchema) -> pa.Table:
+def conform(table: pa.Table, schema: TableSchema, *, keep_encoded_text: bool = False) -> pa.Table:
     """Check ``table`` against ``schema`` and return it with exactly the schema's columns and types.
 
-    A text column given dictionary-encoded (a nightly refresh keeps its tables so) stays encoded,
-    so that Parquet writes its dictionary as it is instead of decoding and encoding every value
-    again; :func:`_write_parquet` then stores no Arrow schema, so every reader reads text.
+    ``keep_encoded_text``: a text column given dictionary-encoded (a nightly refresh keeps its
+    tables so) stays encoded, so that Parquet writes its dictionary as it is instead of decoding
+    and encoding every value again; :func:`_write_parquet` then stores no Arrow schema, so every
+    reader reads text. Only for a table written whole by :meth:`Lake.write`: writers that stream
+    pieces against the declared schema need the declared types.
 
     Raises :class:`NhcError` naming the table and column for a missing column, a value that cannot be
     cast, a null in a required column or a value outside the allowed set.
@@ -67,7 +69,7 @@ def conform(table: pa.Table, schema: TableSchema) -> pa.Table:
     arrays, fields = [], []
     for col in schema.columns:
         arr = table.column(col.name)
-        encoded = _encoded_text(arr.type, col.type) and col.allowed is None
+        encoded = keep_encoded_text and _encoded_text(arr.type, col.type) and col.allowed is None
         try:
             arr = arr.cast(col.type) if arr.type != col.type and not encoded else arr
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
