@@ -8,7 +8,9 @@ population-wide (the risk centiles in each neighbourhood, the worklists' ranks, 
 summary's counts and data-quality totals) is built from the per-person tables. So, with the same
 as-of date and the same risk model, the insights of a lake equal the last run's with the rows of
 the people whose source rows changed replaced by theirs recomputed, and the population-wide tables
-rebuilt from the result: what :func:`refresh` does. The tests check it against a full run
+rebuilt from the result: what :func:`refresh` does. The centiles and worklists are ranked over
+everyone again; the cube's cells and the summary's counts are last night's changed by the day's
+people (:mod:`.refresh_tables`). The tests check it against a full run
 (``tests/analytics/test_incremental*.py``).
 
 The day's work. Whose rows changed comes from the lake's change log (:mod:`nhc.lake.changes`),
@@ -17,8 +19,9 @@ the people it touched, as merged. The refresh reads those rows (:func:`from_afte
 scans no source table; a batch recorded without them (another writer) makes it read the changed
 people's rows from the source tables instead (:func:`restrict`: one scan of each). The refresh keeps, beside the lake
 (``<lake>/_incremental``, :mod:`.refresh_state`), what the last run knew: everyone's facts with
-their risk, each person's data-quality counts, the risk model, the as-of date, the source tables'
-version and the insights generation it published.
+their risk, each person's data-quality counts, everyone counted for the cube and the summary, the
+risk model, the as-of date, the source tables' version, the insights generation it published and
+the refresh's SQL, compiled once (:mod:`.prepared`).
 
 What it does not do. The risk model is the one fitted by the last **full** run: a nightly refresh
 scores the changed people with its coefficients and does not refit (refitting reads everyone's
@@ -282,19 +285,16 @@ def prepare_refresh(
     inputs = load_inputs(engine, codelists, categorical=False)
     rows = {name: table_schema(name).arrow.empty_table() for name in changes.PERSON_TABLES}
     mine = from_after_images(engine, inputs, rows)
-    suffix = uuid.uuid4().hex[:12]  # unique: see run._unique
-    on = {
-        role: engine.scan_arrow(t, f"nhc_refreshed_{role}_{suffix}") for role, t in everyone.tables().items()
-    }
     try:
-        programs = {
-            "recompute": prepare(
-                engine, _roles(mine), _recompute_queries(mine, model, as_of), **facts(model, as_of)
-            ),
-            "population": prepare(engine, on, population_queries(on, as_of), **facts(model, as_of)),
-        }
+        with everyone.on(engine) as on:
+            programs = {
+                "recompute": prepare(
+                    engine, _roles(mine), _recompute_queries(mine, model, as_of), **facts(model, as_of)
+                ),
+                "population": prepare(engine, on, population_queries(on, as_of), **facts(model, as_of)),
+            }
     finally:
-        drop_loaded(engine, (*mine.loaded, *(f"nhc_refreshed_{role}_{suffix}" for role in on)))
+        drop_loaded(engine, mine.loaded)
     return {name: p for name, p in programs.items() if p is not None}
 
 
@@ -359,7 +359,7 @@ def update(
     )
     programs = {"recompute": new.program, "population": out.program}
     prepared = {name: p for name, p in programs.items() if p is not None}
-    evidence = out.evidence.result()
+    evidence = out.evidence
     cells, counted = out.counts["cells"], out.counts["counted"]
     kept = State(
         state.as_of,

@@ -123,7 +123,7 @@ def decoded(table: pa.Table) -> pa.Table:
 
 
 def replaced(old: pa.Table, new: pa.Table, ids: pa.Array) -> pa.Table:
-    """``old`` (strings dictionary-encoded: :func:`~.refresh_state.encoded`) with the rows of the
+    """``old`` (strings dictionary-encoded: :func:`encoded`) with the rows of the
     people in ``ids`` replaced by ``new``'s, encoded the same way, in one piece.
 
     Filtering the encoded table copies small integers, not a county's strings: several times

@@ -9,12 +9,13 @@ while the engine builds the next (:class:`nhc.lake.publish.Pending`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,10 +56,19 @@ class Everyone:
     cells: pa.Table
     counted: pa.Table
 
-    def tables(self) -> dict[str, pa.Table]:
-        """The tables the engine reads, by role."""
-        roles = ("people", "before", "after", "cells", "counted")
-        return {role: getattr(self, role) for role in roles}
+    @contextlib.contextmanager
+    def on(self, engine: Engine) -> Iterator[dict[str, ir.Table]]:
+        """The tables the engine reads, by role, loaded onto ``engine`` (scanned in place where it
+        can) for the duration of the block, then dropped."""
+        suffix = uuid.uuid4().hex[:12]  # unique: see run._unique
+        names = {
+            role: f"nhc_refreshed_{role}_{suffix}"
+            for role in ("people", "before", "after", "cells", "counted")
+        }
+        try:
+            yield {role: engine.scan_arrow(getattr(self, role), name) for role, name in names.items()}
+        finally:
+            drop_loaded(engine, names.values())
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ def population_queries(on: Mapping[str, ir.Table], as_of: dt.date) -> Build:
         cells = changed_counts(on["cells"], o.cube_cells(before), o.cube_cells(after), DIMENSIONS, "people")
         cells = cache("cells", cells)
         counted = changed_counts(on["counted"], o.counted(before), o.counted(after), ("item", "key"), "n")
-        # in the order they are wanted: the largest first, to be written while the rest run
+        # in the order they are wanted: the worklists, the largest, written while the rest run
         return {
             "worklists": o.worklists(on["people"], as_of),
             "population_cube": o.cube_of_cells(cells, as_of),
@@ -113,20 +123,14 @@ def population_tables(
     run's (each person's computed by the engine's expression, then kept), so they are the same.
     Their SQL is ``program``'s when it was prepared for the same code and tables (:mod:`.prepared`).
     """
-    suffix = uuid.uuid4().hex[:12]  # unique: see run._unique
-    on = {
-        role: engine.scan_arrow(t, f"nhc_refreshed_{role}_{suffix}") for role, t in everyone.tables().items()
-    }
 
     def fetched(name: str, table: pa.Table) -> None:
         if name in OUTPUT_TABLES:
             ready(name, table)
 
-    try:
+    with everyone.on(engine) as on:
         queries = population_queries(on, as_of)
         got, program = fetch_all(engine, on, queries, program, fetched, **facts(model, as_of))
-    finally:
-        drop_loaded(engine, [f"nhc_refreshed_{role}_{suffix}" for role in on])
     summary = o.summarise(
         o.counts(got["counted"]),
         quality_totals(everyone.quality).to_pylist()[0],
@@ -148,7 +152,7 @@ class Built:
     summary: dict[str, Any]
     program: Prepared | None  # the population-wide queries' SQL
     counts: dict[str, pa.Table]  # everyone counted now (cells, counted)
-    evidence: Future[pa.Table]  # everyone's evidence, strings encoded (for the state)
+    evidence: pa.Table  # everyone's evidence, strings encoded (for the state)
     built: float  # perf_counter when the last table was built
 
 
@@ -167,14 +171,9 @@ def publish_as_built(
     The two largest are made from Python's tables by the writers themselves, first: the evidence
     (2.5 million rows on the county) and the insights (a projection of everyone's facts). A failure
     while building fails the publication too, which then switches nothing."""
-    kept: Future[pa.Table] = Future()
-
-    def evidence_table() -> pa.Table:
-        kept.set_result(replaced(evidence.kept, evidence.new, evidence.ids))
-        return kept.result()  # written encoded (:func:`nhc.lake.store.conform`)
-
+    # written encoded, as kept (:func:`nhc.lake.store.conform`); the next refresh keeps it too
     outputs = {
-        "patient_evidence": Pending(evidence_table),
+        "patient_evidence": Pending(lambda: replaced(evidence.kept, evidence.new, evidence.ids)),
         "patient_insights": Pending(lambda: o.patient_insights_of(everyone.people, as_of)),
         **{name: Pending() for name in OUTPUT_TABLES if name not in ("patient_evidence", "patient_insights")},
     }
@@ -196,4 +195,5 @@ def publish_as_built(
         built = time.perf_counter()
         generation = publishing.result()
     tables = Published({name: outputs[name] for name in OUTPUT_TABLES}, generation)  # read when asked
+    kept = outputs["patient_evidence"].to_arrow()  # made once, by its writer
     return Built(generation, tables, summary, program, counts, kept, built)

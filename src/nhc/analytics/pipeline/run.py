@@ -151,9 +151,10 @@ def _arrow(output: Output) -> pa.Table:
 
 
 class Published(Mapping[str, pa.Table]):
-    """A run's output tables as Arrow: those it had in this process, and those the engine wrote
-    itself (:class:`~nhc.lake.publish.WrittenByEngine`) read back from the generation published,
-    each only when asked for (a run on a cluster need never hold them)."""
+    """A run's output tables as Arrow: those it had in this process, and the others (written by
+    the engine itself, :class:`~nhc.lake.publish.WrittenByEngine`, or by the publication's writers,
+    :class:`~nhc.lake.publish.Pending`) read back from the generation published, each only when
+    asked for (a run on a cluster need never hold them)."""
 
     def __init__(self, outputs: Mapping[str, Output], generation: Path) -> None:
         self._outputs, self._generation = dict(outputs), generation
