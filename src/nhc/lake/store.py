@@ -98,14 +98,25 @@ def _encoded_text(given: pa.DataType, declared: pa.DataType) -> bool:
     return pa.types.is_dictionary(given) and given.value_type == declared == pa.string()
 
 
+def _statistics(schema: pa.Schema) -> list[str]:
+    """The columns whose min/max each row group records: all but text.
+
+    A text column's min and max cost a third of writing a large table, and skip nothing: no lake
+    table is ordered by text, so every row group spans a text column's whole range."""
+    return [f.name for f in schema if not (pa.types.is_string(f.type) or _encoded_text(f.type, pa.string()))]
+
+
+def _writer_options(schema: pa.Schema) -> dict:
+    """The Parquet settings of every lake file (fixed, so the same table gives the same bytes)."""
+    return {"compression": "zstd", "use_dictionary": True, "write_statistics": _statistics(schema)}
+
+
 def _write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(
         table,
         path,
-        compression="zstd",
         row_group_size=ROW_GROUP_SIZE,
-        write_statistics=True,
-        use_dictionary=True,
+        **_writer_options(table.schema),
         # the Arrow schema would tell readers a column is dictionary-encoded; without it they read
         # Parquet's own types, which for every lake type are the declared ones (no time zones)
         store_schema=not any(pa.types.is_dictionary(t) for t in table.schema.types),
@@ -165,7 +176,7 @@ class Lake:
     def write(self, name: str, table: pa.Table) -> Path:
         """Replace table ``name`` atomically with ``table`` (conformed to its schema)."""
         schema = table_schema(name)
-        conformed = conform(table, schema)
+        conformed = conform(table, schema, keep_encoded_text=True)  # written whole: see conform
         _ensure_writable(self.root)
         staging = self.root / f".{name}.staging-{uuid.uuid4().hex}"
         staging.mkdir()
@@ -203,9 +214,7 @@ def write_batches(batches: Iterable[pa.RecordBatch], schema: TableSchema, path: 
         for batch in batches:
             table = conform(pa.Table.from_batches([batch]), schema)
             if writer is None:
-                writer = pq.ParquetWriter(
-                    path, schema.arrow, compression="zstd", use_dictionary=True, write_statistics=True
-                )
+                writer = pq.ParquetWriter(path, schema.arrow, **_writer_options(schema.arrow))
             writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
             rows += table.num_rows
         if writer is None:  # no batches: an empty table, still with its schema
@@ -342,7 +351,7 @@ class TableAppender:
     def _write(self, rows: pa.Table) -> None:
         if self._writer is None:
             self._writer = pq.ParquetWriter(
-                self.path, self.schema.arrow, compression="zstd", use_dictionary=True, write_statistics=True
+                self.path, self.schema.arrow, **_writer_options(self.schema.arrow)
             )
         # Contiguous columns: how the pieces were cut must not change the pages written.
         self._writer.write_table(rows.combine_chunks(), row_group_size=ROW_GROUP_SIZE)
