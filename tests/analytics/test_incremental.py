@@ -12,7 +12,7 @@ import json
 import pyarrow as pa
 import pytest
 
-from nhc.analytics.pipeline import OUTPUT_TABLES, refresh_tables, run
+from nhc.analytics.pipeline import OUTPUT_TABLES, incremental, refresh_tables, run
 from nhc.analytics.pipeline.incremental import refresh
 from nhc.analytics.pipeline.refresh_state import load_state, save_state
 from nhc.lake.engine import DuckDBEngine, SparkEngine
@@ -56,6 +56,15 @@ def _lake(root) -> Lake:
     )
 
 
+@pytest.fixture(autouse=True)
+def large_tables_as_base_and_delta(monkeypatch):
+    """On a county a day changes a few people in a thousand, and the large tables are published as
+    their base and those people's rows (:mod:`nhc.lake.merge_on_read`); here every change is a
+    third of everyone or more, which would write them whole: so the tests take the county's path
+    unless they say otherwise."""
+    monkeypatch.setattr(incremental, "WHOLE_AGAIN_SHARE", EVERY)
+
+
 @pytest.fixture
 def engine_for(request):
     def make(kind: str, lake: Lake):
@@ -85,7 +94,12 @@ def _insights(lake: Lake) -> dict[int, dict]:
 
 
 @pytest.mark.parametrize("kind", ENGINES)
-def test_a_new_code_for_one_person_gives_what_a_full_run_gives(tmp_path, kind, engine_for):
+@pytest.mark.parametrize("large", ["base and delta", "whole"])
+def test_a_new_code_for_one_person_gives_what_a_full_run_gives(
+    tmp_path, kind, large, engine_for, monkeypatch
+):
+    if large == "whole":
+        monkeypatch.setattr(incremental, "WHOLE_AGAIN_SHARE", 0.0)
     lake = _lake(tmp_path / "lake")
     engine = engine_for(kind, lake)
     assert refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY).mode == "full"
@@ -178,6 +192,34 @@ def test_a_nightly_refresh_scores_with_the_model_of_the_last_full_run(tmp_path):
 
     assert lake.read("risk_model").equals(before)
     assert _insights(lake)[2]["emergency_admissions_12m"] == 1
+
+
+def test_the_large_tables_are_written_whole_again_once_a_share_of_everyone_was_recomputed(
+    tmp_path, monkeypatch
+):
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    base = lake.files("patient_insights")[0].stat().st_ino
+    monkeypatch.setattr(incremental, "WHOLE_AGAIN_SHARE", 0.5)  # of three people: two changed
+
+    def a_code_for(patient: int) -> None:
+        new = [{"patient_id": patient, "date": d("2026-03-01"), "snomed_code": "DM"}]
+        write_day(lake, {"clinical_events": _rows("clinical_events", new)})
+
+    a_code_for(2)
+    first = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    assert lake.files("patient_insights")[0].stat().st_ino == base  # the same base, not written
+    assert lake.delta("patient_insights") is not None
+    assert load_state(lake.root).replaced.column("patient_id").to_pylist() == [2]
+
+    a_code_for(3)
+    second = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    assert lake.files("patient_insights")[0].stat().st_ino != base  # a new base, written whole
+    assert lake.delta("patient_insights") is None
+    assert load_state(lake.root).replaced.num_rows == 0
+    assert (first.mode, second.mode) == ("incremental", "incremental")
+    assert not _same_as_full_run(engine, second.result.tables)
 
 
 def test_nothing_changed_republishes_the_same_tables(tmp_path):

@@ -39,6 +39,8 @@ from nhc.insights.release import FAMILIES, Release
 from nhc.insights.search import PeopleSearch
 from nhc.insights.tables import PublishedTables
 from nhc.lake.memo import lake_value
+from nhc.lake.merge_on_read import delta_of, duckdb_source
+from nhc.lake.store import tables_version
 from nhc.vocab import AGE_BANDS, BAND_LABELS, BAND_NUMBERS, BANDS, EFI_CATEGORIES
 
 __all__ = [
@@ -80,12 +82,8 @@ class InsightsService(PublishedTables, Profiles, PeopleSearch):
         return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
 
     def _lake_version(self) -> tuple:
-        out = []
-        for name in self.REQUIRED + self.OPTIONAL:
-            for f in self._files(name):
-                st = f.stat()
-                out.append((str(f), st.st_mtime_ns, st.st_size))
-        return tuple(out)
+        # a table's delta too: a nightly refresh publishes the same base files with a new delta
+        return tables_version(self.lake_dir, self.REQUIRED + self.OPTIONAL)
 
     def _generation(self) -> int:
         now = time.monotonic()
@@ -110,8 +108,7 @@ class InsightsService(PublishedTables, Profiles, PeopleSearch):
         con.execute("SET enable_progress_bar = false")
 
         def src(name: str) -> str:
-            files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in self._files(name))
-            return f"read_parquet([{files}])"
+            return duckdb_source(self._files(name), delta_of(self.lake_dir / name))
 
         con.execute(f"CREATE TABLE pi AS SELECT * FROM {src('patient_insights')} ORDER BY patient_id")
         con.execute(

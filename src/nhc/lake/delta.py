@@ -76,7 +76,10 @@ def export_delta(
 def _export_one(lake: Lake, path: Path, name: str) -> Exported:
     fingerprint = hashlib.sha256(repr(tables_version(lake.root, [name])).encode()).hexdigest()[:24]
     schema = table_schema(name).arrow
-    data = ds.dataset([str(f) for f in lake.files(name)], schema=schema, format="parquet")
+    if lake.delta(name) is None:
+        data = ds.dataset([str(f) for f in lake.files(name)], schema=schema, format="parquet")
+    else:  # a base and the rows replacing some people's (:mod:`.merge_on_read`), merged here
+        data = ds.dataset(lake.read(name))
     rows = data.count_rows()
     current = _table(path)
     if current is not None and _fingerprint(current) == fingerprint:

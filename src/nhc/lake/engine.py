@@ -20,6 +20,7 @@ import ibis
 import pyarrow as pa
 
 from nhc.errors import NhcError
+from nhc.lake.merge_on_read import KEY, Delta, duckdb_source
 from nhc.lake.spark_output import SparkOutput
 from nhc.lake.store import Lake
 from nhc.lake.tables import table_schema
@@ -50,10 +51,19 @@ class Engine:
                 f"lake table {name!r} not found in {self.lake.root}",
                 hint="run `nhc synth` (or ingest data) first",
             )
-        return self._read(name, files)
+        return self._read(name, files, self.lake.delta(name))
 
-    def _read(self, name: str, files: list[Path]) -> ir.Table:
-        return self.backend.read_parquet([str(f) for f in files], table_name=f"lake_{name}")
+    def _read(self, name: str, files: list[Path], delta: Delta | None) -> ir.Table:
+        base = self.backend.read_parquet([str(f) for f in files], table_name=f"lake_{name}")
+        return self._merged(name, base, delta)
+
+    def _merged(self, name: str, base: ir.Table, delta: Delta | None) -> ir.Table:
+        """``base`` with the rows of ``delta``'s people replaced by its rows (:mod:`.merge_on_read`)."""
+        if delta is None:
+            return base
+        replaced = self.backend.read_parquet(str(delta.replaced), table_name=f"lake_{name}_replaced")
+        rows = self.backend.read_parquet(str(delta.rows), table_name=f"lake_{name}_rows")
+        return base.anti_join(replaced, KEY).union(rows.select(*base.columns))
 
     def from_arrow(self, table: pa.Table, name: str) -> ir.Table:
         """Register an in-memory Arrow table on this engine (spec tests, reference data)."""
@@ -136,10 +146,10 @@ class DuckDBEngine(Engine):
         self._beside_lock = threading.Lock()
         self._scanned: set[str] = set()  # Arrow tables registered by scan_arrow
 
-    def _read(self, name: str, files: list[Path]) -> ir.Table:
+    def _read(self, name: str, files: list[Path], delta: Delta | None) -> ir.Table:
         view = f"lake_{name}"
-        paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-        self.backend.raw_sql(f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM read_parquet([{paths}])')
+        source = duckdb_source(files, delta)
+        self.backend.raw_sql(f'CREATE OR REPLACE VIEW "{view}" AS SELECT * FROM {source}')
         return self.backend.table(view)
 
     def fetch_beside(self, expr: ir.Table) -> pa.Table:
@@ -276,9 +286,11 @@ class SparkEngine(Engine):
         session = spark_session(settings.spark_cores, settings.spark_memory, settings.spark_master_url)
         return cls(ibis.pyspark.connect(session), lake)
 
-    def _read(self, name: str, files: list[Path]) -> ir.Table:
-        # Spark takes one path, not a list: the table's folder (it skips hidden files).
-        return self.backend.read_parquet(str(files[0].parent), table_name=f"lake_{name}")
+    def _read(self, name: str, files: list[Path], delta: Delta | None) -> ir.Table:
+        # Spark takes one path, not a list: the table's folder (it skips hidden files and the
+        # delta's ``_`` folder, which :meth:`_merged` reads)
+        base = self.backend.read_parquet(str(files[0].parent), table_name=f"lake_{name}")
+        return self._merged(name, base, delta)
 
     def __init__(self, backend: Any, lake: Lake | None = None) -> None:
         super().__init__(backend, lake)

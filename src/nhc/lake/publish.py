@@ -28,15 +28,17 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from nhc.errors import NhcError
-from nhc.lake.store import GENERATIONS, Lake
+from nhc.lake.merge_on_read import merged, write_delta
+from nhc.lake.store import GENERATIONS, Lake, write_part
 from nhc.lake.tables import table_schema
 
 CURRENT = "current"
@@ -89,6 +91,32 @@ class Pending:
         table = self.to_arrow()
         Lake(folder.parent).write(name, table)
         return table.num_rows
+
+
+class WithDelta:
+    """An output table published as the ``base`` files it had (hard-linked: not written again) and
+    the rows replacing the ``replaced`` people's, made by ``rows`` in the writer's thread
+    (:mod:`nhc.lake.merge_on_read`): a nightly refresh's large tables."""
+
+    def __init__(self, base: Sequence[Path], replaced: pa.Array, rows: Callable[[], pa.Table]) -> None:
+        self.base = list(base)
+        self.replaced = replaced
+        self._rows = Pending(rows)
+
+    def write_into(self, folder: Path, name: str) -> int:
+        folder.mkdir(parents=True)
+        for f in self.base:
+            _link_file(f, folder / f.name)
+        rows = self._rows.to_arrow()
+        write_delta(folder, self.replaced, rows, lambda table, path: write_part(name, table, path))
+        return rows.num_rows
+
+    def fail(self, error: BaseException) -> None:
+        self._rows.fail(error)
+
+    def to_arrow(self) -> pa.Table:
+        base = pa.concat_tables(pq.read_table(f) for f in self.base)
+        return merged(base, self.replaced, self._rows.to_arrow())
 
 
 Output = pa.Table | WrittenByEngine
@@ -238,10 +266,14 @@ def _link_files(source: Path, dest: Path) -> None:
     dest.mkdir()
     for f in sorted(source.iterdir()):
         if f.is_file():
-            try:
-                os.link(f, dest / f.name)
-            except OSError:  # another file system: copy
-                shutil.copy2(f, dest / f.name)
+            _link_file(f, dest / f.name)
+
+
+def _link_file(source: Path, dest: Path) -> None:
+    try:
+        os.link(source, dest)
+    except OSError:  # another file system: copy
+        shutil.copy2(source, dest)
 
 
 def _prune(home: Path, keep: set[str | None]) -> None:

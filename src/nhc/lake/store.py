@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from nhc.errors import NhcError
+from nhc.lake.merge_on_read import Delta, delta_of, read_merged
 from nhc.lake.tables import TABLES, TableSchema, table_schema
 
 #: Where :mod:`nhc.lake.publish` keeps the generations of a set of tables published together.
@@ -40,14 +41,18 @@ TableData = pa.Table | Iterable[pa.RecordBatch]
 
 
 def tables_version(lake_dir: Path | str, names: Iterable[str]) -> tuple:
-    """What the named tables' Parquet files are now (table, file, modification time, size): readers
-    that keep something computed from the lake rebuild it when this changes."""
+    """What the named tables' Parquet files are now (table, file, modification time, size), their
+    delta's too (:mod:`.merge_on_read`): readers that keep something computed from the lake rebuild
+    it when this changes."""
     out = []
     for name in names:
         folder = Path(lake_dir) / name
-        for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else ():
+        delta = delta_of(folder) if folder.is_dir() else None
+        for f in (
+            [*sorted(folder.glob("*.parquet")), *(delta.files if delta else ())] if folder.is_dir() else ()
+        ):
             st = f.stat()
-            out.append((name, f.name, st.st_mtime_ns, st.st_size))
+            out.append((name, str(f.relative_to(folder)), st.st_mtime_ns, st.st_size))
     return tuple(out)
 
 
@@ -123,6 +128,14 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
     )
 
 
+def write_part(name: str, table: pa.Table, path: Path) -> int:
+    """Write ``table`` as one Parquet file of table ``name`` at ``path``, conformed and with the
+    settings of every lake file (for a file that is not the whole table: :mod:`.merge_on_read`)."""
+    conformed = conform(table, table_schema(name), keep_encoded_text=True)
+    _write_parquet(conformed, path)
+    return conformed.num_rows
+
+
 def _ensure_writable(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -158,20 +171,27 @@ class Lake:
         return any(self.files(name))
 
     def files(self, name: str) -> list[Path]:
+        """The table's Parquet files: all its rows, unless :meth:`delta` replaces some."""
         folder = self.root / name
         return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+    def delta(self, name: str) -> Delta | None:
+        """The rows replacing some people's rows of :meth:`files` (:mod:`.merge_on_read`), or None."""
+        folder = self.root / name
+        return delta_of(folder) if folder.is_dir() else None
 
     def tables(self) -> list[str]:
         return [name for name in TABLES if self.exists(name)]
 
-    def read(self, name: str) -> pa.Table:
+    def read(self, name: str, columns: Iterable[str] | None = None, filters: list | None = None) -> pa.Table:
+        """Table ``name``: ``columns`` (default all) of the rows passing ``filters`` (pyarrow's)."""
         schema = table_schema(name)
         files = self.files(name)
         if not files:
             raise NhcError(
                 f"lake table {name!r} not found in {self.root}", hint="run `nhc synth` or `nhc ingest` first"
             )
-        return pa.concat_tables(pq.read_table(f, schema=schema.arrow) for f in files)
+        return read_merged(files, self.delta(name), schema.arrow, columns, filters)
 
     def write(self, name: str, table: pa.Table) -> Path:
         """Replace table ``name`` atomically with ``table`` (conformed to its schema)."""
@@ -190,8 +210,12 @@ class Lake:
     def info(self) -> list[TableInfo]:
         out = []
         for name in self.tables():
-            files = self.files(name)
-            rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+            files, delta = self.files(name), self.delta(name)
+            if delta is None:
+                rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+            else:  # the base's replaced rows do not count
+                rows = self.read(name, columns=["patient_id"]).num_rows
+                files = [*files, *delta.files]
             out.append(TableInfo(name, rows, sum(f.stat().st_size for f in files), len(files)))
         return out
 

@@ -54,7 +54,7 @@ from nhc.analytics.pipeline.quality import patient_quality, quality_totals
 from nhc.analytics.pipeline.refresh_state import State, encoded, load_state, replaced, save_state
 from nhc.analytics.pipeline.refresh_tables import (
     Everyone,
-    Evidence,
+    Large,
     facts,
     population_queries,
     publish_as_built,
@@ -82,6 +82,11 @@ if TYPE_CHECKING:
 #: Above this fraction of people changed, a full run costs about as much: it runs instead (and a
 #: batch that large records no after-image: :data:`nhc.lake.changes.AFTER_IMAGE_MAX_SHARE`).
 MAX_CHANGED_FRACTION = changes.AFTER_IMAGE_MAX_SHARE
+#: The large tables are published as their base and the rows of the people recomputed since
+#: (:mod:`nhc.lake.merge_on_read`) until those are this share of everyone: then written whole again
+#: (at 0.2 % of people a day, every 25th night; a monthly full run writes them whole anyway).
+WHOLE_AGAIN_SHARE = 0.05
+LARGE_TABLES = ("patient_evidence", "patient_insights")
 
 
 def _with_patient_quality(graph: Graph) -> Graph:
@@ -154,13 +159,13 @@ def refresh(
         )
         v = result.values
         people = encoded(v["scored"])  # everyone's facts with risk: what the next refresh starts from
-        evidence = encoded(result.tables["patient_evidence"])
+        evidence, none = _nobody_replaced()  # the large tables were written whole: their base
         quality, cells, counted = v["patient_quality"], v["cube_cells"], v["counted"]
         everyone = Everyone(people, quality, people.slice(0, 0), people.slice(0, 0), cells, counted)
         prepared = prepare_refresh(engine, everyone, result.model, as_of, codelists)
         model = result.model
         kept = State(
-            as_of, version, _name(result), model, people, quality, evidence, cells, counted, prepared
+            as_of, version, _name(result), model, people, quality, evidence, none, cells, counted, prepared
         )
         save_state(engine.lake.root, kept)
         changes.prune(engine.lake.root, version)  # the batches before it are read for good
@@ -170,6 +175,24 @@ def refresh(
     changes.prune(engine.lake.root, version)
     compiled = tuple(n for n, p in updated.state.prepared.items() if p is not state.prepared.get(n))
     return Refreshed("incremental", updated.result, changed=len(changed), compiled=compiled)
+
+
+def _nobody_replaced() -> tuple[pa.Table, pa.Table]:
+    """The state's (evidence, replaced) when the large tables were just written whole."""
+    evidence = encoded(table_schema("patient_evidence").arrow.empty_table())
+    return evidence, pa.table({"patient_id": pa.array([], pa.int64())})
+
+
+def _large(engine: Engine, state: State, people: int, ids: pa.Array, evidence: pa.Table) -> Large:
+    """How to publish the large tables after recomputing ``ids`` (their ``evidence``): the base
+    files the current generation has, and everyone recomputed since it was written whole."""
+    generation = current_generation(engine.lake)
+    base = {name: sorted((generation / name).glob("*.parquet")) for name in LARGE_TABLES}
+    before = state.replaced.column("patient_id").combine_chunks()
+    replaced_ids = pc.unique(pa.concat_arrays([before, ids.cast(pa.int64())]))
+    rows = replaced(state.evidence, evidence, ids)
+    whole = len(replaced_ids) > WHOLE_AGAIN_SHARE * max(people, 1) or not all(base.values())
+    return Large(base, replaced_ids, rows, whole)
 
 
 def _name(result: RunResult) -> str:
@@ -337,9 +360,9 @@ def update(
     people = replaced(state.people, new.people, ids)
     quality = replaced(state.quality, new.quality, ids)
     everyone = Everyone(people, quality, before, new.people, state.cells, state.counted)
-    evidence = Evidence(state.evidence, new.evidence, ids)
+    large = _large(engine, state, people.num_rows, ids, new.evidence)
     out = publish_as_built(
-        engine, everyone, evidence, state.model, state.as_of, state.prepared.get("population")
+        engine, everyone, large, state.model, state.as_of, state.prepared.get("population")
     )
     done = time.perf_counter()
     timings = {
@@ -359,7 +382,7 @@ def update(
     )
     programs = {"recompute": new.program, "population": out.program}
     prepared = {name: p for name, p in programs.items() if p is not None}
-    evidence = out.evidence
+    evidence, replaced_ids = _nobody_replaced() if large.whole else (large.evidence, _ids(large.replaced))
     cells, counted = out.counts["cells"], out.counts["counted"]
     kept = State(
         state.as_of,
@@ -369,8 +392,13 @@ def update(
         people,
         quality,
         evidence,
+        replaced_ids,
         cells,
         counted,
         prepared,
     )
     return _Updated(result, kept)
+
+
+def _ids(ids: pa.Array) -> pa.Table:
+    return pa.table({"patient_id": ids})

@@ -2,7 +2,8 @@
 
 Layout: ``<lake>/_incremental/current.json`` names a folder ``<lake>/_incremental/s-<id>/`` that
 holds ``state.json`` (as-of date, source version, insights generation, risk model), ``people.arrow``
-(everyone's facts with risk), ``evidence.arrow`` (the published evidence), ``quality.arrow``
+(everyone's facts with risk), ``replaced.arrow`` and ``evidence.arrow`` (the people recomputed
+since the large tables' base was published, and their evidence), ``quality.arrow``
 (per-person data-quality counts), ``cells.arrow`` and ``counted.arrow`` (everyone counted for the
 cube and for the run summary): Arrow files, their strings dictionary-encoded (:func:`encoded`:
 a county's string columns hold a few thousand distinct values at most, so the tables are a
@@ -33,8 +34,8 @@ from nhc.analytics.rules.risk import RiskModel
 
 STATE = "_incremental"
 CURRENT = "current.json"
-_TABLES = ("people", "quality", "evidence", "cells", "counted")  # State fields kept as Arrow files
-FORMAT = 4  # bumped when the state's files change meaning: an older state is then not used
+_TABLES = ("people", "quality", "evidence", "replaced", "cells", "counted")  # kept as Arrow files
+FORMAT = 5  # bumped when the state's files change meaning: an older state is then not used
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,10 @@ class State:
     model: RiskModel
     people: pa.Table  # everyone's facts (the segmented columns) with risk and risk_factors
     quality: pa.Table  # per person: the data-quality counts
-    evidence: pa.Table  # the patient_evidence table it published
+    # the people recomputed since the large tables' base was published (patient_id), and their
+    # evidence now: the rows replacing theirs in that base (:mod:`nhc.lake.merge_on_read`)
+    evidence: pa.Table
+    replaced: pa.Table
     cells: pa.Table  # everyone counted at the cube's finest grain (:func:`~.outputs.cube_cells`)
     counted: pa.Table  # the run summary's counts (:func:`~.outputs.counted`)
     # the refresh's SQL, compiled by a refresh since the last full run (:mod:`.prepared`), by name
@@ -94,7 +98,9 @@ def load_state(lake_dir: Path | str) -> State | None:
             meta["sources"],
             meta["generation"],
             RiskModel(**meta["model"]),
-            *(feather.read_table(folder / f"{name}.arrow") for name in _TABLES),
+            # mapped, not read: uncompressed, the files are the tables' buffers (210 MB on the
+            # county, 0.6 s to read cold); a later refresh deletes them, which a mapping survives
+            *(feather.read_table(folder / f"{name}.arrow", memory_map=True) for name in _TABLES),
             _programs(folder),
         )
     except (OSError, ValueError, KeyError, TypeError):  # no state, or one this code cannot read

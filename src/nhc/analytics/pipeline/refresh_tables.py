@@ -21,14 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from nhc.analytics.pipeline import outputs as o
 from nhc.analytics.pipeline.prepared import Build, Prepared, fetch_all
 from nhc.analytics.pipeline.quality import quality_totals
-from nhc.analytics.pipeline.refresh_state import replaced
 from nhc.analytics.pipeline.run import OUTPUT_TABLES, Published, drop_loaded
 from nhc.analytics.rules.cube import DIMENSIONS, changed_counts
-from nhc.lake.publish import Pending, publish
+from nhc.lake.merge_on_read import merged
+from nhc.lake.publish import Pending, WithDelta, publish
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -72,13 +74,40 @@ class Everyone:
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """Everyone's evidence as the last refresh ``kept`` it (strings encoded), with the rows of the
-    people in ``ids`` to be replaced by their ``new`` rows."""
+class Large:
+    """How the two large tables are published: as the ``base`` files they have (by table) and the
+    rows of the ``replaced`` people (everyone recomputed since the base was written, the day's
+    people included; :mod:`nhc.lake.merge_on_read`), or whole again when ``whole``. ``evidence``:
+    the replaced people's evidence rows now (strings encoded)."""
 
-    kept: pa.Table
-    new: pa.Table
-    ids: pa.Array
+    base: Mapping[str, list[Path]]
+    replaced: pa.Array
+    evidence: pa.Table
+    whole: bool
+
+    def outputs(self, people: pa.Table, as_of: dt.date) -> dict[str, Pending | WithDelta]:
+        """The evidence and insights, each made by its writer (from Python's tables)."""
+        if self.whole:  # a new base: every row written
+            return {
+                "patient_evidence": Pending(lambda: self.everyones_evidence()),
+                "patient_insights": Pending(lambda: o.patient_insights_of(people, as_of)),
+            }
+
+        def insights() -> pa.Table:
+            mine = people.filter(pc.is_in(people.column("patient_id"), value_set=self.replaced))
+            return o.patient_insights_of(mine, as_of)
+
+        return {
+            "patient_evidence": WithDelta(
+                self.base["patient_evidence"], self.replaced, lambda: self.evidence
+            ),
+            "patient_insights": WithDelta(self.base["patient_insights"], self.replaced, insights),
+        }
+
+    def everyones_evidence(self) -> pa.Table:
+        """Everyone's evidence: the base's read, with the replaced people's rows replaced."""
+        base = pa.concat_tables(pq.read_table(f) for f in self.base["patient_evidence"])
+        return merged(base, self.replaced, self.evidence)
 
 
 def population_queries(on: Mapping[str, ir.Table], as_of: dt.date) -> Build:
@@ -152,30 +181,30 @@ class Built:
     summary: dict[str, Any]
     program: Prepared | None  # the population-wide queries' SQL
     counts: dict[str, pa.Table]  # everyone counted now (cells, counted)
-    evidence: pa.Table  # everyone's evidence, strings encoded (for the state)
     built: float  # perf_counter when the last table was built
 
 
 def publish_as_built(
     engine: Engine,
     everyone: Everyone,
-    evidence: Evidence,
+    large: Large,
     model: RiskModel,
     as_of: dt.date,
     program: Prepared | None,
 ) -> Built:
-    """Build the insight tables from :class:`Everyone` and the :class:`Evidence`, and publish them,
-    each written as soon as it is built while the engine builds the next; ``program``: the
-    population-wide queries' SQL prepared before (:func:`population_tables`).
+    """Build the insight tables from :class:`Everyone` and publish them, the two large ones as
+    :class:`Large` says, each written as soon as it is built while the engine builds the next;
+    ``program``: the population-wide queries' SQL prepared before (:func:`population_tables`).
 
     The two largest are made from Python's tables by the writers themselves, first: the evidence
-    (2.5 million rows on the county) and the insights (a projection of everyone's facts). A failure
-    while building fails the publication too, which then switches nothing."""
-    # written encoded, as kept (:func:`nhc.lake.store.conform`); the next refresh keeps it too
-    outputs = {
-        "patient_evidence": Pending(lambda: replaced(evidence.kept, evidence.new, evidence.ids)),
-        "patient_insights": Pending(lambda: o.patient_insights_of(everyone.people, as_of)),
-        **{name: Pending() for name in OUTPUT_TABLES if name not in ("patient_evidence", "patient_insights")},
+    (2.5 million rows on the county) and the insights (a projection of everyone's facts), or their
+    replaced people's rows only. A failure while building fails the publication too, which then
+    switches nothing."""
+    # written encoded, as kept (:func:`nhc.lake.store.conform`)
+    large_outputs = large.outputs(everyone.people, as_of)
+    outputs: dict[str, Pending | WithDelta] = {
+        **large_outputs,
+        **{name: Pending() for name in OUTPUT_TABLES if name not in large_outputs},
     }
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nhc-refresh-publish") as pool:
         publishing = pool.submit(publish, engine.lake, outputs)
@@ -195,5 +224,4 @@ def publish_as_built(
         built = time.perf_counter()
         generation = publishing.result()
     tables = Published({name: outputs[name] for name in OUTPUT_TABLES}, generation)  # read when asked
-    kept = outputs["patient_evidence"].to_arrow()  # made once, by its writer
-    return Built(generation, tables, summary, program, counts, kept, built)
+    return Built(generation, tables, summary, program, counts, built)

@@ -108,11 +108,9 @@ class LakePeople:
         return self.lake.exists("patient_insights")
 
     def _read(self, name: str, columns: Iterable[str], ids: list[int]) -> pa.Table | None:
-        files = self.lake.files(name)
-        if not files:
+        if not self.lake.files(name):
             return None
-        filters = [("patient_id", "in", ids)]
-        return pa.concat_tables(pq.read_table(f, columns=list(columns), filters=filters) for f in files)
+        return self.lake.read(name, columns=columns, filters=[("patient_id", "in", ids)])
 
     def details(self, patient_ids: Iterable[int]) -> dict[int, dict[str, str]]:
         ids = sorted({int(p) for p in patient_ids})
