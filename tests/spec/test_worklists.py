@@ -164,3 +164,41 @@ def test_risk_centiles_rank_a_missing_risk_last():
     """A person with no risk ranks last in their neighbourhood."""
     got = worklists.risk_centiles(pa.array(["N1"] * 4), pa.array([0.2, None, 0.1, 0.2]))
     assert got.to_pylist() == pytest.approx([1 / 3, 1.0, 0.0, 1 / 3])
+
+
+def test_the_top_centiles_are_found_without_ranking_everyone(engine):
+    """with_top_risk_centile (what the worklist reads): the same centiles as the window for everyone
+    it keeps, and it keeps everyone at or above the bound. Of 201 people in N1 (risks 0.005 to
+    0.99 in steps of 0.005, two tied at 1.0, one missing: ranked last) the centiles 0.98 and up
+    are 196/200, 197/200, two of 198/200 and the missing risk's 1.0; in a neighbourhood not known,
+    the highest of three; alone in N2, no one."""
+    risks = [(i + 1) / 200 for i in range(198)] + [1.0, 1.0, None]
+    people = [(100 + i, "N1", r) for i, r in enumerate(risks)]
+    people += [(1, None, 0.1), (2, None, 0.3), (3, None, 0.2), (4, "N2", 0.99)]
+    table = pa.table(
+        {
+            "patient_id": pa.array([p for p, _, _ in people], pa.int64()),
+            "neighbourhood": pa.array([h for _, h, _ in people], pa.string()),
+            "risk": pa.array([r for _, _, r in people], pa.float64()),
+        }
+    )
+    t = load(engine, "t", table)
+    window = {
+        r["patient_id"]: r["risk_centile_in_neighbourhood"]
+        for r in rows(engine, worklists.with_risk_centile(t))
+    }
+    kept = {
+        r["patient_id"]: r["risk_centile_in_neighbourhood"]
+        for r in rows(engine, worklists.with_top_risk_centile(t, 0.98))
+    }
+
+    assert {p: c for p, c in kept.items() if c >= 0.98} == {
+        296: 0.98,
+        297: 0.985,
+        298: 0.99,
+        299: 0.99,
+        300: 1.0,
+        2: 1.0,
+    }
+    assert kept == {p: window[p] for p in kept}  # exactly the window's values, not approximately
+    assert {p for p, c in window.items() if c >= 0.98} <= set(kept)

@@ -51,7 +51,14 @@ from nhc.analytics.pipeline import scoring as s
 from nhc.analytics.pipeline.graph import PIPELINE, Graph, Result, node
 from nhc.analytics.pipeline.prepared import Build, Prepared, fetch_all, prepare
 from nhc.analytics.pipeline.quality import patient_quality, quality_totals
-from nhc.analytics.pipeline.refresh_state import State, encoded, load_state, replaced, save_state
+from nhc.analytics.pipeline.refresh_state import (
+    State,
+    StateWriter,
+    encoded,
+    load_state,
+    replaced,
+    save_state,
+)
 from nhc.analytics.pipeline.refresh_tables import (
     Everyone,
     Large,
@@ -171,7 +178,7 @@ def refresh(
         changes.prune(engine.lake.root, version)  # the batches before it are read for good
         return Refreshed("full", result, reason=reason, compiled=tuple(prepared))
     updated = update(engine, state, changed, codelists=codelists, say=say)
-    save_state(engine.lake.root, dataclasses.replace(updated.state, sources=version))
+    updated.writer.commit(dataclasses.replace(updated.state, sources=version))
     changes.prune(engine.lake.root, version)
     compiled = tuple(n for n, p in updated.state.prepared.items() if p is not state.prepared.get(n))
     return Refreshed("incremental", updated.result, changed=len(changed), compiled=compiled)
@@ -325,6 +332,7 @@ def prepare_refresh(
 class _Updated:
     result: RunResult
     state: State  # the next refresh's (its ``sources`` still the last one's: the caller sets them)
+    writer: StateWriter  # writing it: the caller commits it
 
 
 def update(
@@ -361,9 +369,22 @@ def update(
     quality = replaced(state.quality, new.quality, ids)
     everyone = Everyone(people, quality, before, new.people, state.cells, state.counted)
     large = _large(engine, state, people.num_rows, ids, new.evidence)
-    out = publish_as_built(
-        engine, everyone, large, state.model, state.as_of, state.prepared.get("population")
-    )
+    evidence, replaced_ids = _nobody_replaced() if large.whole else (large.evidence, _ids(large.replaced))
+    writer = StateWriter(engine.lake.root)  # the next state's large tables, written meanwhile
+    for name, table in {
+        "people": people,
+        "quality": quality,
+        "evidence": evidence,
+        "replaced": replaced_ids,
+    }.items():
+        writer.table(name, table)
+    try:
+        out = publish_as_built(
+            engine, everyone, large, state.model, state.as_of, state.prepared.get("population")
+        )
+    except BaseException:
+        writer.abandon()
+        raise
     done = time.perf_counter()
     timings = {
         "recompute": round(recomputed - started, 3),
@@ -382,7 +403,6 @@ def update(
     )
     programs = {"recompute": new.program, "population": out.program}
     prepared = {name: p for name, p in programs.items() if p is not None}
-    evidence, replaced_ids = _nobody_replaced() if large.whole else (large.evidence, _ids(large.replaced))
     cells, counted = out.counts["cells"], out.counts["counted"]
     kept = State(
         state.as_of,
@@ -397,7 +417,7 @@ def update(
         counted,
         prepared,
     )
-    return _Updated(result, kept)
+    return _Updated(result, kept, writer)
 
 
 def _ids(ids: pa.Array) -> pa.Table:

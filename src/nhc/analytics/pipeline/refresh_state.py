@@ -22,6 +22,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,31 +59,65 @@ class State:
     prepared: Mapping[str, Prepared] = field(default_factory=dict)
 
 
+class StateWriter:
+    """Writes a state's folder: tables given early (:meth:`table`) are written by a thread of its
+    own while the refresh goes on; :meth:`commit` writes the rest and makes the state current."""
+
+    def __init__(self, lake_dir: Path | str) -> None:
+        self.home = Path(lake_dir) / STATE
+        self.home.mkdir(exist_ok=True)
+        self.folder = self.home / f"s-{uuid.uuid4().hex[:12]}"
+        self.folder.mkdir()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nhc-state")
+        self._written: dict[str, Future[None]] = {}
+
+    def table(self, name: str, table: pa.Table) -> None:
+        """Write ``table`` as the state's ``name`` (one of the :class:`State` tables) meanwhile."""
+        path = self.folder / f"{name}.arrow"
+        self._written[name] = self._pool.submit(_write_table, table, path)
+
+    def commit(self, state: State) -> Path:
+        """Write ``state`` (its tables given to :meth:`table` must be the same) as the lake's
+        current refresh state; return its folder. Older states are removed."""
+        try:
+            for name in _TABLES:
+                if name not in self._written:
+                    self.table(name, getattr(state, name))
+            for written in self._written.values():
+                written.result()
+        finally:
+            self._pool.shutdown()
+        meta = {
+            "format": FORMAT,
+            "as_of": state.as_of.isoformat(),
+            "sources": state.sources,
+            "generation": state.generation,
+            "model": state.model.as_dict(),
+        }
+        (self.folder / "state.json").write_text(json.dumps(meta))
+        programs = {name: p.as_dict() for name, p in state.prepared.items()}
+        (self.folder / "prepared.json").write_text(json.dumps(programs))
+        pointer = self.home / f".{CURRENT}-{uuid.uuid4().hex}"
+        pointer.write_text(json.dumps({"folder": self.folder.name}))
+        os.replace(pointer, self.home / CURRENT)
+        for old in self.home.glob("s-*"):
+            if old.name != self.folder.name:
+                shutil.rmtree(old, ignore_errors=True)
+        return self.folder
+
+    def abandon(self) -> None:
+        """Remove the folder (the refresh failed: the current state stays as it was)."""
+        self._pool.shutdown()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _write_table(table: pa.Table, path: Path) -> None:
+    feather.write_feather(table, path, compression="uncompressed")
+
+
 def save_state(lake_dir: Path | str, state: State) -> Path:
     """Write ``state`` as the lake's current refresh state; return its folder."""
-    home = Path(lake_dir) / STATE
-    home.mkdir(exist_ok=True)
-    folder = home / f"s-{uuid.uuid4().hex[:12]}"
-    folder.mkdir()
-    meta = {
-        "format": FORMAT,
-        "as_of": state.as_of.isoformat(),
-        "sources": state.sources,
-        "generation": state.generation,
-        "model": state.model.as_dict(),
-    }
-    (folder / "state.json").write_text(json.dumps(meta))
-    programs = {name: p.as_dict() for name, p in state.prepared.items()}
-    (folder / "prepared.json").write_text(json.dumps(programs))
-    for name in _TABLES:
-        feather.write_feather(getattr(state, name), folder / f"{name}.arrow", compression="uncompressed")
-    pointer = home / f".{CURRENT}-{uuid.uuid4().hex}"
-    pointer.write_text(json.dumps({"folder": folder.name}))
-    os.replace(pointer, home / CURRENT)
-    for old in home.glob("s-*"):
-        if old.name != folder.name:
-            shutil.rmtree(old, ignore_errors=True)
-    return folder
+    return StateWriter(lake_dir).commit(state)
 
 
 def load_state(lake_dir: Path | str) -> State | None:

@@ -143,6 +143,44 @@ def with_risk_centile(t: ir.Table) -> ir.Table:
     return t.join(ranked, "patient_id")
 
 
+#: Risk bins for :func:`with_top_risk_centile`: a risk is a probability, so the bins are equal
+#: thousandths of [0, 1] (a missing risk in a bin of its own above them, as it ranks last).
+_BINS = 1000
+
+
+def with_top_risk_centile(t: ir.Table, at_least: float) -> ir.Table:
+    """:func:`with_risk_centile` for the people whose centile might be ``at_least`` or more only:
+    the same centiles for them, without ranking everyone.
+
+    Everyone is counted by neighbourhood and bin of risk (an aggregate, not a sort); a bin is kept
+    only if its highest risk could be ranked above ``at_least - 0.01`` of the neighbourhood, and
+    only the people of the bins kept are ranked. A person's centile is then the people of the
+    lower bins plus those ranked below them in their own bin, over the neighbourhood's people less
+    one: the integers the engine's percent rank divides, so the same value. The rows it leaves out
+    all rank below ``at_least``."""
+    narrow = t.select("patient_id", "neighbourhood", "risk")
+    top = ibis.literal(_BINS, "int64")
+    scaled = (narrow.risk * _BINS).floor().clip(lower=0, upper=_BINS - 1).cast("int64")
+    narrow = narrow.mutate(bin=ibis.ifelse(narrow.risk.isnull(), top, scaled))
+    counts = narrow.group_by(["neighbourhood", "bin"]).aggregate(k=narrow.count())
+    lower = ibis.window(group_by=counts.neighbourhood, order_by=counts.bin, rows=(None, -1))
+    counts = counts.mutate(
+        below=counts.k.sum().over(lower).fill_null(0),
+        n=counts.k.sum().over(group_by=counts.neighbourhood),
+    )
+    # the margin keeps rounding in the bound from ever leaving out someone on the list
+    kept = counts.filter(counts.below + counts.k - 1 >= (at_least - 0.01) * (counts.n - 1))
+    near = narrow.join(
+        kept,
+        [narrow.neighbourhood.identical_to(kept.neighbourhood), narrow.bin == kept.bin],
+    ).select(narrow.patient_id, narrow.neighbourhood, narrow.bin, narrow.risk, kept.below, kept.n)
+    in_bin = ibis.rank().over(group_by=[near.neighbourhood, near.bin], order_by=near.risk)
+    centile = ibis.ifelse(
+        near.n > 1, (near.below + in_bin).cast("float64") / (near.n - 1).cast("float64"), 0.0
+    )
+    return t.join(near.select("patient_id", risk_centile_in_neighbourhood=centile), "patient_id")
+
+
 def risk_centiles(neighbourhood: pa.ChunkedArray | pa.Array, risk: pa.ChunkedArray | pa.Array) -> pa.Array:
     """:func:`with_risk_centile`'s column computed in numpy from Arrow arrays (same values).
 
@@ -178,6 +216,17 @@ def risk_centiles(neighbourhood: pa.ChunkedArray | pa.Array, risk: pa.ChunkedArr
     return pa.array(out, type=pa.float64())
 
 
+def _with_centile(insights: ir.Table, wl: Worklist) -> ir.Table:
+    """``insights`` with the risk centile when ``wl`` reads it: for the people who might be on it
+    only, when a criterion keeps centiles at or above a value (:func:`with_top_risk_centile`)."""
+    centile = "risk_centile_in_neighbourhood"
+    on = [c for c in wl.criteria if c.column == centile]
+    if not on or centile in insights.columns:
+        return insights
+    floors = [float(c.value) for c in on if c.op in (">=", ">")]
+    return with_top_risk_centile(insights, max(floors)) if floors else with_risk_centile(insights)
+
+
 def input_columns(definitions: tuple[Worklist, ...] = WORKLISTS) -> set[str]:
     """The insights columns the worklists read (``risk_centile_in_neighbourhood`` is derived here)."""
     cols = {"patient_id", "neighbourhood", "practice_code", "risk"}
@@ -188,14 +237,8 @@ def input_columns(definitions: tuple[Worklist, ...] = WORKLISTS) -> set[str]:
 
 def worklists(insights: ir.Table, definitions: tuple[Worklist, ...] = WORKLISTS) -> ir.Table:
     """All worklists stacked: worklist, neighbourhood, practice_code, patient_id, rank, score, reasons."""
-    centile = "risk_centile_in_neighbourhood"
-    ranked = with_risk_centile(insights) if centile not in insights.columns else insights
-    # only the worklists on the centile read it: the others filter everyone's insights directly,
-    # so the engine joins the centiles back for those the centile's own criterion keeps
-    parts = [
-        nullable(worklist(ranked if any(c.column == centile for c in wl.criteria) else insights, wl))
-        for wl in definitions
-    ]
+    # only the worklists on the centile read it: the others filter everyone's insights directly
+    parts = [nullable(worklist(_with_centile(insights, wl), wl)) for wl in definitions]
     out = parts[0]
     for p in parts[1:]:
         out = out.union(p)
