@@ -168,7 +168,8 @@ def refresh(
         people = encoded(v["scored"])  # everyone's facts with risk: what the next refresh starts from
         evidence, none = _nobody_replaced()  # the large tables were written whole: their base
         quality, cells, counted = v["patient_quality"], v["cube_cells"], v["counted"]
-        everyone = Everyone(people, quality, people.slice(0, 0), people.slice(0, 0), cells, counted)
+        nobody = pa.array([], pa.int64())
+        everyone = Everyone(people, nobody, people.slice(0, 0), quality, quality.slice(0, 0), cells, counted)
         prepared = prepare_refresh(engine, everyone, result.model, as_of, codelists)
         model = result.model
         kept = State(
@@ -364,20 +365,15 @@ def update(
         drop_loaded(engine, inputs.loaded)
     recomputed = time.perf_counter()
     say("rebuilding the population-wide tables and publishing them")
-    before = state.people.filter(pc.is_in(state.people.column("patient_id"), value_set=ids))
-    people = replaced(state.people, new.people, ids)
-    quality = replaced(state.quality, new.quality, ids)
-    everyone = Everyone(people, quality, before, new.people, state.cells, state.counted)
-    large = _large(engine, state, people.num_rows, ids, new.evidence)
+    everyone = Everyone(state.people, ids, new.people, state.quality, new.quality, state.cells, state.counted)
+    large = _large(engine, state, state.people.num_rows, ids, new.evidence)
     evidence, replaced_ids = _nobody_replaced() if large.whole else (large.evidence, _ids(large.replaced))
-    writer = StateWriter(engine.lake.root)  # the next state's large tables, written meanwhile
-    for name, table in {
-        "people": people,
-        "quality": quality,
-        "evidence": evidence,
-        "replaced": replaced_ids,
-    }.items():
-        writer.table(name, table)
+    # the next state's large tables, made and written by the writer's thread meanwhile
+    writer = StateWriter(engine.lake.root)
+    writer.table("people", lambda: everyone.people)
+    writer.table("quality", lambda: everyone.quality)
+    writer.table("evidence", evidence)
+    writer.table("replaced", replaced_ids)
     try:
         out = publish_as_built(
             engine, everyone, large, state.model, state.as_of, state.prepared.get("population")
@@ -409,8 +405,8 @@ def update(
         state.sources,
         _name(result),
         state.model,
-        people,
-        quality,
+        everyone.people,
+        everyone.quality,
         evidence,
         replaced_ids,
         cells,

@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,8 +71,9 @@ class StateWriter:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nhc-state")
         self._written: dict[str, Future[None]] = {}
 
-    def table(self, name: str, table: pa.Table) -> None:
-        """Write ``table`` as the state's ``name`` (one of the :class:`State` tables) meanwhile."""
+    def table(self, name: str, table: pa.Table | Callable[[], pa.Table]) -> None:
+        """Write ``table`` (or what it makes, in the writer's thread) as the state's ``name`` (one
+        of the :class:`State` tables) meanwhile."""
         path = self.folder / f"{name}.arrow"
         self._written[name] = self._pool.submit(_write_table, table, path)
 
@@ -111,8 +112,9 @@ class StateWriter:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _write_table(table: pa.Table, path: Path) -> None:
-    feather.write_feather(table, path, compression="uncompressed")
+def _write_table(table: pa.Table | Callable[[], pa.Table], path: Path) -> None:
+    made = table if isinstance(table, pa.Table) else table()
+    feather.write_feather(made, path, compression="uncompressed")
 
 
 def save_state(lake_dir: Path | str, state: State) -> Path:

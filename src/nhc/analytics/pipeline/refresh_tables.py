@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from nhc.analytics.pipeline import outputs as o
 from nhc.analytics.pipeline.prepared import Build, Prepared, fetch_all
 from nhc.analytics.pipeline.quality import quality_totals
+from nhc.analytics.pipeline.refresh_state import encoded, replaced
 from nhc.analytics.pipeline.run import OUTPUT_TABLES, Published, drop_loaded
 from nhc.analytics.rules.cube import DIMENSIONS, changed_counts
 from nhc.lake.merge_on_read import merged
@@ -44,31 +45,57 @@ def facts(model: RiskModel, as_of: dt.date) -> dict[str, Any]:
     return {"as_of": as_of.isoformat(), "model": model.as_dict()}
 
 
-@dataclass(frozen=True)
 class Everyone:
-    """What the population-wide tables are built from: everyone's facts with risk (``people``) and
-    data-quality counts, both with the day's people replaced; the day's people's facts as kept
-    ``before`` and as recomputed ``after``; and everyone counted before the day, for the cube
-    (``cells``) and for the run summary (``counted``)."""
+    """What the population-wide tables are built from: everyone's facts with risk and data-quality
+    counts as the last refresh ``kept`` them; the day's people (``ids``), their facts as kept
+    (``before``) and as recomputed (``after``, in the kept columns and types) and their quality
+    counts now (``new_quality``); and everyone counted before the day, for the cube (``cells``) and
+    for the run summary (``counted``).
 
-    people: pa.Table
-    quality: pa.Table
-    before: pa.Table
-    after: pa.Table
-    cells: pa.Table
-    counted: pa.Table
+    Everyone's facts and counts now (:attr:`people`, :attr:`quality`: the kept with the day's
+    people replaced) are made once, by whichever thread first asks: the engine never waits for
+    them, as it reads the kept facts and the day's people's and replaces them in its query."""
+
+    def __init__(
+        self,
+        kept: pa.Table,
+        ids: pa.Array,
+        after: pa.Table,
+        kept_quality: pa.Table,
+        new_quality: pa.Table,
+        cells: pa.Table,
+        counted: pa.Table,
+    ) -> None:
+        self.kept, self.ids, self.cells, self.counted = kept, ids, cells, counted
+        self.after = encoded(after.select(kept.column_names)).cast(kept.schema)
+        self.before = kept.filter(pc.is_in(kept.column("patient_id"), value_set=ids))
+        self._people = Pending(lambda: replaced(kept, self.after, ids))
+        self._quality = Pending(lambda: replaced(kept_quality, new_quality, ids))
+
+    @property
+    def people(self) -> pa.Table:
+        return self._people.to_arrow()
+
+    @property
+    def quality(self) -> pa.Table:
+        return self._quality.to_arrow()
 
     @contextlib.contextmanager
     def on(self, engine: Engine) -> Iterator[dict[str, ir.Table]]:
         """The tables the engine reads, by role, loaded onto ``engine`` (scanned in place where it
         can) for the duration of the block, then dropped."""
         suffix = uuid.uuid4().hex[:12]  # unique: see run._unique
-        names = {
-            role: f"nhc_refreshed_{role}_{suffix}"
-            for role in ("people", "before", "after", "cells", "counted")
+        tables = {
+            "kept": self.kept,
+            "ids": pa.table({"patient_id": self.ids}),
+            "before": self.before,
+            "after": self.after,
+            "cells": self.cells,
+            "counted": self.counted,
         }
+        names = {role: f"nhc_refreshed_{role}_{suffix}" for role in tables}
         try:
-            yield {role: engine.scan_arrow(getattr(self, role), name) for role, name in names.items()}
+            yield {role: engine.scan_arrow(tables[role], name) for role, name in names.items()}
         finally:
             drop_loaded(engine, names.values())
 
@@ -85,15 +112,16 @@ class Large:
     evidence: pa.Table
     whole: bool
 
-    def outputs(self, people: pa.Table, as_of: dt.date) -> dict[str, Pending | WithDelta]:
+    def outputs(self, everyone: Everyone, as_of: dt.date) -> dict[str, Pending | WithDelta]:
         """The evidence and insights, each made by its writer (from Python's tables)."""
         if self.whole:  # a new base: every row written
             return {
                 "patient_evidence": Pending(lambda: self.everyones_evidence()),
-                "patient_insights": Pending(lambda: o.patient_insights_of(people, as_of)),
+                "patient_insights": Pending(lambda: o.patient_insights_of(everyone.people, as_of)),
             }
 
         def insights() -> pa.Table:
+            people = everyone.people
             mine = people.filter(pc.is_in(people.column("patient_id"), value_set=self.replaced))
             return o.patient_insights_of(mine, as_of)
 
@@ -118,13 +146,15 @@ def population_queries(on: Mapping[str, ir.Table], as_of: dt.date) -> Build:
     people only (:func:`~nhc.analytics.rules.cube.changed_counts`)."""
 
     def queries(cache: Callable[[str, ir.Table], ir.Table]) -> dict[str, ir.Table]:
+        # everyone now: the kept facts with the day's people's replaced (:class:`Everyone`)
+        people = on["kept"].anti_join(on["ids"], "patient_id").union(on["after"])
         before, after = (on[role].drop("risk", "risk_factors") for role in ("before", "after"))
         cells = changed_counts(on["cells"], o.cube_cells(before), o.cube_cells(after), DIMENSIONS, "people")
         cells = cache("cells", cells)
         counted = changed_counts(on["counted"], o.counted(before), o.counted(after), ("item", "key"), "n")
         # in the order they are wanted: the worklists, the largest, written while the rest run
         return {
-            "worklists": o.worklists(on["people"], as_of),
+            "worklists": o.worklists(people, as_of),
             "population_cube": o.cube_of_cells(cells, as_of),
             "cells": cells,
             "counted": counted,
@@ -201,7 +231,7 @@ def publish_as_built(
     replaced people's rows only. A failure while building fails the publication too, which then
     switches nothing."""
     # written encoded, as kept (:func:`nhc.lake.store.conform`)
-    large_outputs = large.outputs(everyone.people, as_of)
+    large_outputs = large.outputs(everyone, as_of)
     outputs: dict[str, Pending | WithDelta] = {
         **large_outputs,
         **{name: Pending() for name in OUTPUT_TABLES if name not in large_outputs},
