@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from nhc.lake.delta import export_delta
-from nhc.lake.engine import DuckDBEngine
+from nhc.lake.engine import DuckDBEngine, SparkEngine
 from nhc.lake.publish import WithDelta, current_generation, publish
 from nhc.lake.store import Lake, tables_version
 
@@ -65,8 +65,13 @@ def test_the_store_reads_chosen_columns_of_chosen_people_as_they_are_now(lake):
     assert got.to_pydict() == {"kind": ["c"]}
 
 
-def test_the_engine_reads_the_table_as_it_is_now(lake):
-    table = DuckDBEngine.open(lake).table("patient_evidence")
+@pytest.mark.parametrize("kind", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_the_engine_reads_the_table_as_it_is_now(lake, kind, request):
+    if kind == "duckdb":
+        engine = DuckDBEngine.open(lake)
+    else:  # Spark reads the table's folder: it must skip the delta's, and merge it
+        engine = SparkEngine(request.getfixturevalue("spark_engine").backend, lake)
+    table = engine.table("patient_evidence")
     assert sorted(table.select("patient_id", "kind").to_pyarrow().to_pylist(), key=str) == [
         {"patient_id": p, "kind": k} for p, k in NOW
     ]
