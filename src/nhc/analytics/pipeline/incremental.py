@@ -313,8 +313,8 @@ def prepare_refresh(
     prepared SQL."""
     if not engine.prepares_sql:
         return {}
-    inputs = load_inputs(engine, codelists, categorical=False)
     rows = {name: table_schema(name).arrow.empty_table() for name in changes.PERSON_TABLES}
+    inputs = load_inputs(engine, codelists, categorical=False, given=tuple(rows))
     mine = from_after_images(engine, inputs, rows)
     try:
         with everyone.on(engine) as on:
@@ -351,7 +351,8 @@ def update(
     say(f"recomputing {len(ids)} people")
     # their rows from the batches' after-images; without them, one scan of each source table
     rows = changes.rows_since(engine.lake.root, state.sources)
-    inputs = load_inputs(engine, codelists, categorical=False)
+    given = () if rows is None else tuple(rows)  # the person-level tables: from the after-images
+    inputs = load_inputs(engine, codelists, categorical=False, given=given)
     if rows is not None:
         inputs = mine = from_after_images(engine, inputs, rows)
     else:

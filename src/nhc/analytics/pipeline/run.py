@@ -94,14 +94,22 @@ def _put(
     return engine.from_arrow(table, unique), unique
 
 
-def load_inputs(engine: Engine, codelists: pa.Table | None = None, *, categorical: bool = True) -> Inputs:
-    """Source tables from the engine's lake, columns checked; codelists and rules loaded onto the
-    engine (their names in :attr:`Inputs.loaded`, for :func:`drop_loaded`).
+def load_inputs(
+    engine: Engine,
+    codelists: pa.Table | None = None,
+    *,
+    categorical: bool = True,
+    given: Collection[str] = (),
+) -> Inputs:
+    """Source tables from the engine's lake, columns checked, but those ``given`` otherwise (the
+    caller puts them in); codelists and rules loaded onto the engine (their names in
+    :attr:`Inputs.loaded`, for :func:`drop_loaded`).
 
     ``categorical``: codes and clusters loaded as categories (:meth:`Engine.from_arrow_categorical`:
     faster over a county's events, slower to load); a nightly refresh, over a few thousand people's
     rows, loads them as text."""
-    tables = {name: require_columns(engine.table(name), name) for name in SOURCE_TABLES}
+    names = [name for name in SOURCE_TABLES if name not in given]
+    tables = {name: require_columns(engine.table(name), name) for name in names}
     if codelists is None:
         codelists = load_codelists()
     missing = [c for c in ("code", "cluster") if c not in codelists.column_names]

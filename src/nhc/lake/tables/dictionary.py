@@ -13,6 +13,12 @@ Generated from `src/nhc/lake/tables/` by `nhc lake dictionary`; do not edit by h
 
 Each table is a folder of Parquet files under `<data>/lake/<table>/`. Dates are plain dates.
 A column marked *required* never holds an empty value; writers reject tables that break that.
+
+After a nightly refresh (`nhc run --incremental`), `patient_insights` and `patient_evidence` may
+also hold a `_delta/` folder: the people recomputed since the table was last written whole
+(`replaced.parquet`) and their rows now (`rows.parquet`). The table is its Parquet files without
+those people's rows, plus the delta's rows; NHC's own readers and `nhc lake export-delta` read it
+so. A tool that reads only `<table>/*.parquet` sees the table as it was when last written whole.
 """
 
 
