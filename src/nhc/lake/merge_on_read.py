@@ -22,7 +22,7 @@ replaced people pass a share of everyone, and the full run always writes it whol
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +92,9 @@ def duckdb_source(files: Sequence[Path], delta: Delta | None) -> str:
     )
 
 
-def write_delta(folder: Path, replaced: pa.Array, rows: pa.Table, write_rows) -> None:
+def write_delta(
+    folder: Path, replaced: pa.Array, rows: pa.Table, write_rows: Callable[[pa.Table, Path], object]
+) -> None:
     """Write a delta into table folder ``folder``: the ``replaced`` ids, and ``rows`` written by
     ``write_rows(table, path)`` (the store's own writer, so the rows are checked and conformed)."""
     home = folder / DELTA
