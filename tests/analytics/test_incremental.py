@@ -346,3 +346,26 @@ def test_a_refresh_that_fails_while_building_publishes_nothing_and_keeps_its_sta
     monkeypatch.undo()
     done = refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
     assert done.mode == "incremental" and not _same_as_full_run(engine, done.result.tables)
+
+
+def test_the_web_app_and_the_equity_report_read_a_night_with_a_delta_as_it_is(tmp_path):
+    """The insights service (the web pages) and the equity report read the large tables with
+    the day's people replaced (:mod:`nhc.lake.merge_on_read`): a new code, a death."""
+    from nhc.insights.service import InsightsService
+    from nhc.navigation.services.equity import LakePeople
+
+    lake = _lake(tmp_path / "lake")
+    engine = DuckDBEngine.open(lake)
+    refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
+    service = InsightsService(lake.root, check_seconds=0)
+    assert service.patient(2)["person"]["registers_list"] == []
+
+    _a_code_on(lake, 1)
+    write_day(lake, {"deaths": _rows("deaths", [{"patient_id": 3, "date_of_death": d("2026-02-01")}])})
+    assert refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY).mode == "incremental"
+
+    assert lake.delta("patient_insights") is not None
+    seen = service.patient(2)
+    assert seen["person"]["registers_list"] == ["diabetes"]
+    assert [e["item"] for e in seen["evidence"] if e["kind"] == "register"] == ["diabetes"]
+    assert sorted(LakePeople(lake.root).details([1, 2, 3])) == [1, 2]  # 3 died: not in the insights
