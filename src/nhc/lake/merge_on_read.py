@@ -60,6 +60,11 @@ def merged(base: pa.Table, replaced: pa.Array | pa.ChunkedArray, rows: pa.Table)
     return pa.concat_tables([kept, rows.select(base.column_names).cast(base.schema)])
 
 
+def merged_files(files: Sequence[Path], replaced: pa.Array | pa.ChunkedArray, rows: pa.Table) -> pa.Table:
+    """The base ``files`` read whole, merged with a delta held in memory (:func:`merged`)."""
+    return merged(pa.concat_tables(pq.read_table(f) for f in files), replaced, rows)
+
+
 def read_merged(
     files: Sequence[Path],
     delta: Delta | None,

@@ -34,10 +34,9 @@ from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from nhc.errors import NhcError
-from nhc.lake.merge_on_read import merged, write_delta
+from nhc.lake.merge_on_read import merged_files, write_delta
 from nhc.lake.store import GENERATIONS, Lake, write_part
 from nhc.lake.tables import table_schema
 
@@ -115,8 +114,7 @@ class WithDelta:
         self._rows.fail(error)
 
     def to_arrow(self) -> pa.Table:
-        base = pa.concat_tables(pq.read_table(f) for f in self.base)
-        return merged(base, self.replaced, self._rows.to_arrow())
+        return merged_files(self.base, self.replaced, self._rows.to_arrow())
 
 
 Output = pa.Table | WrittenByEngine

@@ -47,10 +47,10 @@ def tables_version(lake_dir: Path | str, names: Iterable[str]) -> tuple:
     out = []
     for name in names:
         folder = Path(lake_dir) / name
-        delta = delta_of(folder) if folder.is_dir() else None
-        for f in (
-            [*sorted(folder.glob("*.parquet")), *(delta.files if delta else ())] if folder.is_dir() else ()
-        ):
+        if not folder.is_dir():
+            continue
+        delta = delta_of(folder)
+        for f in [*sorted(folder.glob("*.parquet")), *(delta.files if delta else ())]:
             st = f.stat()
             out.append((name, str(f.relative_to(folder)), st.st_mtime_ns, st.st_size))
     return tuple(out)

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from nhc.analytics.pipeline import outputs as o
 from nhc.analytics.pipeline.prepared import Build, Prepared, fetch_all
@@ -30,7 +29,7 @@ from nhc.analytics.pipeline.quality import quality_totals
 from nhc.analytics.pipeline.refresh_state import encoded, replaced
 from nhc.analytics.pipeline.run import OUTPUT_TABLES, Published, drop_loaded
 from nhc.analytics.rules.cube import DIMENSIONS, changed_counts
-from nhc.lake.merge_on_read import merged
+from nhc.lake.merge_on_read import merged_files
 from nhc.lake.publish import Pending, WithDelta, publish
 
 if TYPE_CHECKING:
@@ -116,7 +115,9 @@ class Large:
         """The evidence and insights, each made by its writer (from Python's tables)."""
         if self.whole:  # a new base: every row written
             return {
-                "patient_evidence": Pending(lambda: self.everyones_evidence()),
+                "patient_evidence": Pending(
+                    lambda: merged_files(self.base["patient_evidence"], self.replaced, self.evidence)
+                ),
                 "patient_insights": Pending(lambda: o.patient_insights_of(everyone.people, as_of)),
             }
 
@@ -131,11 +132,6 @@ class Large:
             ),
             "patient_insights": WithDelta(self.base["patient_insights"], self.replaced, insights),
         }
-
-    def everyones_evidence(self) -> pa.Table:
-        """Everyone's evidence: the base's read, with the replaced people's rows replaced."""
-        base = pa.concat_tables(pq.read_table(f) for f in self.base["patient_evidence"])
-        return merged(base, self.replaced, self.evidence)
 
 
 def population_queries(on: Mapping[str, ir.Table], as_of: dt.date) -> Build:
