@@ -13,6 +13,7 @@ COMMANDS = (
     ("lake", "info"),
     ("lake", "dictionary"),
     ("lake", "export-delta"),
+    ("lake", "compact"),
     ("run",),
     ("explain",),
     ("ingest", "fhir"),

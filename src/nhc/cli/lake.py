@@ -1,4 +1,4 @@
-"""Lake commands: ``nhc synth`` (the synthetic county) and ``nhc lake info|dictionary|export-delta``.
+"""Lake commands: ``nhc synth`` (the synthetic county) and ``nhc lake info|dictionary|export-delta|compact``.
 
 Thin wrappers over :mod:`nhc.synth.county`, :mod:`nhc.lake.store`, :mod:`nhc.lake.tables.dictionary`
 and :mod:`nhc.lake.delta`.
@@ -6,6 +6,7 @@ and :mod:`nhc.lake.delta`.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from nhc.analytics.pipeline.compaction import compact
 from nhc.cli.common import (
     DataOption,
     JsonOption,
@@ -164,12 +166,38 @@ def lake_export_delta(
     console.print(table)
 
 
+def lake_compact(data: DataOption = None, as_json: JsonOption = False) -> None:
+    """Write the large insight tables whole again, at a quiet time, so that no nightly refresh has to.
+
+    A nightly refresh publishes the people it recomputed beside the tables as they were; this
+    folds them in. It changes no answer and waits for a refresh that is running.
+    """
+    lake = Lake(settings_for(data).lake_dir)
+    with console.status("Writing the large tables whole", spinner="dots") if not as_json else nullcontext():
+        done = compact(lake)
+    if as_json:
+        print_json(done.as_dict())
+        return
+    if not done.done:
+        console.print(f"Nothing to compact: {done.reason}.")
+        return
+    console.print(
+        f"Wrote the large tables whole: {done.replaced_people:,} people recomputed since were folded "
+        f"in, in {done.seconds:.1f} s."
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``nhc synth`` and ``nhc lake info|dictionary|export-delta`` to ``app``."""
+    """Add ``nhc synth`` and ``nhc lake info|dictionary|export-delta|compact`` to ``app``."""
     add_commands(app, {"synth": synth})
     add_group(
         app,
         "lake",
-        "Inspect the lake (the Parquet tables), or export it as Delta tables.",
-        {"info": lake_info, "dictionary": lake_dictionary, "export-delta": lake_export_delta},
+        "Inspect the lake (the Parquet tables), export it as Delta tables, or compact it.",
+        {
+            "info": lake_info,
+            "dictionary": lake_dictionary,
+            "export-delta": lake_export_delta,
+            "compact": lake_compact,
+        },
     )

@@ -117,6 +117,21 @@ class WithDelta:
         return merged_files(self.base, self.replaced, self._rows.to_arrow())
 
 
+class Linked:
+    """An output table published as it is in ``folder`` (a table of the current generation): its
+    files, delta included, hard-linked into the new generation, not written again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def write_into(self, folder: Path, name: str) -> int:
+        _link_tree(self.folder, folder)
+        return 0  # rows written: none (linked)
+
+    def to_arrow(self) -> pa.Table:
+        return Lake(self.folder.parent).read(self.folder.name)
+
+
 Output = pa.Table | WrittenByEngine
 
 
@@ -133,7 +148,7 @@ def publish(lake: Lake, tables: Mapping[str, Output], group: str = "insights") -
     home.mkdir(parents=True, exist_ok=True)
     generation = _write_generation(home, tables)  # each table checked as it is written
     try:
-        with _locked(home):
+        with folder_lock(home):
             _adopt_folders(lake.root, home, names)
             for name in names:
                 _link_table(lake.root, group, name)
@@ -191,8 +206,9 @@ def _generation_name() -> str:
 
 
 @contextlib.contextmanager
-def _locked(home: Path) -> Iterator[None]:
-    """One publication of a group at a time switches and prunes (writing goes on in parallel)."""
+def folder_lock(home: Path) -> Iterator[None]:
+    """Hold ``home/.lock`` (another holder waits): one publication of a group at a time switches
+    and prunes (writing goes on in parallel); one refresh of a lake at a time."""
     with open(home / ".lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -264,6 +280,15 @@ def _link_files(source: Path, dest: Path) -> None:
     dest.mkdir()
     for f in sorted(source.iterdir()):
         if f.is_file():
+            _link_file(f, dest / f.name)
+
+
+def _link_tree(source: Path, dest: Path) -> None:
+    dest.mkdir()
+    for f in sorted(source.iterdir()):
+        if f.is_dir():
+            _link_tree(f, dest / f.name)
+        else:
             _link_file(f, dest / f.name)
 
 

@@ -56,6 +56,7 @@ from nhc.analytics.pipeline.refresh_state import (
     StateWriter,
     encoded,
     load_state,
+    refresh_lock,
     replaced,
     save_state,
 )
@@ -150,7 +151,18 @@ def refresh(
     """
     if engine.lake is None:
         raise NhcError("a refresh needs a lake: this engine has none")
-    as_of = as_of or DEFAULT_AS_OF
+    with refresh_lock(engine.lake.root):
+        return _refresh(engine, as_of or DEFAULT_AS_OF, codelists, progress, full, max_changed)
+
+
+def _refresh(
+    engine: Engine,
+    as_of: dt.date,
+    codelists: pa.Table | None,
+    progress: Progress | None,
+    full: bool,
+    max_changed: float,
+) -> Refreshed:
     say = progress or (lambda _msg: None)
     version = changes.sources_version(engine.lake.root)
     state = None if full else load_state(engine.lake.root)
@@ -166,7 +178,7 @@ def refresh(
         )
         v = result.values
         people = encoded(v["scored"])  # everyone's facts with risk: what the next refresh starts from
-        evidence, none = _nobody_replaced()  # the large tables were written whole: their base
+        evidence, none = nobody_replaced()  # the large tables were written whole: their base
         quality, cells, counted = v["patient_quality"], v["cube_cells"], v["counted"]
         nobody = pa.array([], pa.int64())
         everyone = Everyone(people, nobody, people.slice(0, 0), quality, quality.slice(0, 0), cells, counted)
@@ -185,7 +197,7 @@ def refresh(
     return Refreshed("incremental", updated.result, changed=len(changed), compiled=compiled)
 
 
-def _nobody_replaced() -> tuple[pa.Table, pa.Table]:
+def nobody_replaced() -> tuple[pa.Table, pa.Table]:
     """The state's (evidence, replaced) when the large tables were just written whole."""
     evidence = encoded(table_schema("patient_evidence").arrow.empty_table())
     return evidence, pa.table({"patient_id": pa.array([], pa.int64())})
@@ -368,7 +380,7 @@ def update(
     say("rebuilding the population-wide tables and publishing them")
     everyone = Everyone(state.people, ids, new.people, state.quality, new.quality, state.cells, state.counted)
     large = _large(engine, state, state.people.num_rows, ids, new.evidence)
-    evidence, replaced_ids = _nobody_replaced() if large.whole else (large.evidence, _ids(large.replaced))
+    evidence, replaced_ids = nobody_replaced() if large.whole else (large.evidence, _ids(large.replaced))
     # the next state's large tables, made and written by the writer's thread meanwhile
     writer = StateWriter(engine.lake.root)
     writer.table("people", lambda: everyone.people)

@@ -16,12 +16,13 @@ files are never changed in place (the folder is not hidden, so the store's
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ import pyarrow.feather as feather
 
 from nhc.analytics.pipeline.prepared import Prepared
 from nhc.analytics.rules.risk import RiskModel
+from nhc.lake.publish import folder_lock
 
 STATE = "_incremental"
 CURRENT = "current.json"
@@ -115,6 +117,16 @@ class StateWriter:
 def _write_table(table: pa.Table | Callable[[], pa.Table], path: Path) -> None:
     made = table if isinstance(table, pa.Table) else table()
     feather.write_feather(made, path, compression="uncompressed")
+
+
+@contextlib.contextmanager
+def refresh_lock(lake_dir: Path | str) -> Iterator[None]:
+    """One refresh or compaction of a lake at a time (another waits): each reads the state, publishes
+    tables and writes the state that matches them; interleaved, one would overwrite the other's."""
+    home = Path(lake_dir) / STATE
+    home.mkdir(parents=True, exist_ok=True)
+    with folder_lock(home):
+        yield
 
 
 def save_state(lake_dir: Path | str, state: State) -> Path:
