@@ -8,9 +8,10 @@ three an emergency admission, dated the day before as-of), written as an ingest 
 refresh. The large insight tables are published as their base and the rows of the people
 recomputed since (:mod:`nhc.lake.merge_on_read`), and written whole again once those pass
 :data:`~nhc.analytics.pipeline.incremental.WHOLE_AGAIN_SHARE` of everyone: one more night, marked
-``*``, is such a night. Prints the seconds of each and the ratio to the full run (target < 10 %);
-with ``--check`` (default) the tables of the last night with a delta and of the night written
-whole are compared with a full run given the same risk model.
+``*``, is such a night; before the night marked ``c`` a compaction (``nhc lake compact``) writes
+them whole outside the refresh, and its seconds are printed on a line of their own. Prints the seconds of each and the ratio to the full run (target < 10 %);
+with ``--check`` (default) the tables of the last night with a delta, of the compaction, of the
+night after it and of the night written whole are compared with a full run given the same risk model.
 
 It also prints the floor of a night that writes the large tables whole, measured on the same lake:
 reading the changed people's rows from the batches' after-images
@@ -37,7 +38,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from nhc.analytics.pipeline import incremental, run
+from nhc.analytics.pipeline import OUTPUT_TABLES, incremental, run
+from nhc.analytics.pipeline.compaction import compact
 from nhc.analytics.pipeline.incremental import refresh
 from nhc.analytics.pipeline.refresh_state import load_state
 from nhc.lake import changes
@@ -103,6 +105,16 @@ def design_floor(lake: Lake, ids: list[int]) -> tuple[float, float]:
     return min(writes), min(scanned)
 
 
+def compaction_row(lake: Lake, plain_s: float, *, compare: bool) -> list[str]:
+    """Compact the large tables (as ``nhc lake compact`` does), print its row; what differs then
+    between the lake's tables and a full run (with ``compare``)."""
+    done, (seconds, cpu) = timed(compact, lake)
+    assert done.done, done.reason
+    what = f"compaction: {done.replaced_people:,} people folded in"
+    print(f"{what:>41} {seconds:>10.2f} {cpu:>7.2f} {100 * seconds / plain_s:>11.1f}%  (outside the refresh)")
+    return check(lake, {name: lake.read(name) for name in OUTPUT_TABLES}) if compare else []
+
+
 def check(lake: Lake, tables: dict[str, pa.Table]) -> list[str]:
     """What differs between ``tables`` and a full run given the same model (empty: nothing)."""
     state = load_state(lake.root)
@@ -141,23 +153,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{head} {'of full run':>12} {'CPU of full':>12}")
         problems = []
         share = incremental.WHOLE_AGAIN_SHARE
-        for day in range(1, args.days + 2):
-            # the last night writes the large tables whole again, as every night does once the
-            # people recomputed since they were pass WHOLE_AGAIN_SHARE of everyone
-            whole = day == args.days + 1
-            incremental.WHOLE_AGAIN_SHARE = 0.0 if whole else share
+        nights = [(day, str(day)) for day in range(1, args.days + 1)]
+        nights += [(args.days + 1, f"{args.days + 1}c"), (args.days + 2, f"{args.days + 2}*")]
+        for day, label in nights:
+            # night ``*`` writes the large tables whole again, as every night does once the people
+            # recomputed since they were pass WHOLE_AGAIN_SHARE of everyone; night ``c`` follows a
+            # compaction (``nhc lake compact``), which writes them whole outside the refresh
+            incremental.WHOLE_AGAIN_SHARE = 0.0 if label.endswith("*") else share
+            if label.endswith("c"):
+                problems += compaction_row(lake, plain_s, compare=args.check)
             before = changes.sources_version(lake.root)
             n, (ingest_s, _) = timed(a_day, lake, args.fraction, day, as_of)
             day_ids = sorted(changes.changed_since(lake.root, before) or ())
             read_s = after_image_seconds(lake, before)
             inc, (inc_s, inc_c) = timed(refresh, DuckDBEngine.open(lake), as_of)
             assert inc.mode == "incremental", inc.reason
-            label = f"{day}*" if whole else str(day)
             row = f"{label:>4} {n:>15,} {ingest_s:>9.2f} {inc_s:>10.2f} {inc_c:>7.2f}"
             print(f"{row} {100 * inc_s / plain_s:>11.1f}% {100 * inc_c / plain_c:>11.1f}%")
             compiled = ", ".join(inc.compiled) or "none (the full refresh's, kept)"
             print(f"      steps: {inc.result.timings}; SQL compiled: {compiled}")
-            if args.check and day in (args.days, args.days + 1):
+            if args.check and (day == args.days or not label.isdigit()):
                 problems += check(lake, inc.result.tables)
         incremental.WHOLE_AGAIN_SHARE = share
         print(
@@ -165,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             f"since they last were pass {share:.0%} of everyone (at {args.fraction:.1%} a day, every "
             f"{round(share / args.fraction)}th night); the others publish a base and a delta"
         )
+        print("   c follows a compaction (`nhc lake compact`, at a quiet time): its delta starts empty")
         write_s, scan_s = design_floor(lake, day_ids)
         floor = read_s + write_s
         print(
@@ -175,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.check:
             print(
-                f"equal to a full run with the same model (day {args.days} and {args.days + 1}*):",
+                f"equal to a full run with the same model (night {args.days}, the compaction, "
+                f"nights {args.days + 1}c and {args.days + 2}*):",
                 "yes" if not problems else problems[:5],
             )
     finally:

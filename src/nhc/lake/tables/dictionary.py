@@ -18,7 +18,8 @@ After a nightly refresh (`nhc run --incremental`), `patient_insights` and `patie
 also hold a `_delta/` folder: the people recomputed since the table was last written whole
 (`replaced.parquet`) and their rows now (`rows.parquet`). The table is its Parquet files without
 those people's rows, plus the delta's rows; NHC's own readers and `nhc lake export-delta` read it
-so. A tool that reads only `<table>/*.parquet` sees the table as it was when last written whole.
+so. A tool that reads only `<table>/*.parquet` sees the table as it was when last written whole;
+`nhc lake compact` (at a quiet time) writes both whole again, with no delta.
 """
 
 
