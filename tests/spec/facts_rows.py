@@ -32,6 +32,8 @@ BASE = {
     "care_plan_12m": False,
     "medication_review_12m": False,
     "hba1c_12m": False,
+    "social_prescribing_12m": False,
+    "social_vulnerability_12m": False,
     "hba1c_last_value": None,
     "risk": 0.0,
     **{f"reg_{n}": False for n in REGISTER_NAMES},

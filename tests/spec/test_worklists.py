@@ -10,6 +10,11 @@ from nhc.analytics.rules import worklists
 from .helpers import load, rows
 
 
+def _only(name: str) -> tuple[worklists.Worklist, ...]:
+    """The one worklist a test is about (the others would list some of its people too)."""
+    return tuple(w for w in worklists.WORKLISTS if w.name == name)
+
+
 def test_frailty_without_a_care_plan(spec):
     """frailty_no_care_plan: eFI moderate or severe, no care-plan or MDT code in 12 months and 2+
     emergency admissions in 12 months; ranked within the neighbourhood by admissions, then eFI."""
@@ -42,7 +47,7 @@ def test_frailty_without_a_care_plan(spec):
                 },
             ]
         },
-        call=lambda t: worklists.worklists(t.facts),
+        call=lambda t: worklists.worklists(t.facts, _only("frailty_no_care_plan")),
         expect=[
             {
                 "worklist": "frailty_no_care_plan",
@@ -91,7 +96,7 @@ def test_diabetes_with_a_high_hba1c_not_reviewed(spec):
                 {"patient_id": 15, "reg_diabetes": True, "hba1c_last_value": None},
             ]
         },
-        call=lambda t: worklists.worklists(t.facts),
+        call=lambda t: worklists.worklists(t.facts, _only("diabetes_unreviewed_high_hba1c")),
         expect=[
             {
                 "worklist": "diabetes_unreviewed_high_hba1c",
@@ -106,6 +111,62 @@ def test_diabetes_with_a_high_hba1c_not_reviewed(spec):
     )
 
 
+def test_frail_or_isolated_without_a_social_prescribing_referral(spec):
+    """frail_or_isolated_no_social_prescribing: eFI moderate or severe, or a social vulnerability
+    (lives alone, lonely, bereaved...) coded in 12 months, and no referral to social prescribing in
+    12 months; the reasons name what holds; ranked by eFI score."""
+    spec(
+        given={
+            "facts": [
+                {"patient_id": 20, "efi_category": "moderate", "efi_score": 0.3},
+                {"patient_id": 21, "efi_score": 0.1, "social_vulnerability_12m": True},  # fit, isolated
+                {
+                    "patient_id": 22,
+                    "efi_category": "severe",
+                    "efi_score": 0.5,
+                    "social_vulnerability_12m": True,
+                },
+                {
+                    "patient_id": 23,
+                    "efi_category": "severe",
+                    "efi_score": 0.6,
+                    "social_prescribing_12m": True,
+                },  # referred already: not on it
+                {"patient_id": 24, "efi_category": "mild", "efi_score": 0.2},  # mild, not isolated
+            ]
+        },
+        call=lambda t: worklists.worklists(t.facts, _only("frail_or_isolated_no_social_prescribing")),
+        expect=[
+            {
+                "worklist": "frail_or_isolated_no_social_prescribing",
+                "neighbourhood": "N1",
+                "practice_code": "P1",
+                "patient_id": 22,
+                "rank": 1,
+                "reasons": "eFI severe and lives alone, lonely or socially vulnerable (coded in 12 months); "
+                "no social prescribing referral in 12 months",
+            },
+            {
+                "worklist": "frail_or_isolated_no_social_prescribing",
+                "neighbourhood": "N1",
+                "practice_code": "P1",
+                "patient_id": 20,
+                "rank": 2,
+                "reasons": "eFI moderate; no social prescribing referral in 12 months",
+            },
+            {
+                "worklist": "frail_or_isolated_no_social_prescribing",
+                "neighbourhood": "N1",
+                "practice_code": "P1",
+                "patient_id": 21,
+                "rank": 3,
+                "reasons": "lives alone, lonely or socially vulnerable (coded in 12 months); "
+                "no social prescribing referral in 12 months",
+            },
+        ],
+    )
+
+
 def test_top_2_percent_of_risk_in_the_neighbourhood(spec):
     """high_admission_risk: risk in the top 2% of the neighbourhood (percent rank 0.98 or more): of
     100 people with risks 0.01 to 1.00, the two highest."""
@@ -115,7 +176,7 @@ def test_top_2_percent_of_risk_in_the_neighbourhood(spec):
                 {"patient_id": 100 + i, "neighbourhood": "N3", "risk": (i + 1) / 100} for i in range(100)
             ]
         },
-        call=lambda t: worklists.worklists(t.facts),
+        call=lambda t: worklists.worklists(t.facts, _only("high_admission_risk")),
         expect=[
             {
                 "worklist": "high_admission_risk",

@@ -38,7 +38,7 @@ from nhc.lake.publish import folder_lock
 STATE = "_incremental"
 CURRENT = "current.json"
 _TABLES = ("people", "quality", "evidence", "replaced", "cells", "counted")  # kept as Arrow files
-FORMAT = 5  # bumped when the state's files change meaning: an older state is then not used
+FORMAT = 6  # bumped when the state's files change meaning (6: the worklists read two more flags): an older state is then not used
 
 
 @dataclass(frozen=True)

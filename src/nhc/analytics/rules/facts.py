@@ -56,6 +56,18 @@ WINDOW_FLAGS: tuple[WindowFlag, ...] = (
         365,
         "end-of-life care or hospice code in 12 months",
     ),
+    WindowFlag(
+        "social_prescribing_12m",
+        ("social-care-prescribing-referral",),
+        365,
+        "referral to social prescribing in 12 months",
+    ),
+    WindowFlag(
+        "social_vulnerability_12m",
+        ("efi-social-vulnerability",),
+        365,
+        "lives alone, lonely, bereaved or another social vulnerability coded in 12 months",
+    ),
 )
 
 # Frailty markers for Patient Need Group 11, modelled on the ACG System's frailty concepts

@@ -39,12 +39,56 @@ class Criterion:
     value: Any
     reason: str  # "{v}" is replaced by the person's value
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    def holds(self, t: ir.Table) -> ir.BooleanValue:
+        """Whether the row meets it (a missing value does not)."""
+        return OPS[self.op](t[self.column], self.value).fill_null(False)
+
+    def reason_of(self, t: ir.Table) -> ir.StringValue:
+        """The reason, with the row's value."""
+        if "{v}" not in self.reason:
+            return ibis.literal(self.reason)
+        before, after = self.reason.split("{v}", 1)
+        col = t[self.column]
+        if col.type().is_floating():
+            col = col.round(2)
+        return ibis.literal(before) + col.cast("string") + ibis.literal(after)
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """Criteria of which one at least must hold ("frail or lonely"); the reasons are those that
+    hold, joined by " and "."""
+
+    criteria: tuple[Criterion, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c.column for c in self.criteria)
+
+    def holds(self, t: ir.Table) -> ir.BooleanValue:
+        held = self.criteria[0].holds(t)
+        for c in self.criteria[1:]:
+            held = held | c.holds(t)
+        return held
+
+    def reason_of(self, t: ir.Table) -> ir.StringValue:
+        sep = " and "
+        parts = [ibis.ifelse(c.holds(t), c.reason_of(t) + ibis.literal(sep), "") for c in self.criteria]
+        joined = parts[0]
+        for p in parts[1:]:
+            joined = joined + p
+        return joined.substr(0, joined.length() - len(sep))  # without the last separator
+
 
 @dataclass(frozen=True)
 class Worklist:
     name: str
     title: str
-    criteria: tuple[Criterion, ...]
+    criteria: tuple[Criterion | AnyOf, ...]
     rank_by: tuple[str, ...]  # descending
     rationale: str
 
@@ -90,28 +134,42 @@ WORKLISTS: tuple[Worklist, ...] = (
         "Proactive care: NHS England proactive care framework (2023) - risk stratification to find "
         "people who would benefit from proactive, personalised care.",
     ),
+    Worklist(
+        "frail_or_isolated_no_social_prescribing",
+        "Frail or socially isolated, no social prescribing referral in 12 months",
+        (
+            AnyOf(
+                (
+                    Criterion("efi_category", "in", ("moderate", "severe"), "eFI {v}"),
+                    Criterion(
+                        "social_vulnerability_12m",
+                        "is_true",
+                        None,
+                        "lives alone, lonely or socially vulnerable (coded in 12 months)",
+                    ),
+                )
+            ),
+            Criterion(
+                "social_prescribing_12m", "is_false", None, "no social prescribing referral in 12 months"
+            ),
+        ),
+        ("efi_score",),
+        "NHS England social prescribing and the Fuller stocktake (2022): link workers reach people "
+        "who are frail, lonely or isolated, for what matters to them; the neighbourhood model asks "
+        "for the most appropriate person or service, not always a GP.",
+    ),
 )
-
-
-def _reason(t: ir.Table, c: Criterion) -> ir.StringValue:
-    if "{v}" not in c.reason:
-        return ibis.literal(c.reason)
-    before, after = c.reason.split("{v}", 1)
-    col = t[c.column]
-    if col.type().is_floating():
-        col = col.round(2)
-    return ibis.literal(before) + col.cast("string") + ibis.literal(after)
 
 
 def worklist(t: ir.Table, wl: Worklist) -> ir.Table:
     """One worklist over the insights table ``t``: ranked within neighbourhood."""
     cond = ibis.literal(True)
     for c in wl.criteria:
-        cond = cond & OPS[c.op](t[c.column], c.value).fill_null(False)
+        cond = cond & c.holds(t)
     sel = t.filter(cond)
     reasons = None
     for c in wl.criteria:
-        r = _reason(sel, c)
+        r = c.reason_of(sel)
         reasons = r if reasons is None else reasons + ibis.literal("; ") + r
     order = [ibis.desc(sel[k]) for k in wl.rank_by] + [ibis.asc(sel.patient_id)]
     rank = ibis.row_number().over(group_by=sel.neighbourhood, order_by=order) + 1
@@ -220,7 +278,7 @@ def _with_centile(insights: ir.Table, wl: Worklist) -> ir.Table:
     """``insights`` with the risk centile when ``wl`` reads it: for the people who might be on it
     only, when a criterion keeps centiles at or above a value (:func:`with_top_risk_centile`)."""
     centile = "risk_centile_in_neighbourhood"
-    on = [c for c in wl.criteria if c.column == centile]
+    on = [c for c in wl.criteria if isinstance(c, Criterion) and c.column == centile]
     if not on or centile in insights.columns:
         return insights
     floors = [float(c.value) for c in on if c.op in (">=", ">")]
@@ -231,7 +289,7 @@ def input_columns(definitions: tuple[Worklist, ...] = WORKLISTS) -> set[str]:
     """The insights columns the worklists read (``risk_centile_in_neighbourhood`` is derived here)."""
     cols = {"patient_id", "neighbourhood", "practice_code", "risk"}
     for wl in definitions:
-        cols |= {c.column for c in wl.criteria} | set(wl.rank_by)
+        cols |= {col for c in wl.criteria for col in c.columns} | set(wl.rank_by)
     return cols - {"risk_centile_in_neighbourhood"}
 
 
