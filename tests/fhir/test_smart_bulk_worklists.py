@@ -99,7 +99,7 @@ def test_a_worklist_group_exports_exactly_that_worklists_people_audited_one_by_o
     with world["app"].state.security.db.unit_of_work() as s:
         audited = s.execute(
             sa.select(AuditEvent.patient_id, AuditEvent.outcome).where(
-                AuditEvent.action == "fhir_bulk_export", AuditEvent.resource.contains(gid)
+                AuditEvent.action == "fhir_bulk_export", AuditEvent.resource.contains(f"/{gid}/")
             )
         ).all()
     assert sorted(p for p, _ in audited) == sorted(world["people"])  # one line a person
@@ -120,11 +120,13 @@ def test_a_worklist_of_another_neighbourhood_is_refused_naming_what_is_allowed(w
     outcome = r.json()
     assert validate_resource(outcome) is None and outcome["resourceType"] == "OperationOutcome"
     message = outcome["issue"][0]["diagnostics"]
-    assert _slug(world["home"]) in message and "caseload" in message and _slug(nb) not in message
+    named = set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", message))
+    # Whole slugs, not substrings: "east-oxford" is inside "south-east-oxford".
+    assert _slug(world["home"]) in named and "caseload" in named and _slug(nb) not in named
     with world["app"].state.security.db.unit_of_work() as s:
         exported = s.scalars(
             sa.select(AuditEvent.patient_id).where(
-                AuditEvent.action == "fhir_bulk_export", AuditEvent.resource.contains(gid)
+                AuditEvent.action == "fhir_bulk_export", AuditEvent.resource.contains(f"/{gid}/")
             )
         ).all()
     assert exported == []  # nobody was decided on, let alone exported
