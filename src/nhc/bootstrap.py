@@ -32,7 +32,7 @@ from nhc.engagement.services import EngagementService
 from nhc.errors import NhcError
 from nhc.insights.access import PatientAccess
 from nhc.insights.service import InsightsService
-from nhc.lake.store import update_lake
+from nhc.lake import changes
 from nhc.navigation.services import NavigationService
 from nhc.navigation.services.social_prescribing import SocialPrescribing
 from nhc.planning.montecarlo import Result
@@ -73,7 +73,8 @@ class Services:
         """Care → lake: the team's records and the social prescribing referrals as one
         ``care_records`` table, written into the lake as one atomic change (and returned)."""
         table = pa.concat_tables([self.care.export_records(), self.social_prescribing.export_records()])
-        update_lake(self.settings.lake_dir, {"care_records": table})
+        # recorded in the change log: the next nightly refresh recomputes the people it changed
+        changes.replace_team_table(self.settings.lake_dir, "care_records", table)
         return table
 
 

@@ -116,6 +116,7 @@ class World:
                 "deaths",
                 "small_areas",
                 "practices",
+                "care_records",
             )
         }
         if not tables.get("small_areas"):

@@ -55,7 +55,7 @@ def test_frailty_without_a_care_plan(spec):
                 "practice_code": "P1",
                 "patient_id": 2,
                 "rank": 1,
-                "reasons": "eFI severe; no care plan or MDT code in 12 months; 3 emergency admissions in 12 months",
+                "reasons": "eFI severe; no care plan or MDT review in 12 months; 3 emergency admissions in 12 months",
             },
             {
                 "worklist": "frailty_no_care_plan",
@@ -63,7 +63,7 @@ def test_frailty_without_a_care_plan(spec):
                 "practice_code": "P1",
                 "patient_id": 1,
                 "rank": 2,
-                "reasons": "eFI moderate; no care plan or MDT code in 12 months; 2 emergency admissions in 12 months",
+                "reasons": "eFI moderate; no care plan or MDT review in 12 months; 2 emergency admissions in 12 months",
             },
             {
                 "worklist": "frailty_no_care_plan",
@@ -71,7 +71,7 @@ def test_frailty_without_a_care_plan(spec):
                 "practice_code": "P2",
                 "patient_id": 6,
                 "rank": 1,
-                "reasons": "eFI moderate; no care plan or MDT code in 12 months; 2 emergency admissions in 12 months",
+                "reasons": "eFI moderate; no care plan or MDT review in 12 months; 2 emergency admissions in 12 months",
             },
         ],
     )

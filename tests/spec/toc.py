@@ -6,6 +6,7 @@ AREAS: dict[str, str] = {
     "population": "Population",
     "coded": "Coded events to clusters",
     "facts": "Facts from the clusters",
+    "team_records": "The team's own records",
     "registers": "Condition registers",
     "frailty": "Electronic Frailty Index",
     "multimorbidity": "Cambridge Multimorbidity Score",

@@ -37,14 +37,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from nhc.lake.store import Lake, tables_version, write_lake
+from nhc.lake.store import Lake, conform, tables_version, update_lake, write_lake
 from nhc.lake.tables import table_schema
+from nhc.lake.tables.operational import OPERATIONAL_TABLES
 from nhc.lake.tables.sources import SOURCES
 
 CHANGES = "_changes"
 #: The source tables a version covers: every table a change of someone's rows could be in, and the
 #: reference tables (a change to those is recorded by no batch, so it forces a full run).
-SOURCE_TABLES: tuple[str, ...] = tuple(t.name for t in SOURCES)
+#: The tables NHC's own areas write (the team's records: :mod:`nhc.lake.tables.operational`): small,
+#: person-level, replaced whole by their export (:func:`replace_team_table`), which records a batch
+#: of the people whose records changed. A refresh reads their rows of the changed people from the
+#: lake itself (:func:`rows_since`), so an after-image never holds them.
+TEAM_TABLES: tuple[str, ...] = tuple(t.name for t in OPERATIONAL_TABLES)
+SOURCE_TABLES: tuple[str, ...] = (*(t.name for t in SOURCES), *TEAM_TABLES)
 #: The source tables whose rows belong to one person: what a batch's after-image holds.
 PERSON_TABLES: tuple[str, ...] = tuple(t.name for t in SOURCES if "patient_id" in t.column_names)
 #: A batch that touches more than this share of the people, and more than
@@ -188,7 +194,7 @@ def rows_since(lake_dir: Path | str, version: str) -> dict[str, pa.Table] | None
         later = pa.concat_arrays([later, ids])
     kept.reverse()
     images = [Lake(record.with_suffix("")) for record in chain]
-    return {
+    rows = {
         name: pa.concat_tables(
             [
                 table_schema(name).arrow.empty_table(),
@@ -197,3 +203,48 @@ def rows_since(lake_dir: Path | str, version: str) -> dict[str, pa.Table] | None
         )
         for name in PERSON_TABLES
     }
+    everyone = pa.concat_arrays([pa.array([], pa.int64()), *people])
+    return {**rows, **_team_rows(Path(lake_dir), pc.unique(everyone))}
+
+
+def _read_people(lake: Lake, name: str, ids: pa.Array) -> pa.Table:
+    """Every row of the people ``ids`` in lake table ``name`` now (none when it has no such table)."""
+    if not lake.exists(name):
+        return table_schema(name).arrow.empty_table()
+    return lake.read(name, filters=[("patient_id", "in", ids.to_pylist())])
+
+
+def _team_rows(lake_dir: Path, ids: pa.Array) -> dict[str, pa.Table]:
+    lake = Lake(lake_dir)
+    return {name: _read_people(lake, name, ids) for name in TEAM_TABLES}
+
+
+def _people_changed(before: pa.Table, after: pa.Table) -> set[int]:
+    """The people with a row in one of two versions of a table and not the other (small tables)."""
+    names = after.column_names
+    old, new = (set(zip(*(t.column(c).to_pylist() for c in names), strict=True)) for t in (before, after))
+    at = names.index("patient_id")
+    return {int(row[at]) for row in old ^ new}
+
+
+def replace_team_table(lake_dir: Path | str, name: str, table: pa.Table) -> set[int]:
+    """Replace team table ``name`` (:data:`TEAM_TABLES`) in the lake with ``table``, one atomic
+    change, and record it as a batch of the people whose rows changed (with its after-image when
+    :func:`wants_after_image`), so the next refresh recomputes just them. Return those people."""
+    if name not in TEAM_TABLES:
+        raise ValueError(f"{name} is not a team table: {TEAM_TABLES}")
+    lake_dir = Path(lake_dir)
+    lake = Lake(lake_dir)
+    schema = table_schema(name)
+    new = conform(table, schema)
+    old = lake.read(name) if lake.exists(name) else schema.arrow.empty_table()
+    before = sources_version(lake_dir) if lake_dir.exists() else ""
+    update_lake(lake_dir, {name: new})
+    changed = _people_changed(old.select(new.column_names), new)  # the columns in one order
+    ids = pa.array(sorted(changed), pa.int64())
+    people_before = lake.read("patients", columns=["patient_id"]).num_rows if lake.exists("patients") else 0
+    rows = None
+    if wants_after_image(len(ids), people_before):
+        rows = {n: _read_people(lake, n, ids) for n in PERSON_TABLES}
+    record(lake_dir, before, changed, rows)
+    return changed

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING
 import ibis
 import pyarrow as pa
 
-from nhc.analytics.rules import coded, frailty, multimorbidity, population, registers, risk, segmentation
+from nhc.analytics.rules import (
+    coded,
+    frailty,
+    multimorbidity,
+    population,
+    registers,
+    risk,
+    segmentation,
+    team_records,
+)
 from nhc.analytics.rules import facts as factsm
 from nhc.analytics.rules import utilisation as util
 from nhc.analytics.rules import worklists as wlm
@@ -39,6 +48,9 @@ SOURCE_TABLES = (
     "small_areas",
     "practices",
 )
+#: The tables NHC's own areas write into the lake, read when there (empty otherwise): the team's
+#: records (:mod:`nhc.analytics.rules.team_records`).
+TEAM_TABLES = ("care_records",)
 
 #: The per-person columns the facts supply: the schema's, less what the run adds (risk, as-of).
 INSIGHT_COLUMNS = tuple(
@@ -212,6 +224,7 @@ def insights(
         utilisation=utilisation,
         active=util.active_patients(sources["clinical_events"], medicines, utilisation, as_of),
         clusters=factsm.cluster_facts(summary, as_of),
+        team=team_records.team_flags(sources["care_records"], sources.codelists, as_of),
     )
     return segmentation.segment(facts)
 

@@ -325,7 +325,10 @@ def prepare_refresh(
     prepared SQL."""
     if not engine.prepares_sql:
         return {}
-    rows = {name: table_schema(name).arrow.empty_table() for name in changes.PERSON_TABLES}
+    rows = {
+        name: table_schema(name).arrow.empty_table()
+        for name in (*changes.PERSON_TABLES, *changes.TEAM_TABLES)
+    }
     inputs = load_inputs(engine, codelists, categorical=False, given=tuple(rows))
     mine = from_after_images(engine, inputs, rows)
     try:

@@ -38,7 +38,7 @@ from nhc.lake.publish import folder_lock
 STATE = "_incremental"
 CURRENT = "current.json"
 _TABLES = ("people", "quality", "evidence", "replaced", "cells", "counted")  # kept as Arrow files
-FORMAT = 6  # bumped when the state's files change meaning (6: the worklists read two more flags): an older state is then not used
+FORMAT = 7  # bumped when the state's files change meaning (7: the facts read the team's own records): an older state is then not used
 
 
 @dataclass(frozen=True)

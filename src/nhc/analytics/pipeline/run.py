@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from nhc.analytics.pipeline.derivations import SOURCE_TABLES, Inputs, clusters_read, marker_table
+from nhc.analytics.pipeline.derivations import (
+    SOURCE_TABLES,
+    TEAM_TABLES,
+    Inputs,
+    clusters_read,
+    marker_table,
+)
 from nhc.analytics.pipeline.graph import PIPELINE, Graph, Result
 from nhc.analytics.pipeline.scheduler import evaluate, schedule
 from nhc.analytics.rules import multimorbidity, registers, risk
@@ -29,6 +35,7 @@ from nhc.analytics.rules.inputs import require_columns
 from nhc.errors import NhcError
 from nhc.lake.publish import Output, publish
 from nhc.lake.store import Lake
+from nhc.lake.tables import table_schema
 from nhc.lake.tables.insights import INSIGHT_TABLES
 from nhc.reference.codelists import load_codelists
 
@@ -110,6 +117,15 @@ def load_inputs(
     rows, loads them as text."""
     names = [name for name in SOURCE_TABLES if name not in given]
     tables = {name: require_columns(engine.table(name), name) for name in names}
+    loaded: list[str] = []
+    for name in TEAM_TABLES:
+        if name in given:
+            continue
+        if engine.lake is not None and engine.lake.exists(name):
+            tables[name] = require_columns(engine.table(name), name)
+        else:  # no team records exported yet: none to read
+            tables[name], unique = _put(engine, table_schema(name).arrow.empty_table(), f"nhc_{name}")
+            loaded.append(unique)
     if codelists is None:
         codelists = load_codelists()
     missing = [c for c in ("code", "cluster") if c not in codelists.column_names]
@@ -124,7 +140,7 @@ def load_inputs(
         "cms": _put(engine, multimorbidity.rules_table(), "nhc_cms_rules"),
         "frailty_markers": _put(engine, marker_table(), "nhc_frailty_markers"),
     }
-    names = (cl_name, *(name for _, name in rules.values()))
+    names = (cl_name, *(name for _, name in rules.values()), *loaded)
     return Inputs(tables, cl, {k: t for k, (t, _) in rules.items()}, names)
 
 

@@ -3,7 +3,7 @@
 Segmentation, the pyramid, worklists and the cube all read this table, so each of their rules is a
 condition on named columns that an analyst can inspect. The time-windowed flags are data
 (:data:`WINDOW_FLAGS`): a flag is true when a code of its clusters was last recorded within the
-window before as-of.
+window before as-of, or the team's own records say so (:mod:`nhc.analytics.rules.team_records`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ WINDOW_FLAGS: tuple[WindowFlag, ...] = (
         "care_plan_12m",
         ("multidisciplinary-team", "dementia-care-plan", "cancer-multidisciplinary-team"),
         365,
-        "care plan or multidisciplinary team code in 12 months",
+        "care plan or multidisciplinary team code in 12 months, or a care plan in force or MDT review held "
+        "in NHC then",
     ),
     WindowFlag("medication_review_12m", ("medication-review-basic",), 365, "medication review in 12 months"),
     WindowFlag("hba1c_12m", ("hba1c",), 365, "HbA1c recorded in 12 months"),
@@ -60,7 +61,7 @@ WINDOW_FLAGS: tuple[WindowFlag, ...] = (
         "social_prescribing_12m",
         ("social-care-prescribing-referral",),
         365,
-        "referral to social prescribing in 12 months",
+        "referral to social prescribing in 12 months, coded or sent from NHC",
     ),
     WindowFlag(
         "social_vulnerability_12m",
@@ -88,6 +89,9 @@ FRAILTY_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("care requirement", ("efi-care-requirement",)),
 )
 
+
+#: Prefix of the team's flags while they are joined to the facts (:func:`patient_facts`).
+TEAM = "team_"
 
 # read for their latest date or value, beside the flags' and markers' clusters
 DATE_AND_VALUE_CLUSTERS = ("pregnancy-antenatal", "pregnancy-delivery", "hba1c")
@@ -191,13 +195,18 @@ def patient_facts(
     utilisation: ir.Table | None = None,
     active: ir.Table | None = None,
     clusters: ir.Table | None = None,
+    team: ir.Table | None = None,
 ) -> ir.Table:
     """Join the per-patient blocks onto the population (everyone in it gets a row; gaps become 0/false).
 
     Blocks passed as ``None`` are left out (the risk model's history-date facts need only some).
+    ``team``: the window flags set by the team's own records
+    (:func:`nhc.analytics.rules.team_records.team_flags`), or'ed into the coded ones.
     """
+    if team is not None:
+        team = team.rename({f"{TEAM}{f.name}": f.name for f in WINDOW_FLAGS})
     # one join chain and one projection (cheaper for Ibis to build and compile than a join per block)
-    blocks = [b for b in (flags, efi, cms, utilisation, clusters) if b is not None]
+    blocks = [b for b in (flags, efi, cms, utilisation, clusters, team) if b is not None]
     if active is not None:
         blocks.append(active.select("patient_id", active_12m=ibis.literal(True)))
     p = population
@@ -239,7 +248,12 @@ def patient_facts(
             "registers": "",
         }
     )
+    fill.update({f"{TEAM}{f.name}": False for f in WINDOW_FLAGS})
     t = t.mutate(**{k: t[k].fill_null(v) for k, v in fill.items() if k in t.columns})
+    if team is not None:
+        coded = [f.name for f in WINDOW_FLAGS if f.name in t.columns]
+        t = t.mutate(**{n: t[n] | t[f"{TEAM}{n}"] for n in coded})
+        t = t.drop(*[f"{TEAM}{f.name}" for f in WINDOW_FLAGS])
     drop = [c for c in t.columns if c.startswith("fm_") or c in ("pregnancy_last", "delivery_last")]
     if drop:
         t = t.drop(*drop)

@@ -25,6 +25,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "small_areas": ("small_area_code", "neighbourhood", "locality", "imd_decile"),
     "practices": ("practice_code", "neighbourhood", "locality"),
     "codelists": ("code", "cluster"),
+    "care_records": ("patient_id", "record_type", "code_system", "code", "start_date", "end_date"),
 }
 
 

@@ -99,7 +99,7 @@ WORKLISTS: tuple[Worklist, ...] = (
         "Moderate or severe frailty, no care plan, 2+ emergency admissions",
         (
             Criterion("efi_category", "in", ("moderate", "severe"), "eFI {v}"),
-            Criterion("care_plan_12m", "is_false", None, "no care plan or MDT code in 12 months"),
+            Criterion("care_plan_12m", "is_false", None, "no care plan or MDT review in 12 months"),
             Criterion("emergency_admissions_12m", ">=", 2, "{v} emergency admissions in 12 months"),
         ),
         ("emergency_admissions_12m", "efi_score"),
