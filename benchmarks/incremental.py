@@ -4,8 +4,9 @@ On a working copy of ``--lake`` (hard links: the lake given is never changed): a
 (the whole pipeline, the insight tables published, the refresh state kept), then ``--days`` days of
 new data, each for ``--fraction`` of the people (about 0.2 %: a new coded event, and for one in
 three an emergency admission, dated the day before as-of), written as an ingest writes them
-(:func:`nhc.lake.store.update_lake`, recorded in the change log), each followed by an incremental
-refresh. The large insight tables are published as their base and the rows of the people
+(:func:`nhc.lake.store.update_lake`, recorded in the change log), and ``--team`` people's records
+of the neighbourhood teams exported (``nhc care export-lake``: a social prescribing referral each),
+each day followed by an incremental refresh. The large insight tables are published as their base and the rows of the people
 recomputed since (:mod:`nhc.lake.merge_on_read`), and written whole again once those pass
 :data:`~nhc.analytics.pipeline.incremental.WHOLE_AGAIN_SHARE` of everyone: one more night, marked
 ``*``, is such a night; before the night marked ``c`` a compaction (``nhc lake compact``) writes
@@ -48,7 +49,7 @@ from nhc.lake.store import Lake
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.analytics.engine_compare import differences
-from tests.analytics.incremental_day import a_day
+from tests.analytics.incremental_day import a_day, team_day
 
 
 def working_copy(lake: Path, work: Path) -> Lake:
@@ -56,6 +57,8 @@ def working_copy(lake: Path, work: Path) -> Lake:
     target = work / "lake"
     target.mkdir(parents=True)
     for name in changes.SOURCE_TABLES:
+        if not (lake / name).is_dir():  # the team's records: none until a team exports them
+            continue
         shutil.copytree(lake / name, target / name, copy_function=os.link)
     return Lake(target)
 
@@ -131,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="folder for the working copy (default: a temp)")
     ap.add_argument("--days", type=int, default=3)
     ap.add_argument("--fraction", type=float, default=0.002, help="people changed per day")
+    ap.add_argument("--team", type=int, default=150, help="people referred by the teams per day")
     ap.add_argument("--as-of", default="2026-03-31")
     ap.add_argument("--no-check", dest="check", action="store_false")
     args = ap.parse_args(argv)
@@ -149,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             f"full refresh (nhc run --incremental --full): {full_s:.2f} s ({full_c:.2f} s CPU), "
             f"preparing the SQL of: {', '.join(full.compiled) or 'nothing'}"
         )
-        head = f"{'day':>4} {'people changed':>15} {'ingest s':>9} {'refresh s':>10} {'CPU s':>7}"
+        head = f"{'day':>4} {'people changed':>15} {'ingest s':>9} {'export s':>9} {'refresh s':>10} {'CPU s':>7}"
         print(f"{head} {'of full run':>12} {'CPU of full':>12}")
         problems = []
         share = incremental.WHOLE_AGAIN_SHARE
@@ -164,11 +168,12 @@ def main(argv: list[str] | None = None) -> int:
                 problems += compaction_row(lake, plain_s, compare=args.check)
             before = changes.sources_version(lake.root)
             n, (ingest_s, _) = timed(a_day, lake, args.fraction, day, as_of)
+            team, (export_s, _) = timed(team_day, lake, day, as_of, args.team)
             day_ids = sorted(changes.changed_since(lake.root, before) or ())
             read_s = after_image_seconds(lake, before)
             inc, (inc_s, inc_c) = timed(refresh, DuckDBEngine.open(lake), as_of)
             assert inc.mode == "incremental", inc.reason
-            row = f"{label:>4} {n:>15,} {ingest_s:>9.2f} {inc_s:>10.2f} {inc_c:>7.2f}"
+            row = f"{label:>4} {n:>7,} + {team:>5,} {ingest_s:>9.2f} {export_s:>9.2f} {inc_s:>10.2f} {inc_c:>7.2f}"
             print(f"{row} {100 * inc_s / plain_s:>11.1f}% {100 * inc_c / plain_c:>11.1f}%")
             compiled = ", ".join(inc.compiled) or "none (the full refresh's, kept)"
             print(f"      steps: {inc.result.timings}; SQL compiled: {compiled}")
@@ -179,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             f"   * writes the large tables whole again: every night does once the people recomputed "
             f"since they last were pass {share:.0%} of everyone (at {args.fraction:.1%} a day, every "
             f"{round(share / args.fraction)}th night); the others publish a base and a delta"
+        )
+        print(
+            "   people changed: by the day's ingest + by the teams' records exported (a social prescribing "
+            "referral each: `nhc care export-lake`)"
         )
         print("   c follows a compaction (`nhc lake compact`, at a quiet time): its delta starts empty")
         write_s, scan_s = design_floor(lake, day_ids)

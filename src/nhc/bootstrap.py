@@ -69,13 +69,22 @@ class Services:
         """Release the database connections (the services are not used afterwards)."""
         self.db.dispose()
 
-    def export_care_records(self) -> pa.Table:
+    def export_care_records(self) -> CareExport:
         """Care → lake: the team's records and the social prescribing referrals as one
-        ``care_records`` table, written into the lake as one atomic change (and returned)."""
+        ``care_records`` table, written into the lake as one atomic change and recorded in its
+        change log, so the next nightly refresh recomputes the people whose records changed."""
         table = pa.concat_tables([self.care.export_records(), self.social_prescribing.export_records()])
-        # recorded in the change log: the next nightly refresh recomputes the people it changed
-        changes.replace_team_table(self.settings.lake_dir, "care_records", table)
-        return table
+        changed = changes.replace_team_table(self.settings.lake_dir, "care_records", table)
+        return CareExport(table, len(changed))
+
+
+@dataclass(frozen=True)
+class CareExport:
+    """What ``nhc care export-lake`` wrote: the ``care_records`` rows, and how many people's
+    records changed since the last export."""
+
+    table: pa.Table
+    people_changed: int
 
 
 def open_database(settings: Settings, *, migrate: bool = True) -> Database:

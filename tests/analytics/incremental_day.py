@@ -78,3 +78,31 @@ def a_day(lake: Lake, fraction: float, day: int, as_of: dt.date) -> int:
     )
     write_day(lake, {"clinical_events": new_events, "encounters": new_encounters}, chosen.to_pylist())
     return len(chosen)
+
+
+def team_day(lake: Lake, day: int, as_of: dt.date, people: int = 150) -> int:
+    """The team's records of one day exported as ``nhc care export-lake`` exports them: the
+    ``care_records`` table so far plus a social prescribing referral for each of ``people`` people
+    (a different set each ``day``), replaced whole and recorded in the change log
+    (:func:`nhc.lake.changes.replace_team_table`). Return how many people changed."""
+    ids = lake.read("patients", columns=["patient_id"]).column("patient_id")
+    step = max(len(ids) // people, 1)
+    chosen = ids.take(pa.array(range((day * 7) % step, len(ids), step))[:people])
+    old = lake.read("care_records") if lake.exists("care_records") else None
+    n = len(chosen)
+    new = pa.table(
+        {
+            "patient_id": chosen,
+            "record_type": pa.array(["social_prescribing"] * n),
+            "code_system": pa.array(["http://snomed.info/sct"] * n),
+            "code": pa.array(["871731000000106"] * n),
+            "start_date": pa.array([as_of - dt.timedelta(days=1)] * n, pa.date32()),
+            "end_date": pa.nulls(n, pa.date32()),
+            "outcome": pa.nulls(n, pa.string()),
+            "neighbourhood": pa.nulls(n, pa.string()),
+            "source_id": pa.array([f"sp-referral-{day}-{i}" for i in range(n)]),
+            "value": pa.nulls(n, pa.float64()),
+        }
+    )
+    table = new if old is None else pa.concat_tables([old, new.cast(old.schema)])
+    return len(changes.replace_team_table(lake.root, "care_records", table))

@@ -223,16 +223,22 @@ def export_lake(
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Copy the team's records (virtual ward, care plans, MDT reviews, social prescribing) into the
-    lake as coded facts, so outcomes and planning can count them (replaces the lake's previous copy)."""
-    table = _services(data, with_lake=False).export_care_records()
+    lake as coded facts (replacing the lake's previous copy), so outcomes and planning can count
+    them and the next nightly refresh (nhc run --incremental) takes them into the worklists."""
+    done = _services(data, with_lake=False).export_care_records()
+    table = done.table
     kinds = table.column("record_type").to_pylist()
     counts = {kind: kinds.count(kind) for kind in CARE_RECORD_TYPES}
     if as_json:
-        print_json({"records": table.num_rows, "by_type": counts})
+        print_json({"records": table.num_rows, "by_type": counts, "people_changed": done.people_changed})
         return
     console.print(
         f"{table.num_rows} care records written to the lake: "
         + ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
+    console.print(
+        f"{done.people_changed} people's records changed since the last export: the next nightly "
+        "refresh (nhc run --incremental) recomputes them."
     )
 
 

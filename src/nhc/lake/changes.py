@@ -16,6 +16,9 @@ row of the people it touched, in each person-level source table, as they are aft
 (:data:`PERSON_TABLES`). A refresh then reads those few rows (:func:`rows_since`) instead of
 scanning every source table for them; a chain with a batch that carries none falls back to the scan.
 
+The team's own records (``care_records``) are a source too: their export replaces the table whole
+and records a batch of the people whose records it changed (:func:`replace_team_table`).
+
 Layout: ``<lake>/_changes/<after-version>.parquet``, one file per batch with one column,
 ``patient_id``, and ``before``/``after`` in the file's metadata; the after-image, when there is one,
 is a small lake of its own beside it, ``<lake>/_changes/<after-version>/<table>/`` (written whole
@@ -43,13 +46,14 @@ from nhc.lake.tables.operational import OPERATIONAL_TABLES
 from nhc.lake.tables.sources import SOURCES
 
 CHANGES = "_changes"
-#: The source tables a version covers: every table a change of someone's rows could be in, and the
-#: reference tables (a change to those is recorded by no batch, so it forces a full run).
 #: The tables NHC's own areas write (the team's records: :mod:`nhc.lake.tables.operational`): small,
 #: person-level, replaced whole by their export (:func:`replace_team_table`), which records a batch
 #: of the people whose records changed. A refresh reads their rows of the changed people from the
 #: lake itself (:func:`rows_since`), so an after-image never holds them.
 TEAM_TABLES: tuple[str, ...] = tuple(t.name for t in OPERATIONAL_TABLES)
+#: The source tables a version covers: every table a change of someone's rows could be in (the
+#: team's too), and the reference tables (a change to those is recorded by no batch, so it forces a
+#: full run).
 SOURCE_TABLES: tuple[str, ...] = (*(t.name for t in SOURCES), *TEAM_TABLES)
 #: The source tables whose rows belong to one person: what a batch's after-image holds.
 PERSON_TABLES: tuple[str, ...] = tuple(t.name for t in SOURCES if "patient_id" in t.column_names)
@@ -238,7 +242,7 @@ def replace_team_table(lake_dir: Path | str, name: str, table: pa.Table) -> set[
     schema = table_schema(name)
     new = conform(table, schema)
     old = lake.read(name) if lake.exists(name) else schema.arrow.empty_table()
-    before = sources_version(lake_dir) if lake_dir.exists() else ""
+    before = sources_version(lake_dir)
     update_lake(lake_dir, {name: new})
     changed = _people_changed(old.select(new.column_names), new)  # the columns in one order
     ids = pa.array(sorted(changed), pa.int64())
