@@ -15,7 +15,7 @@ import pytest
 from nhc.analytics.pipeline import OUTPUT_TABLES, incremental, refresh_tables, run
 from nhc.analytics.pipeline.incremental import refresh
 from nhc.analytics.pipeline.refresh_state import load_state, save_state
-from nhc.lake.engine import DuckDBEngine, SparkEngine
+from nhc.lake.engine import DuckDBEngine
 from nhc.lake.store import Lake, update_lake, write_lake
 from tests.analytics.engine_compare import differences
 from tests.analytics.incremental_day import write_day
@@ -63,16 +63,6 @@ def large_tables_as_base_and_delta(monkeypatch):
     third of everyone or more, which would write them whole: so the tests take the county's path
     unless they say otherwise."""
     monkeypatch.setattr(incremental, "WHOLE_AGAIN_SHARE", EVERY)
-
-
-@pytest.fixture
-def engine_for(request):
-    def make(kind: str, lake: Lake):
-        if kind == "duckdb":
-            return DuckDBEngine.open(lake)
-        return SparkEngine(request.getfixturevalue("spark_engine").backend, lake)
-
-    return make
 
 
 def _rows(table: str, rows: list[dict]) -> pa.Table:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from nhc.analytics.pipeline import OUTPUT_TABLES, run
+from nhc.analytics.pipeline import OUTPUT_TABLES, incremental, run
 from nhc.analytics.pipeline.incremental import refresh
 from nhc.analytics.pipeline.refresh_state import load_state
 from nhc.lake import changes
 from nhc.lake.store import Lake
 from tests.analytics.engine_compare import differences
 from tests.analytics.incremental_day import write_day
-from tests.analytics.test_incremental import ENGINES, EVERY, _lake, _rows, engine_for  # noqa: F401
+from tests.analytics.test_incremental import ENGINES, EVERY, _lake, _rows
 from tests.spec.helpers import AS_OF, codelists, d
 
 REFERRAL, DECLINED = "871731000000106", "871711000000103"
@@ -30,6 +30,12 @@ CODES = codelists(
         "social-care-prescribing-referral": [REFERRAL],
     }
 )
+
+
+@pytest.fixture(autouse=True)
+def large_tables_as_base_and_delta(monkeypatch):
+    """As in :mod:`.test_incremental`: every change here is a large share of three people."""
+    monkeypatch.setattr(incremental, "WHOLE_AGAIN_SHARE", EVERY)
 
 
 def _referral(patient: int, code: str = REFERRAL, rid: int = 1) -> dict:
@@ -56,7 +62,7 @@ def _on_the_list(lake: Lake) -> list[int]:
     return sorted(r["patient_id"] for r in w if r["worklist"] == LIST)
 
 
-def _isolated_person(tmp_path, kind, engine_for):  # noqa: F811
+def _isolated_person(tmp_path, kind, engine_for):
     """The lake with person 2 coded as living alone, refreshed in full."""
     lake = _lake(tmp_path / "lake")
     lonely = [{"patient_id": 2, "date": d("2026-01-10"), "snomed_code": "LONELY"}]
@@ -74,7 +80,7 @@ def _same_as_full_run(engine, published) -> list[str]:
 
 
 @pytest.mark.parametrize("kind", ENGINES)
-def test_a_referral_sent_from_nhc_takes_the_person_off_the_list_the_next_night(tmp_path, kind, engine_for):  # noqa: F811
+def test_a_referral_sent_from_nhc_takes_the_person_off_the_list_the_next_night(tmp_path, kind, engine_for):
     lake, engine = _isolated_person(tmp_path, kind, engine_for)
 
     changed = changes.replace_team_table(lake.root, "care_records", _records(_referral(2)))
@@ -86,7 +92,7 @@ def test_a_referral_sent_from_nhc_takes_the_person_off_the_list_the_next_night(t
     assert not _same_as_full_run(engine, night.result.tables)
 
 
-def test_a_referral_the_service_declined_leaves_the_person_on_the_list(tmp_path, engine_for):  # noqa: F811
+def test_a_referral_the_service_declined_leaves_the_person_on_the_list(tmp_path, engine_for):
     lake, engine = _isolated_person(tmp_path, "duckdb", engine_for)
     changes.replace_team_table(lake.root, "care_records", _records(_referral(2)))
     refresh(engine, AS_OF, codelists=CODES, max_changed=EVERY)
@@ -100,7 +106,7 @@ def test_a_referral_the_service_declined_leaves_the_person_on_the_list(tmp_path,
     assert not _same_as_full_run(engine, night.result.tables)
 
 
-def test_exporting_the_same_records_again_changes_nobody(tmp_path, engine_for):  # noqa: F811
+def test_exporting_the_same_records_again_changes_nobody(tmp_path, engine_for):
     lake, engine = _isolated_person(tmp_path, "duckdb", engine_for)
     records = _records(_referral(2), _referral(3, rid=2))
     assert changes.replace_team_table(lake.root, "care_records", records) == {2, 3}
@@ -113,7 +119,7 @@ def test_exporting_the_same_records_again_changes_nobody(tmp_path, engine_for): 
     assert (night.mode, night.changed) == ("incremental", 0), night.reason
 
 
-def test_a_batch_without_an_after_image_is_read_from_the_tables(tmp_path, engine_for, monkeypatch):  # noqa: F811
+def test_a_batch_without_an_after_image_is_read_from_the_tables(tmp_path, engine_for, monkeypatch):
     """Too many people for an after-image: the refresh reads their rows from the source tables."""
     lake, engine = _isolated_person(tmp_path, "duckdb", engine_for)
     monkeypatch.setattr(changes, "wants_after_image", lambda touched, people_before: False)
