@@ -24,7 +24,8 @@ CARE_RECORDS = TableSchema(
     "care_records",
     "The neighbourhood team's records as coded facts: virtual-ward stays, personalised care plans, MDT "
     "reviews, social prescribing referrals and their wellbeing measures (ONS4, SWEMWBS), exported from "
-    "the operational store (`nhc care export-lake`).",
+    "the operational store (`nhc care export-lake`); the insights read the care plans, MDT reviews and "
+    "referrals as they read coded events (worklists), and outcomes and planning count them.",
     (
         Column("patient_id", pa.int64(), "Pseudonymous patient key, unique in the lake."),
         Column(
