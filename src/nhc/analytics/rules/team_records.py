@@ -28,11 +28,11 @@ import ibis
 
 from nhc.analytics.rules.coded import in_window, window_start
 from nhc.analytics.rules.facts import WINDOW_FLAGS
+from nhc.lake.tables.operational import SNOMED
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-SNOMED = "http://snomed.info/sct"
 #: The flag a personalised care plan recorded in NHC sets, and the record type that is one.
 CARE_PLAN_FLAG = "care_plan_12m"
 CARE_PLAN_RECORD = "care_plan"
@@ -49,7 +49,8 @@ def team_flags(care_records: ir.Table, codelists: ir.Table, as_of: dt.date) -> i
         team_code=codelists.code.cast("string"), cluster=codelists.cluster.cast("string")
     )
     r = care_records.filter(care_records.start_date <= ibis.literal(as_of))
-    # one row per record and cluster its code is in (none for a local code or one in no cluster)
+    # one row per record and cluster its code is in (one with no cluster for a local code, or a
+    # code in none of the flags' clusters)
     j = r.left_join(cl, (r.code_system == SNOMED) & (r.code == cl.team_code))
     flags = {
         f.name: (j.cluster.isin(list(f.clusters)) & in_window(j.start_date, as_of, f.days))
