@@ -48,9 +48,6 @@ SOURCE_TABLES = (
     "small_areas",
     "practices",
 )
-#: The tables NHC's own areas write into the lake, read when there (empty otherwise): the team's
-#: records (:mod:`nhc.analytics.rules.team_records`).
-TEAM_TABLES = ("care_records",)
 
 #: The per-person columns the facts supply: the schema's, less what the run adds (risk, as-of).
 INSIGHT_COLUMNS = tuple(

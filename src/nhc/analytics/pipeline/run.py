@@ -21,18 +21,13 @@ from typing import TYPE_CHECKING, Any
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from nhc.analytics.pipeline.derivations import (
-    SOURCE_TABLES,
-    TEAM_TABLES,
-    Inputs,
-    clusters_read,
-    marker_table,
-)
+from nhc.analytics.pipeline.derivations import SOURCE_TABLES, Inputs, clusters_read, marker_table
 from nhc.analytics.pipeline.graph import PIPELINE, Graph, Result
 from nhc.analytics.pipeline.scheduler import evaluate, schedule
 from nhc.analytics.rules import multimorbidity, registers, risk
 from nhc.analytics.rules.inputs import require_columns
 from nhc.errors import NhcError
+from nhc.lake.changes import TEAM_TABLES
 from nhc.lake.publish import Output, publish
 from nhc.lake.store import Lake
 from nhc.lake.tables import table_schema
@@ -118,6 +113,7 @@ def load_inputs(
     names = [name for name in SOURCE_TABLES if name not in given]
     tables = {name: require_columns(engine.table(name), name) for name in names}
     loaded: list[str] = []
+    # the team's own records (rules/team_records.py): read when exported, none otherwise
     for name in TEAM_TABLES:
         if name in given:
             continue

@@ -39,8 +39,9 @@ CARE_PLAN_RECORD = "care_plan"
 
 
 def team_flags(care_records: ir.Table, codelists: ir.Table, as_of: dt.date) -> ir.Table:
-    """One row per person with a team record that sets a window flag: ``patient_id`` and each of
-    :data:`~nhc.analytics.rules.facts.WINDOW_FLAGS` by name (true when a team record sets it).
+    """One row per person with a team record dated on or before as-of: ``patient_id`` and each of
+    :data:`~nhc.analytics.rules.facts.WINDOW_FLAGS` by name (true when one of their records sets it;
+    a person whose records set none has a row of false flags).
 
     ``care_records``: the lake's ``care_records``; ``codelists``: ``code``, ``cluster``.
     """
